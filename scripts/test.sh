@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test suite of Penguin and ends with one line: "N passed, N failed, N skipped".
+# Usage: scripts/test.sh [extra dotnet test arguments]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== building =="
+if ! dotnet build Penguin.slnx -c Release -nologo -v q 2>&1 | tail -n 20; then
+  echo "build failed"
+fi
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== .NET tests =="
+dotnet test Penguin.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# VSTest prints one summary per test project: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12".
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' |
+  awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+
+# A project that crashed prints no summary: count the run as failed.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,139 @@
+using Penguin.Core.Common;
+using Penguin.Core.Social;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Accounts;
+
+public sealed class AccountOptions
+{
+    public int RegistrationsPerAddress { get; set; } = 20;
+    public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromHours(1);
+    public int LoginFailuresPerAccount { get; set; } = 5;
+    public int LoginFailuresPerAddress { get; set; } = 50;
+    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+    public int PasswordIterations { get; set; } = PasswordHasher.DefaultIterations;
+}
+
+/// <summary>An authenticated device session: who, and on which device.</summary>
+public sealed record SessionContext(long UserId, long SessionId, DeviceKind Device);
+
+/// <summary>Registration, login and device sessions, and the owner's own profile and settings.</summary>
+public sealed class AccountService
+{
+    public const string DefaultGroupName = "我的好友";
+
+    private readonly IAccountStore _accounts;
+    private readonly ISocialStore _social;
+    private readonly EventPublisher _publisher;
+    private readonly TimeProvider _time;
+    private readonly PasswordHasher _hasher;
+    private readonly SlidingWindowThrottle _registrations;
+    private readonly SlidingWindowThrottle _failuresPerAccount;
+    private readonly SlidingWindowThrottle _failuresPerAddress;
+
+    public AccountService(IAccountStore accounts, ISocialStore social, EventPublisher publisher, TimeProvider time, AccountOptions options)
+    {
+        _accounts = accounts;
+        _social = social;
+        _publisher = publisher;
+        _time = time;
+        _hasher = new PasswordHasher(options.PasswordIterations);
+        _registrations = new SlidingWindowThrottle(options.RegistrationsPerAddress, options.RegistrationWindow, time);
+        _failuresPerAccount = new SlidingWindowThrottle(options.LoginFailuresPerAccount, options.LoginFailureWindow, time);
+        _failuresPerAddress = new SlidingWindowThrottle(options.LoginFailuresPerAddress, options.LoginFailureWindow, time);
+    }
+
+    public async ValueTask<Result<long>> RegisterAsync(string? nickname, string? password, string address)
+    {
+        if (Validation.Nickname(nickname) is { } badName) return badName;
+        if (Validation.Password(password) is { } badPassword) return badPassword;
+        if (!_registrations.TryAcquire(address)) return Errors.Throttled;
+
+        var hash = _hasher.Hash(password!);
+        var now = _time.GetUtcNow();
+        var avatar = Avatars.ForNewUser(now.ToUnixTimeMilliseconds());
+        return await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName);
+    }
+
+    /// <summary>Checks number and password; wrong password and unknown account give the same answer in the same time.</summary>
+    public async ValueTask<Result<(string Token, SessionRecord Session, UserRecord User)>> LoginAsync(
+        long number, string? password, DeviceKind device, string? deviceName, string address)
+    {
+        if (password is null) return Errors.AuthFailed;
+        if (Validation.Text(deviceName, Limits.DeviceNameMaxLength, "deviceName") is { } badName) return badName;
+        var accountKey = $"{number}|{address}";
+        if (_failuresPerAccount.IsBlocked(accountKey) || _failuresPerAddress.IsBlocked(address)) return Errors.Throttled;
+
+        var stored = await _accounts.GetPasswordHashAsync(number);
+        var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
+        if (!valid)
+        {
+            _failuresPerAccount.Record(accountKey);
+            _failuresPerAddress.Record(address);
+            return Errors.AuthFailed;
+        }
+
+        _failuresPerAccount.Reset(accountKey);
+        var token = SessionTokens.NewToken();
+        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow());
+        var user = await _accounts.GetUserAsync(number);
+        return (token, session, user!);
+    }
+
+    public async ValueTask<SessionContext?> AuthenticateAsync(string? token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 128) return null;
+        var session = await _accounts.FindSessionAsync(SessionTokens.HashOf(token));
+        return session is null ? null : new SessionContext(session.UserId, session.Id, session.Device);
+    }
+
+    public ValueTask TouchAsync(SessionContext session) => _accounts.TouchSessionAsync(session.SessionId, _time.GetUtcNow());
+
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId) => _accounts.ListSessionsAsync(userId);
+
+    public ValueTask<bool> LogoutAsync(long userId, long sessionId) => _accounts.DeleteSessionAsync(userId, sessionId);
+
+    public ValueTask<IReadOnlyList<long>> LogoutAllAsync(long userId) => _accounts.DeleteAllSessionsAsync(userId);
+
+    public ValueTask<UserRecord?> GetUserAsync(long number) => _accounts.GetUserAsync(number);
+
+    public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change)
+    {
+        if (change.Nickname is not null && Validation.Nickname(change.Nickname) is { } badName) return badName;
+        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar))
+            return Errors.InvalidField.With("Unknown avatar; pick one of /api/v1/avatars.", "未知的头像，请从 /api/v1/avatars 中选择。");
+        if (Validation.Text(change.Signature, Limits.SignatureMaxLength, "signature") is { } badSignature) return badSignature;
+        if (Validation.Text(change.Region?.Province, Limits.RegionPartMaxLength, "region.province") is { } badProvince) return badProvince;
+        if (Validation.Text(change.Region?.City, Limits.RegionPartMaxLength, "region.city") is { } badCity) return badCity;
+        if (change.Birthday is { } birthday && (birthday.Year < 1900 || birthday > DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime)))
+            return Errors.InvalidField.With("The birthday must be between 1900 and today.", "生日须在 1900 年到今天之间。");
+        if (change.Gender is { } gender && !Enum.IsDefined(gender)) return Errors.InvalidField;
+
+        var user = await _accounts.GetUserAsync(userId);
+        if (user is null) return Errors.NotFound;
+        var updated = user with
+        {
+            Nickname = change.Nickname?.Trim() ?? user.Nickname,
+            Avatar = change.Avatar ?? user.Avatar,
+            Signature = change.Signature ?? user.Signature,
+            Gender = change.Gender ?? user.Gender,
+            Birthday = change.Birthday ?? user.Birthday,
+            Region = change.Region ?? user.Region,
+        };
+        var friends = await _social.GetFriendIdsAsync(userId);
+        var committed = await _accounts.UpdateUserAsync(updated, u =>
+            friends.Append(userId).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))));
+        return await _publisher.PublishAsync(committed);
+    }
+
+    public async ValueTask<Result<AccountSettings>> UpdateSettingsAsync(long userId, AccountSettings settings)
+    {
+        if (!Enum.IsDefined(settings.AddPolicy)) return Errors.InvalidField;
+        var user = await _accounts.GetUserAsync(userId);
+        if (user is null) return Errors.NotFound;
+        var committed = await _accounts.UpdateUserAsync(user with { Settings = settings }, u =>
+            [new EventDraft(userId, new SettingsUpdated(u.Settings))]);
+        return (await _publisher.PublishAsync(committed)).Settings;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Accounts;
+
+/// <summary>Rules for text people type: length in characters (not bytes) and no control or invisible format characters.</summary>
+public static class Validation
+{
+    public static Error? Nickname(string? nickname)
+    {
+        if (nickname is null) return Errors.InvalidNickname;
+        var trimmed = nickname.Trim();
+        if (trimmed.Length == 0 || TextLength(trimmed) > Limits.NicknameMaxLength || HasControl(trimmed))
+            return Errors.InvalidNickname;
+        return null;
+    }
+
+    public static Error? Password(string? password) =>
+        password is null || password.Length < Limits.PasswordMinLength || password.Length > Limits.PasswordMaxLength
+            ? Errors.InvalidPassword
+            : null;
+
+    /// <summary>Optional free text (signature, remark, request message): within the limit and without control characters.</summary>
+    public static Error? Text(string? value, int maxLength, string field, bool allowEmpty = true)
+    {
+        if (value is null) return null;
+        if ((!allowEmpty && value.Trim().Length == 0) || TextLength(value) > maxLength || HasControl(value))
+            return Errors.InvalidField.With(
+                $"'{field}' must be at most {maxLength} characters without control characters.",
+                $"“{field}”最多 {maxLength} 个字符，且不能包含控制字符。");
+        return null;
+    }
+
+    /// <summary>Length in user-perceived characters, so a Chinese name or an emoji counts as one each.</summary>
+    public static int TextLength(string value) => new StringInfo(value).LengthInTextElements;
+
+    private static bool HasControl(string value)
+    {
+        foreach (var c in value)
+        {
+            var category = char.GetUnicodeCategory(c);
+            if (category is UnicodeCategory.Control or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+                return true;
+            // Bidi overrides let a name pretend to be another; zero-width joiners are allowed for emoji.
+            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069') return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+
+namespace Penguin.Core.Common;
+
+/// <summary>
+/// Counts attempts per key within a time window (login failures per account, registrations per address).
+/// Memory stays bounded: keys whose window has passed are swept on use.
+/// </summary>
+public sealed class SlidingWindowThrottle(int limit, TimeSpan window, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Window> _windows = new();
+    private long _nextSweep;
+
+    public bool IsBlocked(string key) =>
+        _windows.TryGetValue(key, out var w) && Fresh(w) && w.Count >= limit;
+
+    /// <summary>Counts an attempt; false when the key has used its limit in the current window.</summary>
+    public bool TryAcquire(string key)
+    {
+        Sweep();
+        var now = time.GetTimestamp();
+        while (true)
+        {
+            var current = _windows.GetOrAdd(key, _ => new Window(now, 0));
+            var next = Fresh(current) ? current with { Count = current.Count + 1 } : new Window(now, 1);
+            if (next.Count > limit) return false;
+            if (_windows.TryUpdate(key, next, current)) return true;
+        }
+    }
+
+    public void Record(string key) => TryAcquire(key);
+
+    public void Reset(string key) => _windows.TryRemove(key, out _);
+
+    private bool Fresh(Window w) => time.GetElapsedTime(w.Start) < window;
+
+    private void Sweep()
+    {
+        var now = time.GetTimestamp();
+        var next = Interlocked.Read(ref _nextSweep);
+        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + (long)(window.TotalSeconds * time.TimestampFrequency), next) != next)
+            return;
+        foreach (var (key, w) in _windows)
+            if (!Fresh(w)) _windows.TryRemove(key, out _);
+    }
+
+    private sealed record Window(long Start, int Count);
+}

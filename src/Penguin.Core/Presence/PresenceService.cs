@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Penguin.Core.Bus;
+using Penguin.Core.Social;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Presence;
+
+/// <summary>One device's presence.</summary>
+public sealed record DevicePresence(long SessionId, DeviceKind Device, PresenceStatus Status);
+
+/// <summary>Where the presence of every online device is kept (in memory on one node; shared in a cluster).</summary>
+public interface IPresenceRegistry
+{
+    ValueTask SetAsync(long userId, DevicePresence device);
+
+    ValueTask RemoveAsync(long userId, long sessionId);
+
+    ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId);
+}
+
+/// <summary>The embedded default: presence lives only as long as the connections of this process.</summary>
+public sealed class InMemoryPresenceRegistry : IPresenceRegistry
+{
+    private readonly Dictionary<long, DevicePresence[]> _devices = [];
+    private readonly Lock _lock = new();
+
+    public ValueTask SetAsync(long userId, DevicePresence device)
+    {
+        lock (_lock)
+        {
+            var current = _devices.GetValueOrDefault(userId) ?? [];
+            _devices[userId] = [.. current.Where(d => d.SessionId != device.SessionId), device];
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RemoveAsync(long userId, long sessionId)
+    {
+        lock (_lock)
+        {
+            if (_devices.TryGetValue(userId, out var current))
+            {
+                var rest = current.Where(d => d.SessionId != sessionId).ToArray();
+                if (rest.Length == 0) _devices.Remove(userId);
+                else _devices[userId] = rest;
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId)
+    {
+        lock (_lock)
+            return ValueTask.FromResult<IReadOnlyList<DevicePresence>>(_devices.GetValueOrDefault(userId) ?? []);
+    }
+}
+
+/// <summary>
+/// Device presence in, friend-visible presence out. A user's status is the most available of their devices;
+/// invisible devices count as offline to others. Every visible change is pushed to the user's friends at once.
+/// </summary>
+public sealed class PresenceService(IPresenceRegistry registry, ISocialStore social, IEventBus bus)
+{
+    // Per-user serialization so two devices changing at once cannot publish a stale aggregate last.
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public static UserPresence Visible(long userId, IReadOnlyList<DevicePresence> devices)
+    {
+        var shown = devices.Where(d => d.Status > PresenceStatus.Invisible).ToArray();
+        if (shown.Length == 0) return new UserPresence(userId, PresenceStatus.Offline, []);
+        return new UserPresence(
+            userId,
+            shown.Max(d => d.Status),
+            [.. shown.Select(d => d.Device).Distinct().Order()]);
+    }
+
+    public static bool SameAs(UserPresence a, UserPresence b) =>
+        a.Status == b.Status && a.Devices.AsSpan().SequenceEqual(b.Devices);
+
+    public ValueTask SetDeviceAsync(long userId, DevicePresence device) =>
+        ChangeAsync(userId, () => registry.SetAsync(userId, device));
+
+    public ValueTask RemoveDeviceAsync(long userId, long sessionId) =>
+        ChangeAsync(userId, () => registry.RemoveAsync(userId, sessionId));
+
+    public async ValueTask<UserPresence> GetVisibleAsync(long userId) =>
+        Visible(userId, await registry.GetAsync(userId));
+
+    public async ValueTask<UserPresence[]> GetVisibleAsync(IEnumerable<long> userIds)
+    {
+        var result = new List<UserPresence>();
+        foreach (var id in userIds) result.Add(await GetVisibleAsync(id));
+        return [.. result];
+    }
+
+    /// <summary>The presence of every friend of the user, as the user may see it.</summary>
+    public async ValueTask<UserPresence[]> GetFriendsAsync(long userId) =>
+        await GetVisibleAsync(await social.GetFriendIdsAsync(userId));
+
+    /// <summary>Tells <paramref name="watchers"/> the current presence of <paramref name="userId"/> (a new friend, say).</summary>
+    public async ValueTask TellAsync(long userId, IReadOnlyCollection<long> watchers)
+    {
+        if (watchers.Count == 0) return;
+        await bus.PublishAsync(watchers, new Delivery(Serialize(await GetVisibleAsync(userId))));
+    }
+
+    private async ValueTask ChangeAsync(long userId, Func<ValueTask> change)
+    {
+        var stripe = _stripes[(int)(userId % _stripes.Length)];
+        await stripe.WaitAsync();
+        try
+        {
+            var before = await GetVisibleAsync(userId);
+            await change();
+            var after = await GetVisibleAsync(userId);
+            if (SameAs(before, after)) return;
+            var friends = await social.GetFriendIdsAsync(userId);
+            if (friends.Length > 0) await bus.PublishAsync(friends, new Delivery(Serialize(after)));
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    private static byte[] Serialize(UserPresence presence) =>
+        JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new PresenceChanged(presence), PenguinJson.Wire.ServerFrame);
+}

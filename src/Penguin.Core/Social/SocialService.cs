@@ -1,0 +1,246 @@
+using Penguin.Core.Accounts;
+using Penguin.Core.Common;
+using Penguin.Core.Presence;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Social;
+
+/// <summary>
+/// The buddy list: finding people, friend requests, buddy groups, remarks and blocks.
+/// Each command checks (validate, authorize), then the store changes state and appends events in one
+/// transaction, then the events are published.
+/// </summary>
+public sealed class SocialService(
+    IAccountStore accounts,
+    ISocialStore social,
+    PresenceService presence,
+    EventPublisher publisher,
+    TimeProvider time)
+{
+    public async ValueTask<Result<Profile>> GetProfileAsync(long viewerId, long number)
+    {
+        var user = await accounts.GetUserAsync(number);
+        if (user is null) return Errors.NotFound;
+        if (number == viewerId) return user.FullProfile;
+        var relation = await social.GetRelationAsync(viewerId, number);
+        return user.ProfileFor(relation.Friends);
+    }
+
+    /// <summary>By account number (all digits) or by part of a nickname; users who block the viewer are left out.</summary>
+    public async ValueTask<Result<Profile[]>> SearchAsync(long viewerId, string? query)
+    {
+        query = query?.Trim();
+        if (string.IsNullOrEmpty(query) || Validation.TextLength(query) > Limits.SearchQueryMaxLength)
+            return Errors.InvalidField.With("Search for 1 to 24 characters.", "请输入 1 到 24 个字符进行搜索。");
+
+        var found = new List<UserRecord>();
+        if (long.TryParse(query, out var number) && await accounts.GetUserAsync(number) is { } exact)
+            found.Add(exact);
+        foreach (var user in await accounts.SearchByNicknameAsync(query, Limits.SearchResultsMax))
+            if (user.Number != number) found.Add(user);
+
+        var result = new List<Profile>();
+        foreach (var user in found.Take(Limits.SearchResultsMax))
+        {
+            if (user.Number == viewerId) { result.Add(user.FullProfile); continue; }
+            var relation = await social.GetRelationAsync(viewerId, user.Number);
+            if (!relation.BlockedBy) result.Add(user.ProfileFor(relation.Friends));
+        }
+        return result.ToArray();
+    }
+
+    public async ValueTask<BuddyList> GetBuddyListAsync(long userId)
+    {
+        var groups = await social.GetGroupsAsync(userId);
+        var entries = await social.GetFriendsAsync(userId);
+        var users = (await accounts.GetUsersAsync([.. entries.Select(e => e.FriendId)])).ToDictionary(u => u.Number);
+        var friends = new List<Friend>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (!users.TryGetValue(entry.FriendId, out var user)) continue;
+            friends.Add(new Friend(user.FullProfile, entry.GroupId, entry.Remark, await presence.GetVisibleAsync(entry.FriendId)));
+        }
+        return new BuddyList(groups, [.. friends]);
+    }
+
+    public async ValueTask<Result<FriendRequestOutcome>> SendRequestAsync(long fromId, SendFriendRequest request)
+    {
+        if (Validation.Text(request.Message, Limits.FriendRequestMessageMaxLength, "message") is { } badMessage) return badMessage;
+        if (request.To == fromId) return Errors.BadRequest.With("You cannot add yourself.", "不能添加自己为好友。");
+        var target = await accounts.GetUserAsync(request.To);
+        if (target is null) return Errors.NotFound;
+
+        var relation = await social.GetRelationAsync(fromId, request.To);
+        if (relation.Friends) return Errors.AlreadyFriends;
+        if (relation.Blocking) return Errors.Forbidden.With("Unblock this user first.", "请先将对方移出黑名单。");
+        // A blocked sender hears the same answer as one refused by policy: a block is never revealed.
+        if (relation.BlockedBy || target.Settings.AddPolicy == AddPolicy.Nobody) return Errors.NotAccepting;
+        if ((await social.GetFriendIdsAsync(fromId)).Length >= Limits.MaxFriends) return Errors.LimitReached;
+
+        var fromGroup = await OwnGroupOrDefaultAsync(fromId, request.GroupId);
+        if (!fromGroup.IsOk) return fromGroup.Error;
+        var message = request.Message?.Trim() ?? "";
+        var users = await PairAsync(fromId, request.To);
+
+        // They asked first: my request answers theirs.
+        if (await social.FindPendingRequestAsync(request.To, fromId) is { } theirs)
+        {
+            var accepted = await AcceptAsync(theirs, fromGroup.Value, users);
+            return accepted.IsOk ? new FriendRequestOutcome(FriendRequestState.Accepted, accepted.Value) : accepted.Error;
+        }
+        if (target.Settings.AddPolicy == AddPolicy.Anyone)
+        {
+            var added = await social.AddFriendsAsync(fromId, request.To, message, fromGroup.Value, time.GetUtcNow(), FriendshipEvents(users));
+            var friendship = await publisher.PublishAsync(added);
+            await TellEachOtherAsync(fromId, request.To);
+            return new FriendRequestOutcome(FriendRequestState.Accepted, View(friendship.Request, users));
+        }
+
+        var pending = await social.UpsertPendingRequestAsync(fromId, request.To, message, fromGroup.Value, time.GetUtcNow(), r =>
+            [new EventDraft(fromId, new FriendRequested(View(r, users))), new EventDraft(request.To, new FriendRequested(View(r, users)))]);
+        return new FriendRequestOutcome(FriendRequestState.Pending, View(await publisher.PublishAsync(pending), users));
+    }
+
+    public async ValueTask<Result<FriendRequest>> AcceptRequestAsync(long userId, long requestId, long? groupId)
+    {
+        var request = await social.GetRequestAsync(requestId);
+        // Only the receiver may answer; to anyone else the request does not exist.
+        if (request is null || request.ToId != userId) return Errors.NotFound;
+        if (request.State != FriendRequestState.Pending) return Errors.RequestClosed;
+        if ((await social.GetFriendIdsAsync(userId)).Length >= Limits.MaxFriends) return Errors.LimitReached;
+        var group = await OwnGroupOrDefaultAsync(userId, groupId);
+        if (!group.IsOk) return group.Error;
+        return await AcceptAsync(request, group.Value, await PairAsync(request.FromId, request.ToId));
+    }
+
+    public async ValueTask<Result<FriendRequest>> DeclineRequestAsync(long userId, long requestId)
+    {
+        var request = await social.GetRequestAsync(requestId);
+        if (request is null || request.ToId != userId) return Errors.NotFound;
+        var committed = await social.DeclineRequestAsync(requestId, time.GetUtcNow(), r =>
+        [
+            new EventDraft(r.FromId, new FriendRequestDeclined(r.Id, r.ToId)),
+            new EventDraft(r.ToId, new FriendRequestDeclined(r.Id, r.ToId)),
+        ]);
+        if (!committed.IsOk) return committed.Error;
+        return View(await publisher.PublishAsync(committed.Value), await PairAsync(request.FromId, request.ToId));
+    }
+
+    public async ValueTask<FriendRequestList> ListRequestsAsync(long userId)
+    {
+        var pending = await social.ListPendingRequestsAsync(userId);
+        var incoming = new List<FriendRequest>();
+        var outgoing = new List<FriendRequest>();
+        foreach (var r in pending)
+            (r.ToId == userId ? incoming : outgoing).Add(View(r, await PairAsync(r.FromId, r.ToId)));
+        return new FriendRequestList([.. incoming], [.. outgoing]);
+    }
+
+    public async ValueTask<Result<FriendEntry>> UpdateFriendAsync(long userId, long friendId, UpdateFriendRequest change)
+    {
+        if (Validation.Text(change.Remark, Limits.RemarkMaxLength, "remark") is { } badRemark) return badRemark;
+        var committed = await social.UpdateFriendAsync(userId, friendId, change.GroupId, change.Remark?.Trim(), f =>
+            [new EventDraft(userId, new FriendUpdated(f.FriendId, f.GroupId, f.Remark))]);
+        if (!committed.IsOk) return committed.Error;
+        return await publisher.PublishAsync(committed.Value);
+    }
+
+    public async ValueTask<Result<bool>> RemoveFriendAsync(long userId, long friendId)
+    {
+        var committed = await social.RemoveFriendAsync(userId, friendId, _ =>
+            [new EventDraft(userId, new FriendRemoved(friendId)), new EventDraft(friendId, new FriendRemoved(userId))]);
+        if (!committed.IsOk) return committed.Error;
+        return await publisher.PublishAsync(committed.Value);
+    }
+
+    public ValueTask<BuddyGroup[]> GetGroupsAsync(long userId) => social.GetGroupsAsync(userId);
+
+    public async ValueTask<Result<BuddyGroup[]>> CreateGroupAsync(long userId, string? name)
+    {
+        if (GroupName(name) is { } bad) return bad;
+        return await PublishAsync(await social.CreateGroupAsync(userId, name!.Trim(), GroupsChanged(userId)));
+    }
+
+    public async ValueTask<Result<BuddyGroup[]>> RenameGroupAsync(long userId, long groupId, string? name)
+    {
+        if (GroupName(name) is { } bad) return bad;
+        return await PublishAsync(await social.RenameGroupAsync(userId, groupId, name!.Trim(), GroupsChanged(userId)));
+    }
+
+    public async ValueTask<Result<BuddyGroup[]>> ReorderGroupsAsync(long userId, long[]? ids) =>
+        ids is null ? Errors.BadRequest : await PublishAsync(await social.ReorderGroupsAsync(userId, ids, GroupsChanged(userId)));
+
+    public async ValueTask<Result<BuddyGroup[]>> DeleteGroupAsync(long userId, long groupId)
+    {
+        var committed = await social.DeleteGroupAsync(userId, groupId, d =>
+            d.MovedFriends.Select(f => new EventDraft(userId, new FriendUpdated(f, d.DefaultGroupId, null)))
+                .Append(new EventDraft(userId, new BuddyGroupsChanged(d.Groups))));
+        if (!committed.IsOk) return committed.Error;
+        return (await publisher.PublishAsync(committed.Value)).Groups;
+    }
+
+    public ValueTask<long[]> GetBlockedAsync(long userId) => social.GetBlockedAsync(userId);
+
+    public async ValueTask<Result<long[]>> BlockAsync(long userId, long otherId)
+    {
+        if (otherId == userId) return Errors.BadRequest.With("You cannot block yourself.", "不能将自己加入黑名单。");
+        if (await accounts.GetUserAsync(otherId) is null) return Errors.NotFound;
+        var committed = await social.BlockAsync(userId, otherId, time.GetUtcNow(), change =>
+        {
+            var events = new List<EventDraft> { new(userId, new BlocksChanged(change.Blocked)) };
+            if (change.WereFriends)
+                events.AddRange([new(userId, new FriendRemoved(otherId)), new(otherId, new FriendRemoved(userId))]);
+            foreach (var r in change.ClosedRequests)
+                events.AddRange([new(r.FromId, new FriendRequestDeclined(r.Id, r.ToId)), new(r.ToId, new FriendRequestDeclined(r.Id, r.ToId))]);
+            return events;
+        });
+        return (await publisher.PublishAsync(committed)).Blocked;
+    }
+
+    public async ValueTask<long[]> UnblockAsync(long userId, long otherId) =>
+        await publisher.PublishAsync(await social.UnblockAsync(userId, otherId, b => [new EventDraft(userId, new BlocksChanged(b))]));
+
+    private async ValueTask<Result<FriendRequest>> AcceptAsync(FriendRequestRecord request, long toGroupId, IReadOnlyDictionary<long, UserRecord> users)
+    {
+        var committed = await social.AcceptRequestAsync(request.Id, toGroupId, time.GetUtcNow(), FriendshipEvents(users));
+        if (!committed.IsOk) return committed.Error;
+        var friendship = await publisher.PublishAsync(committed.Value);
+        await TellEachOtherAsync(request.FromId, request.ToId);
+        return View(friendship.Request, users);
+    }
+
+    private static EventsFor<Friendship> FriendshipEvents(IReadOnlyDictionary<long, UserRecord> users) => f =>
+    [
+        new EventDraft(f.Request.FromId, new FriendAdded(users[f.Request.ToId].FullProfile, f.FromSide.GroupId, f.FromSide.Remark)),
+        new EventDraft(f.Request.ToId, new FriendAdded(users[f.Request.FromId].FullProfile, f.ToSide.GroupId, f.ToSide.Remark)),
+    ];
+
+    private async ValueTask TellEachOtherAsync(long a, long b)
+    {
+        await presence.TellAsync(a, [b]);
+        await presence.TellAsync(b, [a]);
+    }
+
+    private async ValueTask<IReadOnlyDictionary<long, UserRecord>> PairAsync(long a, long b) =>
+        (await accounts.GetUsersAsync([a, b])).ToDictionary(u => u.Number);
+
+    /// <summary>Requests show each side as a stranger would see it: they are not friends yet.</summary>
+    private static FriendRequest View(FriendRequestRecord r, IReadOnlyDictionary<long, UserRecord> users) =>
+        new(r.Id, users[r.FromId].StrangerProfile, users[r.ToId].StrangerProfile, r.Message, r.State, r.CreatedAt);
+
+    private async ValueTask<Result<long>> OwnGroupOrDefaultAsync(long userId, long? groupId)
+    {
+        var groups = await social.GetGroupsAsync(userId);
+        if (groupId is null) return groups.First(g => g.IsDefault).Id;
+        return groups.Any(g => g.Id == groupId) ? groupId.Value : Errors.NotFound.With("No such buddy group.", "分组不存在。");
+    }
+
+    private static Error? GroupName(string? name) =>
+        name is null ? Errors.BadRequest : Validation.Text(name, Limits.BuddyGroupNameMaxLength, "name", allowEmpty: false);
+
+    private static EventsFor<BuddyGroup[]> GroupsChanged(long userId) => groups => [new EventDraft(userId, new BuddyGroupsChanged(groups))];
+
+    private async ValueTask<Result<BuddyGroup[]>> PublishAsync(Result<Committed<BuddyGroup[]>> committed) =>
+        committed.IsOk ? await publisher.PublishAsync(committed.Value) : committed.Error;
+}

@@ -1,0 +1,37 @@
+namespace Penguin.Protocol;
+
+/// <summary>An expected failure: a stable code for programs and a message in English and Chinese for people.</summary>
+public sealed record Error(string Code, string Message, string MessageZh)
+{
+    /// <summary>The same code with a more specific text.</summary>
+    public Error With(string message, string messageZh) => this with { Message = message, MessageZh = messageZh };
+}
+
+/// <summary>Every error code of the protocol (REST and WebSocket alike); docs/protocol.md explains each.</summary>
+public static class Errors
+{
+    public static readonly Error BadJson = new("bad_json", "The frame is not valid JSON.", "消息不是有效的 JSON。");
+    public static readonly Error UnknownOp = new("unknown_op", "Unknown operation.", "未知的操作。");
+    public static readonly Error BadRequest = new("bad_request", "The request is missing a field or has an invalid value.", "请求缺少字段或含有无效的值。");
+    public static readonly Error FrameTooLarge = new("frame_too_large", "The frame is larger than the limit.", "消息超过了大小限制。");
+    public static readonly Error NotAuthenticated = new("not_authenticated", "Log in first.", "请先登录。");
+    public static readonly Error AlreadyAuthenticated = new("already_authenticated", "This connection is already logged in.", "此连接已经登录。");
+    public static readonly Error AuthFailed = new("auth_failed", "Wrong account number or password.", "账号或密码错误。");
+    public static readonly Error InvalidToken = new("invalid_token", "The session token is invalid or was revoked.", "会话令牌无效或已被注销。");
+    public static readonly Error Throttled = new("throttled", "Too many attempts; try again later.", "尝试次数过多，请稍后再试。");
+    public static readonly Error InvalidNickname = new("invalid_nickname", "The nickname must be 1 to 24 characters without control characters.", "昵称须为 1 到 24 个字符，且不能包含控制字符。");
+    public static readonly Error InvalidPassword = new("invalid_password", "The password must be 8 to 128 characters.", "密码须为 8 到 128 个字符。");
+    public static readonly Error InvalidField = new("invalid_field", "A field has an invalid value.", "字段的值无效。");
+    public static readonly Error NotFound = new("not_found", "Not found.", "未找到。");
+    public static readonly Error Forbidden = new("forbidden", "You may not do this.", "你无权执行此操作。");
+    public static readonly Error NotAccepting = new("not_accepting", "This user does not accept friend requests from you.", "对方不接受你的好友申请。");
+    public static readonly Error AlreadyFriends = new("already_friends", "You are already friends.", "你们已经是好友。");
+    public static readonly Error NotFriends = new("not_friends", "This user is not your friend.", "对方不是你的好友。");
+    public static readonly Error RequestClosed = new("request_closed", "The friend request was already answered.", "该好友申请已处理。");
+    public static readonly Error LimitReached = new("limit_reached", "A limit was reached.", "已达到上限。");
+    public static readonly Error DefaultGroup = new("default_group", "The default buddy group cannot be deleted.", "默认分组不能删除。");
+    public static readonly Error SlowConsumer = new("slow_consumer", "The connection fell behind and was closed; reconnect and sync.", "连接处理过慢已被关闭，请重新连接并同步。");
+    public static readonly Error SessionRevoked = new("session_revoked", "This device was logged out.", "此设备已退出登录。");
+    public static readonly Error Unavailable = new("unavailable", "The service is temporarily unavailable; try again shortly.", "服务暂时不可用，请稍后再试。");
+    public static readonly Error Internal = new("internal", "Something went wrong on the server.", "服务器内部错误。");
+}

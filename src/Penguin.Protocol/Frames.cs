@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+
+namespace Penguin.Protocol;
+
+// WebSocket frames of protocol version 1. Every frame is one JSON text message.
+// Client frames carry "op" and an optional "id"; the reply to a request echoes that id as "re".
+// Durable events carry "seq", the user's sync sequence; ephemeral events (presence) carry none.
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
+[JsonDerivedType(typeof(Authenticate), "auth")]
+[JsonDerivedType(typeof(Ping), "ping")]
+[JsonDerivedType(typeof(SetPresence), "presence.set")]
+[JsonDerivedType(typeof(Sync), "sync")]
+public abstract record ClientFrame
+{
+    /// <summary>Chosen by the client; echoed as "re" in the reply. 0 means "no reply correlation".</summary>
+    public long Id { get; init; }
+}
+
+/// <summary>First frame on a connection: the session token from login and, on resume, the last seq the device holds.</summary>
+public sealed record Authenticate(string Token, long? Since = null, PresenceStatus? Status = null) : ClientFrame;
+
+public sealed record Ping : ClientFrame;
+
+/// <summary>Sets this device's status; the user's status is the most available of their devices.</summary>
+public sealed record SetPresence(PresenceStatus Status) : ClientFrame;
+
+/// <summary>Asks for every durable event after <see cref="Since"/>; they arrive in order, then a <see cref="Synced"/> reply.</summary>
+public sealed record Sync(long Since) : ClientFrame;
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Authenticated), "authed")]
+[JsonDerivedType(typeof(Pong), "pong")]
+[JsonDerivedType(typeof(Ok), "ok")]
+[JsonDerivedType(typeof(ErrorReply), "error")]
+[JsonDerivedType(typeof(Synced), "synced")]
+[JsonDerivedType(typeof(PresenceChanged), "presence")]
+[JsonDerivedType(typeof(PresenceSnapshot), "presence.snapshot")]
+[JsonDerivedType(typeof(SessionEnded), "session.ended")]
+[JsonDerivedType(typeof(FriendRequested), "friend.request")]
+[JsonDerivedType(typeof(FriendRequestDeclined), "friend.request.declined")]
+[JsonDerivedType(typeof(FriendAdded), "friend.added")]
+[JsonDerivedType(typeof(FriendRemoved), "friend.removed")]
+[JsonDerivedType(typeof(FriendUpdated), "friend.updated")]
+[JsonDerivedType(typeof(BuddyGroupsChanged), "buddygroups.changed")]
+[JsonDerivedType(typeof(ProfileUpdated), "profile.updated")]
+[JsonDerivedType(typeof(SettingsUpdated), "settings.updated")]
+[JsonDerivedType(typeof(BlocksChanged), "blocks.changed")]
+public abstract record ServerFrame;
+
+/// <summary>A frame answering a client request.</summary>
+public abstract record Reply : ServerFrame
+{
+    /// <summary>The id of the request answered; 0 when the failing frame had no readable id.</summary>
+    public long Re { get; init; }
+}
+
+public sealed record Authenticated(Profile Me, AccountSettings Settings, long SessionId, DeviceKind Device, long Seq) : Reply;
+
+public sealed record Pong : Reply;
+
+public sealed record Ok : Reply;
+
+public sealed record ErrorReply(string Code, string Message, string MessageZh) : Reply
+{
+    public static ErrorReply From(Error error, long re) => new(error.Code, error.Message, error.MessageZh) { Re = re };
+}
+
+/// <summary>Ends a sync: every durable event up to <see cref="Seq"/> has been sent.</summary>
+public sealed record Synced(long Seq) : Reply;
+
+/// <summary>A friend's presence changed (ephemeral, not stored).</summary>
+public sealed record PresenceChanged(UserPresence Presence) : ServerFrame;
+
+/// <summary>Presence of every friend, sent right after authentication.</summary>
+public sealed record PresenceSnapshot(UserPresence[] Friends) : ServerFrame;
+
+/// <summary>The server is closing this device's session (logged out elsewhere, too slow...).</summary>
+public sealed record SessionEnded(string Code, string Message, string MessageZh) : ServerFrame;
+
+/// <summary>An event stored in the user's log, delivered live and again by sync after <see cref="Seq"/>.</summary>
+public abstract record DurableEvent : ServerFrame
+{
+    public long Seq { get; init; }
+}
+
+/// <summary>A friend request was sent (to both the sender's and the receiver's devices).</summary>
+public sealed record FriendRequested(FriendRequest Request) : DurableEvent;
+
+public sealed record FriendRequestDeclined(long RequestId, long By) : DurableEvent;
+
+/// <summary>A new friend, from the point of view of the user receiving the event.</summary>
+public sealed record FriendAdded(Profile Profile, long GroupId, string? Remark) : DurableEvent;
+
+public sealed record FriendRemoved(long Number) : DurableEvent;
+
+public sealed record FriendUpdated(long Number, long GroupId, string? Remark) : DurableEvent;
+
+public sealed record BuddyGroupsChanged(BuddyGroup[] Groups) : DurableEvent;
+
+/// <summary>The user's own profile or a friend's profile changed.</summary>
+public sealed record ProfileUpdated(Profile Profile) : DurableEvent;
+
+public sealed record SettingsUpdated(AccountSettings Settings) : DurableEvent;
+
+public sealed record BlocksChanged(long[] Blocked) : DurableEvent;

@@ -1,0 +1,28 @@
+namespace Penguin.Protocol;
+
+/// <summary>Hard limits of the protocol; docs/protocol.md lists the same numbers.</summary>
+public static class Limits
+{
+    public const int NicknameMaxLength = 24;
+    public const int PasswordMinLength = 8;
+    public const int PasswordMaxLength = 128;
+    public const int SignatureMaxLength = 80;
+    public const int RegionPartMaxLength = 32;
+    public const int RemarkMaxLength = 24;
+    public const int BuddyGroupNameMaxLength = 20;
+    public const int MaxBuddyGroups = 30;
+    public const int MaxFriends = 2000;
+    public const int FriendRequestMessageMaxLength = 100;
+    public const int DeviceNameMaxLength = 40;
+    public const int SearchQueryMaxLength = 24;
+    public const int SearchResultsMax = 20;
+
+    /// <summary>Largest WebSocket frame the server accepts; bigger ones close the connection with 1009.</summary>
+    public const int MaxFrameBytes = 64 * 1024;
+
+    /// <summary>Largest REST request body.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Events returned by one sync page.</summary>
+    public const int SyncPageSize = 500;
+}

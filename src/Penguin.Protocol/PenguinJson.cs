@@ -1,0 +1,64 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Penguin.Protocol;
+
+/// <summary>The one serializer context of the protocol: source-generated, camelCase, strict about missing and null fields.</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    AllowOutOfOrderMetadataProperties = true,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(ClientFrame))]
+[JsonSerializable(typeof(ServerFrame))]
+[JsonSerializable(typeof(RegisterRequest))]
+[JsonSerializable(typeof(RegisterResponse))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(LoginResponse))]
+[JsonSerializable(typeof(SessionList))]
+[JsonSerializable(typeof(Me))]
+[JsonSerializable(typeof(Profile))]
+[JsonSerializable(typeof(AccountSettings))]
+[JsonSerializable(typeof(UpdateProfileRequest))]
+[JsonSerializable(typeof(AvatarList))]
+[JsonSerializable(typeof(UserList))]
+[JsonSerializable(typeof(SendFriendRequest))]
+[JsonSerializable(typeof(FriendRequestOutcome))]
+[JsonSerializable(typeof(AnswerFriendRequest))]
+[JsonSerializable(typeof(FriendRequestList))]
+[JsonSerializable(typeof(UpdateFriendRequest))]
+[JsonSerializable(typeof(BuddyList))]
+[JsonSerializable(typeof(Friend))]
+[JsonSerializable(typeof(BuddyGroupName))]
+[JsonSerializable(typeof(BuddyGroupOrder))]
+[JsonSerializable(typeof(BuddyGroupList))]
+[JsonSerializable(typeof(BuddyGroup))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(BlockList))]
+[JsonSerializable(typeof(UserPresence[]))]
+public sealed partial class PenguinJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context to use on the wire: the same rules as <see cref="JsonSerializerContext"/> options above, but
+    /// Chinese and emoji written as themselves rather than \u escapes (half the bytes for CJK text).
+    /// </summary>
+    public static PenguinJson Wire { get; } = new(WireOptions());
+
+    public static JsonSerializerOptions WireOptions() => Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>Applies the protocol's rules to options (also used for ASP.NET Core's REST binding).</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.RespectNullableAnnotations = true;
+        options.RespectRequiredConstructorParameters = true;
+        options.AllowOutOfOrderMetadataProperties = true;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        return options;
+    }
+}

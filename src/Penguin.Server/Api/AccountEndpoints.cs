@@ -1,0 +1,88 @@
+using Penguin.Core.Accounts;
+using Penguin.Core.Bus;
+using Penguin.Protocol;
+using Penguin.Server.Gateway;
+using Penguin.Server.Ops;
+using static Penguin.Server.Api.ApiSupport;
+
+namespace Penguin.Server.Api;
+
+/// <summary>Registration, login and device sessions, and the caller's own profile and settings.</summary>
+public static class AccountEndpoints
+{
+    private static readonly PenguinJson Json = PenguinJson.Wire;
+
+    public static void MapAccountApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1");
+
+        api.MapPost("/accounts", async (RegisterRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http) =>
+        {
+            var result = await accounts.RegisterAsync(body.Nickname, body.Password, Address(http));
+            if (!result.IsOk) return Fail(result.Error);
+            metrics.Registered();
+            return Results.Json(new RegisterResponse(result.Value), Json.RegisterResponse, statusCode: StatusCodes.Status201Created);
+        });
+
+        api.MapPost("/sessions", async (LoginRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http) =>
+        {
+            if (!Enum.IsDefined(body.Device)) return Fail(Errors.InvalidField);
+            var result = await accounts.LoginAsync(body.Number, body.Password, body.Device, body.DeviceName, Address(http));
+            metrics.LoggedIn(result.IsOk);
+            return From(result, r => new LoginResponse(r.Token, r.Session.Id, r.User.FullProfile), Json.LoginResponse);
+        });
+
+        api.MapGet("/avatars", () => Ok(new AvatarList(Avatars.All), Json.AvatarList));
+
+        var me = app.MapGroup("/api/v1").RequireSession();
+
+        me.MapGet("/sessions", async (Caller caller, AccountService accounts) =>
+        {
+            var sessions = await accounts.ListSessionsAsync(caller.UserId);
+            return Ok(new SessionList([.. sessions.Select(s =>
+                new DeviceSession(s.Id, s.Device, s.DeviceName, s.CreatedAt, s.LastSeenAt, s.Id == caller.Session.SessionId))]), Json.SessionList);
+        });
+
+        // Logging out ends the session everywhere it is connected, on whichever node.
+        me.MapDelete("/sessions/{id:long}", async (long id, Caller caller, AccountService accounts, IEventBus bus) =>
+        {
+            if (!await accounts.LogoutAsync(caller.UserId, id)) return Fail(Errors.NotFound);
+            await bus.PublishAsync(caller.UserId, Ended(id));
+            return Results.NoContent();
+        });
+
+        me.MapDelete("/sessions/current", async (Caller caller, AccountService accounts, IEventBus bus) =>
+        {
+            await accounts.LogoutAsync(caller.UserId, caller.Session.SessionId);
+            await bus.PublishAsync(caller.UserId, Ended(caller.Session.SessionId));
+            return Results.NoContent();
+        });
+
+        me.MapDelete("/sessions", async (Caller caller, AccountService accounts, IEventBus bus) =>
+        {
+            foreach (var id in await accounts.LogoutAllAsync(caller.UserId))
+                await bus.PublishAsync(caller.UserId, Ended(id));
+            return Results.NoContent();
+        });
+
+        me.MapGet("/me", async (Caller caller, AccountService accounts) =>
+            await accounts.GetUserAsync(caller.UserId) is { } user
+                ? Ok(new Me(user.FullProfile, user.Settings), Json.Me)
+                : Fail(Errors.NotFound));
+
+        me.MapPatch("/me/profile", async (UpdateProfileRequest body, Caller caller, AccountService accounts) =>
+            From(await accounts.UpdateProfileAsync(caller.UserId, body), u => u.FullProfile, Json.Profile));
+
+        me.MapPut("/me/settings", async (AccountSettings body, Caller caller, AccountService accounts) =>
+            From(await accounts.UpdateSettingsAsync(caller.UserId, body), Json.AccountSettings));
+    }
+
+    private static Delivery Ended(long sessionId)
+    {
+        var e = Errors.SessionRevoked;
+        var frame = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new SessionEnded(e.Code, e.Message, e.MessageZh), Json.ServerFrame);
+        return new Delivery(frame, OnlySession: sessionId, EndSession: true);
+    }
+
+    private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}

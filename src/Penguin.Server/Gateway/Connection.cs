@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Penguin.Core.Accounts;
+using Penguin.Core.Bus;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+
+namespace Penguin.Server.Gateway;
+
+/// <summary>Close codes of the gateway besides the standard ones (1000, 1001, 1009).</summary>
+public static class CloseCodes
+{
+    public const WebSocketCloseStatus SessionRevoked = (WebSocketCloseStatus)4001;
+    public const WebSocketCloseStatus Replaced = (WebSocketCloseStatus)4002;
+    public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4003;
+    public const WebSocketCloseStatus HeartbeatTimeout = (WebSocketCloseStatus)4008;
+}
+
+/// <summary>
+/// One WebSocket: a bounded outbound queue drained by a single send loop. Durable events are sent in seq
+/// order exactly once per connection: an event at or below the last sent seq is dropped, and a gap
+/// is filled from the user's event log before the event is sent. A consumer that lets the queue fill
+/// up is closed (it catches up later through sync) so it cannot stall others or grow memory.
+/// </summary>
+public sealed class Connection : IDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly IEventLog _log;
+    private readonly Channel<Outbound> _outbound;
+    private readonly CancellationTokenSource _closed = new();
+    private long _lastSeq;
+
+    public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time)
+    {
+        _socket = socket;
+        _log = log;
+        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(queueLimit)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        Time = time;
+        LastReceived = time.GetTimestamp();
+        Opened = LastReceived;
+    }
+
+    public TimeProvider Time { get; }
+
+    public SessionContext? Session { get; set; }
+
+    public long Opened { get; }
+
+    /// <summary>Timestamp of the last frame received; the heartbeat monitor closes silent connections.</summary>
+    public long LastReceived { get; set; }
+
+    public CancellationToken Closed => _closed.Token;
+
+    public WebSocket Socket => _socket;
+
+    /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor).</summary>
+    public void StartAt(long seq) => Volatile.Write(ref _lastSeq, seq);
+
+    public void Send(ServerFrame frame) =>
+        Enqueue(new Outbound(JsonSerializer.SerializeToUtf8Bytes(frame, PenguinJson.Wire.ServerFrame)));
+
+    public void Deliver(Delivery delivery)
+    {
+        if (delivery.OnlySession != 0 && delivery.OnlySession != Session?.SessionId) return;
+        Enqueue(new Outbound(delivery.Frame, delivery.Seq, EndSession: delivery.EndSession ? CloseCodes.SessionRevoked : null));
+    }
+
+    /// <summary>Sends every stored event after the current cursor, then (when <paramref name="re"/> is set) a Synced reply.</summary>
+    public void CatchUp(long re) => Enqueue(new Outbound(null, CatchUpReply: re));
+
+    public void CloseWith(WebSocketCloseStatus status, Error reason) =>
+        Enqueue(new Outbound(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new SessionEnded(reason.Code, reason.Message, reason.MessageZh), PenguinJson.Wire.ServerFrame), EndSession: status));
+
+    public void Dispose() => _closed.Dispose();
+
+    public void Abort()
+    {
+        _outbound.Writer.TryComplete();
+        _closed.Cancel();
+    }
+
+    private void Enqueue(Outbound item)
+    {
+        if (_outbound.Writer.TryWrite(item)) return;
+        // Queue full: the client is not reading. Drop it rather than buffer without bound.
+        if (_outbound.Writer.TryComplete()) _ = CloseAsync(CloseCodes.SlowConsumer, Errors.SlowConsumer.Code);
+    }
+
+    public async Task RunSendLoopAsync()
+    {
+        try
+        {
+            await foreach (var item in _outbound.Reader.ReadAllAsync(_closed.Token))
+            {
+                if (item.CatchUpReply is { } re)
+                {
+                    await SendStoredAsync(long.MaxValue);
+                    if (re > 0) await SendRawAsync(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new Synced(_lastSeq) { Re = re }, PenguinJson.Wire.ServerFrame));
+                    continue;
+                }
+                if (item.Seq > 0)
+                {
+                    if (item.Seq <= _lastSeq) continue;
+                    if (item.Seq > _lastSeq + 1) await SendStoredAsync(item.Seq - 1);
+                    if (item.Seq <= _lastSeq) continue;
+                    _lastSeq = item.Seq;
+                }
+                await SendRawAsync(item.Frame!);
+                if (item.EndSession is { } status)
+                {
+                    await CloseAsync(status, "session ended");
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            // The socket went away; the receive loop cleans up.
+        }
+        finally
+        {
+            _closed.Cancel();
+        }
+    }
+
+    /// <summary>Sends stored events after the cursor up to <paramref name="upTo"/>, page by page.</summary>
+    private async Task SendStoredAsync(long upTo)
+    {
+        var userId = Session!.UserId;
+        while (_lastSeq < upTo)
+        {
+            var page = await _log.ReadAsync(userId, _lastSeq, Limits.SyncPageSize, _closed.Token);
+            foreach (var e in page)
+            {
+                if (e.Seq > upTo) return;
+                await SendRawAsync(e.Json);
+                _lastSeq = e.Seq;
+            }
+            if (page.Count < Limits.SyncPageSize) return;
+        }
+    }
+
+    private ValueTask SendRawAsync(byte[] frame) =>
+        _socket.SendAsync(new ReadOnlyMemory<byte>(frame), WebSocketMessageType.Text, endOfMessage: true, _closed.Token);
+
+    public async Task CloseAsync(WebSocketCloseStatus status, string description)
+    {
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(status, description, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _closed.Cancel();
+        }
+    }
+
+    /// <summary>Reads one whole message into a pooled buffer; null when the peer closed. Waits for data without holding a buffer.</summary>
+    public async Task<ReceivedMessage?> ReceiveAsync(int maxBytes)
+    {
+        // A zero-byte read parks idle connections without renting memory.
+        var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _closed.Token);
+        if (first.MessageType == WebSocketMessageType.Close) return null;
+
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= maxBytes + 1) return new ReceivedMessage(buffer, length, first.MessageType, TooLarge: true);
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _closed.Token);
+                if (result.MessageType == WebSocketMessageType.Close) { ArrayPool<byte>.Shared.Return(buffer); return null; }
+                length += result.Count;
+                if (length > maxBytes) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: true);
+                if (result.EndOfMessage) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: false);
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private readonly record struct Outbound(byte[]? Frame, long Seq = 0, long? CatchUpReply = null, WebSocketCloseStatus? EndSession = null);
+}
+
+/// <summary>A received message in a pooled buffer; return it with <see cref="Dispose"/>.</summary>
+public readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooLarge) : IDisposable
+{
+    public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
+
+    public void Dispose()
+    {
+        if (Buffer is not null) ArrayPool<byte>.Shared.Return(Buffer, clearArray: true);
+    }
+}

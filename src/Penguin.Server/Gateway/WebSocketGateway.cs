@@ -1,0 +1,214 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Penguin.Core.Accounts;
+using Penguin.Core.Presence;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+using Penguin.Server.Hosting;
+using Penguin.Server.Ops;
+
+namespace Penguin.Server.Gateway;
+
+/// <summary>
+/// The /ws endpoint: authenticates the device, streams what it missed, keeps it live, and on goodbye or
+/// silence takes the device offline. Requests are answered in order; a bad frame gets an error and the
+/// connection survives, except an oversized frame, which closes it with 1009.
+/// </summary>
+public sealed partial class WebSocketGateway(
+    ConnectionRegistry registry,
+    UnauthenticatedConnections pending,
+    AccountService accounts,
+    PresenceService presence,
+    IEventLog log,
+    PenguinMetrics metrics,
+    ServerOptions options,
+    TimeProvider time,
+    ILogger<WebSocketGateway> logger)
+{
+    public const int ProtocolVersion = 1;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("WebSocket upgrade required / 需要 WebSocket 连接");
+            return;
+        }
+        if (context.Request.Query["v"] is { Count: > 0 } v && v[0] != ProtocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("Unsupported protocol version / 不支持的协议版本");
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        using var connection = new Connection(socket, log, options.OutboundQueueLimit, time);
+        metrics.ConnectionOpened();
+        pending.Add(connection);
+        var sendLoop = connection.RunSendLoopAsync();
+        try
+        {
+            await ReceiveLoopAsync(connection);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            // Peer vanished or the connection was closed by the server.
+        }
+        finally
+        {
+            connection.Abort();
+            pending.Remove(connection);
+            await sendLoop;
+            await registry.RemoveAsync(connection);
+            if (connection.Session is { } session && !registry.HasSession(session.UserId, session.SessionId))
+                await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
+            metrics.ConnectionClosed();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(Connection connection)
+    {
+        while (!connection.Closed.IsCancellationRequested)
+        {
+            using var message = await connection.ReceiveAsync(Limits.MaxFrameBytes) is { } m ? m : default;
+            if (message.Buffer is null)
+            {
+                await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+                return;
+            }
+            connection.LastReceived = time.GetTimestamp();
+            metrics.FrameReceived();
+            if (message.TooLarge)
+            {
+                connection.Send(ErrorReply.From(Errors.FrameTooLarge, 0));
+                connection.Abort();
+                await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too large");
+                return;
+            }
+            if (message.Type != WebSocketMessageType.Text)
+            {
+                connection.Send(ErrorReply.From(Errors.BadJson.With("Send JSON text frames.", "请发送 JSON 文本消息。"), 0));
+                continue;
+            }
+            var (frame, error) = Parse(message.Span);
+            if (error is not null) connection.Send(error);
+            else await HandleAsync(connection, frame!);
+        }
+    }
+
+    /// <summary>Deserializes once, straight from the received bytes; on failure says why, naming the request id when readable.</summary>
+    private static (ClientFrame? Frame, ErrorReply? Error) Parse(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(frame, PenguinJson.Wire.ClientFrame) is { } parsed
+                ? (parsed, null)
+                : (null, ErrorReply.From(Errors.BadRequest, 0));
+        }
+        catch (JsonException e)
+        {
+            var (id, op, wellFormed) = Peek(frame);
+            if (!wellFormed) return (null, ErrorReply.From(Errors.BadJson, id));
+            if (op is null || !KnownOps.Contains(op)) return (null, ErrorReply.From(Errors.UnknownOp.With($"Unknown operation '{op}'.", $"未知的操作“{op}”。"), id));
+            return (null, ErrorReply.From(Errors.BadRequest.With($"Bad '{op}' request: {e.Message}", $"“{op}”请求无效：{e.Message}"), id));
+        }
+    }
+
+    private static readonly HashSet<string> KnownOps =
+        [.. PenguinJson.Wire.ClientFrame.PolymorphismOptions!.DerivedTypes.Select(t => (string)t.TypeDiscriminator!)];
+
+    /// <summary>Reads the top-level "id" and "op" of a frame that failed to deserialize, to say why.</summary>
+    private static (long Id, string? Op, bool WellFormed) Peek(ReadOnlySpan<byte> frame)
+    {
+        long id = 0;
+        string? op = null;
+        try
+        {
+            var reader = new Utf8JsonReader(frame);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return (0, null, false);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (name == "id" && reader.TokenType == JsonTokenType.Number) reader.TryGetInt64(out id);
+                else if (name == "op" && reader.TokenType == JsonTokenType.String) op = reader.GetString();
+                else reader.Skip();
+            }
+            return (id, op, true);
+        }
+        catch (JsonException)
+        {
+            return (id, op, false);
+        }
+    }
+
+    private async Task HandleAsync(Connection connection, ClientFrame frame)
+    {
+        var session = connection.Session;
+        switch (frame)
+        {
+            case Ping:
+                connection.Send(new Pong { Re = frame.Id });
+                break;
+            case Authenticate auth when session is null:
+                await AuthenticateAsync(connection, auth);
+                break;
+            case Authenticate:
+                connection.Send(ErrorReply.From(Errors.AlreadyAuthenticated, frame.Id));
+                break;
+            case not null when session is null:
+                connection.Send(ErrorReply.From(Errors.NotAuthenticated, frame.Id));
+                break;
+            case SetPresence set when set.Status == PresenceStatus.Offline || !Enum.IsDefined(set.Status):
+                connection.Send(ErrorReply.From(Errors.InvalidField.With("Set online, away, busy, dnd or invisible; disconnect to go offline.", "可设为在线、离开、忙碌、请勿打扰或隐身；断开连接即为离线。"), frame.Id));
+                break;
+            case SetPresence set:
+                await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, set.Status));
+                connection.Send(new Ok { Re = frame.Id });
+                break;
+            case Sync sync when sync.Since < 0:
+                connection.Send(ErrorReply.From(Errors.InvalidField.With("'since' must be 0 or more.", "“since”不能小于 0。"), frame.Id));
+                break;
+            case Sync sync:
+                connection.StartAt(sync.Since);
+                connection.CatchUp(frame.Id);
+                break;
+        }
+    }
+
+    private async Task AuthenticateAsync(Connection connection, Authenticate auth)
+    {
+        var session = await accounts.AuthenticateAsync(auth.Token);
+        if (session is null)
+        {
+            connection.Send(ErrorReply.From(Errors.InvalidToken, auth.Id));
+            return;
+        }
+        var user = await accounts.GetUserAsync(session.UserId);
+        if (user is null)
+        {
+            connection.Send(ErrorReply.From(Errors.InvalidToken, auth.Id));
+            return;
+        }
+        var head = await log.HeadAsync(session.UserId);
+        var status = auth.Status is null or PresenceStatus.Offline ? PresenceStatus.Online : auth.Status.Value;
+
+        connection.Session = session;
+        pending.Remove(connection);
+        connection.StartAt(auth.Since is { } since && since >= 0 && since <= head ? since : head);
+        connection.Send(new Authenticated(user.FullProfile, user.Settings, session.SessionId, session.Device, head) { Re = auth.Id });
+        connection.Send(new PresenceSnapshot(await presence.GetFriendsAsync(session.UserId)));
+        foreach (var old in await registry.AddAsync(connection))
+            old.CloseWith(CloseCodes.Replaced, Errors.SessionRevoked.With("This session connected again elsewhere.", "此会话已在别处重新连接。"));
+        // Whatever was committed before registration and after the cursor arrives now, in order.
+        connection.CatchUp(0);
+        await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, status));
+        await accounts.TouchAsync(session);
+        metrics.Authenticated();
+        LogAuthenticated(session.UserId, session.SessionId, session.Device);
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "User {UserId} session {SessionId} ({Device}) connected")]
+    private partial void LogAuthenticated(long userId, long sessionId, DeviceKind device);
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Penguin.Core.Accounts;
+using Penguin.Core.Bus;
+using Penguin.Core.Presence;
+using Penguin.Core.Social;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+using Penguin.Server.Api;
+using Penguin.Server.Gateway;
+using Penguin.Server.Ops;
+using Penguin.Storage.Sqlite;
+
+namespace Penguin.Server.Hosting;
+
+/// <summary>Builds the Penguin node: the table of contents of what the server hosts.</summary>
+public static class PenguinServer
+{
+    public const string DefaultUrl = "http://127.0.0.1:5180";
+
+    public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = Limits.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+
+        var options = builder.Configuration.GetSection("Penguin").Get<ServerOptions>() ?? new ServerOptions();
+        configure?.Invoke(options);
+        builder.Services.AddPenguin(options);
+        builder.Services.ConfigureHttpJsonOptions(json => UseProtocolJson(json.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddOpenApi();
+
+        var app = builder.Build();
+        app.UseProtocolErrors();
+        app.UseWebSockets();
+        app.Map("/ws", (HttpContext context, WebSocketGateway gateway) => gateway.HandleAsync(context));
+        app.MapAccountApi();
+        app.MapSocialApi();
+        app.MapOpsEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        return app;
+    }
+
+    public static IServiceCollection AddPenguin(this IServiceCollection services, ServerOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(options.Accounts);
+        services.AddSingleton(TimeProvider.System);
+
+        // Embedded default: SQLite in the data directory and an in-process bus.
+        services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "penguin.db")));
+        services.AddSingleton<IAccountStore, SqliteAccountStore>();
+        services.AddSingleton<ISocialStore, SqliteSocialStore>();
+        services.AddSingleton<IEventLog, SqliteEventLog>();
+        services.AddSingleton<IEventBus, InProcessEventBus>();
+        services.AddSingleton<IPresenceRegistry, InMemoryPresenceRegistry>();
+
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<PresenceService>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<SocialService>();
+
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<UnauthenticatedConnections>();
+        services.AddSingleton<WebSocketGateway>();
+        services.AddSingleton<PenguinMetrics>();
+        services.AddHostedService<BusConnector>();
+        services.AddHostedService<HeartbeatMonitor>();
+        return services;
+    }
+
+    /// <summary>REST bodies follow the same strict rules as WebSocket frames.</summary>
+    private static void UseProtocolJson(JsonSerializerOptions json)
+    {
+        json.TypeInfoResolverChain.Insert(0, PenguinJson.Wire);
+        PenguinJson.Configure(json);
+    }
+}
+
+/// <summary>Connects the bus to this node's connections at start-up.</summary>
+internal sealed class BusConnector(IEventBus bus, ConnectionRegistry registry) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => bus.StartAsync(registry, cancellationToken).AsTask();
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,4 @@
+using Penguin.Server.Hosting;
+
+var app = PenguinServer.Build(args);
+await app.RunAsync();

@@ -1,0 +1,59 @@
+using Microsoft.Data.Sqlite;
+
+namespace Penguin.Storage.Sqlite;
+
+/// <summary>Small helpers so every statement is parameterized and mapping stays next to its query.</summary>
+internal static class SqlExtensions
+{
+    public static SqliteCommand Sql(this SqliteConnection connection, string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    public static int Execute(this SqliteConnection connection, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = connection.Sql(sql, tx, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    public static long Scalar(this SqliteConnection connection, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = connection.Sql(sql, tx, parameters);
+        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static List<T> Query<T>(this SqliteConnection connection, SqliteTransaction? tx, string sql, Func<SqliteDataReader, T> map, params (string, object?)[] parameters)
+    {
+        using var cmd = connection.Sql(sql, tx, parameters);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(map(reader));
+        return rows;
+    }
+
+    public static T? QuerySingle<T>(this SqliteConnection connection, SqliteTransaction? tx, string sql, Func<SqliteDataReader, T> map, params (string, object?)[] parameters)
+        where T : class
+    {
+        using var cmd = connection.Sql(sql, tx, parameters);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? map(reader) : null;
+    }
+
+    public static string? NullableString(this SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public static long ToUnixMs(this DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset FromUnixMs(this SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+
+    /// <summary>"IN (...)" for a list of ids, as parameters.</summary>
+    public static (string Clause, (string, object?)[] Parameters) InList(IEnumerable<long> ids, string prefix = "$id")
+    {
+        var list = ids.Distinct().ToArray();
+        var names = list.Select((_, i) => $"{prefix}{i}").ToArray();
+        return ($"({string.Join(',', names)})", [.. names.Zip(list, (n, v) => (n, (object?)v))]);
+    }
+}
