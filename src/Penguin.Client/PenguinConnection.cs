@@ -22,6 +22,7 @@ public sealed class PenguinConnection : IAsyncDisposable
     private TaskCompletionSource _eventArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private long _lastSeq;
+    private int _disposed;
     private Task _receiveLoop = Task.CompletedTask;
 
     private PenguinConnection(ClientWebSocket socket) => _socket = socket;
@@ -188,6 +189,7 @@ public sealed class PenguinConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         _socket.Abort();
         try { await _receiveLoop; } catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
@@ -208,14 +210,21 @@ public sealed class PenguinConnection : IAsyncDisposable
                 do
                 {
                     result = await _socket.ReceiveAsync(buffer.GetMemory(4096), _stop.Token);
-                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        // Complete the closing handshake the server started.
+                        if (_socket.State == WebSocketState.CloseReceived)
+                            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", _stop.Token);
+                        return;
+                    }
                     buffer.Advance(result.Count);
                 } while (!result.EndOfMessage);
                 Dispatch(JsonSerializer.Deserialize(buffer.WrittenSpan, Json.ServerFrame)!);
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or JsonException)
         {
+            // A frame this client cannot read ends the connection like a network error; reconnect and sync.
         }
         finally
         {

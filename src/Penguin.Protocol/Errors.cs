@@ -31,6 +31,7 @@ public static class Errors
     public static readonly Error LimitReached = new("limit_reached", "A limit was reached.", "已达到上限。");
     public static readonly Error DefaultGroup = new("default_group", "The default buddy group cannot be deleted.", "默认分组不能删除。");
     public static readonly Error SlowConsumer = new("slow_consumer", "The connection fell behind and was closed; reconnect and sync.", "连接处理过慢已被关闭，请重新连接并同步。");
+    public static readonly Error SessionReplaced = new("session_replaced", "This device session connected again elsewhere.", "此设备会话已在别处重新连接。");
     public static readonly Error SessionRevoked = new("session_revoked", "This device was logged out.", "此设备已退出登录。");
     public static readonly Error Unavailable = new("unavailable", "The service is temporarily unavailable; try again shortly.", "服务暂时不可用，请稍后再试。");
     public static readonly Error Internal = new("internal", "Something went wrong on the server.", "服务器内部错误。");

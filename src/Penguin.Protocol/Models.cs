@@ -42,7 +42,7 @@ public enum FriendRequestState
     [JsonStringEnumMemberName("declined")] Declined,
 }
 
-public sealed record Region(string? Province, string? City);
+public sealed record Region(string? Province = null, string? City = null);
 
 /// <summary>
 /// A user's profile. Friends and the owner see every field; strangers see the number,
@@ -70,7 +70,7 @@ public sealed record UserPresence(long Number, PresenceStatus Status, DeviceKind
 
 public sealed record BuddyGroup(long Id, string Name, int Position, bool IsDefault);
 
-public sealed record Friend(Profile Profile, long GroupId, string? Remark, UserPresence Presence);
+public sealed record Friend(Profile Profile, long GroupId, UserPresence Presence, string? Remark = null);
 
 public sealed record BuddyList(BuddyGroup[] Groups, Friend[] Friends);
 
@@ -82,4 +82,4 @@ public sealed record FriendRequest(
     FriendRequestState State,
     DateTimeOffset CreatedAt);
 
-public sealed record DeviceSession(long Id, DeviceKind Device, string? DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current);
+public sealed record DeviceSession(long Id, DeviceKind Device, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current, string? DeviceName = null);

@@ -55,10 +55,10 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
             if (group is null) return NoSuchGroup;
             if (group.IsDefault) return Errors.DefaultGroup;
             var defaultId = groups.First(g => g.IsDefault).Id;
-            var moved = c.Query(tx, "UPDATE friendships SET group_id = $d WHERE user_id = $u AND group_id = $g RETURNING friend_id",
-                r => r.GetInt64(0), ("$d", defaultId), ("$u", userId), ("$g", groupId));
+            var moved = c.Query(tx, "UPDATE friendships SET group_id = $d WHERE user_id = $u AND group_id = $g RETURNING friend_id, group_id, remark",
+                r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.NullableString(2)), ("$d", defaultId), ("$u", userId), ("$g", groupId));
             c.Execute(tx, "DELETE FROM buddy_groups WHERE id = $g", ("$g", groupId));
-            return SqliteEventLog.Commit(c, tx, new GroupDeletion(Groups(c, tx, userId), defaultId, [.. moved.Order()]), events);
+            return SqliteEventLog.Commit(c, tx, new GroupDeletion(Groups(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
         });
 
     public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events) =>

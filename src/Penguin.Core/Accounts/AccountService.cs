@@ -28,9 +28,9 @@ public sealed class AccountService
     private readonly EventPublisher _publisher;
     private readonly TimeProvider _time;
     private readonly PasswordHasher _hasher;
-    private readonly SlidingWindowThrottle _registrations;
-    private readonly SlidingWindowThrottle _failuresPerAccount;
-    private readonly SlidingWindowThrottle _failuresPerAddress;
+    private readonly FixedWindowThrottle _registrations;
+    private readonly FixedWindowThrottle _failuresPerAccount;
+    private readonly FixedWindowThrottle _failuresPerAddress;
 
     public AccountService(IAccountStore accounts, ISocialStore social, EventPublisher publisher, TimeProvider time, AccountOptions options)
     {
@@ -39,9 +39,9 @@ public sealed class AccountService
         _publisher = publisher;
         _time = time;
         _hasher = new PasswordHasher(options.PasswordIterations);
-        _registrations = new SlidingWindowThrottle(options.RegistrationsPerAddress, options.RegistrationWindow, time);
-        _failuresPerAccount = new SlidingWindowThrottle(options.LoginFailuresPerAccount, options.LoginFailureWindow, time);
-        _failuresPerAddress = new SlidingWindowThrottle(options.LoginFailuresPerAddress, options.LoginFailureWindow, time);
+        _registrations = new FixedWindowThrottle(options.RegistrationsPerAddress, options.RegistrationWindow, time);
+        _failuresPerAccount = new FixedWindowThrottle(options.LoginFailuresPerAccount, options.LoginFailureWindow, time);
+        _failuresPerAddress = new FixedWindowThrottle(options.LoginFailuresPerAddress, options.LoginFailureWindow, time);
     }
 
     public async ValueTask<Result<long>> RegisterAsync(string? nickname, string? password, string address)

@@ -25,7 +25,8 @@ public sealed record FriendRequestRecord(
 /// <summary>The two sides of a new friendship.</summary>
 public sealed record Friendship(FriendRequestRecord Request, FriendEntry FromSide, FriendEntry ToSide);
 
-public sealed record GroupDeletion(BuddyGroup[] Groups, long DefaultGroupId, long[] MovedFriends);
+/// <summary>The groups left after a deletion, and the friends moved to the default group (remarks kept).</summary>
+public sealed record GroupDeletion(BuddyGroup[] Groups, long DefaultGroupId, FriendEntry[] MovedFriends);
 
 public sealed record BlockChange(long[] Blocked, bool WereFriends, FriendRequestRecord[] ClosedRequests);
 

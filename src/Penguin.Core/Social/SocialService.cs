@@ -27,7 +27,10 @@ public sealed class SocialService(
         return user.ProfileFor(relation.Friends);
     }
 
-    /// <summary>By account number (all digits) or by part of a nickname; users who block the viewer are left out.</summary>
+    /// <summary>
+    /// By account number (all digits) or by part of a nickname. Users who block the viewer are still found,
+    /// as <see cref="GetProfileAsync"/> would show them: hiding them would reveal the block.
+    /// </summary>
     public async ValueTask<Result<Profile[]>> SearchAsync(long viewerId, string? query)
     {
         query = query?.Trim();
@@ -40,14 +43,10 @@ public sealed class SocialService(
         foreach (var user in await accounts.SearchByNicknameAsync(query, Limits.SearchResultsMax))
             if (user.Number != number) found.Add(user);
 
-        var result = new List<Profile>();
-        foreach (var user in found.Take(Limits.SearchResultsMax))
-        {
-            if (user.Number == viewerId) { result.Add(user.FullProfile); continue; }
-            var relation = await social.GetRelationAsync(viewerId, user.Number);
-            if (!relation.BlockedBy) result.Add(user.ProfileFor(relation.Friends));
-        }
-        return result.ToArray();
+        var friends = (await social.GetFriendIdsAsync(viewerId)).ToHashSet();
+        return found.Take(Limits.SearchResultsMax)
+            .Select(u => u.ProfileFor(u.Number == viewerId || friends.Contains(u.Number)))
+            .ToArray();
     }
 
     public async ValueTask<BuddyList> GetBuddyListAsync(long userId)
@@ -59,7 +58,7 @@ public sealed class SocialService(
         foreach (var entry in entries)
         {
             if (!users.TryGetValue(entry.FriendId, out var user)) continue;
-            friends.Add(new Friend(user.FullProfile, entry.GroupId, entry.Remark, await presence.GetVisibleAsync(entry.FriendId)));
+            friends.Add(new Friend(user.FullProfile, entry.GroupId, await presence.GetVisibleAsync(entry.FriendId), entry.Remark));
         }
         return new BuddyList(groups, [.. friends]);
     }
@@ -76,7 +75,7 @@ public sealed class SocialService(
         if (relation.Blocking) return Errors.Forbidden.With("Unblock this user first.", "请先将对方移出黑名单。");
         // A blocked sender hears the same answer as one refused by policy: a block is never revealed.
         if (relation.BlockedBy || target.Settings.AddPolicy == AddPolicy.Nobody) return Errors.NotAccepting;
-        if ((await social.GetFriendIdsAsync(fromId)).Length >= Limits.MaxFriends) return Errors.LimitReached;
+        if (await FriendLimitAsync(fromId, request.To) is { } full) return full;
 
         var fromGroup = await OwnGroupOrDefaultAsync(fromId, request.GroupId);
         if (!fromGroup.IsOk) return fromGroup.Error;
@@ -108,7 +107,7 @@ public sealed class SocialService(
         // Only the receiver may answer; to anyone else the request does not exist.
         if (request is null || request.ToId != userId) return Errors.NotFound;
         if (request.State != FriendRequestState.Pending) return Errors.RequestClosed;
-        if ((await social.GetFriendIdsAsync(userId)).Length >= Limits.MaxFriends) return Errors.LimitReached;
+        if (await FriendLimitAsync(request.FromId, request.ToId) is { } full) return full;
         var group = await OwnGroupOrDefaultAsync(userId, groupId);
         if (!group.IsOk) return group.Error;
         return await AcceptAsync(request, group.Value, await PairAsync(request.FromId, request.ToId));
@@ -174,7 +173,7 @@ public sealed class SocialService(
     public async ValueTask<Result<BuddyGroup[]>> DeleteGroupAsync(long userId, long groupId)
     {
         var committed = await social.DeleteGroupAsync(userId, groupId, d =>
-            d.MovedFriends.Select(f => new EventDraft(userId, new FriendUpdated(f, d.DefaultGroupId, null)))
+            d.MovedFriends.Select(f => new EventDraft(userId, new FriendUpdated(f.FriendId, f.GroupId, f.Remark)))
                 .Append(new EventDraft(userId, new BuddyGroupsChanged(d.Groups))));
         if (!committed.IsOk) return committed.Error;
         return (await publisher.PublishAsync(committed.Value)).Groups;
@@ -192,7 +191,7 @@ public sealed class SocialService(
             if (change.WereFriends)
                 events.AddRange([new(userId, new FriendRemoved(otherId)), new(otherId, new FriendRemoved(userId))]);
             foreach (var r in change.ClosedRequests)
-                events.AddRange([new(r.FromId, new FriendRequestDeclined(r.Id, r.ToId)), new(r.ToId, new FriendRequestDeclined(r.Id, r.ToId))]);
+                events.AddRange([new(r.FromId, new FriendRequestDeclined(r.Id, userId)), new(r.ToId, new FriendRequestDeclined(r.Id, userId))]);
             return events;
         });
         return (await publisher.PublishAsync(committed)).Blocked;
@@ -234,6 +233,15 @@ public sealed class SocialService(
         var groups = await social.GetGroupsAsync(userId);
         if (groupId is null) return groups.First(g => g.IsDefault).Id;
         return groups.Any(g => g.Id == groupId) ? groupId.Value : Errors.NotFound.With("No such buddy group.", "分组不存在。");
+    }
+
+    /// <summary>Friendship is mutual, so both sides must have room.</summary>
+    private async ValueTask<Error?> FriendLimitAsync(long a, long b)
+    {
+        foreach (var id in new[] { a, b })
+            if ((await social.GetFriendIdsAsync(id)).Length >= Limits.MaxFriends)
+                return Errors.LimitReached.With($"A friend list is full ({Limits.MaxFriends}).", $"好友数量已达上限（{Limits.MaxFriends}）。");
+        return null;
     }
 
     private static Error? GroupName(string? name) =>

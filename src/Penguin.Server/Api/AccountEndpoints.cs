@@ -40,7 +40,7 @@ public static class AccountEndpoints
         {
             var sessions = await accounts.ListSessionsAsync(caller.UserId);
             return Ok(new SessionList([.. sessions.Select(s =>
-                new DeviceSession(s.Id, s.Device, s.DeviceName, s.CreatedAt, s.LastSeenAt, s.Id == caller.Session.SessionId))]), Json.SessionList);
+                new DeviceSession(s.Id, s.Device, s.CreatedAt, s.LastSeenAt, s.Id == caller.Session.SessionId, s.DeviceName))]), Json.SessionList);
         });
 
         // Logging out ends the session everywhere it is connected, on whichever node.

@@ -17,22 +17,34 @@ public sealed record Caller(SessionContext Session)
 
 public static class ApiSupport
 {
-    /// <summary>Requires "Authorization: Bearer &lt;token&gt;" on every endpoint of the group.</summary>
-    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
-    {
-        group.AddEndpointFilter(async (context, next) =>
+    /// <summary>Marks every endpoint of the group as needing "Authorization: Bearer &lt;token&gt;".</summary>
+    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group) => group.WithMetadata(new RequiresSession());
+
+    /// <summary>
+    /// Resolves the bearer token of endpoints that require a session, before their parameters are bound,
+    /// so that <see cref="Caller"/> can bind from it; answers 401 in the protocol's error shape otherwise.
+    /// </summary>
+    public static IApplicationBuilder UseSessionAuthentication(this IApplicationBuilder app) =>
+        app.Use(async (http, next) =>
         {
-            var http = context.HttpContext;
+            if (http.GetEndpoint()?.Metadata.GetMetadata<RequiresSession>() is null)
+            {
+                await next(http);
+                return;
+            }
             var header = http.Request.Headers.Authorization.ToString();
             var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
             var accounts = http.RequestServices.GetRequiredService<AccountService>();
             if (await accounts.AuthenticateAsync(token) is not { } session)
-                return Fail(token is null ? Errors.NotAuthenticated : Errors.InvalidToken);
+            {
+                await Fail(token is null ? Errors.NotAuthenticated : Errors.InvalidToken).ExecuteAsync(http);
+                return;
+            }
             http.Items[typeof(Caller)] = new Caller(session);
-            return await next(context);
+            await next(http);
         });
-        return group;
-    }
+
+    private sealed class RequiresSession;
 
     public static IResult Ok<T>(T value, JsonTypeInfo<T> type) => Results.Json(value, type);
 

@@ -24,13 +24,16 @@ public static class CloseCodes
 /// is filled from the user's event log before the event is sent. A consumer that lets the queue fill
 /// up is closed (it catches up later through sync) so it cannot stall others or grow memory.
 /// </summary>
-public sealed class Connection : IDisposable
+#pragma warning disable CA1001 // _closed has no timer or links, so it holds nothing to release; fire-and-forget closes may still cancel it late.
+public sealed class Connection
+#pragma warning restore CA1001
 {
     private readonly WebSocket _socket;
     private readonly IEventLog _log;
     private readonly Channel<Outbound> _outbound;
     private readonly CancellationTokenSource _closed = new();
     private long _lastSeq;
+    private int _closing;
 
     public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time)
     {
@@ -59,8 +62,8 @@ public sealed class Connection : IDisposable
 
     public WebSocket Socket => _socket;
 
-    /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor).</summary>
-    public void StartAt(long seq) => Volatile.Write(ref _lastSeq, seq);
+    /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor); call before the send loop sees any event.</summary>
+    public void StartAt(long seq) => _lastSeq = seq;
 
     public void Send(ServerFrame frame) =>
         Enqueue(new Outbound(JsonSerializer.SerializeToUtf8Bytes(frame, PenguinJson.Wire.ServerFrame)));
@@ -71,13 +74,18 @@ public sealed class Connection : IDisposable
         Enqueue(new Outbound(delivery.Frame, delivery.Seq, EndSession: delivery.EndSession ? CloseCodes.SessionRevoked : null));
     }
 
-    /// <summary>Sends every stored event after the current cursor, then (when <paramref name="re"/> is set) a Synced reply.</summary>
-    public void CatchUp(long re) => Enqueue(new Outbound(null, CatchUpReply: re));
+    /// <summary>
+    /// Sends every stored event after <paramref name="from"/> (or after the current cursor), then, when
+    /// <paramref name="re"/> is set, a Synced reply. Runs on the send loop, which owns the cursor.
+    /// </summary>
+    public void CatchUp(long re, long? from) => Enqueue(new Outbound(null, Seq: from ?? -1, CatchUpReply: re));
 
-    public void CloseWith(WebSocketCloseStatus status, Error reason) =>
-        Enqueue(new Outbound(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new SessionEnded(reason.Code, reason.Message, reason.MessageZh), PenguinJson.Wire.ServerFrame), EndSession: status));
+    /// <summary>Sends a last frame after everything already queued, then closes with <paramref name="status"/>.</summary>
+    public void EndWith(ServerFrame frame, WebSocketCloseStatus status) =>
+        Enqueue(new Outbound(JsonSerializer.SerializeToUtf8Bytes(frame, PenguinJson.Wire.ServerFrame), EndSession: status));
 
-    public void Dispose() => _closed.Dispose();
+    /// <summary>No more frames will be queued; the send loop ends once the queue is drained.</summary>
+    public void FinishSending() => _outbound.Writer.TryComplete();
 
     public void Abort()
     {
@@ -100,6 +108,8 @@ public sealed class Connection : IDisposable
             {
                 if (item.CatchUpReply is { } re)
                 {
+                    // A cursor beyond the log's head cannot be trusted: start from the head instead.
+                    if (item.Seq >= 0) _lastSeq = Math.Min(item.Seq, await _log.HeadAsync(Session!.UserId, _closed.Token));
                     await SendStoredAsync(long.MaxValue);
                     if (re > 0) await SendRawAsync(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new Synced(_lastSeq) { Re = re }, PenguinJson.Wire.ServerFrame));
                     continue;
@@ -121,10 +131,7 @@ public sealed class Connection : IDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
-            // The socket went away; the receive loop cleans up.
-        }
-        finally
-        {
+            // The socket went away: stop the receive loop too, which cleans up.
             _closed.Cancel();
         }
     }
@@ -149,20 +156,20 @@ public sealed class Connection : IDisposable
     private ValueTask SendRawAsync(byte[] frame) =>
         _socket.SendAsync(new ReadOnlyMemory<byte>(frame), WebSocketMessageType.Text, endOfMessage: true, _closed.Token);
 
+    /// <summary>
+    /// Starts the closing handshake. The receive loop ends when the peer answers; a peer that does not answer
+    /// within two seconds is cut off. Cancelling at once would abort the socket and could drop the close frame.
+    /// </summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string description)
     {
+        if (Interlocked.Exchange(ref _closing, 1) == 1) return;
         try
         {
+            _closed.CancelAfter(TimeSpan.FromSeconds(2));
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(status, description, timeout.Token);
-            }
+                await _socket.CloseOutputAsync(status, description, _closed.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
-        {
-        }
-        finally
         {
             _closed.Cancel();
         }

@@ -24,11 +24,8 @@ public sealed class HeartbeatMonitor(ConnectionRegistry registry, Unauthenticate
         }
     }
 
-    private static void Expire(Connection connection)
-    {
-        connection.Abort();
+    private static void Expire(Connection connection) =>
         _ = connection.CloseAsync(CloseCodes.HeartbeatTimeout, "heartbeat timeout");
-    }
 }
 
 /// <summary>Connections that have not authenticated yet, so that they too can time out.</summary>

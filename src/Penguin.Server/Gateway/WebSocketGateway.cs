@@ -43,7 +43,7 @@ public sealed partial class WebSocketGateway(
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
-        using var connection = new Connection(socket, log, options.OutboundQueueLimit, time);
+        var connection = new Connection(socket, log, options.OutboundQueueLimit, time);
         metrics.ConnectionOpened();
         pending.Add(connection);
         var sendLoop = connection.RunSendLoopAsync();
@@ -57,6 +57,9 @@ public sealed partial class WebSocketGateway(
         }
         finally
         {
+            // Let a last queued frame (an error, a close) go out before the socket is torn down.
+            connection.FinishSending();
+            try { await sendLoop.WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
             connection.Abort();
             pending.Remove(connection);
             await sendLoop;
@@ -81,9 +84,7 @@ public sealed partial class WebSocketGateway(
             metrics.FrameReceived();
             if (message.TooLarge)
             {
-                connection.Send(ErrorReply.From(Errors.FrameTooLarge, 0));
-                connection.Abort();
-                await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too large");
+                connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
                 return;
             }
             if (message.Type != WebSocketMessageType.Text)
@@ -106,7 +107,7 @@ public sealed partial class WebSocketGateway(
                 ? (parsed, null)
                 : (null, ErrorReply.From(Errors.BadRequest, 0));
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             var (id, op, wellFormed) = Peek(frame);
             if (!wellFormed) return (null, ErrorReply.From(Errors.BadJson, id));
@@ -171,8 +172,7 @@ public sealed partial class WebSocketGateway(
                 connection.Send(ErrorReply.From(Errors.InvalidField.With("'since' must be 0 or more.", "“since”不能小于 0。"), frame.Id));
                 break;
             case Sync sync:
-                connection.StartAt(sync.Since);
-                connection.CatchUp(frame.Id);
+                connection.CatchUp(frame.Id, sync.Since);
                 break;
         }
     }
@@ -192,17 +192,18 @@ public sealed partial class WebSocketGateway(
             return;
         }
         var head = await log.HeadAsync(session.UserId);
-        var status = auth.Status is null or PresenceStatus.Offline ? PresenceStatus.Online : auth.Status.Value;
+        var status = auth.Status is { } wanted && wanted != PresenceStatus.Offline && Enum.IsDefined(wanted) ? wanted : PresenceStatus.Online;
 
         connection.Session = session;
         pending.Remove(connection);
         connection.StartAt(auth.Since is { } since && since >= 0 && since <= head ? since : head);
         connection.Send(new Authenticated(user.FullProfile, user.Settings, session.SessionId, session.Device, head) { Re = auth.Id });
-        connection.Send(new PresenceSnapshot(await presence.GetFriendsAsync(session.UserId)));
+        // Registered before the snapshot is read, so no presence change can fall between the two.
         foreach (var old in await registry.AddAsync(connection))
-            old.CloseWith(CloseCodes.Replaced, Errors.SessionRevoked.With("This session connected again elsewhere.", "此会话已在别处重新连接。"));
+            old.EndWith(new SessionEnded(Errors.SessionReplaced.Code, Errors.SessionReplaced.Message, Errors.SessionReplaced.MessageZh), CloseCodes.Replaced);
+        connection.Send(new PresenceSnapshot(await presence.GetFriendsAsync(session.UserId)));
         // Whatever was committed before registration and after the cursor arrives now, in order.
-        connection.CatchUp(0);
+        connection.CatchUp(0, from: null);
         await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, status));
         await accounts.TouchAsync(session);
         metrics.Authenticated();

@@ -37,6 +37,7 @@ public static class PenguinServer
 
         var app = builder.Build();
         app.UseProtocolErrors();
+        app.UseSessionAuthentication();
         app.UseWebSockets();
         app.Map("/ws", (HttpContext context, WebSocketGateway gateway) => gateway.HandleAsync(context));
         app.MapAccountApi();

@@ -3,10 +3,10 @@ using System.Collections.Concurrent;
 namespace Penguin.Core.Common;
 
 /// <summary>
-/// Counts attempts per key within a time window (login failures per account, registrations per address).
+/// Counts attempts per key within a fixed time window that starts at the first attempt (login failures per account, registrations per address).
 /// Memory stays bounded: keys whose window has passed are swept on use.
 /// </summary>
-public sealed class SlidingWindowThrottle(int limit, TimeSpan window, TimeProvider time)
+public sealed class FixedWindowThrottle(int limit, TimeSpan window, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Window> _windows = new();
     private long _nextSweep;

@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Builder;
+using Penguin.Client;
+using Penguin.Protocol;
+using Penguin.Server.Hosting;
+
+namespace Penguin.Server.Tests;
+
+/// <summary>
+/// The real server on 127.0.0.1 with a free port and its own data directory, talked to over real
+/// sockets. Restart keeps the data directory, as a process restart would.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly Action<ServerOptions>? _configure;
+    private WebApplication _app = null!;
+
+    private TestServer(Action<ServerOptions>? configure) => _configure = configure;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null)
+    {
+        var server = new TestServer(configure);
+        await server.StartAppAsync();
+        return server;
+    }
+
+    public async Task RestartAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await StartAppAsync();
+    }
+
+    private async Task StartAppAsync()
+    {
+        // Reuse the port across a restart so clients reconnect to the same address.
+        var url = BaseUri?.ToString().TrimEnd('/') ?? "http://127.0.0.1:0";
+        _app = PenguinServer.Build(["--urls", url, "--Logging:LogLevel:Default=Warning"], options =>
+        {
+            options.DataDirectory = DataDirectory;
+            options.Accounts.PasswordIterations = 1_000; // tests need not pay for production-strength hashing
+            options.Accounts.RegistrationsPerAddress = 100_000;
+            options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
+            options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
+            _configure?.Invoke(options);
+        });
+        await _app.StartAsync();
+        BaseUri = new Uri(_app.Urls.First() + "/");
+    }
+
+    public PenguinClient NewClient() => new(BaseUri);
+
+    /// <summary>Registers a user and logs in one device.</summary>
+    public async Task<User> RegisterAsync(string nickname, DeviceKind device = DeviceKind.Pc)
+    {
+        var client = NewClient();
+        var number = await client.RegisterAsync(nickname, User.Password);
+        await client.LoginAsync(number, User.Password, device);
+        return new User(this, number, nickname, client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>A persona in a test: one account with a logged-in REST client and any number of devices.</summary>
+public sealed class User(TestServer server, long number, string nickname, PenguinClient rest) : IAsyncDisposable
+{
+    public const string Password = "correct horse battery";
+    private readonly List<PenguinConnection> _connections = [];
+    private readonly List<PenguinClient> _clients = [rest];
+
+    public long Number { get; } = number;
+    public string Nickname { get; } = nickname;
+    public PenguinClient Rest { get; } = rest;
+
+    /// <summary>Connects the REST client's own device.</summary>
+    public async Task<PenguinConnection> ConnectAsync(long? since = null, PresenceStatus? status = null)
+    {
+        var connection = await Rest.ConnectAsync(since, status);
+        _connections.Add(connection);
+        return connection;
+    }
+
+    /// <summary>Logs in another device and connects it.</summary>
+    public async Task<(PenguinClient Client, PenguinConnection Connection)> AddDeviceAsync(DeviceKind device, PresenceStatus? status = null)
+    {
+        var client = server.NewClient();
+        await client.LoginAsync(Number, Password, device);
+        _clients.Add(client);
+        var connection = await client.ConnectAsync(status: status);
+        _connections.Add(connection);
+        return (client, connection);
+    }
+
+    /// <summary>Makes this user and <paramref name="other"/> friends through a request and its acceptance.</summary>
+    public async Task BefriendAsync(User other)
+    {
+        var outcome = await Rest.SendFriendRequestAsync(other.Number, "hi");
+        if (outcome.State == FriendRequestState.Pending)
+            await other.Rest.AcceptFriendRequestAsync(outcome.Request.Id);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _connections) await c.DisposeAsync();
+        foreach (var c in _clients) c.Dispose();
+    }
+}
