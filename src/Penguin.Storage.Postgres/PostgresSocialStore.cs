@@ -158,10 +158,17 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
         db.WriteAsync(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, fromId, toId);
-            var request = (await c.QuerySingleAsync(tx, $"""
-                INSERT INTO friend_requests (from_id, to_id, message, from_group_id, state, created_at, updated_at)
-                VALUES (@f, @t, @m, @g, 1, @now, @now) RETURNING {RequestColumns}
-                """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc())))!;
+            // A request the sender still has pending (the receiver has since let anyone add them) is the one
+            // accepted; otherwise it would stay pending next to the friendship.
+            var request = await c.QuerySingleAsync(tx, $"""
+                UPDATE friend_requests SET state = 1, message = @m, from_group_id = @g, updated_at = @now
+                WHERE from_id = @f AND to_id = @t AND state = 0
+                RETURNING {RequestColumns}
+                """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc()))
+                ?? (await c.QuerySingleAsync(tx, $"""
+                    INSERT INTO friend_requests (from_id, to_id, message, from_group_id, state, created_at, updated_at)
+                    VALUES (@f, @t, @m, @g, 1, @now, @now) RETURNING {RequestColumns}
+                    """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc())))!;
             return await PostgresEventLog.CommitAsync(c, tx, await BefriendAsync(c, tx, request, await DefaultGroupAsync(c, tx, toId), now), events);
         });
 

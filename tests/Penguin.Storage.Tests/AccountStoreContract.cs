@@ -167,6 +167,19 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [ContractFact]
+    public async Task CreateSession_SubMillisecondTimeWithOffset_ReturnsWhatFindReturns()
+    {
+        var user = await NewUserAsync();
+        var hash = Guid.NewGuid().ToByteArray();
+        var odd = new DateTimeOffset(2026, 11, 22, 16, 30, 15, 123, TimeSpan.FromHours(8)).AddTicks(4567);
+
+        var session = await Accounts.CreateSessionAsync(user, hash, DeviceKind.Web, null, odd);
+
+        Assert.Equal(session, await Accounts.FindSessionAsync(hash));
+        Assert.Equal(odd.AddTicks(-4567), session.CreatedAt);
+    }
+
+    [ContractFact]
     public async Task TouchSession_Later_UpdatesLastSeenOnly()
     {
         var user = await NewUserAsync();

@@ -83,6 +83,19 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
     }
 
     [ContractFact]
+    public async Task Append_EventForAnUnknownUser_FailsAndStoresNothing()
+    {
+        var user = await NewUserAsync();
+
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>
+            await Social.CreateGroupAsync(user, "lost", EventsTo<BuddyGroup[]>(user, 999_999_999)));
+
+        Assert.Single(await Social.GetGroupsAsync(user));
+        Assert.Equal(0, await Events.HeadAsync(user));
+        Assert.Empty(await Events.ReadAsync(999_999_999, 0, 10));
+    }
+
+    [ContractFact]
     public async Task ReadAsync_AfterAndLimit_PagesThroughTheLog()
     {
         var user = await NewUserAsync();

@@ -31,13 +31,25 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
     }
 
     [PostgresFact]
-    public async Task IsHealthy_ReachableDatabase_IsTrue_UnreachableIsFalse()
+    public async Task IsHealthy_DatabaseReachable_TrueAndGone_False()
     {
-        using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
+        var connectionString = await engine.CreateDatabaseAsync();
+        using var db = new PostgresDatabase(connectionString);
         Assert.True(await db.IsHealthyAsync());
 
-        // A second node reopening the same database finds it current and still healthy.
-        var unreachable = new NpgsqlConnectionStringBuilder(PostgresEngine.ConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;
-        Assert.ThrowsAny<NpgsqlException>(() => new PostgresDatabase(unreachable));
+        await engine.DropDatabaseAsync(connectionString);
+
+        Assert.False(await db.IsHealthyAsync());
+    }
+
+    [PostgresFact]
+    public async Task Open_SameDatabaseAgain_FindsTheSchemaCurrent()
+    {
+        var connectionString = await engine.CreateDatabaseAsync();
+        using var first = new PostgresDatabase(connectionString);
+        using var second = new PostgresDatabase(connectionString);
+
+        Assert.Equal(first.SchemaVersion, second.SchemaVersion);
+        Assert.True(await second.IsHealthyAsync());
     }
 }

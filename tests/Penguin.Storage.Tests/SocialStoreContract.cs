@@ -278,6 +278,22 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([(from, 1L), (to, 1L), (to, 2L)], committed.Events.Select(e => (e.UserId, e.Seq)));
     }
 
+    [ContractFact]
+    public async Task AddFriends_SenderHasAPendingRequest_AcceptsThatRequestInstead()
+    {
+        // The receiver switched to "anyone may add me" while the sender's request was pending.
+        var from = await NewUserAsync();
+        var to = await NewUserAsync();
+        var pending = (await Social.UpsertPendingRequestAsync(from, to, "first", await DefaultGroupAsync(from), Now, NoEvents<FriendRequestRecord>())).Value;
+
+        var friendship = (await Social.AddFriendsAsync(from, to, "again", await DefaultGroupAsync(from), Now.AddMinutes(1), NoEvents<Friendship>())).Value;
+
+        Assert.Equal(pending with { Message = "again", State = FriendRequestState.Accepted }, friendship.Request);
+        Assert.Empty(await Social.ListPendingRequestsAsync(from));
+        Assert.Empty(await Social.ListPendingRequestsAsync(to));
+        Assert.Equal([to], await Social.GetFriendIdsAsync(from));
+    }
+
     // Friends
 
     [ContractFact]

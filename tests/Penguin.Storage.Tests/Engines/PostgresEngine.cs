@@ -29,6 +29,17 @@ public sealed class PostgresEngine : StorageEngine
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/> while it may still be in use, as an outage would.</summary>
+    public async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        lock (_databases)
+        {
+            if (!_databases.Contains(name!)) throw new ArgumentException("Not a database of this engine.", nameof(connectionString));
+        }
+        await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    }
+
     protected override async Task<(Stores, IAsyncDisposable)> OpenNewDatabaseAsync()
     {
         var db = new PostgresDatabase(await CreateDatabaseAsync());
