@@ -66,5 +66,7 @@ internal static class PgSql
     /// wait for each other instead of deadlocking when they later bump each user's event seq.
     /// </summary>
     public static Task<int> LockUsersAsync(this NpgsqlConnection connection, NpgsqlTransaction tx, params long[] ids) =>
-        connection.ExecuteAsync(tx, "SELECT id FROM users WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids.Distinct().ToArray()));
+        ids.Length == 0
+            ? Task.FromResult(0)
+            : connection.ExecuteAsync(tx, "SELECT id FROM users WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids.Distinct().ToArray()));
 }

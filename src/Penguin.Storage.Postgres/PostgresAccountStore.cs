@@ -39,6 +39,10 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
     public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events) =>
         db.WriteAsync(async (c, tx) =>
         {
+            // The outcome is the record itself, so the recipients are known now: lock them all (the user
+            // included) in id order first, or two friends changing their profiles at once would deadlock.
+            var drafts = events(user).ToList();
+            await c.LockUsersAsync(tx, [user.Number, .. drafts.Select(d => d.UserId)]);
             var s = user.Settings;
             await c.ExecuteAsync(tx, """
                 UPDATE users SET nickname = @n, avatar = @a, signature = @s, gender = @g, birthday = @b, province = @p, city = @c,
@@ -48,7 +52,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                 ("u", user.Number), ("n", user.Nickname), ("a", user.Avatar), ("s", user.Signature), ("g", (int)user.Gender),
                 ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
                 ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion));
-            return await PostgresEventLog.CommitAsync(c, tx, user, events);
+            return new Committed<UserRecord>(user, await PostgresEventLog.AppendAsync(c, tx, drafts));
         });
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)

@@ -23,8 +23,11 @@ public sealed class PostgresEventLog(PostgresDatabase db) : IEventLog
     /// </summary>
     internal static async Task<List<CommittedEvent>> AppendAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<EventDraft> drafts)
     {
+        var list = drafts.ToList();
+        // Take the recipients' row locks in id order (not the callback's order), as every other write does.
+        await c.LockUsersAsync(tx, [.. list.Select(d => d.UserId)]);
         var committed = new List<CommittedEvent>();
-        foreach (var draft in drafts)
+        foreach (var draft in list)
         {
             var seq = await c.ScalarAsync(tx, "UPDATE users SET event_seq = event_seq + 1 WHERE id = @u RETURNING event_seq", ("u", draft.UserId))
                 ?? throw new InvalidOperationException($"Event for unknown user {draft.UserId}.");

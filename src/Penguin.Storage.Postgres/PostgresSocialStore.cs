@@ -175,6 +175,9 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
     public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
         db.WriteAsync<Result<Committed<FriendRequestRecord>>>(async (c, tx) =>
         {
+            if (await c.QuerySingleAsync(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id", ReadRequest, ("id", requestId)) is not { } pending)
+                return Errors.RequestClosed;
+            await c.LockUsersAsync(tx, pending.FromId, pending.ToId);
             var request = await c.QuerySingleAsync(tx, $"""
                 UPDATE friend_requests SET state = 2, updated_at = @now WHERE id = @id AND state = 0 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));

@@ -132,4 +132,23 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.Equal(Enumerable.Range(1, 32).Select(i => (long)i), log.Select(e => e.Seq));
         Assert.Equal(32, await Events.HeadAsync(user));
     }
+
+    [ContractFact]
+    public async Task Append_ConcurrentWritesWithCrossedRecipients_AllCommitGapless()
+    {
+        // Two friends change their profiles at once, each telling both of them, in opposite orders.
+        var a = await NewUserAsync();
+        var b = await NewUserAsync();
+        var recordA = (await Accounts.GetUserAsync(a))!;
+        var recordB = (await Accounts.GetUserAsync(b))!;
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            if (i % 2 == 0) await Accounts.UpdateUserAsync(recordA, EventsTo<UserRecord>(a, b));
+            else await Accounts.UpdateUserAsync(recordB, EventsTo<UserRecord>(b, a));
+        }));
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), (await Events.ReadAsync(a, 0, 100)).Select(e => e.Seq));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), (await Events.ReadAsync(b, 0, 100)).Select(e => e.Seq));
+    }
 }
