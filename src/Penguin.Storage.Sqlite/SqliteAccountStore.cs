@@ -66,7 +66,9 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                 INSERT INTO sessions (user_id, token_hash, device, device_name, created_at, last_seen_at)
                 VALUES ($u, $h, $d, $n, $t, $t) RETURNING id
                 """, ("$u", userId), ("$h", tokenHash), ("$d", (int)device), ("$n", deviceName), ("$t", now.ToUnixMs()));
-            return new SessionRecord(id, userId, device, deviceName, now, now);
+            // What is stored, to the millisecond: the same record FindSessionAsync will return.
+            var stored = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixMs());
+            return new SessionRecord(id, userId, device, deviceName, stored, stored);
         });
 
     public ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash) =>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Data.Sqlite;
+using Penguin.Core.Common;
 
 namespace Penguin.Storage.Sqlite;
 
@@ -7,7 +8,7 @@ namespace Penguin.Storage.Sqlite;
 /// The embedded database: one SQLite file in WAL mode. Writes go through one connection, one transaction
 /// at a time (SQLite has a single writer anyway, and this avoids busy retries); reads use pooled connections.
 /// </summary>
-public sealed class SqliteDatabase : IDisposable
+public sealed class SqliteDatabase : IStorageHealth, IDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
@@ -56,17 +57,17 @@ public sealed class SqliteDatabase : IDisposable
         return ValueTask.FromResult(work(connection));
     }
 
-    public bool IsHealthy()
+    public ValueTask<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
     {
         try
         {
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
-            return connection.Scalar(null, "SELECT 1") == 1;
+            return ValueTask.FromResult(connection.Scalar(null, "SELECT 1") == 1);
         }
         catch (SqliteException)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
     }
 

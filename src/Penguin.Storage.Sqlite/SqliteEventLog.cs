@@ -22,7 +22,10 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
         var committed = new List<CommittedEvent>();
         foreach (var draft in drafts)
         {
-            var seq = c.Scalar(tx, "UPDATE users SET event_seq = event_seq + 1 WHERE id = $u RETURNING event_seq", ("$u", draft.UserId));
+            // No row means an event for a user who does not exist: a bug, which must not be stored as seq 0.
+            long seq;
+            using (var next = c.Sql("UPDATE users SET event_seq = event_seq + 1 WHERE id = $u RETURNING event_seq", tx, ("$u", draft.UserId)))
+                seq = next.ExecuteScalar() as long? ?? throw new InvalidOperationException($"Event for unknown user {draft.UserId}.");
             var json = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(draft.Event with { Seq = seq }, PenguinJson.Wire.ServerFrame);
             c.Execute(tx, "INSERT INTO user_events (user_id, seq, payload) VALUES ($u, $s, $p)", ("$u", draft.UserId), ("$s", seq), ("$p", json));
             committed.Add(new CommittedEvent(draft.UserId, seq, json));

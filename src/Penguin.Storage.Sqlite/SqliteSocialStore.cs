@@ -143,11 +143,17 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
     public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
         db.WriteAsync((c, tx) =>
         {
-            var id = c.Scalar(tx, """
-                INSERT INTO friend_requests (from_id, to_id, message, from_group_id, state, created_at, updated_at)
-                VALUES ($f, $t, $m, $g, 1, $now, $now) RETURNING id
-                """, ("$f", fromId), ("$t", toId), ("$m", message), ("$g", fromGroupId), ("$now", now.ToUnixMs()));
-            var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", id))!;
+            // A request the sender still has pending (the receiver has since let anyone add them) is the one
+            // accepted; otherwise it would stay pending next to the friendship.
+            var request = c.QuerySingle(tx, $"""
+                UPDATE friend_requests SET state = 1, message = $m, from_group_id = $g, updated_at = $now
+                WHERE from_id = $f AND to_id = $t AND state = 0
+                RETURNING {RequestColumns}
+                """, ReadRequest, ("$f", fromId), ("$t", toId), ("$m", message), ("$g", fromGroupId), ("$now", now.ToUnixMs()))
+                ?? c.QuerySingle(tx, $"""
+                    INSERT INTO friend_requests (from_id, to_id, message, from_group_id, state, created_at, updated_at)
+                    VALUES ($f, $t, $m, $g, 1, $now, $now) RETURNING {RequestColumns}
+                    """, ReadRequest, ("$f", fromId), ("$t", toId), ("$m", message), ("$g", fromGroupId), ("$now", now.ToUnixMs()))!;
             return SqliteEventLog.Commit(c, tx, Befriend(c, tx, request, DefaultGroup(c, tx, toId), now), events);
         });
 

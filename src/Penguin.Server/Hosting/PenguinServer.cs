@@ -8,7 +8,6 @@ using Penguin.Protocol;
 using Penguin.Server.Api;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
-using Penguin.Storage.Sqlite;
 
 namespace Penguin.Server.Hosting;
 
@@ -53,11 +52,8 @@ public static class PenguinServer
         services.AddSingleton(options.Accounts);
         services.AddSingleton(TimeProvider.System);
 
-        // Embedded default: SQLite in the data directory and an in-process bus.
-        services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "penguin.db")));
-        services.AddSingleton<IAccountStore, SqliteAccountStore>();
-        services.AddSingleton<ISocialStore, SqliteSocialStore>();
-        services.AddSingleton<IEventLog, SqliteEventLog>();
+        // Storage by configuration (embedded SQLite unless told otherwise) and an in-process bus.
+        services.AddStorage(options);
         services.AddSingleton<IEventBus, InProcessEventBus>();
         services.AddSingleton<IPresenceRegistry, InMemoryPresenceRegistry>();
 

@@ -11,6 +11,11 @@ public sealed class ServerOptions
     /// <summary>Where the embedded database and files live.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>The storage engine: "sqlite" (embedded, in <see cref="DataDirectory"/>) or "postgres" (cluster mode).</summary>
+    public string Storage { get; set; } = "sqlite";
+
+    public PostgresOptions Postgres { get; set; } = new();
+
     /// <summary>A device that sends nothing for this long is taken offline.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -23,4 +28,10 @@ public sealed class ServerOptions
     public int OutboundQueueLimit { get; set; } = 1024;
 
     public AccountOptions Accounts { get; set; } = new();
+}
+
+public sealed class PostgresOptions
+{
+    /// <summary>An Npgsql connection string, e.g. Host=127.0.0.1;Username=penguin;Password=...;Database=penguin.</summary>
+    public string? ConnectionString { get; set; }
 }

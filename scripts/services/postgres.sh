@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs (if needed), starts and stops the local PostgreSQL 15 used by the storage contract tests.
+# Usage: scripts/services/postgres.sh start   # prints the connection string on stdout
+#        scripts/services/postgres.sh stop
+# Idempotent and non-interactive (safe under CI=true with no stdin). Needs root: there is no systemd
+# here and Debian's package scripts may not start services, so we drive pg_ctlcluster ourselves.
+set -euo pipefail
+
+version=15
+cluster=main
+role=penguin
+password=penguin
+database=penguin_test
+connection="Host=127.0.0.1;Username=${role};Password=${password};Database=${database}"
+
+log() { echo "postgres.sh: $*" >&2; }
+
+as_postgres() { su postgres -s /bin/sh -c "$1" </dev/null; }
+
+psql_admin() { as_postgres "psql -X -q -t -A -v ON_ERROR_STOP=1 -c \"$1\""; }
+
+install() {
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d "/etc/postgresql/${version}/${cluster}" ]; then return; fi
+  log "installing postgresql"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2
+  apt-get install -y -q postgresql >&2
+}
+
+running() { pg_lsclusters -h 2>/dev/null | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c { print $4 }' | grep -q online; }
+
+start() {
+  install
+  if running; then
+    log "cluster ${version}/${cluster} already running"
+  else
+    # Loopback only: nothing outside this machine may reach the test server.
+    pg_ctlcluster "$version" "$cluster" start -o "-c listen_addresses=127.0.0.1" >&2
+  fi
+  until as_postgres "pg_isready -q -h 127.0.0.1"; do sleep 0.2; done
+
+  if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '${role}'")" != 1 ]; then
+    psql_admin "CREATE ROLE ${role} LOGIN PASSWORD '${password}' CREATEDB" >&2
+  fi
+  if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '${database}'")" != 1 ]; then
+    # UTF-8 regardless of the machine's locale: nicknames and messages are Chinese first.
+    as_postgres "createdb -O ${role} -E UTF8 -T template0 --locale=C.UTF-8 ${database}" >&2
+  fi
+  echo "$connection"
+}
+
+stop() {
+  if command -v pg_ctlcluster >/dev/null 2>&1 && running; then
+    pg_ctlcluster "$version" "$cluster" stop >&2
+    log "stopped"
+  else
+    log "not running"
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

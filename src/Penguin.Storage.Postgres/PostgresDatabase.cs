@@ -1,0 +1,120 @@
+using System.Reflection;
+using Npgsql;
+using Penguin.Core.Common;
+
+namespace Penguin.Storage.Postgres;
+
+/// <summary>
+/// The cluster-mode system of record: one PostgreSQL database shared by every node. Connections come from
+/// one pooled <see cref="NpgsqlDataSource"/>; each write is one READ COMMITTED transaction, retried when
+/// PostgreSQL breaks a deadlock or a serialization conflict between nodes.
+/// </summary>
+public sealed class PostgresDatabase : IStorageHealth, IDisposable
+{
+    /// <summary>Key of the advisory lock that lets exactly one starting node migrate at a time.</summary>
+    private const long MigrationLockKey = 0x50656E6775696E; // "Penguin"
+
+    private const int MaxAttempts = 5;
+
+    private readonly NpgsqlDataSource _source;
+
+    public PostgresDatabase(string connectionString)
+    {
+        _source = NpgsqlDataSource.Create(connectionString);
+        Migrate();
+    }
+
+    public int SchemaVersion { get; private set; }
+
+    internal async ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await _source.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            try
+            {
+                var result = await work(connection, tx);
+                await tx.CommitAsync();
+                return result;
+            }
+            // Nothing was committed, so running the whole unit again is safe; the event callbacks only build drafts.
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                                              && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt));
+            }
+        }
+    }
+
+    internal async ValueTask<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        return await work(connection);
+    }
+
+    public async ValueTask<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+            return await connection.ScalarAsync(null, "SELECT 1") == 1;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _source.Dispose();
+
+    /// <summary>
+    /// Applies the embedded scripts Migrations/NNNN_name.sql newer than the database, all in one transaction.
+    /// Several nodes may start at once: the transaction-scoped advisory lock makes them take turns, and the
+    /// ones that come later find the schema current and apply nothing.
+    /// </summary>
+    private void Migrate()
+    {
+        using var connection = _source.OpenConnection();
+        RequireUtf8(connection);
+        using var tx = connection.BeginTransaction();
+        Execute(connection, tx, "SELECT pg_advisory_xact_lock(@k)", ("k", MigrationLockKey));
+        Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
+        using (var cmd = connection.Sql(tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+            SchemaVersion = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var (version, script) in Scripts().Where(s => s.Version > SchemaVersion))
+        {
+            Execute(connection, tx, script);
+            Execute(connection, tx, "INSERT INTO schema_version (version) VALUES (@v)", ("v", version));
+            SchemaVersion = version;
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Nicknames and messages are Chinese first: a database in another encoding would mangle them.</summary>
+    private static void RequireUtf8(NpgsqlConnection connection)
+    {
+        using var cmd = connection.Sql(null, "SHOW server_encoding");
+        var encoding = cmd.ExecuteScalar() as string;
+        if (!string.Equals(encoding, "UTF8", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"The PostgreSQL database must use UTF8 encoding, not {encoding}.");
+    }
+
+    internal static IEnumerable<(int Version, string Script)> Scripts()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var file = name[(name.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            yield return (int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture), reader.ReadToEnd());
+        }
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = connection.Sql(tx, sql, parameters);
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,246 @@
+using Penguin.Core.Accounts;
+using Penguin.Protocol;
+using Penguin.Storage.Tests.Engines;
+
+namespace Penguin.Storage.Tests;
+
+/// <summary>What every <see cref="IAccountStore"/> must do; run once per engine by the subclasses at the end.</summary>
+public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(engine)
+{
+    [ContractFact]
+    public async Task CreateUser_FreshDatabase_NumbersStartAt10001AndCountUp()
+    {
+        var accounts = (await Engine.OpenFreshAsync()).Accounts;
+
+        long[] numbers = [await NewUserAsync(accounts, "a"), await NewUserAsync(accounts, "b"), await NewUserAsync(accounts, "c")];
+
+        Assert.Equal([10001L, 10002L, 10003L], numbers);
+    }
+
+    [ContractFact]
+    public async Task CreateUser_ManyUsers_NumbersAreNeverReused()
+    {
+        var numbers = new List<long>();
+        for (var i = 0; i < 5; i++) numbers.Add(await NewUserAsync());
+
+        Assert.All(numbers, n => Assert.True(n >= 10001));
+        Assert.Equal(numbers.Order(), numbers);
+        Assert.Equal(numbers.Count, numbers.Distinct().Count());
+    }
+
+    [ContractFact]
+    public async Task CreateUser_Always_CreatesTheDefaultBuddyGroup()
+    {
+        var user = await NewUserAsync();
+
+        var group = Assert.Single(await Social.GetGroupsAsync(user));
+        Assert.Equal(DefaultGroupName, group.Name);
+        Assert.True(group.IsDefault);
+        Assert.Equal(0, group.Position);
+    }
+
+    [ContractFact]
+    public async Task GetUser_NewUser_HasTheGivenProfileAndDefaultSettings()
+    {
+        var user = await Accounts.CreateUserAsync(new NewUser("小企鹅", "hash", "penguin-07", Now), DefaultGroupName);
+
+        var record = await Accounts.GetUserAsync(user);
+
+        Assert.Equal(new UserRecord(user, "小企鹅", "penguin-07", null, Gender.Unknown, null, null, new AccountSettings()), record);
+        Assert.Equal("hash", await Accounts.GetPasswordHashAsync(user));
+    }
+
+    [ContractFact]
+    public async Task GetUser_Unknown_ReturnsNull()
+    {
+        Assert.Null(await Accounts.GetUserAsync(999_999_999));
+        Assert.Null(await Accounts.GetPasswordHashAsync(999_999_999));
+    }
+
+    [ContractFact]
+    public async Task GetUsers_SomeKnownSomeNot_ReturnsTheKnownOnesOnce()
+    {
+        var a = await NewUserAsync("甲");
+        var b = await NewUserAsync("乙");
+        await NewUserAsync("丙");
+
+        var users = await Accounts.GetUsersAsync([a, b, a, 999_999_999]);
+
+        Assert.Equal([a, b], users.Select(u => u.Number).Order());
+        Assert.Empty(await Accounts.GetUsersAsync([]));
+    }
+
+    [ContractFact]
+    public async Task UpdateUser_EveryField_IsStoredAndEventsAreAppended()
+    {
+        var user = await NewUserAsync();
+        var friend = await NewUserAsync();
+        var updated = new UserRecord(user, "新昵称", "penguin-03", "签名 ✓", Gender.Female, new DateOnly(1999, 12, 31), new Region("广东", "深圳"),
+            new AccountSettings(AddPolicy.Nobody, ShowSignature: false, ShowGender: false, ShowBirthday: true, ShowRegion: false));
+
+        var committed = await Accounts.UpdateUserAsync(updated, EventsTo<UserRecord>(user, friend));
+
+        Assert.Equal(updated, committed.Value);
+        Assert.Equal(updated, await Accounts.GetUserAsync(user));
+        Assert.Equal([(user, 1L), (friend, 1L)], committed.Events.Select(e => (e.UserId, e.Seq)));
+    }
+
+    [ContractFact]
+    public async Task UpdateUser_RegionWithCityOnlyAndFieldsCleared_RoundTrips()
+    {
+        var user = await NewUserAsync();
+        var first = new UserRecord(user, "x", "penguin-02", "sig", Gender.Male, new DateOnly(2000, 1, 1), new Region("浙江", "杭州"), new AccountSettings());
+        await Accounts.UpdateUserAsync(first, NoEvents<UserRecord>());
+
+        var second = first with { Signature = null, Birthday = null, Region = new Region(null, "杭州") };
+        await Accounts.UpdateUserAsync(second, NoEvents<UserRecord>());
+
+        Assert.Equal(second, await Accounts.GetUserAsync(user));
+    }
+
+    [ContractFact]
+    public async Task SearchByNickname_ChinesePartialMatch_FindsTheUser()
+    {
+        var tag = Tag();
+        var user = await NewUserAsync($"{tag}快乐的企鹅");
+        await NewUserAsync($"{tag}悲伤的海豹");
+
+        var found = await Accounts.SearchByNicknameAsync($"{tag}快乐的", 10);
+        var middle = await Accounts.SearchByNicknameAsync("快乐的企", 100);
+
+        Assert.Equal([user], found.Select(u => u.Number));
+        Assert.Contains(user, middle.Select(u => u.Number));
+    }
+
+    [ContractFact]
+    public async Task SearchByNickname_LatinLetters_IgnoresCase()
+    {
+        var tag = Tag();
+        var user = await NewUserAsync($"{tag}Penguin");
+
+        var found = await Accounts.SearchByNicknameAsync($"{tag}pENGUIN".ToUpperInvariant(), 10);
+
+        Assert.Equal([user], found.Select(u => u.Number));
+    }
+
+    [ContractFact]
+    public async Task SearchByNickname_LikeWildcards_AreMatchedLiterally()
+    {
+        var tag = Tag();
+        var percent = await NewUserAsync($"{tag}100%");
+        await NewUserAsync($"{tag}1000");
+        var underscore = await NewUserAsync($"{tag}a_b");
+        await NewUserAsync($"{tag}axb");
+        var backslash = await NewUserAsync($"{tag}c\\d");
+        await NewUserAsync($"{tag}cd");
+
+        Assert.Equal([percent], (await Accounts.SearchByNicknameAsync($"{tag}100%", 10)).Select(u => u.Number));
+        Assert.Equal([underscore], (await Accounts.SearchByNicknameAsync($"{tag}a_b", 10)).Select(u => u.Number));
+        Assert.Equal([backslash], (await Accounts.SearchByNicknameAsync($"{tag}c\\d", 10)).Select(u => u.Number));
+        Assert.Empty(await Accounts.SearchByNicknameAsync($"{tag}%", 10));
+        Assert.Empty(await Accounts.SearchByNicknameAsync($"{tag}_", 10));
+    }
+
+    [ContractFact]
+    public async Task SearchByNickname_MoreMatchesThanLimit_ReturnsLowestNumbersFirst()
+    {
+        var tag = Tag();
+        var users = new List<long>();
+        for (var i = 0; i < 4; i++) users.Add(await NewUserAsync($"{tag}-{i}"));
+
+        var found = await Accounts.SearchByNicknameAsync(tag, 3);
+
+        Assert.Equal(users.Take(3), found.Select(u => u.Number));
+    }
+
+    [ContractFact]
+    public async Task CreateSession_ThenFindByHash_ReturnsTheSession()
+    {
+        var user = await NewUserAsync();
+        var hash = Guid.NewGuid().ToByteArray();
+
+        var session = await Accounts.CreateSessionAsync(user, hash, DeviceKind.Mobile, "小米 14", Now);
+
+        Assert.Equal(new SessionRecord(session.Id, user, DeviceKind.Mobile, "小米 14", Now, Now), session);
+        Assert.Equal(session, await Accounts.FindSessionAsync(hash));
+        Assert.Null(await Accounts.FindSessionAsync(Guid.NewGuid().ToByteArray()));
+    }
+
+    [ContractFact]
+    public async Task CreateSession_SubMillisecondTimeWithOffset_ReturnsWhatFindReturns()
+    {
+        var user = await NewUserAsync();
+        var hash = Guid.NewGuid().ToByteArray();
+        var odd = new DateTimeOffset(2026, 11, 22, 16, 30, 15, 123, TimeSpan.FromHours(8)).AddTicks(4567);
+
+        var session = await Accounts.CreateSessionAsync(user, hash, DeviceKind.Web, null, odd);
+
+        Assert.Equal(session, await Accounts.FindSessionAsync(hash));
+        Assert.Equal(odd.AddTicks(-4567), session.CreatedAt);
+    }
+
+    [ContractFact]
+    public async Task TouchSession_Later_UpdatesLastSeenOnly()
+    {
+        var user = await NewUserAsync();
+        var hash = Guid.NewGuid().ToByteArray();
+        var session = await Accounts.CreateSessionAsync(user, hash, DeviceKind.Pc, null, Now);
+
+        await Accounts.TouchSessionAsync(session.Id, Now.AddMinutes(5));
+
+        Assert.Equal(session with { LastSeenAt = Now.AddMinutes(5) }, await Accounts.FindSessionAsync(hash));
+    }
+
+    [ContractFact]
+    public async Task ListSessions_SeveralDevices_ReturnsOnlyTheUsersInCreationOrder()
+    {
+        var user = await NewUserAsync();
+        var other = await NewUserAsync();
+        var pc = await Accounts.CreateSessionAsync(user, Guid.NewGuid().ToByteArray(), DeviceKind.Pc, "desk", Now);
+        await Accounts.CreateSessionAsync(other, Guid.NewGuid().ToByteArray(), DeviceKind.Pc, null, Now);
+        var phone = await Accounts.CreateSessionAsync(user, Guid.NewGuid().ToByteArray(), DeviceKind.Mobile, "phone", Now);
+
+        Assert.Equal([pc, phone], await Accounts.ListSessionsAsync(user));
+    }
+
+    [ContractFact]
+    public async Task DeleteSession_OwnSession_RemovesItOnce()
+    {
+        var user = await NewUserAsync();
+        var hash = Guid.NewGuid().ToByteArray();
+        var session = await Accounts.CreateSessionAsync(user, hash, DeviceKind.Pc, null, Now);
+
+        Assert.True(await Accounts.DeleteSessionAsync(user, session.Id));
+        Assert.False(await Accounts.DeleteSessionAsync(user, session.Id));
+        Assert.Null(await Accounts.FindSessionAsync(hash));
+    }
+
+    [ContractFact]
+    public async Task DeleteSession_AnotherUsersSession_ReturnsFalseAndKeepsIt()
+    {
+        var owner = await NewUserAsync();
+        var intruder = await NewUserAsync();
+        var hash = Guid.NewGuid().ToByteArray();
+        var session = await Accounts.CreateSessionAsync(owner, hash, DeviceKind.Pc, null, Now);
+
+        Assert.False(await Accounts.DeleteSessionAsync(intruder, session.Id));
+        Assert.Equal(session, await Accounts.FindSessionAsync(hash));
+    }
+
+    [ContractFact]
+    public async Task DeleteAllSessions_SeveralDevices_RemovesOnlyTheUsersAndReturnsTheirIds()
+    {
+        var user = await NewUserAsync();
+        var other = await NewUserAsync();
+        var a = await Accounts.CreateSessionAsync(user, Guid.NewGuid().ToByteArray(), DeviceKind.Pc, null, Now);
+        var b = await Accounts.CreateSessionAsync(user, Guid.NewGuid().ToByteArray(), DeviceKind.Web, null, Now);
+        var kept = await Accounts.CreateSessionAsync(other, Guid.NewGuid().ToByteArray(), DeviceKind.Pc, null, Now);
+
+        var deleted = await Accounts.DeleteAllSessionsAsync(user);
+
+        Assert.Equal([a.Id, b.Id], deleted.Order());
+        Assert.Empty(await Accounts.ListSessionsAsync(user));
+        Assert.Equal([kept], await Accounts.ListSessionsAsync(other));
+        Assert.Empty(await Accounts.DeleteAllSessionsAsync(user));
+    }
+}

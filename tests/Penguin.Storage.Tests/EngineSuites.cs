@@ -1,0 +1,20 @@
+using Penguin.Storage.Tests.Engines;
+
+namespace Penguin.Storage.Tests;
+
+// Each contract suite, run once per engine. Every class gets its own database from its fixture.
+
+public sealed class SqliteAccountStoreTests(SqliteEngine engine) : AccountStoreContract(engine), IClassFixture<SqliteEngine>;
+
+public sealed class SqliteSocialStoreTests(SqliteEngine engine) : SocialStoreContract(engine), IClassFixture<SqliteEngine>;
+
+public sealed class SqliteEventLogTests(SqliteEngine engine) : EventLogContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresAccountStoreTests(PostgresEngine engine) : AccountStoreContract(engine), IClassFixture<PostgresEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresSocialStoreTests(PostgresEngine engine) : SocialStoreContract(engine), IClassFixture<PostgresEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresEventLogTests(PostgresEngine engine) : EventLogContract(engine), IClassFixture<PostgresEngine>;

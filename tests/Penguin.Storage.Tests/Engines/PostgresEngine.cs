@@ -1,0 +1,72 @@
+using Npgsql;
+using Penguin.Storage.Postgres;
+
+namespace Penguin.Storage.Tests.Engines;
+
+/// <summary>
+/// PostgreSQL from <c>PENGUIN_TEST_POSTGRES</c> (a connection string whose role may CREATE DATABASE). Every
+/// database it opens is new and uniquely named, and dropped at the end, so runs and classes are independent.
+/// </summary>
+public sealed class PostgresEngine : StorageEngine
+{
+    public const string Variable = "PENGUIN_TEST_POSTGRES";
+
+    private readonly List<string> _databases = [];
+
+    public static string? ConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } s ? s : null;
+
+    public static string? SkipReason => ConnectionString is null ? $"Set {Variable} to a PostgreSQL connection string to run (scripts/services/postgres.sh start prints one)." : null;
+
+    protected override string? Unavailable => SkipReason;
+
+    /// <summary>Creates an empty database and returns its connection string, without opening any store.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"penguin_test_{Guid.NewGuid():N}";
+        lock (_databases) _databases.Add(name);
+        // DDL takes no parameters; the name is ours (hex digits), never input.
+        await AdminAsync($"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'");
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/> while it may still be in use, as an outage would.</summary>
+    public async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        lock (_databases)
+        {
+            if (!_databases.Contains(name!)) throw new ArgumentException("Not a database of this engine.", nameof(connectionString));
+        }
+        await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    }
+
+    protected override async Task<(Stores, IAsyncDisposable)> OpenNewDatabaseAsync()
+    {
+        var db = new PostgresDatabase(await CreateDatabaseAsync());
+        var stores = new Stores(new PostgresAccountStore(db), new PostgresSocialStore(db), new PostgresEventLog(db));
+        return (stores, new Owner(db));
+    }
+
+    protected override async Task DeleteDatabasesAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        foreach (var name in _databases) await AdminAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    }
+
+    private static async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private sealed class Owner(IDisposable db) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            db.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
