@@ -64,10 +64,10 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             if (group is null) return NoSuchGroup;
             if (group.IsDefault) return Errors.DefaultGroup;
             var defaultId = groups.First(g => g.IsDefault).Id;
-            var moved = await c.QueryAsync(tx, "UPDATE friendships SET group_id = @d WHERE user_id = @u AND group_id = @g RETURNING friend_id",
-                r => r.GetInt64(0), ("d", defaultId), ("u", userId), ("g", groupId));
+            var moved = await c.QueryAsync(tx, "UPDATE friendships SET group_id = @d WHERE user_id = @u AND group_id = @g RETURNING friend_id, group_id, remark",
+                r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2)), ("d", defaultId), ("u", userId), ("g", groupId));
             await c.ExecuteAsync(tx, "DELETE FROM buddy_groups WHERE id = @g", ("g", groupId));
-            return await PostgresEventLog.CommitAsync(c, tx, new GroupDeletion(await GroupsAsync(c, tx, userId), defaultId, [.. moved.Order()]), events);
+            return await PostgresEventLog.CommitAsync(c, tx, new GroupDeletion(await GroupsAsync(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
         });
 
     public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events) =>

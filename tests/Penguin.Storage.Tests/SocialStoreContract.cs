@@ -59,12 +59,13 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         var stays = await NewUserAsync();
         foreach (var f in new[] { friendA, friendB, stays }) await Social.AddFriendsAsync(user, f, "hi", group, Now, NoEvents<Friendship>());
         await Social.UpdateFriendAsync(user, stays, await DefaultGroupAsync(user), null, NoEvents<FriendEntry>());
+        await Social.UpdateFriendAsync(user, friendA, null, "老同学", NoEvents<FriendEntry>());
 
         var deletion = Ok(await Social.DeleteGroupAsync(user, group, EventsTo<GroupDeletion>(user))).Value;
 
         var defaultGroup = await DefaultGroupAsync(user);
         Assert.Equal(defaultGroup, deletion.DefaultGroupId);
-        Assert.Equal([friendA, friendB], deletion.MovedFriends);
+        Assert.Equal([new FriendEntry(friendA, defaultGroup, "老同学"), new FriendEntry(friendB, defaultGroup, null)], deletion.MovedFriends);
         Assert.Equal(await Social.GetGroupsAsync(user), deletion.Groups);
         Assert.DoesNotContain(deletion.Groups, g => g.Id == group);
         Assert.All(await Social.GetFriendsAsync(user), f => Assert.Equal(defaultGroup, f.GroupId));
