@@ -55,23 +55,24 @@ public static class ProfileCommands
 
     private static async Task<int> SetAsync(Invocation inv)
     {
-        using var client = inv.Client();
-        Region? region = null;
-        if (inv.Option("province") is not null || inv.Option("city") is not null)
-        {
-            // The server replaces the region as a whole: keep the half that was not given.
-            var current = (await client.GetMeAsync(inv.Cancel)).Profile.Region;
-            region = new Region(inv.Option("province") ?? current?.Province, inv.Option("city") ?? current?.City);
-        }
         var change = new UpdateProfileRequest(
             inv.Option("nickname"),
             inv.Option("avatar"),
             inv.Option("signature"),
             inv.Option("gender") is { } g ? inv.Choice(g, "--gender", Genders) : null,
-            inv.Option("birthday") is { } b ? inv.Date(b, "--birthday") : null,
-            region);
-        if (change == new UpdateProfileRequest())
+            inv.Option("birthday") is { } b ? inv.Date(b, "--birthday") : null);
+        var regionGiven = inv.Option("province") is not null || inv.Option("city") is not null;
+        if (change == new UpdateProfileRequest() && !regionGiven)
             throw inv.Usage("Say what to change, e.g. --nickname or --signature.", "请指定要修改的内容，例如 --nickname 或 --signature。");
+
+        using var client = inv.Client();
+        if (regionGiven)
+        {
+            // The server replaces the region as a whole: keep the half that was not given. An absent half is sent
+            // as "" because the wire format omits nulls and Region's parameters are then required.
+            var current = (await client.GetMeAsync(inv.Cancel)).Profile.Region;
+            change = change with { Region = new Region(inv.Option("province") ?? current?.Province ?? "", inv.Option("city") ?? current?.City ?? "") };
+        }
         var profile = await client.UpdateProfileAsync(change, inv.Cancel);
         inv.Out.Result(profile, Json.Profile, p =>
         {

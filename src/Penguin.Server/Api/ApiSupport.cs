@@ -11,8 +11,9 @@ public sealed record Caller(SessionContext Session)
 {
     public long UserId => Session.UserId;
 
-    public static ValueTask<Caller?> BindAsync(HttpContext context) =>
-        ValueTask.FromResult(context.Items[typeof(Caller)] as Caller);
+    // Minimal APIs bind parameters before endpoint filters run, so the session is resolved here too.
+    public static async ValueTask<Caller?> BindAsync(HttpContext context) =>
+        await ApiSupport.AuthenticateAsync(context) ?? throw new BadHttpRequestException("Log in first.", StatusCodes.Status401Unauthorized);
 }
 
 public static class ApiSupport
@@ -22,17 +23,30 @@ public static class ApiSupport
     {
         group.AddEndpointFilter(async (context, next) =>
         {
-            var http = context.HttpContext;
-            var header = http.Request.Headers.Authorization.ToString();
-            var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
-            var accounts = http.RequestServices.GetRequiredService<AccountService>();
-            if (await accounts.AuthenticateAsync(token) is not { } session)
-                return Fail(token is null ? Errors.NotAuthenticated : Errors.InvalidToken);
-            http.Items[typeof(Caller)] = new Caller(session);
+            if (await AuthenticateAsync(context.HttpContext) is null) return Fail(NoSessionError(context.HttpContext));
             return await next(context);
         });
         return group;
     }
+
+    /// <summary>The caller of the request from its bearer token, resolved once per request; null when there is none.</summary>
+    internal static async ValueTask<Caller?> AuthenticateAsync(HttpContext http)
+    {
+        if (http.Items[typeof(Caller)] is Caller known) return known;
+        var accounts = http.RequestServices.GetRequiredService<AccountService>();
+        if (await accounts.AuthenticateAsync(BearerToken(http)) is not { } session) return null;
+        var caller = new Caller(session);
+        http.Items[typeof(Caller)] = caller;
+        return caller;
+    }
+
+    private static string? BearerToken(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    private static Error NoSessionError(HttpContext http) => BearerToken(http) is null ? Errors.NotAuthenticated : Errors.InvalidToken;
 
     public static IResult Ok<T>(T value, JsonTypeInfo<T> type) => Results.Json(value, type);
 
@@ -71,6 +85,7 @@ public static class ApiSupport
                 var error = e.InnerException is JsonException json
                     ? (json.Path is null && json.LineNumber is null ? Errors.BadJson : Errors.BadRequest.With($"Invalid body: {json.Message}", $"请求体无效：{json.Message}"))
                     : e.StatusCode == StatusCodes.Status413PayloadTooLarge ? Errors.FrameTooLarge
+                    : e.StatusCode == StatusCodes.Status401Unauthorized ? NoSessionError(context)
                     : Errors.BadRequest.With(e.Message, "请求无效。");
                 await Fail(error).ExecuteAsync(context);
             }

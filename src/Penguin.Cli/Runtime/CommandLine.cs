@@ -132,8 +132,28 @@ public static class CommandLine
             throw new UsageException(
                 args.Count < command.MinArgs ? "Missing arguments." : "Too many arguments.",
                 args.Count < command.MinArgs ? "缺少参数。" : "参数过多。", command);
+        if (!help) CheckNumbers(command, args, values);
         return new ParsedLine(global, command, [.. args], values);
     }
+
+    private static readonly string[] NumericArgs = ["<number>", "[number]", "<requestId>", "<groupId>", "<id>", "<id>..."];
+
+    /// <summary>Arguments and options that name ids must be numbers: caught here, before any network call.</summary>
+    private static void CheckNumbers(CommandSpec command, List<string> args, Dictionary<string, string> values)
+    {
+        var names = command.Args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = names[Math.Min(i, names.Length - 1)];
+            if (NumericArgs.Contains(name) && !IsNumber(args[i]))
+                throw new UsageException($"{name.Trim('<', '>', '[', ']', '.')} must be a number, not '{args[i]}'.", $"{name.Trim('<', '>', '[', ']', '.')} 须为数字，而不是“{args[i]}”。", command);
+        }
+        foreach (var option in command.Options.Where(o => o.Value == "ID"))
+            if (values.TryGetValue(option.Name, out var v) && !IsNumber(v))
+                throw new UsageException($"--{option.Name} must be a number, not '{v}'.", $"--{option.Name} 须为数字，而不是“{v}”。", command);
+    }
+
+    private static bool IsNumber(string text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _);
 
     private static CommandSpec? FindForHelp(List<string> words, IReadOnlyList<CommandSpec> table) =>
         table.Where(c => c.Path.Length <= words.Count && c.Path.SequenceEqual(words.Take(c.Path.Length))).MaxBy(c => c.Path.Length);
