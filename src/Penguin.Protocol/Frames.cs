@@ -90,11 +90,11 @@ public sealed record FriendRequested(FriendRequest Request) : DurableEvent;
 public sealed record FriendRequestDeclined(long RequestId, long By) : DurableEvent;
 
 /// <summary>A new friend, from the point of view of the user receiving the event.</summary>
-public sealed record FriendAdded(Profile Profile, long GroupId, string? Remark) : DurableEvent;
+public sealed record FriendAdded(Profile Profile, long GroupId, string? Remark = null) : DurableEvent;
 
 public sealed record FriendRemoved(long Number) : DurableEvent;
 
-public sealed record FriendUpdated(long Number, long GroupId, string? Remark) : DurableEvent;
+public sealed record FriendUpdated(long Number, long GroupId, string? Remark = null) : DurableEvent;
 
 public sealed record BuddyGroupsChanged(BuddyGroup[] Groups) : DurableEvent;
 

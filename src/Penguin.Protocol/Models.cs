@@ -42,7 +42,7 @@ public enum FriendRequestState
     [JsonStringEnumMemberName("declined")] Declined,
 }
 
-public sealed record Region(string? Province, string? City);
+public sealed record Region(string? Province = null, string? City = null);
 
 /// <summary>
 /// A user's profile. Friends and the owner see every field; strangers see the number,
@@ -70,7 +70,9 @@ public sealed record UserPresence(long Number, PresenceStatus Status, DeviceKind
 
 public sealed record BuddyGroup(long Id, string Name, int Position, bool IsDefault);
 
-public sealed record Friend(Profile Profile, long GroupId, string? Remark, UserPresence Presence);
+// Nulls are left out on the wire and constructor parameters are required when reading, so an optional field
+// needs a default or, in the middle of a parameter list, to be written even when null.
+public sealed record Friend(Profile Profile, long GroupId, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Remark, UserPresence Presence);
 
 public sealed record BuddyList(BuddyGroup[] Groups, Friend[] Friends);
 
@@ -82,4 +84,4 @@ public sealed record FriendRequest(
     FriendRequestState State,
     DateTimeOffset CreatedAt);
 
-public sealed record DeviceSession(long Id, DeviceKind Device, string? DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current);
+public sealed record DeviceSession(long Id, DeviceKind Device, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current);

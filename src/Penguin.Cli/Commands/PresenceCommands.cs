@@ -1,4 +1,5 @@
 using Penguin.Cli.Runtime;
+using Penguin.Protocol;
 
 namespace Penguin.Cli.Commands;
 
@@ -20,18 +21,24 @@ public static class PresenceCommands
     {
         var status = inv.Choice(inv.Arg(0), "status", Invocation.Statuses);
         using var client = inv.Client();
-        await using var connection = await client.ConnectAsync(status: status, ct: inv.Cancel);
-        if (!inv.Flag("wait"))
+        var connection = await client.ConnectAsync(status: status, ct: inv.Cancel);
+        try
         {
-            await connection.CloseAsync();
-            inv.Out.Done($"Status set to {inv.Arg(0)}; it ended when this command disconnected (use --wait to stay).",
-                $"状态已设为 {inv.Arg(0)}；本命令断开连接后即失效（用 --wait 保持）。");
-            return 0;
+            if (inv.Flag("wait"))
+            {
+                if (!inv.Out.IsJson) inv.Out.Line($"Status: {inv.Arg(0)}. Ctrl+C to go offline.", $"状态：{inv.Arg(0)}。按 Ctrl+C 下线。");
+                await KeepAlive.RunAsync(connection, inv.Host.PingInterval, inv.Cancel);
+                if (!inv.Cancel.IsCancellationRequested)
+                    throw new CliException(Errors.Unavailable.With("The connection was lost; you are offline.", "连接已断开，你已离线。"));
+            }
         }
-        if (!inv.Out.IsJson) inv.Out.Line($"Status: {inv.Arg(0)}. Ctrl+C to go offline.", $"状态：{inv.Arg(0)}。按 Ctrl+C 下线。");
-        await KeepAlive.RunAsync(connection, inv.Host.PingInterval, inv.Cancel);
-        await connection.CloseAsync();
-        if (inv.Out.IsJson) inv.Out.Json(new Done(), CliJson.Wire.Done);
+        finally
+        {
+            await connection.CloseAsync(); // also disposes
+        }
+        if (inv.Flag("wait")) inv.Out.Done("Offline.", "已下线。");
+        else inv.Out.Done($"Status set to {inv.Arg(0)}; it ended when this command disconnected (use --wait to stay).",
+            $"状态已设为 {inv.Arg(0)}；本命令断开连接后即失效（用 --wait 保持）。");
         return 0;
     }
 }

@@ -68,10 +68,9 @@ public static class ProfileCommands
         using var client = inv.Client();
         if (regionGiven)
         {
-            // The server replaces the region as a whole: keep the half that was not given. An absent half is sent
-            // as "" because the wire format omits nulls and Region's parameters are then required.
+            // The server replaces the region as a whole: keep the half that was not given.
             var current = (await client.GetMeAsync(inv.Cancel)).Profile.Region;
-            change = change with { Region = new Region(inv.Option("province") ?? current?.Province ?? "", inv.Option("city") ?? current?.City ?? "") };
+            change = change with { Region = new Region(inv.Option("province") ?? current?.Province, inv.Option("city") ?? current?.City) };
         }
         var profile = await client.UpdateProfileAsync(change, inv.Cancel);
         inv.Out.Result(profile, Json.Profile, p =>

@@ -24,10 +24,17 @@ public static class WatchCommand
         {
             try
             {
-                await using var connection = await client.ConnectAsync(status: status, ct: ct);
-                delay = TimeSpan.FromSeconds(1);
-                await WatchAsync(inv, client, connection, ct);
-                if (ct.IsCancellationRequested) { await connection.CloseAsync(); break; }
+                // CloseAsync also disposes (and PenguinConnection's dispose is not idempotent): no 'await using'.
+                var connection = await client.ConnectAsync(status: status, ct: ct);
+                try
+                {
+                    delay = TimeSpan.FromSeconds(1);
+                    await WatchAsync(inv, client, connection, ct);
+                }
+                finally
+                {
+                    await connection.CloseAsync();
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
