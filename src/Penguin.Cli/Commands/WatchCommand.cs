@@ -1,0 +1,122 @@
+using System.Net.WebSockets;
+using Penguin.Cli.Runtime;
+using Penguin.Cli.Output;
+using Penguin.Client;
+using Penguin.Protocol;
+
+namespace Penguin.Cli.Commands;
+
+/// <summary>
+/// <c>friends --watch</c>: the live buddy list. Presence events patch the list in place; friend and group
+/// events refetch it. A dropped connection is reopened with back-off; a revoked session ends the watch.
+/// </summary>
+public static class WatchCommand
+{
+    private static readonly PenguinJson Json = PenguinJson.Wire;
+
+    public static async Task<int> RunAsync(Invocation inv)
+    {
+        var status = inv.Option("status") is { } s ? inv.Choice(s, "--status", Invocation.Statuses) : PresenceStatus.Online;
+        var ct = inv.Cancel;
+        using var client = inv.Client();
+        var delay = TimeSpan.FromSeconds(1);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                // CloseAsync also disposes (and PenguinConnection's dispose is not idempotent): no 'await using'.
+                var connection = await client.ConnectAsync(status: status, ct: ct);
+                try
+                {
+                    delay = TimeSpan.FromSeconds(1);
+                    await WatchAsync(inv, client, connection, ct);
+                }
+                finally
+                {
+                    await connection.CloseAsync();
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or TimeoutException)
+            {
+                // Network trouble: try again below.
+            }
+            if (ct.IsCancellationRequested) break;
+            if (!inv.Out.IsJson)
+                inv.Host.Error.WriteLine(inv.Out.T($"Connection lost; reconnecting in {delay.TotalSeconds:0} s…", $"连接已断开，{delay.TotalSeconds:0} 秒后重连…"));
+            try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
+            delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+        }
+        return 0;
+    }
+
+    private static async Task WatchAsync(Invocation inv, PenguinClient client, PenguinConnection connection, CancellationToken ct)
+    {
+        using var stopPings = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pings = KeepAlive.RunAsync(connection, inv.Host.PingInterval, stopPings.Token);
+        try
+        {
+            var list = await client.GetFriendsAsync(ct);
+            Render(inv, list);
+            await foreach (var frame in connection.ReadEventsAsync(ct))
+            {
+                switch (frame)
+                {
+                    case PresenceSnapshot snapshot:
+                        list = snapshot.Friends.Aggregate(list, Apply);
+                        break;
+                    case PresenceChanged changed:
+                        list = Apply(list, changed.Presence);
+                        break;
+                    case FriendAdded or FriendRemoved or FriendUpdated or BuddyGroupsChanged or ProfileUpdated:
+                        list = await client.GetFriendsAsync(ct);
+                        break;
+                    case SessionEnded ended:
+                        throw new PenguinException(new Error(ended.Code, ended.Message, ended.MessageZh));
+                    default:
+                        continue;
+                }
+                Render(inv, list);
+            }
+        }
+        finally
+        {
+            await stopPings.CancelAsync();
+            await pings;
+        }
+    }
+
+    private static BuddyList Apply(BuddyList list, UserPresence presence) =>
+        list with { Friends = [.. list.Friends.Select(f => f.Profile.Number == presence.Number ? f with { Presence = presence } : f)] };
+
+    private static void Render(Invocation inv, BuddyList list)
+    {
+        var o = inv.Out;
+        if (o.IsJson) { o.Json(list, Json.BuddyList); return; }
+        if (inv.Host.OutputIsTerminal) o.Out.Write("\e[H\e[2J");
+        else o.Line($"--- {DateTime.Now:HH:mm:ss} ---");
+        BuddyListView.Write(o, list);
+        if (inv.Host.OutputIsTerminal) o.Line("Watching; Ctrl+C to stop.", "实时更新中，按 Ctrl+C 结束。");
+        o.Out.Flush();
+    }
+}
+
+/// <summary>Pings a live connection so the server's heartbeat timeout does not take the device offline.</summary>
+public static class KeepAlive
+{
+    public static async Task RunAsync(PenguinConnection connection, TimeSpan every, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct)) await connection.PingAsync(ct);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or TimeoutException or PenguinException or ObjectDisposedException)
+        {
+            // The connection ended or the watch stopped: the receive side notices and decides what to do.
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Penguin.Protocol;
+
+namespace Penguin.Cli.Runtime;
+
+/// <summary>What the CLI keeps between runs: which server, which account, and the device's session token.</summary>
+public sealed record CliConfig(string? Server = null, long? Number = null, string? Token = null, long? SessionId = null);
+
+/// <summary>The --json answer of <c>login</c>: everything but the token, which stays in the config file.</summary>
+public sealed record LoggedIn(string Server, long Number, long SessionId, Profile Profile);
+
+/// <summary>The --json answer of commands that change something and return nothing else.</summary>
+public sealed record Done(bool Ok = true);
+
+/// <summary>The CLI's own JSON (config file and a few answers), with the same rules as the protocol's context.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(CliConfig))]
+[JsonSerializable(typeof(LoggedIn))]
+[JsonSerializable(typeof(Done))]
+public sealed partial class CliJson : JsonSerializerContext
+{
+    public static CliJson Wire { get; } = new(PenguinJson.WireOptions());
+
+    /// <summary>The config file is read by people too.</summary>
+    public static CliJson Indented { get; } = new(new JsonSerializerOptions(PenguinJson.WireOptions()) { WriteIndented = true });
+}
