@@ -28,6 +28,10 @@ public static class Errors
     public static readonly Error AlreadyFriends = new("already_friends", "You are already friends.", "你们已经是好友。");
     public static readonly Error NotFriends = new("not_friends", "This user is not your friend.", "对方不是你的好友。");
     public static readonly Error RequestClosed = new("request_closed", "The friend request was already answered.", "该好友申请已处理。");
+    public static readonly Error MessageRefused = new("message_refused", "This user does not accept messages from you.", "对方不接受你的消息。");
+    public static readonly Error InvalidMessage = new("invalid_message", "The message must be 1 to 5000 characters without control characters.", "消息须为 1 到 5000 个字符，且不能包含控制字符。");
+    public static readonly Error RecallExpired = new("recall_expired", "Messages can only be recalled within 2 minutes.", "只能撤回 2 分钟内的消息。");
+    public static readonly Error RateLimited = new("rate_limited", "You are sending too fast; slow down.", "发送过快，请稍后再试。");
     public static readonly Error LimitReached = new("limit_reached", "A limit was reached.", "已达到上限。");
     public static readonly Error DefaultGroup = new("default_group", "The default buddy group cannot be deleted.", "默认分组不能删除。");
     public static readonly Error SlowConsumer = new("slow_consumer", "The connection fell behind and was closed; reconnect and sync.", "连接处理过慢已被关闭，请重新连接并同步。");

@@ -11,6 +11,12 @@ namespace Penguin.Protocol;
 [JsonDerivedType(typeof(Ping), "ping")]
 [JsonDerivedType(typeof(SetPresence), "presence.set")]
 [JsonDerivedType(typeof(Sync), "sync")]
+[JsonDerivedType(typeof(Acknowledge), "ack")]
+[JsonDerivedType(typeof(SendMessage), "msg.send")]
+[JsonDerivedType(typeof(MarkRead), "msg.read")]
+[JsonDerivedType(typeof(RecallMessage), "msg.recall")]
+[JsonDerivedType(typeof(DeleteMessage), "msg.delete")]
+[JsonDerivedType(typeof(SetTyping), "typing")]
 public abstract record ClientFrame
 {
     /// <summary>Chosen by the client; echoed as "re" in the reply. 0 means "no reply correlation".</summary>
@@ -27,6 +33,27 @@ public sealed record SetPresence(PresenceStatus Status) : ClientFrame;
 
 /// <summary>Asks for every durable event after <see cref="Since"/>; they arrive in order, then a <see cref="Synced"/> reply.</summary>
 public sealed record Sync(long Since) : ClientFrame;
+
+/// <summary>The device holds every durable event up to <see cref="Seq"/>: messages up to there count as delivered. No reply.</summary>
+public sealed record Acknowledge(long Seq) : ClientFrame;
+
+/// <summary>
+/// Sends a text message to <see cref="To"/>. <see cref="ClientId"/> (1–64 characters, unique per sender, e.g. a UUID)
+/// makes the send idempotent: a retry with the same id is the same message.
+/// </summary>
+public sealed record SendMessage(long To, string ClientId, string Text) : ClientFrame;
+
+/// <summary>The user has read the conversation with <see cref="Peer"/> up to message seq <see cref="Seq"/>.</summary>
+public sealed record MarkRead(long Peer, long Seq) : ClientFrame;
+
+/// <summary>Recalls one's own message within the recall window; both sides see it recalled and the text is erased.</summary>
+public sealed record RecallMessage(long MessageId) : ClientFrame;
+
+/// <summary>Deletes a message for this user only (every device of theirs).</summary>
+public sealed record DeleteMessage(long MessageId) : ClientFrame;
+
+/// <summary>Typing indicator for the conversation with <see cref="To"/>; relayed live, never stored. No reply.</summary>
+public sealed record SetTyping(long To, bool Active) : ClientFrame;
 
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(Authenticated), "authed")]
@@ -46,6 +73,13 @@ public sealed record Sync(long Since) : ClientFrame;
 [JsonDerivedType(typeof(ProfileUpdated), "profile.updated")]
 [JsonDerivedType(typeof(SettingsUpdated), "settings.updated")]
 [JsonDerivedType(typeof(BlocksChanged), "blocks.changed")]
+[JsonDerivedType(typeof(MessageAccepted), "msg.sent")]
+[JsonDerivedType(typeof(MessageReceived), "message")]
+[JsonDerivedType(typeof(MessageReceipt), "message.receipt")]
+[JsonDerivedType(typeof(ConversationRead), "conversation.read")]
+[JsonDerivedType(typeof(MessageRecalled), "message.recalled")]
+[JsonDerivedType(typeof(MessageDeleted), "message.deleted")]
+[JsonDerivedType(typeof(TypingChanged), "typing")]
 public abstract record ServerFrame;
 
 /// <summary>A frame answering a client request.</summary>
@@ -104,3 +138,22 @@ public sealed record ProfileUpdated(Profile Profile) : DurableEvent;
 public sealed record SettingsUpdated(AccountSettings Settings) : DurableEvent;
 
 public sealed record BlocksChanged(long[] Blocked) : DurableEvent;
+
+/// <summary>The message is durably stored: its server id, conversation seq and time. <see cref="Duplicate"/> when a retry.</summary>
+public sealed record MessageAccepted(Message Message, bool Duplicate) : Reply;
+
+/// <summary>A message in one of the user's conversations, sent by a peer or by the user from any device.</summary>
+public sealed record MessageReceived(Message Message) : DurableEvent;
+
+/// <summary>To the sender: <see cref="Peer"/> has received (on some device) and read the conversation up to these seqs.</summary>
+public sealed record MessageReceipt(long Peer, long DeliveredSeq, long ReadSeq) : DurableEvent;
+
+/// <summary>To the reader's own devices: the conversation with <see cref="Peer"/> is read up to <see cref="ReadSeq"/>.</summary>
+public sealed record ConversationRead(long Peer, long ReadSeq) : DurableEvent;
+
+public sealed record MessageRecalled(long Peer, long Id, long MessageSeq) : DurableEvent;
+
+public sealed record MessageDeleted(long Peer, long Id) : DurableEvent;
+
+/// <summary>A peer started or stopped typing to the user (ephemeral).</summary>
+public sealed record TypingChanged(long From, bool Active) : ServerFrame;

@@ -17,6 +17,16 @@ public static class Limits
     public const int SearchQueryMaxLength = 24;
     public const int SearchResultsMax = 20;
 
+    /// <summary>Longest text message, in UTF-16 code units (a Chinese character counts one, most emoji two).</summary>
+    public const int MessageMaxLength = 5000;
+    public const int ClientIdMaxLength = 64;
+
+    /// <summary>A sender may recall a message for this long after sending it.</summary>
+    public static readonly TimeSpan RecallWindow = TimeSpan.FromMinutes(2);
+
+    public const int HistoryPageMax = 100;
+    public const int ConversationListMax = 200;
+
     /// <summary>Largest WebSocket frame the server accepts; bigger ones close the connection with 1009.</summary>
     public const int MaxFrameBytes = 64 * 1024;
 

@@ -63,7 +63,8 @@ public sealed record AccountSettings(
     bool ShowSignature = true,
     bool ShowGender = true,
     bool ShowBirthday = false,
-    bool ShowRegion = true);
+    bool ShowRegion = true,
+    bool AllowStrangerMessages = false);
 
 /// <summary>What friends see of a user's presence: the aggregate status and which kinds of device are online.</summary>
 public sealed record UserPresence(long Number, PresenceStatus Status, DeviceKind[] Devices);
@@ -83,3 +84,23 @@ public sealed record FriendRequest(
     DateTimeOffset CreatedAt);
 
 public sealed record DeviceSession(long Id, DeviceKind Device, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current, string? DeviceName = null);
+
+/// <summary>
+/// A one-to-one message. <see cref="Seq"/> is its place in the conversation (1, 2, 3…), not the user's sync seq.
+/// A recalled message keeps its place but has no text.
+/// </summary>
+public sealed record Message(long Id, long From, long To, long Seq, string ClientId, DateTimeOffset SentAt, string? Text = null, bool Recalled = false);
+
+/// <summary>
+/// One conversation as the user sees it. Unread = LastSeq − ReadSeq (sending a message reads the conversation
+/// up to it). The user's own messages up to PeerReadSeq are read by the peer, up to PeerDeliveredSeq delivered.
+/// </summary>
+public sealed record Conversation(
+    long Peer,
+    long LastSeq,
+    long ReadSeq,
+    long Unread,
+    long PeerDeliveredSeq,
+    long PeerReadSeq,
+    DateTimeOffset UpdatedAt,
+    Message? Last = null);

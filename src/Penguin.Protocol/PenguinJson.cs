@@ -39,6 +39,8 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(BuddyGroup))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(BlockList))]
+[JsonSerializable(typeof(ConversationList))]
+[JsonSerializable(typeof(MessagePage))]
 [JsonSerializable(typeof(UserPresence[]))]
 public sealed partial class PenguinJson : JsonSerializerContext
 {

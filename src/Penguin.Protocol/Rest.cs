@@ -44,3 +44,8 @@ public sealed record BuddyGroupList(BuddyGroup[] Groups);
 public sealed record BlockList(long[] Blocked);
 
 public sealed record ErrorResponse(Error Error);
+
+public sealed record ConversationList(Conversation[] Conversations);
+
+/// <summary>A page of messages, oldest first; <see cref="More"/> when older ones exist.</summary>
+public sealed record MessagePage(Message[] Messages, bool More);

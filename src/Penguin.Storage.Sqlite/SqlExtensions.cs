@@ -49,6 +49,10 @@ internal static class SqlExtensions
 
     public static DateTimeOffset FromUnixMs(this SqliteDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
 
+    /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards taken literally (use ESCAPE '\').</summary>
+    public static string Contains(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
     /// <summary>"IN (...)" for a list of ids, as parameters.</summary>
     public static (string Clause, (string, object?)[] Parameters) InList(IEnumerable<long> ids, string prefix = "$id")
     {

@@ -8,7 +8,7 @@ namespace Penguin.Storage.Sqlite;
 public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
 {
     private const string UserColumns =
-        "id, nickname, avatar, signature, gender, birthday, province, city, add_policy, show_signature, show_gender, show_birthday, show_region";
+        "id, nickname, avatar, signature, gender, birthday, province, city, add_policy, show_signature, show_gender, show_birthday, show_region, allow_stranger_messages";
 
     public ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName) =>
         db.WriteAsync((c, tx) =>
@@ -41,19 +41,19 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             var s = user.Settings;
             c.Execute(tx, """
                 UPDATE users SET nickname = $n, avatar = $a, signature = $s, gender = $g, birthday = $b, province = $p, city = $c,
-                    add_policy = $ap, show_signature = $ss, show_gender = $sg, show_birthday = $sb, show_region = $sr
+                    add_policy = $ap, show_signature = $ss, show_gender = $sg, show_birthday = $sb, show_region = $sr, allow_stranger_messages = $am
                 WHERE id = $u
                 """,
                 ("$u", user.Number), ("$n", user.Nickname), ("$a", user.Avatar), ("$s", user.Signature), ("$g", (int)user.Gender),
                 ("$b", user.Birthday?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
                 ("$p", user.Region?.Province), ("$c", user.Region?.City), ("$ap", (int)s.AddPolicy),
-                ("$ss", s.ShowSignature), ("$sg", s.ShowGender), ("$sb", s.ShowBirthday), ("$sr", s.ShowRegion));
+                ("$ss", s.ShowSignature), ("$sg", s.ShowGender), ("$sb", s.ShowBirthday), ("$sr", s.ShowRegion), ("$am", s.AllowStrangerMessages));
             return SqliteEventLog.Commit(c, tx, user, events);
         });
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)
     {
-        var pattern = "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        var pattern = SqlExtensions.Contains(text);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(c => c.Query(null,
             $"SELECT {UserColumns} FROM users WHERE nickname LIKE $p ESCAPE '\\' ORDER BY id LIMIT $n",
             ReadUser, ("$p", pattern), ("$n", limit)));
@@ -105,6 +105,6 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             (Gender)r.GetInt32(4),
             r.IsDBNull(5) ? null : DateOnly.ParseExact(r.GetString(5), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             province is null && city is null ? null : new Region(province, city),
-            new AccountSettings((AddPolicy)r.GetInt32(8), r.GetBoolean(9), r.GetBoolean(10), r.GetBoolean(11), r.GetBoolean(12)));
+            new AccountSettings((AddPolicy)r.GetInt32(8), r.GetBoolean(9), r.GetBoolean(10), r.GetBoolean(11), r.GetBoolean(12), r.GetBoolean(13)));
     }
 }

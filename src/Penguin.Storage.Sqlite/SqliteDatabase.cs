@@ -1,18 +1,23 @@
 using System.Reflection;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
 
 namespace Penguin.Storage.Sqlite;
 
 /// <summary>
-/// The embedded database: one SQLite file in WAL mode. Writes go through one connection, one transaction
-/// at a time (SQLite has a single writer anyway, and this avoids busy retries); reads use pooled connections.
+/// The embedded database: one SQLite file in WAL mode, read through pooled connections and written by one
+/// writer thread with group commit: the writes waiting at the moment share one transaction and one fsync,
+/// each inside its own savepoint so a failing write rolls back alone. A write completes only after the
+/// commit that holds it is on disk, so an acknowledged write survives a crash.
 /// </summary>
 public sealed class SqliteDatabase : IStorageHealth, IDisposable
 {
+    private const int MaxBatch = 512;
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Thread _writerThread;
 
     public SqliteDatabase(string path)
     {
@@ -30,23 +35,43 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         // FULL: a commit is on disk before it is acknowledged, also across a power cut.
         Execute(_writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;");
         Migrate();
+        _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "sqlite-writer" };
+        _writerThread.Start();
     }
 
     public int SchemaVersion { get; private set; }
 
-    internal async ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
-        await _writeLock.WaitAsync();
-        try
+        var write = new Write<T>(work);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
+        return new ValueTask<T>(write.Task);
+    }
+
+    private void WriteLoop()
+    {
+        var batch = new List<IWrite>(MaxBatch);
+        var reader = _writes.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            using var tx = _writer.BeginTransaction(deferred: false);
-            var result = work(_writer, tx);
-            tx.Commit();
-            return result;
-        }
-        finally
-        {
-            _writeLock.Release();
+            while (batch.Count < MaxBatch && reader.TryRead(out var write)) batch.Add(write);
+            try
+            {
+                using var tx = _writer.BeginTransaction(deferred: false);
+                foreach (var write in batch)
+                {
+                    tx.Save("w");
+                    if (write.Run(_writer, tx)) tx.Release("w");
+                    else tx.Rollback("w");
+                }
+                tx.Commit();
+                foreach (var write in batch) write.Complete();
+            }
+            catch (Exception e) when (e is SqliteException or InvalidOperationException)
+            {
+                foreach (var write in batch) write.Fail(e);
+            }
+            batch.Clear();
         }
     }
 
@@ -73,9 +98,54 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
     public void Dispose()
     {
+        _writes.Writer.TryComplete();
+        _writerThread.Join();
         _writer.Dispose();
-        _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
+    }
+
+    private interface IWrite
+    {
+        /// <summary>Runs the work inside the batch's transaction; false when it threw (its savepoint is rolled back).</summary>
+        bool Run(SqliteConnection connection, SqliteTransaction tx);
+
+        /// <summary>Called after the commit: only now is the write durable and its result released.</summary>
+        void Complete();
+
+        void Fail(Exception error);
+    }
+
+    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, T> work) : IWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _done.Task;
+
+        public bool Run(SqliteConnection connection, SqliteTransaction tx)
+        {
+            try
+            {
+                _result = work(connection, tx);
+                return true;
+            }
+#pragma warning disable CA1031 // the exception belongs to the caller, who gets it through the task
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _error = e;
+                return false;
+            }
+        }
+
+        public void Complete()
+        {
+            if (_error is null) _done.TrySetResult(_result!);
+            else _done.TrySetException(_error);
+        }
+
+        public void Fail(Exception error) => _done.TrySetException(_error ?? error);
     }
 
     /// <summary>Applies the embedded scripts Migrations/NNNN_name.sql newer than the database, each in its own transaction.</summary>

@@ -1,6 +1,8 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using Penguin.Core.Accounts;
+using Penguin.Core.Common;
+using Penguin.Core.Messaging;
 using Penguin.Core.Presence;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
@@ -19,6 +21,7 @@ public sealed partial class WebSocketGateway(
     UnauthenticatedConnections pending,
     AccountService accounts,
     PresenceService presence,
+    MessagingService messaging,
     IEventLog log,
     PenguinMetrics metrics,
     ServerOptions options,
@@ -174,8 +177,30 @@ public sealed partial class WebSocketGateway(
             case Sync sync:
                 connection.CatchUp(frame.Id, sync.Since);
                 break;
+            case SendMessage send:
+                var sent = await messaging.SendAsync(session.UserId, send);
+                connection.Send(sent.IsOk ? new MessageAccepted(sent.Value.Message.ToWire(), sent.Value.Duplicate) { Re = frame.Id } : ErrorReply.From(sent.Error, frame.Id));
+                break;
+            case Acknowledge ack:
+                await messaging.AcknowledgeAsync(session.UserId, ack.Seq);
+                break;
+            case MarkRead read:
+                Answer(connection, frame.Id, await messaging.MarkReadAsync(session.UserId, read.Peer, read.Seq));
+                break;
+            case RecallMessage recall:
+                Answer(connection, frame.Id, await messaging.RecallAsync(session.UserId, recall.MessageId));
+                break;
+            case DeleteMessage delete:
+                Answer(connection, frame.Id, await messaging.DeleteForUserAsync(session.UserId, delete.MessageId));
+                break;
+            case SetTyping typing:
+                await messaging.SetTypingAsync(session.UserId, typing.To, typing.Active);
+                break;
         }
     }
+
+    private static void Answer<T>(Connection connection, long re, Result<T> result) =>
+        connection.Send(result.IsOk ? new Ok { Re = re } : ErrorReply.From(result.Error, re));
 
     private async Task AuthenticateAsync(Connection connection, Authenticate auth)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
+using Penguin.Core.Messaging;
 using Penguin.Core.Presence;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
@@ -41,6 +42,7 @@ public static class PenguinServer
         app.Map("/ws", (HttpContext context, WebSocketGateway gateway) => gateway.HandleAsync(context));
         app.MapAccountApi();
         app.MapSocialApi();
+        app.MapMessagingApi();
         app.MapOpsEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
@@ -50,6 +52,7 @@ public static class PenguinServer
     {
         services.AddSingleton(options);
         services.AddSingleton(options.Accounts);
+        services.AddSingleton(options.Messaging);
         services.AddSingleton(TimeProvider.System);
 
         // Storage by configuration (embedded SQLite unless told otherwise) and an in-process bus.
@@ -61,6 +64,7 @@ public static class PenguinServer
         services.AddSingleton<PresenceService>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<SocialService>();
+        services.AddSingleton<MessagingService>();
 
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<UnauthenticatedConnections>();

@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Messaging;
 
 namespace Penguin.Server.Hosting;
 
@@ -28,6 +29,8 @@ public sealed class ServerOptions
     public int OutboundQueueLimit { get; set; } = 1024;
 
     public AccountOptions Accounts { get; set; } = new();
+
+    public MessagingOptions Messaging { get; set; } = new();
 }
 
 public sealed class PostgresOptions

@@ -1,5 +1,6 @@
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
+using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Storage.Postgres;
@@ -27,6 +28,7 @@ public static class StorageRegistration
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         services.AddSingleton<ISocialStore, SqliteSocialStore>();
         services.AddSingleton<IEventLog, SqliteEventLog>();
+        services.AddSingleton<IMessageStore, SqliteMessageStore>();
         return services;
     }
 

@@ -1,0 +1,81 @@
+using Penguin.Core.Common;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Messaging;
+
+/// <summary>A stored one-to-one message. <see cref="Text"/> is null once recalled.</summary>
+public sealed record MessageRecord(
+    long Id,
+    long SenderId,
+    long RecipientId,
+    long Seq,
+    string ClientId,
+    string? Text,
+    DateTimeOffset SentAt,
+    DateTimeOffset? RecalledAt)
+{
+    public Message ToWire() => new(Id, SenderId, RecipientId, Seq, ClientId, SentAt, Text, RecalledAt is not null);
+
+    public long PeerOf(long userId) => userId == SenderId ? RecipientId : SenderId;
+}
+
+public sealed record NewMessage(long SenderId, long RecipientId, string ClientId, string Text, DateTimeOffset SentAt);
+
+/// <summary>The stored message; <see cref="Duplicate"/> when the client id had been used already (a retry).</summary>
+public sealed record SendOutcome(MessageRecord Message, bool Duplicate);
+
+/// <summary>How far <see cref="ReaderId"/> has received and read the conversation with <see cref="PeerId"/>.</summary>
+public sealed record Receipt(long ReaderId, long PeerId, long DeliveredSeq, long ReadSeq);
+
+/// <summary>One conversation from a user's side, with the peer's cursors for the state of the user's own messages.</summary>
+public sealed record ConversationRecord(
+    long PeerId,
+    long LastSeq,
+    long ReadSeq,
+    long PeerDeliveredSeq,
+    long PeerReadSeq,
+    DateTimeOffset UpdatedAt,
+    MessageRecord? Last);
+
+/// <summary>
+/// Storage of one-to-one conversations. Every conversation has its own message sequence; each message is
+/// also an event in both users' logs, which is how sync delivers it.
+/// </summary>
+public interface IMessageStore
+{
+    /// <summary>
+    /// Stores the message with the conversation's next seq and appends its events, in one transaction.
+    /// Idempotent by (sender, client id): a retry returns the stored message and appends nothing.
+    /// Sending also reads the conversation up to the new message for the sender.
+    /// </summary>
+    ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events);
+
+    /// <summary>
+    /// The user's devices hold every event of their log up to <paramref name="eventSeq"/>: messages received
+    /// up to there count as delivered. Returns the conversations whose delivered cursor moved.
+    /// </summary>
+    ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events);
+
+    /// <summary>Moves the user's read cursor of the conversation forward (never back, never past its last message); null when nothing moved.</summary>
+    ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events);
+
+    /// <summary>
+    /// Recalls the sender's own message within <paramref name="window"/>: erases its text (also from search and
+    /// from the stored message events, rewritten with <paramref name="rewrite"/>) and appends the recall events.
+    /// </summary>
+    ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
+        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events);
+
+    /// <summary>Hides a message the user sent or received from that user's history only.</summary>
+    ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events);
+
+    /// <summary>The user's conversations, most recent first.</summary>
+    ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit);
+
+    /// <summary>Up to <paramref name="limit"/> messages of the conversation before <paramref name="beforeSeq"/>, newest first, without those the user deleted.</summary>
+    ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit);
+
+    /// <summary>The user's own messages (sent or received, not recalled or deleted) containing <paramref name="text"/>, newest first.</summary>
+    ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit);
+}

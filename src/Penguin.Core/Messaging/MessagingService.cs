@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Penguin.Core.Accounts;
+using Penguin.Core.Bus;
+using Penguin.Core.Common;
+using Penguin.Core.Social;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Messaging;
+
+public sealed class MessagingOptions
+{
+    /// <summary>Messages one user may send per second (all devices together).</summary>
+    public int SendsPerSecond { get; set; } = 20;
+}
+
+/// <summary>
+/// One-to-one chat: sending (idempotent, acknowledged only once stored), receipts, read cursors,
+/// recall, delete-for-me, typing, the conversation list, history and search.
+/// </summary>
+public sealed class MessagingService(
+    IMessageStore messages,
+    IAccountStore accounts,
+    ISocialStore social,
+    EventPublisher publisher,
+    IEventBus bus,
+    TimeProvider time,
+    MessagingOptions options)
+{
+    private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
+
+    public async ValueTask<Result<SendOutcome>> SendAsync(long senderId, SendMessage send)
+    {
+        if (InvalidText(send.Text) is { } badText) return badText;
+        if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
+            return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
+        if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
+        if (await CheckMayMessageAsync(senderId, send.To) is { } refused) return refused;
+        if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return Errors.RateLimited;
+
+        var committed = await messages.SendAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, time.GetUtcNow()), m =>
+        {
+            var received = new MessageReceived(m.ToWire());
+            return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
+        });
+        return await publisher.PublishAsync(committed);
+    }
+
+    public async ValueTask AcknowledgeAsync(long userId, long eventSeq)
+    {
+        var committed = await messages.AcknowledgeAsync(userId, eventSeq, receipts => receipts.Select(ToSender));
+        await publisher.PublishAsync(committed.Events);
+    }
+
+    public async ValueTask<Result<bool>> MarkReadAsync(long userId, long peerId, long seq)
+    {
+        if (seq < 0) return Errors.InvalidField;
+        var committed = await messages.MarkReadAsync(userId, peerId, seq, r => r is null
+            ? []
+            : [new EventDraft(userId, new ConversationRead(peerId, r.ReadSeq)), ToSender(r)]);
+        await publisher.PublishAsync(committed.Events);
+        return true;
+    }
+
+    public async ValueTask<Result<MessageRecord>> RecallAsync(long userId, long messageId)
+    {
+        var committed = await messages.RecallAsync(userId, messageId, time.GetUtcNow(), Limits.RecallWindow,
+            m => new MessageReceived(m.ToWire()),
+            m =>
+            [
+                new EventDraft(m.SenderId, new MessageRecalled(m.RecipientId, m.Id, m.Seq)),
+                new EventDraft(m.RecipientId, new MessageRecalled(m.SenderId, m.Id, m.Seq)),
+            ]);
+        return committed.IsOk ? await publisher.PublishAsync(committed.Value) : committed.Error;
+    }
+
+    public async ValueTask<Result<MessageRecord>> DeleteForUserAsync(long userId, long messageId)
+    {
+        var committed = await messages.DeleteForUserAsync(userId, messageId, m => [new EventDraft(userId, new MessageDeleted(m.PeerOf(userId), m.Id))]);
+        return committed.IsOk ? await publisher.PublishAsync(committed.Value) : committed.Error;
+    }
+
+    /// <summary>Relays a typing indicator to the peer's devices, if the user may message them at all.</summary>
+    public async ValueTask<Result<bool>> SetTypingAsync(long userId, long to, bool active)
+    {
+        if (to == userId || await CheckMayMessageAsync(userId, to) is not null) return false;
+        var frame = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, active), PenguinJson.Wire.ServerFrame);
+        await bus.PublishAsync(to, new Delivery(frame));
+        return true;
+    }
+
+    public async ValueTask<Conversation[]> ListConversationsAsync(long userId) =>
+        [.. (await messages.ListConversationsAsync(userId, Limits.ConversationListMax)).Select(c => new Conversation(
+            c.PeerId, c.LastSeq, c.ReadSeq, Math.Max(0, c.LastSeq - c.ReadSeq), c.PeerDeliveredSeq, c.PeerReadSeq, c.UpdatedAt, c.Last?.ToWire()))];
+
+    public async ValueTask<Result<MessagePage>> HistoryAsync(long userId, long peerId, long? beforeSeq, int? limit)
+    {
+        var size = Math.Clamp(limit ?? 50, 1, Limits.HistoryPageMax);
+        var page = await messages.HistoryAsync(userId, peerId, beforeSeq ?? long.MaxValue, size + 1);
+        return new MessagePage([.. page.Take(size).Reverse().Select(m => m.ToWire())], page.Count > size);
+    }
+
+    public async ValueTask<Result<MessagePage>> SearchAsync(long userId, string? text, int? limit)
+    {
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Length > 100)
+            return Errors.InvalidField.With("Search for 1 to 100 characters.", "请输入 1 到 100 个字符进行搜索。");
+        var size = Math.Clamp(limit ?? 50, 1, Limits.HistoryPageMax);
+        var found = await messages.SearchAsync(userId, text, size + 1);
+        return new MessagePage([.. found.Take(size).Select(m => m.ToWire())], found.Count > size);
+    }
+
+    /// <summary>
+    /// Friends may always message each other; a stranger only when the receiver allows messages from strangers
+    /// (a temporary session, 临时会话). A block in either direction always refuses, with the same answer.
+    /// </summary>
+    private async ValueTask<Error?> CheckMayMessageAsync(long senderId, long recipientId)
+    {
+        var recipient = await accounts.GetUserAsync(recipientId);
+        if (recipient is null) return Errors.NotFound;
+        var relation = await social.GetRelationAsync(senderId, recipientId);
+        if (relation.Blocking || relation.BlockedBy) return Errors.MessageRefused;
+        if (!relation.Friends && !recipient.Settings.AllowStrangerMessages) return Errors.MessageRefused;
+        return null;
+    }
+
+    private static EventDraft ToSender(Receipt r) => new(r.PeerId, new MessageReceipt(r.ReaderId, r.DeliveredSeq, r.ReadSeq));
+
+    /// <summary>Text must have something visible, fit the limit, and carry no control characters but line breaks and tabs.</summary>
+    private static Error? InvalidText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength) return Errors.InvalidMessage;
+        foreach (var c in text)
+            if (char.IsControl(c) && c is not ('\n' or '\t' or '\r')) return Errors.InvalidMessage;
+        return null;
+    }
+}

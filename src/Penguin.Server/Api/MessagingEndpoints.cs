@@ -1,0 +1,25 @@
+using Penguin.Core.Messaging;
+using Penguin.Protocol;
+using static Penguin.Server.Api.ApiSupport;
+
+namespace Penguin.Server.Api;
+
+/// <summary>What is not real-time about chat: the conversation list, history pages and search. Sending is on /ws.</summary>
+public static class MessagingEndpoints
+{
+    private static readonly PenguinJson Json = PenguinJson.Wire;
+
+    public static void MapMessagingApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").RequireSession();
+
+        api.MapGet("/conversations", async (Caller caller, MessagingService messaging) =>
+            Ok(new ConversationList(await messaging.ListConversationsAsync(caller.UserId)), Json.ConversationList));
+
+        api.MapGet("/conversations/{peer:long}/messages", async (long peer, long? before, int? limit, Caller caller, MessagingService messaging) =>
+            From(await messaging.HistoryAsync(caller.UserId, peer, before, limit), Json.MessagePage));
+
+        api.MapGet("/messages", async (string? q, int? limit, Caller caller, MessagingService messaging) =>
+            From(await messaging.SearchAsync(caller.UserId, q, limit), Json.MessagePage));
+    }
+}

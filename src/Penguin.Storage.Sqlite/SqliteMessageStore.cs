@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Penguin.Core.Common;
+using Penguin.Core.Messaging;
+using Penguin.Core.Sync;
+using Penguin.Protocol;
+
+namespace Penguin.Storage.Sqlite;
+
+public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
+{
+    private const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
+
+    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var existing = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
+                ReadMessage, ("$s", message.SenderId), ("$c", message.ClientId));
+            if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
+
+            var conversation = ConversationOf(c, tx, message.SenderId, message.RecipientId, message.SentAt);
+            var seq = c.Scalar(tx, "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $t WHERE id = $id RETURNING last_seq",
+                ("$t", message.SentAt.ToUnixMs()), ("$id", conversation));
+            var id = c.Scalar(tx, """
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at)
+                VALUES ($conv, $seq, $s, $r, $c, $b, $t) RETURNING id
+                """, ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId),
+                ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()));
+            c.Execute(tx, "UPDATE conversations SET last_message_id = $m WHERE id = $id", ("$m", id), ("$id", conversation));
+            // Writing a message means having read everything before it.
+            c.Execute(tx, "UPDATE dialogs SET read_seq = $seq, delivered_seq = $seq WHERE user_id = $s AND peer_id = $r",
+                ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId));
+
+            var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
+            var committed = SqliteEventLog.Append(c, tx, events(record));
+            // Remember where the message sits in each log: delivery receipts and recall rewrite need it.
+            c.Execute(tx, "UPDATE messages SET sender_event_seq = $se, recipient_event_seq = $re WHERE id = $id",
+                ("$se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
+                ("$re", committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0), ("$id", id));
+            return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
+        });
+
+    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var acked = c.Scalar(tx, "SELECT acked_seq FROM users WHERE id = $u", ("$u", userId));
+            var head = c.Scalar(tx, "SELECT event_seq FROM users WHERE id = $u", ("$u", userId));
+            var upTo = Math.Min(eventSeq, head);
+            if (upTo <= acked) return new Committed<IReadOnlyList<Receipt>>([], []);
+            c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
+            var reached = c.Query(tx, """
+                SELECT sender_id, MAX(seq) FROM messages
+                WHERE recipient_id = $u AND recipient_event_seq > $from AND recipient_event_seq <= $to
+                GROUP BY sender_id
+                """, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("$u", userId), ("$from", acked), ("$to", upTo));
+            var receipts = new List<Receipt>();
+            foreach (var (peer, seq) in reached)
+            {
+                var moved = c.QuerySingle(tx, """
+                    UPDATE dialogs SET delivered_seq = $seq WHERE user_id = $u AND peer_id = $p AND delivered_seq < $seq
+                    RETURNING delivered_seq, read_seq
+                    """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peer));
+                if (moved is not null) receipts.Add(moved);
+            }
+            return SqliteEventLog.Commit<IReadOnlyList<Receipt>>(c, tx, receipts, events);
+        });
+
+    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var moved = c.QuerySingle(tx, """
+                UPDATE dialogs
+                SET read_seq = MIN($seq, (SELECT last_seq FROM conversations WHERE id = dialogs.conversation_id)),
+                    delivered_seq = MAX(delivered_seq, MIN($seq, (SELECT last_seq FROM conversations WHERE id = dialogs.conversation_id)))
+                WHERE user_id = $u AND peer_id = $p AND read_seq < $seq
+                  AND read_seq < (SELECT last_seq FROM conversations WHERE id = dialogs.conversation_id)
+                RETURNING delivered_seq, read_seq
+                """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peerId));
+            return SqliteEventLog.Commit(c, tx, moved, events);
+        });
+
+    public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
+        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events) =>
+        db.WriteAsync<Result<Committed<MessageRecord>>>((c, tx) =>
+        {
+            var row = c.Query(tx, $"SELECT {MessageColumns}, m.sender_event_seq, m.recipient_event_seq FROM messages m WHERE m.id = $id",
+                r => (Message: ReadMessage(r), SenderSeq: r.GetInt64(8), RecipientSeq: r.GetInt64(9)), ("$id", messageId)).FirstOrDefault();
+            // Only the sender may recall; to anyone else the message does not exist.
+            if (row.Message is null || row.Message.SenderId != userId) return Errors.NotFound;
+            if (row.Message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
+            if (now - row.Message.SentAt > window) return Errors.RecallExpired;
+
+            c.Execute(tx, "UPDATE messages SET body = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
+            var recalled = row.Message with { Text = null, RecalledAt = now };
+            // The text also lives in the two stored message events: erase it there too.
+            var replacement = rewrite(recalled);
+            foreach (var (user, seq) in new[] { (recalled.SenderId, row.SenderSeq), (recalled.RecipientId, row.RecipientSeq) })
+                c.Execute(tx, "UPDATE user_events SET payload = $p WHERE user_id = $u AND seq = $s",
+                    ("$p", JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(replacement with { Seq = seq }, PenguinJson.Wire.ServerFrame)),
+                    ("$u", user), ("$s", seq));
+            return SqliteEventLog.Commit(c, tx, recalled, events);
+        });
+
+    public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events) =>
+        db.WriteAsync<Result<Committed<MessageRecord>>>((c, tx) =>
+        {
+            var message = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = $id AND (m.sender_id = $u OR m.recipient_id = $u)",
+                ReadMessage, ("$id", messageId), ("$u", userId));
+            if (message is null) return Errors.NotFound;
+            if (c.Execute(tx, "INSERT OR IGNORE INTO hidden_messages (user_id, message_id) VALUES ($u, $id)", ("$u", userId), ("$id", messageId)) == 0)
+                return Errors.NotFound;
+            return SqliteEventLog.Commit(c, tx, message, events);
+        });
+
+    public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit) =>
+        db.ReadAsync<IReadOnlyList<ConversationRecord>>(c => c.Query(null, $"""
+            SELECT d.peer_id, c.last_seq, d.read_seq, p.delivered_seq, p.read_seq, c.updated_at, {MessageColumns}
+            FROM dialogs d
+            JOIN conversations c ON c.id = d.conversation_id
+            JOIN dialogs p ON p.user_id = d.peer_id AND p.peer_id = d.user_id
+            LEFT JOIN messages m ON m.id = c.last_message_id
+            WHERE d.user_id = $u
+            ORDER BY c.updated_at DESC, c.id DESC
+            LIMIT $n
+            """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.FromUnixMs(5),
+                r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("$u", userId), ("$n", limit)));
+
+    public ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit) =>
+        db.ReadAsync<IReadOnlyList<MessageRecord>>(c => c.Query(null, $"""
+            SELECT {MessageColumns}
+            FROM dialogs d JOIN messages m ON m.conversation_id = d.conversation_id
+            WHERE d.user_id = $u AND d.peer_id = $p AND m.seq < $before
+              AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $u AND h.message_id = m.id)
+            ORDER BY m.seq DESC
+            LIMIT $n
+            """, r => ReadMessage(r), ("$u", userId), ("$p", peerId), ("$before", beforeSeq), ("$n", limit)));
+
+    public ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit) =>
+        db.ReadAsync<IReadOnlyList<MessageRecord>>(c =>
+        {
+            const string mine = """
+                (m.sender_id = $u OR m.recipient_id = $u) AND m.recalled_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $u AND h.message_id = m.id)
+                """;
+            // The trigram index needs three characters; shorter text is matched by scanning the user's messages.
+            if (text.EnumerateRunes().Count() >= 3)
+                return c.Query(null, $"""
+                    SELECT {MessageColumns} FROM message_search s JOIN messages m ON m.id = s.rowid
+                    WHERE message_search MATCH $q AND {mine}
+                    ORDER BY m.id DESC LIMIT $n
+                    """, r => ReadMessage(r), ("$q", "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""), ("$u", userId), ("$n", limit));
+            return c.Query(null, $"""
+                SELECT {MessageColumns} FROM messages m
+                WHERE m.body LIKE $p ESCAPE '\' AND {mine}
+                ORDER BY m.id DESC LIMIT $n
+                """, r => ReadMessage(r), ("$p", SqlExtensions.Contains(text)), ("$u", userId), ("$n", limit));
+        });
+
+    /// <summary>The conversation of the pair, created with both dialogs on the first message.</summary>
+    private static long ConversationOf(SqliteConnection c, SqliteTransaction tx, long a, long b, DateTimeOffset now)
+    {
+        var (lo, hi) = a < b ? (a, b) : (b, a);
+        var id = c.Scalar(tx, "SELECT id FROM conversations WHERE user_lo = $lo AND user_hi = $hi", ("$lo", lo), ("$hi", hi));
+        if (id != 0) return id;
+        id = c.Scalar(tx, "INSERT INTO conversations (user_lo, user_hi, updated_at) VALUES ($lo, $hi, $t) RETURNING id",
+            ("$lo", lo), ("$hi", hi), ("$t", now.ToUnixMs()));
+        const string dialog = "INSERT INTO dialogs (user_id, peer_id, conversation_id) VALUES ($u, $p, $c)";
+        c.Execute(tx, dialog, ("$u", lo), ("$p", hi), ("$c", id));
+        c.Execute(tx, dialog, ("$u", hi), ("$p", lo), ("$c", id));
+        return id;
+    }
+
+    private static MessageRecord ReadMessage(SqliteDataReader r) => ReadMessage(r, 0);
+
+    private static MessageRecord ReadMessage(SqliteDataReader r, int i) => new(
+        r.GetInt64(i), r.GetInt64(i + 1), r.GetInt64(i + 2), r.GetInt64(i + 3), r.GetString(i + 4), r.NullableString(i + 5),
+        r.FromUnixMs(i + 6), r.IsDBNull(i + 7) ? null : r.FromUnixMs(i + 7));
+}
