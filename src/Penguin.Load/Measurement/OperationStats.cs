@@ -71,6 +71,18 @@ public sealed class OperationStats(string name, bool measured, TimeSeries series
         if (Measured) series.Record(succeeded: false, 0);
     }
 
+    /// <summary>Accounts an outcome that is checked rather than timed (e.g. "still connected at the end"): no latency, no throughput.</summary>
+    public void Tally(bool succeeded, string? reason = null)
+    {
+        Interlocked.Increment(ref _attempted);
+        if (succeeded) Interlocked.Increment(ref _succeeded);
+        else
+        {
+            Interlocked.Increment(ref _failed);
+            _errors.AddOrUpdate(reason ?? "failed", 1, (_, n) => n + 1);
+        }
+    }
+
     /// <summary>Runs one operation, accounting it; returns default on failure (the reason is recorded).</summary>
     public async Task<T?> MeasureAsync<T>(Func<Task<T>> operation)
     {

@@ -35,7 +35,7 @@ public static class MarkdownReport
         foreach (var o in r.Operations)
         {
             var l = o.LatencyMs;
-            md.Append("| ").Append(o.Name).Append(o.Measured ? "" : " (setup)")
+            md.Append("| ").Append(o.Name).Append(o.Measured ? "" : " (not measured)")
               .Append(" | ").Append(N(o.Planned)).Append(" | ").Append(N(o.Attempted)).Append(" | ").Append(N(o.Succeeded))
               .Append(" | ").Append(N(o.Failed)).Append(" | ").Append(N(o.NotStarted)).Append(" | ").Append(N(o.ThroughputPerSecond))
               .Append(" | ").Append(N(l.P50, 2)).Append(" | ").Append(N(l.P90, 2)).Append(" | ").Append(N(l.P99, 2)).Append(" | ").Append(N(l.Max, 2)).Append(" |\n");
