@@ -34,6 +34,7 @@ public static class LoadRunner
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(duration + SetupAllowance);
         var startedAt = DateTimeOffset.UtcNow;
+        var loadAverage = LoadAverage();
         var series = new TimeSeries();
 
         await using var spawned = options.SpawnServer
@@ -64,16 +65,23 @@ public static class LoadRunner
             if (sampler is not null) await sampler.DisposeAsync();
         }
 
-        var report = BuildReport(scenario, options, duration, spawned is not null, startedAt, context, sampler, series);
+        var report = BuildReport(scenario, options, duration, spawned is not null, startedAt, loadAverage, context, sampler, series);
         var files = ReportWriter.Write(report, options.Out);
         PrintSummary(summary, report, files);
         return new(0, report, files);
     }
 
-    private static RunReport BuildReport(IScenario scenario, LoadOptions o, TimeSpan duration, bool spawned, DateTimeOffset startedAt,
+    /// <summary>/proc/loadavg at the start: the machine is shared, so contention is part of the result.</summary>
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+
+    private static RunReport BuildReport(IScenario scenario, LoadOptions o, TimeSpan duration, bool spawned, DateTimeOffset startedAt, string loadAverage,
         ScenarioContext context, ProcessSampler? sampler, TimeSeries series)
     {
-        var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+        var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average at start {loadAverage}";
         var self = ProcFiles.Read(Environment.ProcessId);
         var server = sampler is null
             ? new ServerReport(null, null, null, null, null, null, null)

@@ -21,7 +21,9 @@ public sealed class IdleScenario : IScenario
         var before = await context.ServerMemoryAsync(ct);
 
         var connect = context.Operations.Measured("connect");
+        var cpuBefore = context.ServerCpuSeconds();
         var devices = await LiveDevices.ConnectAllAsync(context, users, connect, context.Concurrency(200), ct);
+        context.CpuFigure(connect, cpuBefore);
         var connected = devices.OfType<PenguinConnection>().ToArray();
         context.Progress.Line($"{connected.Length} devices connected; holding for {(context.Options.Duration ?? DefaultDuration).TotalSeconds} s");
 

@@ -20,9 +20,11 @@ public sealed class LoginStormScenario : IScenario
         var before = await context.ServerMemoryAsync(ct);
 
         var login = context.Operations.Measured("reconnect");
+        var cpuBefore = context.ServerCpuSeconds();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(context.Options.Duration ?? DefaultDuration);
         var devices = await LiveDevices.ConnectAllAsync(context, users, login, context.Concurrency(Math.Min(users.Count, 1000)), limit.Token);
+        context.CpuFigure(login, cpuBefore);
         var after = await context.ServerMemoryAsync(ct);
 
         context.Figure("devices", users.Count);

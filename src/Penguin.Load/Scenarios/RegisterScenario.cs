@@ -16,6 +16,7 @@ public sealed class RegisterScenario : IScenario
         context.Progress.Track(register);
         var password = SimulatedUsers.NewPassword();
         var users = new SimulatedUser?[n];
+        var cpuBefore = context.ServerCpuSeconds();
         var options = new ParallelOptions { MaxDegreeOfParallelism = context.Concurrency(8), CancellationToken = ct };
         try
         {
@@ -33,6 +34,7 @@ public sealed class RegisterScenario : IScenario
         context.Figure("accounts_registered", register.Succeeded);
         context.Figure("accounts_per_second", register.Throughput);
         context.Figure("total_seconds", register.ActiveSeconds);
+        context.CpuFigure(register, cpuBefore);
         SimulatedUsers.Save(context.Options.UsersFile, [.. users.OfType<SimulatedUser>()]);
     }
 }

@@ -51,6 +51,16 @@ public sealed class ScenarioContext(
     /// <summary>A REST client for one simulated device over the spreading handler.</summary>
     public PenguinClient NewClient() => new(Server, Network.Handler);
 
+    /// <summary>The server's CPU time so far (utime + stime), when its PID is known.</summary>
+    public double? ServerCpuSeconds() => ServerProcess?.SampleNow()?.CpuSeconds;
+
+    /// <summary>Server CPU milliseconds per success of <paramref name="operation"/> between two <see cref="ServerCpuSeconds"/> readings; this does not depend on what else the shared machine is doing.</summary>
+    public void CpuFigure(OperationStats operation, double? cpuBefore)
+    {
+        if (cpuBefore is { } before && ServerCpuSeconds() is { } after && operation.Succeeded > 0)
+            Figure($"server_cpu_ms_per_{operation.Name.Replace('-', '_')}", (after - before) * 1000 / operation.Succeeded);
+    }
+
     /// <summary>The server's resident memory now (KiB) and its managed heap from /metrics (bytes).</summary>
     public async Task<(long? RssKiB, double? GcHeapBytes, IReadOnlyDictionary<string, double> Metrics)> ServerMemoryAsync(CancellationToken ct)
     {
