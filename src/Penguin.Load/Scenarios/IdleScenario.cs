@@ -83,7 +83,8 @@ public sealed class IdleScenario : IScenario
             await Task.Delay(first, ct);
             while (!ct.IsCancellationRequested && !device.Completion.IsCompleted)
             {
-                await ping.MeasureAsync(() => device.PingAsync(ct));
+                // The end of the hold stops new pings; one already sent runs to its reply (or the client's 30 s timeout).
+                await ping.MeasureAsync(() => device.PingAsync(CancellationToken.None));
                 await Task.Delay(interval, ct);
             }
         }
