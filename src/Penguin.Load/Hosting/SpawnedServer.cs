@@ -63,6 +63,13 @@ public sealed class SpawnedServer : IAsyncDisposable
             await server.WaitHealthyAsync(ct);
             return server;
         }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            string tail;
+            lock (log) { log.Flush(); tail = string.Join('\n', File.ReadLines(logPath).TakeLast(20)); }
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"{e.Message}\n--- server output ---\n{tail}", e);
+        }
         catch
         {
             await server.DisposeAsync();
@@ -92,7 +99,7 @@ public sealed class SpawnedServer : IAsyncDisposable
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"The server exited with code {_process.ExitCode}; see {LogPath}.");
+            if (_process.HasExited) throw new InvalidOperationException($"The server exited with code {_process.ExitCode}.");
             try
             {
                 using var response = await http.GetAsync(new Uri(Uri, "/healthz"), ct);
@@ -102,7 +109,7 @@ public sealed class SpawnedServer : IAsyncDisposable
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
             await Task.Delay(200, ct);
         }
-        throw new TimeoutException($"The server did not become healthy within 60 s; see {LogPath}.");
+        throw new TimeoutException("The server did not become healthy within 60 s.");
     }
 
     private static int FreePort()
