@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of docs/benchmarks.md, one bounded run per line, each against its own spawned
+# penguin-server (killed by PID at the end of the run). Reports go to bench-results/.
+# Usage: scripts/bench.sh [register|reconnect|idle|connections|all]   (connections = reconnect + idle)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Every connection is a file descriptor in the tool and in the server (the server inherits this limit).
+ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+dotnet build src/Penguin.Server -c Release -nologo -v q
+dotnet build src/Penguin.Load -c Release -nologo -v q
+load=src/Penguin.Load/bin/Release/net10.0/penguin-load
+out=bench-results
+# Users (with tokens) registered once with cheap hashing and reused by the connection benchmarks.
+data=$(mktemp -d /tmp/penguin-bench-XXXX)
+trap 'rm -rf "$data"' EXIT
+users="$data/users.json"
+what=${1:-all}
+
+if [[ $what == register || $what == all ]]; then
+  # 1. Time to register 10,000 accounts with the default hashing (PBKDF2-SHA512, 100,000 iterations).
+  $load register --spawn-server --users 10000 --concurrency 8 --duration 10m --out "$out"
+fi
+if [[ $what == reconnect || $what == connections || $what == all ]]; then
+  # 2. Devices holding tokens reconnect at once (WebSocket + auth).
+  for n in 1000 5000 10000; do
+    $load login-storm --spawn-server --fast-passwords --data-dir "$data/db" --users-file "$users" --users $n --out "$out"
+  done
+fi
+if [[ $what == idle || $what == connections || $what == all ]]; then
+  # 3. Idle authenticated connections held for 30 s: server RSS and KiB per connection.
+  for n in 1000 5000 10000; do
+    $load idle --spawn-server --fast-passwords --data-dir "$data/db" --users-file "$users" --users $n --duration 30s --out "$out"
+  done
+fi

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Penguin.Load.Net;
+
+namespace Penguin.Load;
+
+/// <summary>Command-line options of one run, with hard caps so a run is always bounded in users and time.</summary>
+public sealed class LoadOptions
+{
+    public const int MaxUsers = 60_000;
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(15);
+
+    public string Scenario { get; set; } = "";
+    public Uri Server { get; set; } = new("http://127.0.0.1:5180");
+    public int Users { get; set; } = 100;
+
+    /// <summary>How long the scenario holds (idle) or its time limit (register, login-storm); null = the scenario's default.</summary>
+    public TimeSpan? Duration { get; set; }
+
+    public int? ServerPid { get; set; }
+    public string Out { get; set; } = "bench-results";
+
+    /// <summary>Concurrent operations in flight; 0 = the scenario's default.</summary>
+    public int Concurrency { get; set; }
+
+    public bool SpawnServer { get; set; }
+    public bool FastPasswords { get; set; }
+    public string? ServerDll { get; set; }
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Saved users (number, password, token) to reuse instead of registering; written when missing.</summary>
+    public string? UsersFile { get; set; }
+
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
+    public int SourceAddresses { get; set; } = SourceAddressPool.MaxAddresses;
+
+    public const string Usage = """
+        Penguin load generator — drives a running penguin-server over loopback and writes a benchmark report.
+
+        usage: penguin-load <scenario> [options]
+          scenarios: register | idle | login-storm | chat | group | day
+          --server URL          server to drive (loopback only)           default http://127.0.0.1:5180
+          --spawn-server        start penguin-server (fresh temp data dir) and kill it at the end
+          --fast-passwords      with --spawn-server: 1,000 PBKDF2 iterations instead of 100,000
+          --server-dll PATH     with --spawn-server: the penguin-server.dll to run (found in src/ by default)
+          --data-dir PATH       with --spawn-server: keep the data here instead of a temp dir
+          --server-pid PID      server process to sample (/proc) when not spawned
+          --users N             simulated users / devices (max 60000)      default 100
+          --duration T          idle: how long to hold; others: time limit (e.g. 30s, 2m; max 15m)
+          --concurrency N       operations in flight at once                default per scenario
+          --users-file PATH     reuse saved users (and tokens); written after registering when missing
+          --ping-interval T     idle: heartbeat interval                   default 20s
+          --sources N           source addresses 127.0.0.2… to spread over default 253
+          --out DIR             where reports go                           default bench-results
+        """;
+
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0].StartsWith('-')) throw new ArgumentException("Name a scenario first.");
+        var o = new LoadOptions { Scenario = args[0] };
+        for (var i = 1; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            switch (name)
+            {
+                case "--server": o.Server = new Uri(Value()); break;
+                case "--spawn-server": o.SpawnServer = true; break;
+                case "--fast-passwords": o.FastPasswords = true; break;
+                case "--server-dll": o.ServerDll = Value(); break;
+                case "--data-dir": o.DataDirectory = Value(); break;
+                case "--server-pid": o.ServerPid = Int(name, Value(), 1, int.MaxValue); break;
+                case "--users": o.Users = Int(name, Value(), 1, MaxUsers); break;
+                case "--duration": o.Duration = Time(name, Value(), MaxDuration); break;
+                case "--concurrency": o.Concurrency = Int(name, Value(), 1, MaxUsers); break;
+                case "--users-file": o.UsersFile = Value(); break;
+                case "--ping-interval": o.PingInterval = Time(name, Value(), TimeSpan.FromMinutes(5)); break;
+                case "--sources": o.SourceAddresses = Int(name, Value(), 1, SourceAddressPool.MaxAddresses); break;
+                case "--out": o.Out = Value(); break;
+                default: throw new ArgumentException($"Unknown option '{name}'.");
+            }
+        }
+        if (o.FastPasswords && !o.SpawnServer) throw new ArgumentException("--fast-passwords only applies with --spawn-server.");
+        o.Server = LoopbackNetwork.RequireLoopback(o.Server);
+        return o;
+    }
+
+    private static int Int(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"{name} must be a whole number from {min} to {max}.");
+
+    /// <summary>"500ms", "30s", "2m", or plain seconds.</summary>
+    public static TimeSpan Time(string name, string value, TimeSpan max)
+    {
+        static bool Num(string s, out double d) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out d) && d > 0;
+        TimeSpan? parsed = value switch
+        {
+            _ when value.EndsWith("ms", StringComparison.Ordinal) && Num(value[..^2], out var ms) => TimeSpan.FromMilliseconds(ms),
+            _ when value.EndsWith('s') && Num(value[..^1], out var s) => TimeSpan.FromSeconds(s),
+            _ when value.EndsWith('m') && Num(value[..^1], out var m) => TimeSpan.FromMinutes(m),
+            _ when Num(value, out var plain) => TimeSpan.FromSeconds(plain),
+            _ => null,
+        };
+        if (parsed is not { } t) throw new ArgumentException($"{name}: '{value}' is not a duration (e.g. 30s, 2m).");
+        if (t > max) throw new ArgumentException($"{name} is capped at {max.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+        return t;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Penguin.Load.Measurement;
+
+/// <summary>CPU time and memory of a process as Linux reports them in /proc/&lt;pid&gt;/stat and /proc/&lt;pid&gt;/status.</summary>
+public sealed record ProcessSample(long CpuTicks, long RssKiB, long PeakRssKiB, int Threads)
+{
+    /// <summary>USER_HZ: the unit of utime and stime. 100 on every mainstream Linux build.</summary>
+    public const double TicksPerSecond = 100;
+
+    public double CpuSeconds => CpuTicks / TicksPerSecond;
+}
+
+/// <summary>Parsers for the /proc text formats (pure functions, tested on sample text).</summary>
+public static class ProcFiles
+{
+    /// <summary>utime + stime (fields 14 and 15) from /proc/&lt;pid&gt;/stat. The command name (field 2) may hold spaces and parentheses, so fields are counted after the last ')'.</summary>
+    public static long ParseCpuTicks(string stat)
+    {
+        var close = stat.LastIndexOf(')');
+        if (close < 0) throw new FormatException("No command name in /proc stat text.");
+        var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // fields[0] is field 3 (state); utime is field 14, stime field 15.
+        if (fields.Length < 13) throw new FormatException("Too few fields in /proc stat text.");
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A "Key:   123 kB" (or plain number) line of /proc/&lt;pid&gt;/status; null when absent.</summary>
+    public static long? ParseStatusValue(string status, string key)
+    {
+        foreach (var line in status.Split('\n'))
+        {
+            if (!line.StartsWith(key + ":", StringComparison.Ordinal)) continue;
+            var value = line[(key.Length + 1)..].Trim();
+            var space = value.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0) value = value[..space];
+            return long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+        }
+        return null;
+    }
+
+    public static ProcessSample Parse(string stat, string status) => new(
+        ParseCpuTicks(stat),
+        ParseStatusValue(status, "VmRSS") ?? 0,
+        ParseStatusValue(status, "VmHWM") ?? 0,
+        (int)(ParseStatusValue(status, "Threads") ?? 0));
+
+    /// <summary>Reads a live process; null when it has gone or /proc is unavailable.</summary>
+    public static ProcessSample? Read(int pid)
+    {
+        try
+        {
+            var dir = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}";
+            return Parse(File.ReadAllText($"{dir}/stat"), File.ReadAllText($"{dir}/status"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+}

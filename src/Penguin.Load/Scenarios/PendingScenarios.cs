@@ -1,0 +1,38 @@
+namespace Penguin.Load.Scenarios;
+
+/// <summary>
+/// A scenario whose protocol feature has not landed yet: it says so and the run ends without a report,
+/// rather than measuring something else under its name. When the feature lands, replace
+/// <see cref="Unavailable"/> with null and fill in <see cref="RunAsync"/> (users from
+/// <see cref="SimulatedUsers"/>, devices from <see cref="LiveDevices"/>, operations measured as "send"/"deliver").
+/// </summary>
+public abstract class PendingScenario(string feature, string featureZh) : IScenario
+{
+    public abstract string Name { get; }
+    public abstract string Description { get; }
+    public string? Unavailable => $"'{Name}' is not available until {feature} lands / {featureZh}上线后可用。";
+    public TimeSpan DefaultDuration => TimeSpan.FromSeconds(60);
+
+    public Task RunAsync(ScenarioContext context, CancellationToken ct) => throw new NotSupportedException(Unavailable);
+}
+
+/// <summary>Pairs of friends exchange 1:1 messages: send→ack and send→deliver latency, messages/s.</summary>
+public sealed class ChatScenario() : PendingScenario("1:1 messaging", "一对一消息功能")
+{
+    public override string Name => "chat";
+    public override string Description => "Pairs of friends exchange 1:1 messages; measures send→ack and send→deliver latency.";
+}
+
+/// <summary>Groups of members chat: fan-out deliveries per second and delivery latency.</summary>
+public sealed class GroupScenario() : PendingScenario("group chat", "群聊功能")
+{
+    public override string Name => "group";
+    public override string Description => "Groups chat; measures fan-out deliveries per second and delivery latency.";
+}
+
+/// <summary>A compressed "day in the life": log in, sync, chat, go idle, reconnect, mixed over time.</summary>
+public sealed class DayScenario() : PendingScenario("messaging and groups", "消息与群聊功能")
+{
+    public override string Name => "day";
+    public override string Description => "A compressed day of mixed use: logins, sync, 1:1 and group chat, idle periods, reconnects.";
+}

@@ -1,0 +1,16 @@
+namespace Penguin.Load.Scenarios;
+
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<IScenario> All { get; } =
+    [
+        new RegisterScenario(),
+        new IdleScenario(),
+        new LoginStormScenario(),
+        new ChatScenario(),
+        new GroupScenario(),
+        new DayScenario(),
+    ];
+
+    public static IScenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+}

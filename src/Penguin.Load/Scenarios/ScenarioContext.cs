@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Penguin.Client;
+using Penguin.Load.Measurement;
+using Penguin.Load.Net;
+
+namespace Penguin.Load.Scenarios;
+
+/// <summary>Everything a scenario works with: the server, the network, the accounting, and where its figures go.</summary>
+public sealed class ScenarioContext(
+    LoadOptions options,
+    Uri server,
+    LoopbackNetwork network,
+    OperationLog operations,
+    ProgressPrinter progress,
+    ProcessSampler? serverProcess)
+{
+    private readonly ConcurrentDictionary<string, double> _figures = new();
+    private readonly ConcurrentQueue<string> _notes = new();
+
+    public LoadOptions Options { get; } = options;
+    public Uri Server { get; } = server;
+    public Uri WebSocketUri { get; } = PenguinClient.WebSocketUri(server);
+    public LoopbackNetwork Network { get; } = network;
+    public OperationLog Operations { get; } = operations;
+    public ProgressPrinter Progress { get; } = progress;
+
+    /// <summary>The server process being sampled, when its PID is known.</summary>
+    public ProcessSampler? ServerProcess { get; } = serverProcess;
+
+    /// <summary>Headline figures of the scenario (name → value), in the order added.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Figures => [.. _figureOrder.Select(k => new KeyValuePair<string, double>(k, _figures[k]))];
+
+    public IReadOnlyList<string> Notes => [.. _notes];
+
+    private readonly ConcurrentQueue<string> _figureOrder = new();
+
+    public void Figure(string name, double value)
+    {
+        if (_figures.TryAdd(name, value)) _figureOrder.Enqueue(name);
+        else _figures[name] = value;
+    }
+
+    public void Note(string text)
+    {
+        _notes.Enqueue(text);
+        Progress.Line(text);
+    }
+
+    public int Concurrency(int scenarioDefault) => Options.Concurrency > 0 ? Options.Concurrency : scenarioDefault;
+
+    /// <summary>A REST client for one simulated device over the spreading handler.</summary>
+    public PenguinClient NewClient() => new(Server, Network.Handler);
+
+    /// <summary>The server's CPU time so far (utime + stime), when its PID is known.</summary>
+    public double? ServerCpuSeconds() => ServerProcess?.SampleNow()?.CpuSeconds;
+
+    /// <summary>Server CPU milliseconds per success of <paramref name="operation"/> between two <see cref="ServerCpuSeconds"/> readings; this does not depend on what else the shared machine is doing.</summary>
+    public void CpuFigure(OperationStats operation, double? cpuBefore)
+    {
+        if (cpuBefore is { } before && ServerCpuSeconds() is { } after && operation.Succeeded > 0)
+            Figure($"server_cpu_ms_per_{operation.Name.Replace('-', '_')}", (after - before) * 1000 / operation.Succeeded);
+    }
+
+    /// <summary>The server's resident memory now (KiB) and its managed heap from /metrics (bytes).</summary>
+    public async Task<(long? RssKiB, double? GcHeapBytes, IReadOnlyDictionary<string, double> Metrics)> ServerMemoryAsync(CancellationToken ct)
+    {
+        var metrics = await ServerMetrics.ScrapeAsync(Network.Invoker, Server, ct);
+        var rss = ServerProcess?.SampleNow()?.RssKiB;
+        return (rss, metrics.TryGetValue("dotnet_gc_heap_bytes", out var heap) ? heap : null, metrics);
+    }
+}

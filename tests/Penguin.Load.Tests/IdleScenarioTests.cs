@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Builder;
+using Penguin.Load.Scenarios;
+using Penguin.Server.Hosting;
+
+namespace Penguin.Load.Tests;
+
+public sealed class IdleScenarioTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
+    private WebApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+        {
+            o.DataDirectory = _data;
+            o.Accounts.PasswordIterations = 1000;
+            o.Accounts.RegistrationsPerAddress = 100000;
+        });
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [Fact]
+    public async Task Idle_TwentyUsers_EveryDeviceAuthenticatesAndReportsAreWritten()
+    {
+        var output = Path.Combine(_data, "reports");
+        var options = LoadOptions.Parse(["idle", "--server", _app.Urls.First(), "--users", "20", "--duration", "2s",
+            "--ping-interval", "500ms", "--server-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--sources", "8", "--out", output]);
+
+        var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var report = outcome.Report!;
+        var connect = Assert.Single(report.Operations, o => o.Name == "connect");
+        Assert.Equal(20, connect.Attempted);
+        Assert.Equal(20, connect.Succeeded);
+        Assert.Equal(0, connect.Failed);
+        var alive = Assert.Single(report.Operations, o => o.Name == "stay-connected");
+        Assert.Equal(20, alive.Succeeded);
+        Assert.Contains(report.Figures, f => f.Name == "kib_per_connection");
+        Assert.True(File.Exists(outcome.Files!.Markdown));
+        Assert.True(File.Exists(outcome.Files.Json));
+        Assert.True(File.Exists(outcome.Files.Svg));
+    }
+
+    [Theory]
+    [InlineData("chat")]
+    [InlineData("group")]
+    [InlineData("day")]
+    public async Task PendingScenario_ExitsZeroWithoutReport(string name)
+    {
+        var said = new StringWriter();
+
+        var outcome = await LoadRunner.RunAsync(LoadOptions.Parse([name]), TextWriter.Null, said, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Null(outcome.Report);
+        Assert.Contains("上线后可用", said.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(ScenarioCatalog.Find(name)!.Unavailable);
+    }
+}
