@@ -118,6 +118,16 @@ public sealed class PenguinClient : IDisposable
         return (await ReadAsync(response, Json.BlockList, ct)).Blocked;
     }
 
+    public async Task<Conversation[]> GetConversationsAsync(CancellationToken ct = default) =>
+        (await GetAsync("api/v1/conversations", Json.ConversationList, ct)).Conversations;
+
+    /// <summary>A page of the conversation with <paramref name="peer"/> before message seq <paramref name="before"/> (newest page when null), oldest first.</summary>
+    public Task<MessagePage> GetHistoryAsync(long peer, long? before = null, int? limit = null, CancellationToken ct = default) =>
+        GetAsync($"api/v1/conversations/{peer}/messages?{Query(("before", before), ("limit", limit))}", Json.MessagePage, ct);
+
+    public Task<MessagePage> SearchMessagesAsync(string text, int? limit = null, CancellationToken ct = default) =>
+        GetAsync($"api/v1/messages?q={Uri.EscapeDataString(text)}&{Query(("limit", limit))}", Json.MessagePage, ct);
+
     /// <summary>Opens the live WebSocket connection with this client's token.</summary>
     public Task<PenguinConnection> ConnectAsync(long? since = null, PresenceStatus? status = null, HttpMessageInvoker? invoker = null, CancellationToken ct = default) =>
         PenguinConnection.ConnectAsync(WebSocketUri(BaseUri), Token ?? throw new InvalidOperationException("Log in first."), since, status, invoker, ct);
@@ -126,6 +136,9 @@ public sealed class PenguinClient : IDisposable
         new UriBuilder(baseUri) { Scheme = baseUri.Scheme == "https" ? "wss" : "ws", Path = "/ws", Query = "v=1" }.Uri;
 
     public void Dispose() => _http.Dispose();
+
+    private static string Query(params (string Name, long? Value)[] parameters) =>
+        string.Join('&', parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={p.Value}"));
 
     private async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct)
     {

@@ -23,6 +23,7 @@ public sealed class PenguinConnection : IAsyncDisposable
     private long _nextId;
     private long _lastSeq;
     private int _disposed;
+    private int _ackScheduled;
     private Task _receiveLoop = Task.CompletedTask;
 
     private PenguinConnection(ClientWebSocket socket) => _socket = socket;
@@ -58,6 +59,26 @@ public sealed class PenguinConnection : IAsyncDisposable
         if (since is null) Interlocked.Exchange(ref connection._lastSeq, Math.Max(connection.LastSeq, connection.Session.Seq));
         return connection;
     }
+
+    /// <summary>
+    /// Acknowledge received messages automatically (on by default): shortly after messages arrive the
+    /// connection sends one "ack" with its cursor, which is what turns the senders' messages "delivered".
+    /// </summary>
+    public bool AutoAcknowledge { get; set; } = true;
+
+    /// <summary>Sends a message and returns the stored message as the server acknowledged it.</summary>
+    public async Task<MessageAccepted> SendTextAsync(long to, string text, string? clientId = null, CancellationToken ct = default) =>
+        await RequestAsync<MessageAccepted>(new SendMessage(to, clientId ?? Guid.NewGuid().ToString("N"), text), ct);
+
+    public Task MarkReadAsync(long peer, long seq, CancellationToken ct = default) => RequestAsync<Ok>(new MarkRead(peer, seq), ct);
+
+    public Task RecallAsync(long messageId, CancellationToken ct = default) => RequestAsync<Ok>(new RecallMessage(messageId), ct);
+
+    public Task DeleteMessageAsync(long messageId, CancellationToken ct = default) => RequestAsync<Ok>(new DeleteMessage(messageId), ct);
+
+    public Task SetTypingAsync(long to, bool active, CancellationToken ct = default) => SendAsync(new SetTyping(to, active), ct);
+
+    public Task AcknowledgeAsync(CancellationToken ct = default) => SendAsync(new Acknowledge(LastSeq), ct);
 
     public Task PingAsync(CancellationToken ct = default) => RequestAsync<Pong>(new Ping(), ct);
 
@@ -233,6 +254,25 @@ public sealed class PenguinConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>One ack for a burst of messages, a moment after the first of them.</summary>
+    private void ScheduleAcknowledge()
+    {
+        if (Interlocked.Exchange(ref _ackScheduled, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(20, _stop.Token);
+                Interlocked.Exchange(ref _ackScheduled, 0);
+                await AcknowledgeAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+                // Closing: the next connection acknowledges instead.
+            }
+        });
+    }
+
     private void Dispatch(ServerFrame frame)
     {
         if (frame is Reply { Re: > 0 } reply && _pending.TryGetValue(reply.Re, out var waiter))
@@ -247,6 +287,8 @@ public sealed class PenguinConnection : IAsyncDisposable
             do current = Interlocked.Read(ref _lastSeq);
             while (durable.Seq > current && Interlocked.CompareExchange(ref _lastSeq, durable.Seq, current) != current);
         }
+        if (frame is MessageReceived received && received.Message.From != Session?.Me.Number && AutoAcknowledge)
+            ScheduleAcknowledge();
         lock (_events)
         {
             _events.Add(frame);

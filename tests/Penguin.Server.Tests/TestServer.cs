@@ -43,6 +43,7 @@ public sealed class TestServer : IAsyncDisposable
             options.DataDirectory = DataDirectory;
             options.Accounts.PasswordIterations = 1_000; // tests need not pay for production-strength hashing
             options.Accounts.RegistrationsPerAddress = 100_000;
+            options.Messaging.SendsPerSecond = 1_000;
             options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
             options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
             _configure?.Invoke(options);
@@ -52,6 +53,14 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     public PenguinClient NewClient() => new(BaseUri);
+
+    /// <summary>Reads one value from /metrics.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        using var http = new HttpClient { BaseAddress = BaseUri };
+        var line = (await http.GetStringAsync(new Uri("metrics", UriKind.Relative))).Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Registers a user and logs in one device.</summary>
     public async Task<User> RegisterAsync(string nickname, DeviceKind device = DeviceKind.Pc)

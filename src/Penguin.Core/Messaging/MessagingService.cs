@@ -38,7 +38,10 @@ public sealed class MessagingService(
         if (await CheckMayMessageAsync(senderId, send.To) is { } refused) return refused;
         if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return Errors.RateLimited;
 
-        var committed = await messages.SendAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, time.GetUtcNow()), m =>
+        // Stored to the millisecond: the acknowledged message and a later read of it must be equal.
+        var now = time.GetUtcNow();
+        var sentAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        var committed = await messages.SendAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, sentAt), m =>
         {
             var received = new MessageReceived(m.ToWire());
             return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
