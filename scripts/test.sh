@@ -17,7 +17,9 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
 fi
 
 echo "== .NET tests =="
-dotnet test Penguin.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+# One test project at a time (-m:1): the cluster and bus fault tests stop and restart the shared PostgreSQL
+# and RabbitMQ, which would fail the storage or bus suites running beside them.
+dotnet test Penguin.slnx -c Release --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # VSTest prints one summary per test project: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12".

@@ -239,9 +239,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         await _stopping.CancelAsync();
         await _run;
         if (_link is { } link) await link.DisposeAsync();
-        _stopping.Dispose();
-        _topology.Dispose();
-        _publishing.Dispose();
+        // The semaphores and the token source are left to the GC: connections still closing may call Unwatch late.
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Bus connected: queue {Queue}, {Watched} users bound")]
