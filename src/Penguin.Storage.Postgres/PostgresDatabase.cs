@@ -30,10 +30,10 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _source.OpenConnectionAsync();
-            await using var tx = await connection.BeginTransactionAsync();
             try
             {
+                await using var connection = await _source.OpenConnectionAsync();
+                await using var tx = await connection.BeginTransactionAsync();
                 var result = await work(connection, tx);
                 await tx.CommitAsync();
                 return result;
@@ -44,13 +44,47 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
             {
                 await Task.Delay(Random.Shared.Next(1, 10 * attempt));
             }
+            // Not retried: the commit may or may not have reached the server, and only the caller can tell.
+            catch (NpgsqlException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
         }
     }
 
     internal async ValueTask<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        return await work(connection);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+                return await work(connection);
+            }
+            // After a restart the pool still holds dead connections: a read is safe to run once more on a fresh one.
+            catch (NpgsqlException e) when (IsUnavailable(e) && attempt == 1 && !cancellationToken.IsCancellationRequested)
+            {
+                _source.Clear();
+            }
+            catch (NpgsqlException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+        }
+    }
+
+    /// <summary>The server is down, restarting or unreachable: a condition to report and ride out, not a bug.</summary>
+    private static bool IsUnavailable(NpgsqlException e) =>
+        e.IsTransient
+        || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
+        || e is PostgresException { SqlState: [ '0', '8', ..] }
+        || e.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException;
+
+    private StorageUnavailableException Unavailable(NpgsqlException e)
+    {
+        // Connections opened before the outage are dead: let the next request open fresh ones.
+        _source.Clear();
+        return new StorageUnavailableException("The PostgreSQL database is unavailable.", e);
     }
 
     public async ValueTask<bool> IsHealthyAsync(CancellationToken cancellationToken = default)

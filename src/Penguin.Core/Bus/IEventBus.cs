@@ -11,6 +11,12 @@ public readonly record struct Delivery(byte[] Frame, long Seq = 0, long OnlySess
 public interface IDeliveryTarget
 {
     void Deliver(long userId, Delivery delivery);
+
+    /// <summary>
+    /// Deliveries may have been lost (the bus was down): every local connection catches up from the event log.
+    /// Durable events come back that way; ephemeral frames do not.
+    /// </summary>
+    void ResyncAll();
 }
 
 /// <summary>

@@ -1,8 +1,12 @@
+using System.Collections.Concurrent;
+
 namespace Penguin.Core.Bus;
 
-/// <summary>The embedded default: one node, so every delivery goes straight to the local target.</summary>
+/// <summary>The embedded default: one node, so every delivery for a watched user goes straight to the local target.</summary>
 public sealed class InProcessEventBus : IEventBus
 {
+    // Kept like a cluster bus's bindings, so both honour the same contract: unwatched users get nothing.
+    private readonly ConcurrentDictionary<long, byte> _watched = new();
     private IDeliveryTarget? _target;
 
     public ValueTask StartAsync(IDeliveryTarget target, CancellationToken cancellationToken)
@@ -13,19 +17,32 @@ public sealed class InProcessEventBus : IEventBus
 
     public ValueTask PublishAsync(long userId, Delivery delivery)
     {
-        _target?.Deliver(userId, delivery);
+        Deliver(userId, delivery);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery)
     {
-        foreach (var userId in userIds) _target?.Deliver(userId, delivery);
+        foreach (var userId in userIds) Deliver(userId, delivery);
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask WatchAsync(long userId) => ValueTask.CompletedTask;
+    private void Deliver(long userId, Delivery delivery)
+    {
+        if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
+    }
 
-    public ValueTask UnwatchAsync(long userId) => ValueTask.CompletedTask;
+    public ValueTask WatchAsync(long userId)
+    {
+        _watched[userId] = 0;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask UnwatchAsync(long userId)
+    {
+        _watched.TryRemove(userId, out _);
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

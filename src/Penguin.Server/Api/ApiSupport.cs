@@ -86,5 +86,11 @@ public static class ApiSupport
                     : Errors.BadRequest.With(e.Message, "请求无效。");
                 await Fail(error).ExecuteAsync(context);
             }
+            catch (StorageUnavailableException) when (!context.Response.HasStarted)
+            {
+                // The database is down or restarting: say so, and when to try again, rather than an empty 500.
+                context.Response.Headers.RetryAfter = "1";
+                await Fail(Errors.Unavailable).ExecuteAsync(context);
+            }
         });
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
+using Penguin.Core.Common;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
 
@@ -129,9 +130,10 @@ public sealed class Connection
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or StorageUnavailableException)
         {
-            // The socket went away: stop the receive loop too, which cleans up.
+            // The socket went away, or the log cannot be read to fill a gap (the client reconnects and syncs later):
+            // stop the receive loop too, which cleans up.
             _closed.Cancel();
         }
     }

@@ -44,6 +44,8 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
             {
                 if (!_byUser.TryRemove(new KeyValuePair<long, Connection[]>(session.UserId, current))) continue;
                 await bus.UnwatchAsync(session.UserId);
+                // A new connection of the user may have been added, and watched, while we unwatched: watch again.
+                if (_byUser.ContainsKey(session.UserId)) await bus.WatchAsync(session.UserId);
                 return;
             }
             if (_byUser.TryUpdate(session.UserId, rest, current)) return;
@@ -57,5 +59,12 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
     {
         if (!_byUser.TryGetValue(userId, out var connections)) return;
         foreach (var connection in connections) connection.Deliver(delivery);
+    }
+
+    /// <summary>Every connection reads what it missed from the log after its cursor (the bus lost deliveries).</summary>
+    public void ResyncAll()
+    {
+        foreach (var connection in _all.Keys)
+            if (connection.Session is not null) connection.CatchUp(re: 0, from: null);
     }
 }

@@ -55,10 +55,10 @@ public static class PenguinServer
         services.AddSingleton(options.Messaging);
         services.AddSingleton(TimeProvider.System);
 
-        // Storage by configuration (embedded SQLite unless told otherwise) and an in-process bus.
+        // Storage, bus and presence by configuration: embedded (SQLite, in-process) unless told otherwise.
         services.AddStorage(options);
-        services.AddSingleton<IEventBus, InProcessEventBus>();
-        services.AddSingleton<IPresenceRegistry, InMemoryPresenceRegistry>();
+        services.AddBus(options);
+        services.AddPresenceRegistry(options);
 
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<PresenceService>();

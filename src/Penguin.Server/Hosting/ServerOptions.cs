@@ -17,6 +17,20 @@ public sealed class ServerOptions
 
     public PostgresOptions Postgres { get; set; } = new();
 
+    /// <summary>The event bus: "inprocess" (one node) or "rabbitmq" (cluster mode, see <see cref="RabbitMq"/>).</summary>
+    public string Bus { get; set; } = "inprocess";
+
+    public RabbitMqOptions RabbitMq { get; set; } = new();
+
+    /// <summary>
+    /// This node's name in the cluster: its bus queue is penguin.node.&lt;NodeId&gt; and it owns the presence rows it
+    /// writes. Must be unique among running nodes; the default is the host name plus a random suffix.
+    /// </summary>
+    public string NodeId { get; set; } = $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>In cluster mode, how long a node's presence rows outlive its last refresh (refreshed every third of this).</summary>
+    public TimeSpan PresenceTtl { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A device that sends nothing for this long is taken offline.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -37,4 +51,10 @@ public sealed class PostgresOptions
 {
     /// <summary>An Npgsql connection string, e.g. Host=127.0.0.1;Username=penguin;Password=...;Database=penguin.</summary>
     public string? ConnectionString { get; set; }
+}
+
+public sealed class RabbitMqOptions
+{
+    /// <summary>An AMQP URI, e.g. amqp://penguin:secret@10.0.0.5:5672/penguin.</summary>
+    public Uri? Uri { get; set; }
 }

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Penguin.Core.Bus;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace Penguin.Bus.RabbitMq;
+
+/// <summary>
+/// The cluster bus. One direct exchange; each node owns an exclusive, auto-delete queue bound once per watched
+/// user (routing key = user id), so a delivery reaches only the nodes holding that user's sessions.
+/// <para>
+/// Best effort by design: no publisher confirms, no durable queue, auto-ack. A durable event is already in the
+/// database before it is published, and a connection fills any seq gap from the log on the next event or sync,
+/// so a lost delivery costs latency, never data. Ephemeral frames (presence) lost in an outage stay lost.
+/// </para>
+/// <para>
+/// Reconnection is our own loop rather than the client's automatic recovery: the same code declares the queue,
+/// binds every watched user and starts consuming on the first connect and after every outage, and then tells
+/// the node's connections to catch up from the log (<see cref="IDeliveryTarget.ResyncAll"/>).
+/// </para>
+/// </summary>
+public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger<RabbitMqEventBus> logger) : IEventBus
+{
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(10);
+
+    // Identifies this instance in envelopes, so it skips its own deliveries (already handed over locally).
+    private readonly Guid _origin = Guid.NewGuid();
+    private readonly CachedString _exchange = new(options.Exchange);
+    private readonly ConcurrentDictionary<long, byte> _watched = new();
+    // Watch, unwatch and the rebinding after a reconnect take turns, so the broker's bindings end as the set says.
+    private readonly SemaphoreSlim _topology = new(1, 1);
+    // A channel must not interleave frames of two publishes.
+    private readonly SemaphoreSlim _publishing = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IDeliveryTarget? _target;
+    private volatile Link? _link;
+    private Task _run = Task.CompletedTask;
+    private int _dropReported;
+
+    /// <summary>Whether the node is connected to the broker right now.</summary>
+    public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
+
+    /// <summary>Starts the connection loop and waits for its first attempt; a broker that is down does not stop the node.</summary>
+    public async ValueTask StartAsync(IDeliveryTarget target, CancellationToken cancellationToken)
+    {
+        _target = target;
+        _run = Task.Run(RunAsync, CancellationToken.None);
+        await _firstAttempt.Task.WaitAsync(cancellationToken);
+    }
+
+    public ValueTask PublishAsync(long userId, Delivery delivery) => PublishAsync([userId], delivery);
+
+    /// <summary>
+    /// One publish per user (a direct exchange routes on one key) sharing one encoded body, all written under one
+    /// lock without waiting for the broker: a presence change to 500 friends is 500 small frames in one burst.
+    /// </summary>
+    public async ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery)
+    {
+        if (userIds.Count == 0) return;
+        // Local sessions get it at once, broker or not; the copy routed back to this node is skipped.
+        foreach (var userId in userIds)
+            if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
+
+        if (_link is not { } link)
+        {
+            ReportDrop();
+            return;
+        }
+        var body = DeliveryEnvelope.Encode(delivery, _origin);
+        await _publishing.WaitAsync();
+        try
+        {
+            foreach (var userId in userIds)
+                await link.Publish.BasicPublishAsync(_exchange, new CachedString(Key(userId)), body, link.Lost);
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            ReportDrop();
+        }
+        finally
+        {
+            _publishing.Release();
+        }
+    }
+
+    public async ValueTask WatchAsync(long userId)
+    {
+        await _topology.WaitAsync();
+        try
+        {
+            _watched[userId] = 0;
+            if (_link is { } link) await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, Key(userId), cancellationToken: link.Lost);
+        }
+        // The reconnect loop binds every watched user, this one included.
+        catch (Exception e) when (IsTransient(e)) { }
+        finally
+        {
+            _topology.Release();
+        }
+    }
+
+    public async ValueTask UnwatchAsync(long userId)
+    {
+        await _topology.WaitAsync();
+        try
+        {
+            _watched.TryRemove(userId, out _);
+            if (_link is { } link) await link.Consume.QueueUnbindAsync(options.QueueName, options.Exchange, Key(userId), cancellationToken: link.Lost);
+        }
+        // A new queue after a reconnect starts without this binding.
+        catch (Exception e) when (IsTransient(e)) { }
+        finally
+        {
+            _topology.Release();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var stopping = _stopping.Token;
+        var wasDown = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            Link? link = null;
+            try
+            {
+                link = await ConnectAsync(stopping);
+            }
+            catch (Exception e) when (IsTransient(e) && !stopping.IsCancellationRequested)
+            {
+                if (!wasDown) LogUnreachable(e, options.Uri.Host, options.Uri.Port);
+                wasDown = true;
+            }
+            _firstAttempt.TrySetResult();
+            if (link is null)
+            {
+                try { await Task.Delay(options.ReconnectDelay, stopping); } catch (OperationCanceledException) { }
+                continue;
+            }
+
+            LogConnected(options.QueueName, _watched.Count);
+            wasDown = false;
+            Interlocked.Exchange(ref _dropReported, 0);
+            // Deliveries for this node may have been lost while it was away: every local device catches up from the log.
+            _target?.ResyncAll();
+            try { await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(link.Lost, stopping).Token); }
+            catch (OperationCanceledException) { }
+
+            _link = null;
+            if (!stopping.IsCancellationRequested) LogLost(link.Connection.CloseReason?.ReplyText);
+            await link.DisposeAsync();
+        }
+    }
+
+    /// <summary>Connects, declares the topology, binds every watched user, then starts consuming.</summary>
+    private async Task<Link> ConnectAsync(CancellationToken stopping)
+    {
+        var factory = new ConnectionFactory
+        {
+            Uri = options.Uri,
+            AutomaticRecoveryEnabled = false,
+            TopologyRecoveryEnabled = false,
+            RequestedHeartbeat = TimeSpan.FromSeconds(10),
+            ClientProvidedName = $"penguin-node-{options.NodeId}",
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(OperationTimeout);
+        var connection = await factory.CreateConnectionAsync(timeout.Token);
+        var link = new Link(connection);
+        try
+        {
+            connection.ConnectionShutdownAsync += link.OnShutdownAsync;
+            link.Publish = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            link.Consume = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            // A failed operation closes its channel: treat that like a lost connection and start over.
+            link.Publish.ChannelShutdownAsync += link.OnShutdownAsync;
+            link.Consume.ChannelShutdownAsync += link.OnShutdownAsync;
+            await link.Consume.ExchangeDeclareAsync(options.Exchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: timeout.Token);
+            await link.Consume.QueueDeclareAsync(options.QueueName, durable: false, exclusive: true, autoDelete: true, cancellationToken: timeout.Token);
+
+            await _topology.WaitAsync(timeout.Token);
+            try
+            {
+                foreach (var userId in _watched.Keys)
+                    await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, Key(userId), cancellationToken: stopping);
+                _link = link;
+            }
+            finally
+            {
+                _topology.Release();
+            }
+
+            var consumer = new AsyncEventingBasicConsumer(link.Consume);
+            consumer.ReceivedAsync += OnReceivedAsync;
+            await link.Consume.BasicConsumeAsync(options.QueueName, autoAck: true, consumer, timeout.Token);
+            return link;
+        }
+        catch
+        {
+            _link = null;
+            await link.DisposeAsync();
+            throw;
+        }
+    }
+
+    private Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
+    {
+        if (!DeliveryEnvelope.TryDecode(message.Body.Span, out var delivery, out var origin))
+        {
+            LogUnreadable(message.Body.Length);
+            return Task.CompletedTask;
+        }
+        // Stragglers routed before an unbind took effect are dropped: no session of that user is here any more.
+        if (origin != _origin
+            && long.TryParse(message.RoutingKey, NumberStyles.None, CultureInfo.InvariantCulture, out var userId)
+            && _watched.ContainsKey(userId))
+            _target?.Deliver(userId, delivery);
+        return Task.CompletedTask;
+    }
+
+    private void ReportDrop()
+    {
+        if (Interlocked.Exchange(ref _dropReported, 1) == 0) LogDropping();
+    }
+
+    private static string Key(long userId) => userId.ToString(CultureInfo.InvariantCulture);
+
+    private bool IsTransient(Exception e) =>
+        e is RabbitMQClientException or OperationInterruptedException or IOException or TimeoutException or ObjectDisposedException
+        || (e is OperationCanceledException && !_stopping.IsCancellationRequested)
+        || (e is System.Net.Sockets.SocketException);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _run;
+        if (_link is { } link) await link.DisposeAsync();
+        // The semaphores and the token source are left to the GC: connections still closing may call Unwatch late.
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Bus connected: queue {Queue}, {Watched} users bound")]
+    private partial void LogConnected(string queue, int watched);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Bus connection lost ({Reason}); reconnecting")]
+    private partial void LogLost(string? reason);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Bus broker {Host}:{Port} unreachable; retrying")]
+    private partial void LogUnreachable(Exception e, string host, int port);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Bus down: deliveries to other nodes are dropped until it is back; devices catch up from the event log")]
+    private partial void LogDropping();
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Bus message of {Length} bytes is not a delivery envelope; dropped")]
+    private partial void LogUnreadable(int length);
+
+    /// <summary>One connection to the broker and its two channels; <see cref="Lost"/> fires when any of them shuts down.</summary>
+    private sealed class Link(IConnection connection) : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _lost = new();
+
+        public IConnection Connection { get; } = connection;
+        public IChannel Publish { get; set; } = null!;
+        public IChannel Consume { get; set; } = null!;
+        public CancellationToken Lost => _lost.Token;
+
+        public Task OnShutdownAsync(object sender, ShutdownEventArgs args)
+        {
+            try { _lost.Cancel(); } catch (ObjectDisposedException) { }
+            return Task.CompletedTask;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try { _lost.Cancel(); } catch (ObjectDisposedException) { }
+            try
+            {
+                if (Connection.IsOpen) await Connection.CloseAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception e) when (e is RabbitMQClientException or OperationInterruptedException or IOException or ObjectDisposedException or TimeoutException or OperationCanceledException) { }
+            Connection.Dispose();
+            _lost.Dispose();
+        }
+    }
+}
