@@ -8,13 +8,13 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "== building =="
-if ! dotnet build Penguin.slnx -c Release -nologo -v q 2>&1 | tail -n 20; then
+if ! dotnet build Penguin.slnx -c Release -nologo -v q > "$log" 2>&1; then
+  tail -n 40 "$log"
   echo "build failed"
-fi
-if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+tail -n 3 "$log"
 
 echo "== .NET tests =="
 # One test project at a time (-m:1): the cluster and bus fault tests stop and restart the shared PostgreSQL

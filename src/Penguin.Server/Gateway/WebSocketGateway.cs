@@ -97,7 +97,7 @@ public sealed partial class WebSocketGateway(
             }
             var (frame, error) = Parse(message.Span);
             if (error is not null) connection.Send(error);
-            else await HandleAsync(connection, frame!);
+            else await HandleSafelyAsync(connection, frame!);
         }
     }
 
@@ -196,6 +196,19 @@ public sealed partial class WebSocketGateway(
             case SetTyping typing:
                 await messaging.SetTypingAsync(session.UserId, typing.To, typing.Active);
                 break;
+        }
+    }
+
+    /// <summary>A database outage answers the request with "unavailable"; the connection stays for when it recovers.</summary>
+    private async Task HandleSafelyAsync(Connection connection, ClientFrame frame)
+    {
+        try
+        {
+            await HandleAsync(connection, frame);
+        }
+        catch (StorageUnavailableException)
+        {
+            connection.Send(ErrorReply.From(Errors.Unavailable, frame.Id));
         }
     }
 
