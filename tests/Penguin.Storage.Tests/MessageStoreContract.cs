@@ -145,6 +145,36 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Single(await Messages.HistoryAsync(bob, alice, long.MaxValue, 10));
     }
 
+    [ContractFact]
+    public async Task Writes_ConcurrentOnCrossedPairs_AllCommitAndEveryLogStaysGapless()
+    {
+        // Sends both ways, acknowledgements and reads, from three users at once: every write touches two logs.
+        long[] users = [await NewUserAsync(), await NewUserAsync(), await NewUserAsync()];
+
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+        {
+            var (a, b) = (users[i % 3], users[(i + 1 + (i / 3 % 2)) % 3]);
+            switch (i % 4)
+            {
+                case 0 or 1: await Messages.SendAsync(new NewMessage(a, b, $"c-{i}", $"并发 {i}", Now), MessageEvents); break;
+                case 2: await Messages.AcknowledgeAsync(a, long.MaxValue, ReceiptEvents); break;
+                default: await Messages.MarkReadAsync(a, b, long.MaxValue, ReadEvents(a)); break;
+            }
+        }));
+
+        foreach (var user in users)
+        {
+            var head = await Events.HeadAsync(user);
+            Assert.Equal(Enumerable.Range(1, (int)head).Select(i => (long)i), (await Events.ReadAsync(user, 0, 1000)).Select(e => e.Seq));
+            foreach (var conversation in await Messages.ListConversationsAsync(user, 10))
+            {
+                var history = await Messages.HistoryAsync(user, conversation.PeerId, long.MaxValue, 100);
+                Assert.Equal(Enumerable.Range(1, (int)conversation.LastSeq).Reverse().Select(i => (long)i), history.Select(m => m.Seq));
+                Assert.InRange(conversation.ReadSeq, 0, conversation.LastSeq);
+            }
+        }
+    }
+
     // --- Acknowledge ------------------------------------------------------------------------------------
 
     [ContractFact]
