@@ -50,6 +50,10 @@ internal static class PgSql
         return await reader.ReadAsync() ? map(reader) : null;
     }
 
+    /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards taken literally (use ESCAPE '\').</summary>
+    public static string Contains(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
     public static string? NullableString(this NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     /// <summary>

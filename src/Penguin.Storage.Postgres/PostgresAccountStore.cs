@@ -8,7 +8,7 @@ namespace Penguin.Storage.Postgres;
 public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
 {
     private const string UserColumns =
-        "id, nickname, avatar, signature, gender, birthday, province, city, add_policy, show_signature, show_gender, show_birthday, show_region";
+        "id, nickname, avatar, signature, gender, birthday, province, city, add_policy, show_signature, show_gender, show_birthday, show_region, allow_stranger_messages";
 
     private const string SessionColumns = "id, user_id, device, device_name, created_at, last_seen_at";
 
@@ -46,19 +46,20 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
             var s = user.Settings;
             await c.ExecuteAsync(tx, """
                 UPDATE users SET nickname = @n, avatar = @a, signature = @s, gender = @g, birthday = @b, province = @p, city = @c,
-                    add_policy = @ap, show_signature = @ss, show_gender = @sg, show_birthday = @sb, show_region = @sr
+                    add_policy = @ap, show_signature = @ss, show_gender = @sg, show_birthday = @sb, show_region = @sr,
+                    allow_stranger_messages = @am
                 WHERE id = @u
                 """,
                 ("u", user.Number), ("n", user.Nickname), ("a", user.Avatar), ("s", user.Signature), ("g", (int)user.Gender),
                 ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
-                ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion));
+                ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion), ("am", s.AllowStrangerMessages));
             return new Committed<UserRecord>(user, await PostgresEventLog.AppendAsync(c, tx, drafts));
         });
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)
     {
         // The user's text is matched literally: LIKE's wildcards and the escape character are escaped.
-        var pattern = "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        var pattern = PgSql.Contains(text);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(async c => await c.QueryAsync(null,
             $"SELECT {UserColumns} FROM users WHERE nickname ILIKE @p ESCAPE '\\' ORDER BY id LIMIT @n",
             ReadUser, ("p", pattern), ("n", limit)));
@@ -106,6 +107,6 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
             (Gender)r.GetInt32(4),
             r.IsDBNull(5) ? null : r.GetFieldValue<DateOnly>(5),
             province is null && city is null ? null : new Region(province, city),
-            new AccountSettings((AddPolicy)r.GetInt32(8), r.GetBoolean(9), r.GetBoolean(10), r.GetBoolean(11), r.GetBoolean(12)));
+            new AccountSettings((AddPolicy)r.GetInt32(8), r.GetBoolean(9), r.GetBoolean(10), r.GetBoolean(11), r.GetBoolean(12), r.GetBoolean(13)));
     }
 }

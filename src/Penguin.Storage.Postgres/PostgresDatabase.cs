@@ -103,9 +103,11 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
     public void Dispose() => _source.Dispose();
 
     /// <summary>
-    /// Applies the embedded scripts Migrations/NNNN_name.sql newer than the database, all in one transaction.
-    /// Several nodes may start at once: the transaction-scoped advisory lock makes them take turns, and the
-    /// ones that come later find the schema current and apply nothing.
+    /// Applies the embedded scripts Migrations/NNNN_name.sql the database has not applied yet, in version order,
+    /// all in one transaction. Versions need not be contiguous, and a version that arrives later than a higher
+    /// one (branches merged in another order than they were numbered) is still applied: the runner looks for
+    /// each version in schema_version rather than comparing with the highest. Several nodes may start at once:
+    /// the transaction-scoped advisory lock makes them take turns, and the later ones find nothing to apply.
     /// </summary>
     private void Migrate()
     {
@@ -114,16 +116,19 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
         using var tx = connection.BeginTransaction();
         Execute(connection, tx, "SELECT pg_advisory_xact_lock(@k)", ("k", MigrationLockKey));
         Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
-        using (var cmd = connection.Sql(tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-            SchemaVersion = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        var applied = new HashSet<int>();
+        using (var cmd = connection.Sql(tx, "SELECT version FROM schema_version"))
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read()) applied.Add(reader.GetInt32(0));
 
-        foreach (var (version, script) in Scripts().Where(s => s.Version > SchemaVersion))
+        foreach (var (version, script) in Scripts().Where(s => !applied.Contains(s.Version)).OrderBy(s => s.Version))
         {
             Execute(connection, tx, script);
             Execute(connection, tx, "INSERT INTO schema_version (version) VALUES (@v)", ("v", version));
-            SchemaVersion = version;
+            applied.Add(version);
         }
         tx.Commit();
+        SchemaVersion = applied.Count == 0 ? 0 : applied.Max();
     }
 
     /// <summary>Nicknames and messages are Chinese first: a database in another encoding would mangle them.</summary>

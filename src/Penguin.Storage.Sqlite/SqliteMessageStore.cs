@@ -120,7 +120,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             JOIN dialogs p ON p.user_id = d.peer_id AND p.peer_id = d.user_id
             LEFT JOIN messages m ON m.id = c.last_message_id
             WHERE d.user_id = $u
-            ORDER BY c.updated_at DESC, c.id DESC
+            ORDER BY c.updated_at DESC, c.last_message_id DESC
             LIMIT $n
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.FromUnixMs(5),
                 r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("$u", userId), ("$n", limit)));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
+using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
@@ -23,6 +24,8 @@ public abstract class ContractBase(StorageEngine engine)
     protected ISocialStore Social => engine.Stores.Social;
 
     protected IEventLog Events => engine.Stores.Events;
+
+    protected IMessageStore Messages => engine.Stores.Messages;
 
     protected Task<long> NewUserAsync(string nickname = "企鹅") => NewUserAsync(Accounts, nickname);
 

@@ -10,6 +10,8 @@ public sealed class SqliteSocialStoreTests(SqliteEngine engine) : SocialStoreCon
 
 public sealed class SqliteEventLogTests(SqliteEngine engine) : EventLogContract(engine), IClassFixture<SqliteEngine>;
 
+public sealed class SqliteMessageStoreTests(SqliteEngine engine) : MessageStoreContract(engine), IClassFixture<SqliteEngine>;
+
 [RequiresPostgres]
 public sealed class PostgresAccountStoreTests(PostgresEngine engine) : AccountStoreContract(engine), IClassFixture<PostgresEngine>;
 
@@ -18,3 +20,6 @@ public sealed class PostgresSocialStoreTests(PostgresEngine engine) : SocialStor
 
 [RequiresPostgres]
 public sealed class PostgresEventLogTests(PostgresEngine engine) : EventLogContract(engine), IClassFixture<PostgresEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresMessageStoreTests(PostgresEngine engine) : MessageStoreContract(engine), IClassFixture<PostgresEngine>;

@@ -40,6 +40,7 @@ public static class StorageRegistration
         services.AddSingleton<IAccountStore, PostgresAccountStore>();
         services.AddSingleton<ISocialStore, PostgresSocialStore>();
         services.AddSingleton<IEventLog, PostgresEventLog>();
+        services.AddSingleton<IMessageStore, PostgresMessageStore>();
         return services;
     }
 }

@@ -1,11 +1,12 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 
 namespace Penguin.Storage.Tests.Engines;
 
-/// <summary>The three stores of one open database.</summary>
-public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events);
+/// <summary>The stores of one open database.</summary>
+public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events, IMessageStore Messages);
 
 /// <summary>
 /// One storage engine under test, shared by the tests of one class: a database of its own (so classes never
