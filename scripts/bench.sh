@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/benchmarks.md, one bounded run per line, each against its own spawned
 # penguin-server (killed by PID at the end of the run). Reports go to bench-results/.
-# Usage: scripts/bench.sh [register|reconnect|idle|connections|all]   (connections = reconnect + idle)
+# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|all]   (connections = reconnect + idle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +33,16 @@ if [[ $what == idle || $what == connections || $what == all ]]; then
   for n in 1000 5000 10000; do
     $load idle --spawn-server --fast-passwords --data-dir "$data/db" --users-file "$users" --users $n --duration 30s --out "$out"
   done
+fi
+if [[ $what == chat || $what == all ]]; then
+  # 4. 1:1 chat between N online pairs of friends: delivered msgs/s, send→receive latency, every message accounted.
+  for n in 100 500 1000; do
+    $load chat --spawn-server --fast-passwords --pairs $n --duration 30s --out "$out"
+  done
+  # Paced below saturation, for latency that is service time rather than queueing.
+  $load chat --spawn-server --fast-passwords --pairs 1000 --rate 0.5 --duration 20s --out "$out"
+fi
+if [[ $what == catchup || $what == all ]]; then
+  # 5. A device that missed 100,000 messages reconnects with its old cursor.
+  $load catchup --spawn-server --fast-passwords --senders 50 --messages 100000 --duration 10m --out "$out"
 fi

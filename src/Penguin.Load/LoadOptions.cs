@@ -31,13 +31,28 @@ public sealed class LoadOptions
     public string? UsersFile { get; set; }
 
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    public const int MaxWindow = 256;
+    public const int MaxMessages = 1_000_000;
+
+    /// <summary>chat: messages per second each pair sends; null = as fast as acknowledgements allow (--rate max).</summary>
+    public double? Rate { get; set; }
+
+    /// <summary>chat, catchup: sends in flight at once per sending connection.</summary>
+    public int Window { get; set; } = 8;
+
+    /// <summary>catchup: messages pushed to the offline recipient.</summary>
+    public int Messages { get; set; } = 100_000;
+
+    /// <summary>catchup: sending users (each a friend of the recipient), so one sender's connection is not the bottleneck.</summary>
+    public int Senders { get; set; } = 20;
     public int SourceAddresses { get; set; } = SourceAddressPool.MaxAddresses;
 
     public const string Usage = """
         Penguin load generator — drives a running penguin-server over loopback and writes a benchmark report.
 
         usage: penguin-load <scenario> [options]
-          scenarios: register | idle | login-storm | chat | group | day
+          scenarios: register | idle | login-storm | chat | catchup | group | day
           --server URL          server to drive (loopback only)           default http://127.0.0.1:5180
           --spawn-server        start penguin-server (fresh temp data dir) and kill it at the end
           --fast-passwords      with --spawn-server: 1,000 PBKDF2 iterations instead of 100,000
@@ -49,6 +64,11 @@ public sealed class LoadOptions
           --concurrency N       operations in flight at once                default per scenario
           --users-file PATH     reuse saved users (and tokens); written after registering when missing
           --ping-interval T     idle: heartbeat interval                   default 20s
+          --pairs N             chat: pairs of friends (= --users 2N)      default 50
+          --rate R|max          chat: messages/s each pair sends, or max  default max
+          --window N            chat, catchup: sends in flight per sender default 8 (max 256)
+          --messages M          catchup: messages the offline device misses default 100000 (max 1000000)
+          --senders N           catchup: sending friends (= --users N+1)  default 20
           --sources N           source addresses 127.0.0.2… to spread over default 253
           --out DIR             where reports go                           default bench-results
         """;
@@ -76,13 +96,25 @@ public sealed class LoadOptions
                 case "--ping-interval": o.PingInterval = Time(name, Value(), TimeSpan.FromMinutes(5)); break;
                 case "--sources": o.SourceAddresses = Int(name, Value(), 1, SourceAddressPool.MaxAddresses); break;
                 case "--out": o.Out = Value(); break;
+                case "--pairs": o.Users = 2 * Int(name, Value(), 1, MaxUsers / 2); break;
+                case "--rate": o.Rate = ParseRate(name, Value()); break;
+                case "--window": o.Window = Int(name, Value(), 1, MaxWindow); break;
+                case "--messages": o.Messages = Int(name, Value(), 1, MaxMessages); break;
+                case "--senders": o.Senders = Int(name, Value(), 1, 1000); o.Users = o.Senders + 1; break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
         }
+        if (o.Scenario == "catchup") o.Users = o.Senders + 1;
         if (o.FastPasswords && !o.SpawnServer) throw new ArgumentException("--fast-passwords only applies with --spawn-server.");
         o.Server = LoopbackNetwork.RequireLoopback(o.Server);
         return o;
     }
+
+    /// <summary>"max" (null: as fast as acknowledgements allow) or messages per second, up to 10,000.</summary>
+    private static double? ParseRate(string name, string value) =>
+        value == "max" ? null
+        : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && r <= 10_000 ? r
+        : throw new ArgumentException($"{name} must be 'max' or messages per second from 0 to 10000.");
 
     private static int Int(string name, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

@@ -68,7 +68,7 @@ public static class LoadRunner
         var report = BuildReport(scenario, options, duration, spawned is not null, startedAt, loadAverage, context, sampler, series);
         var files = ReportWriter.Write(report, options.Out);
         PrintSummary(summary, report, files);
-        return new(0, report, files);
+        return new(report.Failures.Length == 0 ? 0 : 1, report, files);
     }
 
     /// <summary>/proc/loadavg at the start: the machine is shared, so contention is part of the result.</summary>
@@ -96,7 +96,8 @@ public static class LoadRunner
             server,
             new ClientReport(self?.CpuSeconds ?? 0, self?.RssKiB ?? 0, self?.PeakRssKiB ?? 0),
             [.. context.Notes],
-            [.. series.Points()]);
+            [.. series.Points()],
+            [.. context.Failures]);
     }
 
     private static void PrintSummary(TextWriter w, RunReport r, ReportWriter.Files files)
@@ -113,6 +114,7 @@ public static class LoadRunner
         if (r.Server.Pid is not null)
             w.WriteLine($"server: CPU {Opt(r.Server.CpuSeconds, 2)} s ({Opt(r.Server.CpuPercentOfOneCore)}% of a core), RSS {Opt(r.Server.RssStartKiB)} → {Opt(r.Server.RssEndKiB)} KiB (peak {Opt(r.Server.RssPeakKiB)})");
         foreach (var n in r.Notes) w.WriteLine($"note: {n}");
+        w.WriteLine(r.Failures.Length == 0 ? "verdict: passed" : $"verdict: FAILED — {string.Join("; ", r.Failures)}");
         w.WriteLine($"reports: {files.Markdown}, {files.Json}, {files.Svg}");
     }
 }

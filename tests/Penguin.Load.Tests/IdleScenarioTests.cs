@@ -52,7 +52,6 @@ public sealed class IdleScenarioTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("chat")]
     [InlineData("group")]
     [InlineData("day")]
     public async Task PendingScenario_ExitsZeroWithoutReport(string name)

@@ -14,7 +14,31 @@ public class OptionsTests
         Assert.Equal(42, o.ServerPid);
     }
 
+    [Fact]
+    public void Parse_ChatOptions_PairsAreTwoUsersAndRateMaxMeansUnpaced()
+    {
+        var o = LoadOptions.Parse(["chat", "--pairs", "1000", "--rate", "max", "--window", "16"]);
+
+        Assert.Equal(2000, o.Users);
+        Assert.Null(o.Rate);
+        Assert.Equal(16, o.Window);
+        Assert.Equal(2.5, LoadOptions.Parse(["chat", "--rate", "2.5"]).Rate);
+    }
+
+    [Fact]
+    public void Parse_CatchUp_UsersAreSendersPlusRecipient()
+    {
+        var o = LoadOptions.Parse(["catchup", "--senders", "50", "--messages", "100000"]);
+
+        Assert.Equal(51, o.Users);
+        Assert.Equal(100_000, o.Messages);
+    }
+
     [Theory]
+    [InlineData("--rate", "0")]
+    [InlineData("--rate", "fast")]
+    [InlineData("--window", "257")]
+    [InlineData("--messages", "1000001")]
     [InlineData("--users", "60001")]
     [InlineData("--duration", "16m")]
     [InlineData("--server", "http://10.0.0.1:5180")]

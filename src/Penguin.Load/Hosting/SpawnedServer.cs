@@ -7,7 +7,7 @@ namespace Penguin.Load.Hosting;
 
 /// <summary>
 /// A penguin-server child process for one run: a fresh data directory (unless one is given), a free loopback
-/// port, registration throttling lifted and, only when asked, cheap password hashing. Killed by its PID at the end.
+/// port, registration and per-user send throttling lifted and, only when asked, cheap password hashing. Killed by its PID at the end.
 /// </summary>
 public sealed class SpawnedServer : IAsyncDisposable
 {
@@ -45,7 +45,8 @@ public sealed class SpawnedServer : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var arg in (string[])[dll, "--urls", uri.ToString().TrimEnd('/'), $"--Penguin:DataDirectory={data}",
-                     "--Penguin:Accounts:RegistrationsPerAddress=100000000", "--Logging:LogLevel:Default=Warning"])
+                     "--Penguin:Accounts:RegistrationsPerAddress=100000000", "--Penguin:Messaging:SendsPerSecond=100000000",
+                     "--Logging:LogLevel:Default=Warning"])
             start.ArgumentList.Add(arg);
         if (fastPasswords) start.ArgumentList.Add("--Penguin:Accounts:PasswordIterations=1000");
         start.Environment["DOTNET_gcServer"] = "0";

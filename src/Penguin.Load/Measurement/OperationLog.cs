@@ -11,7 +11,7 @@ public sealed class OperationLog(TimeSeries series)
     public TimeSeries Series { get; } = series;
 
     /// <summary>The measured operation <paramref name="name"/>: the subject of the run.</summary>
-    public OperationStats Measured(string name) => Get(name, measured: true);
+    public OperationStats Measured(string name, bool charted = true) => Get(name, measured: true, charted);
 
     /// <summary>A setup or teardown operation: accounted, but not in the throughput chart.</summary>
     public OperationStats Supporting(string name) => Get(name, measured: false);
@@ -21,9 +21,9 @@ public sealed class OperationLog(TimeSeries series)
         get { lock (_ordered) return [.. _ordered]; }
     }
 
-    private OperationStats Get(string name, bool measured) => _byName.GetOrAdd(name, n =>
+    private OperationStats Get(string name, bool measured, bool charted = true) => _byName.GetOrAdd(name, n =>
     {
-        var stats = new OperationStats(n, measured, Series);
+        var stats = new OperationStats(n, measured, Series, charted);
         lock (_ordered) _ordered.Add(stats);
         return stats;
     });

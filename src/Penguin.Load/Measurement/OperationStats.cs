@@ -9,7 +9,7 @@ namespace Penguin.Load.Measurement;
 /// failed, with its latency and, on failure, the reason. Planned minus attempted is what never started
 /// (the run hit its time limit first).
 /// </summary>
-public sealed class OperationStats(string name, bool measured, TimeSeries series)
+public sealed class OperationStats(string name, bool measured, TimeSeries series, bool charted = true)
 {
     private readonly ConcurrentDictionary<string, long> _errors = new();
     private long _planned, _attempted, _succeeded, _failed, _firstStart = long.MaxValue, _lastEnd;
@@ -18,6 +18,9 @@ public sealed class OperationStats(string name, bool measured, TimeSeries series
 
     /// <summary>Measured operations are the subject of the run and feed the time series; setup and teardown are only accounted.</summary>
     public bool Measured { get; } = measured;
+
+    /// <summary>Whether the measured operation's completions feed the chart (a run charts one thing, e.g. deliveries not sends).</summary>
+    public bool Charted { get; } = measured && charted;
 
     public LatencyHistogram Latency { get; } = new();
 
@@ -60,7 +63,7 @@ public sealed class OperationStats(string name, bool measured, TimeSeries series
         var elapsed = Finish(started);
         Interlocked.Increment(ref _succeeded);
         Latency.Record(elapsed);
-        if (Measured) series.Record(succeeded: true, elapsed);
+        if (Charted) series.Record(succeeded: true, elapsed);
     }
 
     public void Fail(long started, string reason)
@@ -68,7 +71,7 @@ public sealed class OperationStats(string name, bool measured, TimeSeries series
         Finish(started);
         Interlocked.Increment(ref _failed);
         _errors.AddOrUpdate(reason, 1, (_, n) => n + 1);
-        if (Measured) series.Record(succeeded: false, 0);
+        if (Charted) series.Record(succeeded: false, 0);
     }
 
     /// <summary>Accounts an outcome that is checked rather than timed (e.g. "still connected at the end"): no latency, no throughput.</summary>
@@ -81,6 +84,24 @@ public sealed class OperationStats(string name, bool measured, TimeSeries series
             Interlocked.Increment(ref _failed);
             _errors.AddOrUpdate(reason ?? "failed", 1, (_, n) => n + 1);
         }
+    }
+
+    /// <summary>Accounts an attempt that began at <paramref name="started"/> (a Stopwatch timestamp taken elsewhere) and succeeded now.</summary>
+    public void SucceedSince(long started)
+    {
+        Interlocked.Increment(ref _attempted);
+        long first;
+        do first = Interlocked.Read(ref _firstStart);
+        while (started < first && Interlocked.CompareExchange(ref _firstStart, started, first) != first);
+        Succeed(started);
+    }
+
+    /// <summary>Closes an attempt as failed when the outcome is only known at the end (e.g. never arrived): no latency, no effect on the active window.</summary>
+    public void Settle(string reason)
+    {
+        Interlocked.Increment(ref _attempted);
+        Interlocked.Increment(ref _failed);
+        _errors.AddOrUpdate(reason, 1, (_, n) => n + 1);
     }
 
     /// <summary>Runs one operation, accounting it; returns default on failure (the reason is recorded).</summary>

@@ -11,6 +11,7 @@ public static class MarkdownReport
         var md = new StringBuilder();
         md.Append("# Penguin load report: `").Append(r.Scenario).Append("`\n\n");
         md.Append(r.Description).Append("\n\n");
+        md.Append(r.Failures.Length == 0 ? "**Verdict: passed.**\n\n" : "**Verdict: FAILED** — " + string.Join("; ", r.Failures) + "\n\n");
         var s = r.Settings;
         md.Append("| setting | value |\n| --- | --- |\n");
         md.Append("| started | ").Append(r.StartedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)).Append(" |\n");

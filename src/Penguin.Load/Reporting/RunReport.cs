@@ -14,7 +14,12 @@ public sealed record RunReport(
     ServerReport Server,
     ClientReport Client,
     string[] Notes,
-    SeriesPoint[] Series);
+    SeriesPoint[] Series,
+    string[] Failures)
+{
+    /// <summary>"passed", or "FAILED" when the scenario's own checks failed (see <see cref="Failures"/>).</summary>
+    public string Verdict => Failures.Length == 0 ? "passed" : "FAILED";
+}
 
 public sealed record RunSettings(string Server, int Users, double DurationSeconds, int Concurrency, int SourceAddresses, bool SpawnedServer, bool FastPasswords, string Machine);
 

@@ -16,13 +16,6 @@ public abstract class PendingScenario(string feature, string featureZh) : IScena
     public Task RunAsync(ScenarioContext context, CancellationToken ct) => throw new NotSupportedException(Unavailable);
 }
 
-/// <summary>Pairs of friends exchange 1:1 messages: send→ack and send→deliver latency, messages/s.</summary>
-public sealed class ChatScenario() : PendingScenario("1:1 messaging", "一对一消息功能")
-{
-    public override string Name => "chat";
-    public override string Description => "Pairs of friends exchange 1:1 messages; measures send→ack and send→deliver latency.";
-}
-
 /// <summary>Groups of members chat: fan-out deliveries per second and delivery latency.</summary>
 public sealed class GroupScenario() : PendingScenario("group chat", "群聊功能")
 {

@@ -32,6 +32,18 @@ public sealed class ScenarioContext(
 
     public IReadOnlyList<string> Notes => [.. _notes];
 
+    /// <summary>Why the run failed its own checks (e.g. an acknowledged message never arrived); empty when it passed.</summary>
+    public IReadOnlyList<string> Failures => [.. _failures];
+
+    private readonly ConcurrentQueue<string> _failures = new();
+
+    /// <summary>Marks the run FAILED: its figures are still reported, but they do not describe a correct run.</summary>
+    public void Fail(string reason)
+    {
+        _failures.Enqueue(reason);
+        Progress.Line("FAILED: " + reason);
+    }
+
     private readonly ConcurrentQueue<string> _figureOrder = new();
 
     public void Figure(string name, double value)

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Penguin.Client;
+using Penguin.Load.Measurement;
+
+namespace Penguin.Load.Scenarios;
+
+/// <summary>
+/// N pairs of friends, both online; in each pair one side sends to the other at --rate (or as fast as
+/// acknowledgements allow, --window in flight) for --duration. Every message is accounted: sent, acknowledged
+/// (msg.sent), received by the recipient (matched by client id), and after a grace period the recipients still
+/// missing an acknowledged message sync from where they started. An acknowledged message that never arrives
+/// fails the run. Latency is send → receive on the same process clock.
+/// </summary>
+public sealed class ChatScenario : IScenario
+{
+    /// <summary>After sending stops: how long in-flight messages may take to arrive before the sync check.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+
+    public string Name => "chat";
+    public string Description => "Pairs of friends, both online, one sending 1:1 messages to the other; send→ack and send→receive latency, delivered messages/s, and a check that every acknowledged message arrived.";
+    public string? Unavailable => null;
+    public TimeSpan DefaultDuration => TimeSpan.FromSeconds(30);
+
+    public async Task RunAsync(ScenarioContext context, CancellationToken ct)
+    {
+        var o = context.Options;
+        var users = await SimulatedUsers.PrepareAsync(context, o.Users - o.Users % 2, withTokens: true, ct);
+        var candidates = Enumerable.Range(0, users.Count / 2).Select(i => (A: users[2 * i], B: users[2 * i + 1])).ToArray();
+        var friends = await Friendships.BefriendAsync(context, candidates, ct);
+        var befriended = candidates.Where((_, i) => friends[i]).ToArray();
+        var devices = await LiveDevices.ConnectAllAsync(context, [.. befriended.SelectMany(p => (SimulatedUser[])[p.A, p.B])],
+            context.Operations.Supporting("setup:connect"), context.Concurrency(200), ct);
+        var pairs = Enumerable.Range(0, befriended.Length)
+            .Where(i => devices[2 * i] is not null && devices[2 * i + 1] is not null)
+            .Select(i => new Pair(befriended[i].A, devices[2 * i]!, befriended[i].B, devices[2 * i + 1]!))
+            .ToArray();
+        if (pairs.Length == 0)
+        {
+            context.Fail("no pair of friends could be connected");
+            return;
+        }
+
+        var ledger = new MessageLedger(pairs.Length);
+        var send = context.Operations.Measured("send", charted: false);
+        var deliver = context.Operations.Measured("deliver");
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var cursors = pairs.Select(p => p.Recipient.LastSeq).ToArray();
+        var readers = new List<Task>();
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            readers.Add(MessageTraffic.ReceiveAsync(pairs[i].Recipient, pairs[i].To.Number, ledger, Arrived, listening.Token));
+            readers.Add(MessageTraffic.DrainAsync(pairs[i].Sender, listening.Token));
+        }
+        void Arrived(Penguin.Protocol.MessageReceived _, Arrival arrival, long sentAt)
+        {
+            if (arrival == Arrival.First) deliver.SucceedSince(sentAt);
+        }
+
+        var duration = o.Duration ?? DefaultDuration;
+        context.Progress.Line($"{pairs.Length} pairs online; sending {(o.Rate is { } r ? $"{r} msgs/s per pair" : $"as fast as acks allow, window {o.Window}")} for {duration.TotalSeconds} s");
+        context.Progress.Track(deliver);
+        await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the connect burst's presence traffic settle
+        var cpuBefore = context.ServerCpuSeconds();
+        var started = Stopwatch.GetTimestamp();
+        using (var sending = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            sending.CancelAfter(duration);
+            await Task.WhenAll(pairs.Select((p, i) =>
+                MessageTraffic.SendAsync(new Sender(i, p.Sender, p.To.Number), ledger, send, o.Rate, o.Window, long.MaxValue, sending.Token)));
+        }
+        var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var settled = await MessageTraffic.WaitSettledAsync(ledger, Grace, ct);
+        var cpuAfter = context.ServerCpuSeconds();
+        var deliveredLive = ledger.Received;
+
+        var synced = settled ? 0 : await SyncCheckAsync(context, pairs, cursors, ledger, deliver, readers, listening.Token);
+        await listening.CancelAsync();
+        await Task.WhenAll(readers);
+
+        deliver.Plan(ledger.Acknowledged);
+        var missing = ledger.Missing;
+        for (var i = 0; i < missing; i++) deliver.Settle("acknowledged, never arrived");
+        send.Plan(ledger.Sent);
+
+        context.Figure("pairs", pairs.Length);
+        context.Figure("send_seconds", sendSeconds);
+        context.Figure("messages_sent", ledger.Sent);
+        context.Figure("messages_acknowledged", ledger.Acknowledged);
+        context.Figure("messages_rejected", ledger.Rejected);
+        context.Figure("messages_delivered", ledger.Received);
+        context.Figure("delivered_per_second", deliver.Throughput);
+        context.Figure("acknowledged_per_second", ledger.Acknowledged / sendSeconds);
+        context.Figure("delivered_live", deliveredLive);
+        context.Figure("recovered_by_sync", ledger.ReceivedBySync);
+        context.Figure("recipients_sync_checked", synced);
+        context.Figure("acknowledged_never_arrived", missing);
+        context.Figure("duplicates", ledger.Duplicates);
+        context.Figure("received_unacknowledged", ledger.ReceivedUnacknowledged);
+        if (cpuBefore is { } c0 && cpuAfter is { } c1 && ledger.Received > 0)
+        {
+            context.Figure("server_cpu_seconds", c1 - c0);
+            context.Figure("server_cpu_us_per_message", (c1 - c0) * 1e6 / ledger.Received);
+            context.Figure("server_cores_busy", (c1 - c0) / Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+        if (context.ServerProcess?.SampleNow() is { } sample) context.Figure("server_rss_end_kib", sample.RssKiB);
+        if (ledger.ReceivedBySync > 0)
+            context.Note($"{ledger.ReceivedBySync} messages arrived only through the final sync, not live");
+        foreach (var failure in ledger.Failures()) context.Fail(failure);
+
+        await LiveDevices.CloseAllAsync(context, devices);
+    }
+
+    /// <summary>
+    /// The recipients still missing acknowledged messages sync from the cursor they started with (reconnecting
+    /// first when their connection was closed); whatever of this run's messages arrives now was stored but not
+    /// delivered live. Returns how many recipients were checked.
+    /// </summary>
+    private static async Task<int> SyncCheckAsync(ScenarioContext context, Pair[] pairs, long[] cursors, MessageLedger ledger, OperationStats deliver, List<Task> readers, CancellationToken listening)
+    {
+        ledger.BeginSyncCheck();
+        var streams = ledger.StreamsMissing();
+        context.Note($"{ledger.Missing} acknowledged messages had not arrived {Grace.TotalSeconds} s after sending stopped; syncing {streams.Count} recipients");
+        var check = context.Operations.Supporting("check:sync");
+        check.Plan(streams.Count);
+        await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        {
+            var pair = pairs[i];
+            await check.MeasureAsync(async () =>
+            {
+                var device = pair.Recipient;
+                if (device.Completion.IsCompleted)
+                {
+                    device = await PenguinConnection.ConnectAsync(context.WebSocketUri, pair.To.Token!, since: null, status: null, context.Network.Invoker, listening);
+                    lock (readers) readers.Add(ReadThenCloseAsync(device, pair.To.Number, ledger, deliver, listening));
+                }
+                await device.SyncAsync(cursors[i], listening);
+            });
+        });
+        // Synced comes after the events it sends; give the readers a moment to account them.
+        await MessageTraffic.WaitSettledAsync(ledger, TimeSpan.FromSeconds(3), listening);
+        return streams.Count;
+    }
+
+    private static async Task ReadThenCloseAsync(PenguinConnection device, long self, MessageLedger ledger, OperationStats deliver, CancellationToken ct)
+    {
+        await MessageTraffic.ReceiveAsync(device, self, ledger, (_, arrival, sentAt) =>
+        {
+            if (arrival == Arrival.First) deliver.SucceedSince(sentAt);
+        }, ct);
+        await device.CloseAsync();
+    }
+
+    private sealed record Pair(SimulatedUser From, PenguinConnection Sender, SimulatedUser To, PenguinConnection Recipient);
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Penguin.Server.Hosting;
+
+namespace Penguin.Load.Tests;
+
+public sealed class ChatScenarioTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
+    private WebApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+        {
+            o.DataDirectory = _data;
+            o.Accounts.PasswordIterations = 1000;
+            o.Accounts.RegistrationsPerAddress = 100000;
+            o.Messaging.SendsPerSecond = 100000;
+        });
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private string[] Common() => ["--server", _app.Urls.First(), "--server-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+        "--sources", "8", "--out", Path.Combine(_data, "reports")];
+
+    [Fact]
+    public async Task Chat_ThreePairsForTwoSeconds_EveryAcknowledgedMessageReceived()
+    {
+        var options = LoadOptions.Parse(["chat", "--pairs", "3", "--duration", "2s", "--window", "4", .. Common()]);
+
+        var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var report = outcome.Report!;
+        Assert.Equal("passed", report.Verdict);
+        double Figure(string name) => Assert.Single(report.Figures, f => f.Name == name).Value;
+        Assert.Equal(3, Figure("pairs"));
+        Assert.True(Figure("messages_acknowledged") > 0);
+        Assert.Equal(Figure("messages_acknowledged"), Figure("messages_delivered"));
+        Assert.Equal(0, Figure("acknowledged_never_arrived"));
+        Assert.Equal(0, Figure("duplicates"));
+        var deliver = Assert.Single(report.Operations, o => o.Name == "deliver");
+        Assert.Equal(0, deliver.Failed);
+        Assert.Equal(deliver.Planned, deliver.Succeeded);
+        var send = Assert.Single(report.Operations, o => o.Name == "send");
+        Assert.Equal(send.Attempted, send.Succeeded);
+        Assert.True(File.Exists(outcome.Files!.Svg));
+    }
+
+    [Fact]
+    public async Task Chat_PacedRate_SendsAboutTheRate()
+    {
+        var options = LoadOptions.Parse(["chat", "--pairs", "2", "--duration", "2s", "--rate", "10", .. Common()]);
+
+        var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var sent = Assert.Single(outcome.Report!.Figures, f => f.Name == "messages_sent").Value;
+        Assert.InRange(sent, 1, 2 * 10 * 2 + 2); // never more than the rate allows
+    }
+
+    [Fact]
+    public async Task CatchUp_TwoHundredMissedMessages_AllArriveInOrderOnce()
+    {
+        var options = LoadOptions.Parse(["catchup", "--senders", "3", "--messages", "200", "--duration", "60s", .. Common()]);
+
+        var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var report = outcome.Report!;
+        double Figure(string name) => Assert.Single(report.Figures, f => f.Name == name).Value;
+        Assert.Equal(200, Figure("messages_acknowledged"));
+        Assert.Equal(200, Figure("messages_caught_up"));
+        Assert.Equal(0, Figure("out_of_order"));
+        Assert.Equal(0, Figure("duplicates"));
+        Assert.Equal(200, Assert.Single(report.Operations, o => o.Name == "catch-up").Succeeded);
+    }
+}
