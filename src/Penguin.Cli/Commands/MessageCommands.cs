@@ -49,9 +49,9 @@ public static class MessageCommands
     private static async Task<int> HistoryAsync(Invocation inv)
     {
         var peer = inv.Number(0);
-        var limit = Limit(inv);
+        var (before, limit) = (inv.LongOption("before"), Limit(inv));
         using var client = inv.Client();
-        var page = await client.GetHistoryAsync(peer, inv.LongOption("before"), limit, inv.Cancel);
+        var page = await client.GetHistoryAsync(peer, before, limit, inv.Cancel);
         if (inv.Out.IsJson)
         {
             inv.Out.Json(page, Json.MessagePage);
@@ -80,7 +80,7 @@ public static class MessageCommands
         foreach (var c in conversations)
         {
             var (nickname, remark) = await names.LookUpAsync(c.Peer, inv.Cancel);
-            entries.Add(new InboxEntry(nickname, remark, c));
+            entries.Add(new InboxEntry(nickname, c, remark));
         }
         inv.Out.Result(new Inbox([.. entries]), CliJson.Wire.Inbox, inbox =>
         {
@@ -103,8 +103,9 @@ public static class MessageCommands
 
     private static async Task<int> SearchAsync(Invocation inv)
     {
+        var limit = Limit(inv);
         using var client = inv.Client();
-        var page = await client.SearchMessagesAsync(inv.Arg(0), Limit(inv), inv.Cancel);
+        var page = await client.SearchMessagesAsync(inv.Arg(0), limit, inv.Cancel);
         if (inv.Out.IsJson)
         {
             inv.Out.Json(page, Json.MessagePage);

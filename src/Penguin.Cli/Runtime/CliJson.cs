@@ -14,7 +14,7 @@ public sealed record LoggedIn(string Server, long Number, long SessionId, Profil
 public sealed record Done(bool Ok = true);
 
 /// <summary>One row of <c>conversations --json</c>: the protocol's conversation plus who the peer is.</summary>
-public sealed record InboxEntry(string Nickname, string? Remark, Conversation Conversation);
+public sealed record InboxEntry(string Nickname, Conversation Conversation, string? Remark = null);
 
 /// <summary>The --json answer of <c>conversations</c>, most recent first.</summary>
 public sealed record Inbox(InboxEntry[] Conversations);
