@@ -137,6 +137,44 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Chat_AfterLosingItsConnection_ReconnectsAndMissesNothing()
+    {
+        using var alice = await CliUser.CreateAsync(Server, "Alice");
+        using var bob = await CliUser.CreateAsync(Server, "Bob");
+        await BefriendAsync(alice, bob);
+        using var bobClient = await LogInAsync(bob);
+        var bobLive = await bobClient.ConnectAsync();
+        var screen = new LockedWriter();
+        using var stdin = new PipeInput();
+        var chat = alice.RunAsync(["chat", bob.N], input: null, output: screen, stdin: stdin);
+        try
+        {
+            await WaitForTextAsync(screen, "(no messages yet)");
+            // Another connection of the same device session takes it over: the chat's connection is closed.
+            var config = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(alice.Home, "config.json")), CliJson.Wire.CliConfig)!;
+            using (var thief = new PenguinClient(new Uri(Server)) { Token = config.Token })
+            {
+                var taken = await thief.ConnectAsync();
+                await WaitForTextAsync(screen, "reconnecting");
+                await bobLive.SendTextAsync(alice.Number, "while you were away");
+                stdin.WriteLine("sent while offline");
+                await taken.CloseAsync();
+            }
+            await WaitForTextAsync(screen, "Reconnected.");
+            await WaitForTextAsync(screen, $"{bob.Nickname}: while you were away");
+            Assert.Equal("sent while offline", (await bobLive.WaitForAsync<MessageReceived>(m => m.Message.From == alice.Number)).Message.Text);
+        }
+        finally
+        {
+            stdin.End();
+        }
+        Assert.Equal(0, (await chat.WaitAsync(TimeSpan.FromSeconds(20))).Exit);
+        var history = (await bobClient.GetHistoryAsync(alice.Number)).Messages;
+        Assert.Equal(["while you were away", "sent while offline"], history.Select(m => m.Text));
+        await bobLive.CloseAsync();
+    }
+
+    [Fact]
     public async Task Chat_WithAStrangerWhoRefusesMessages_EndsWithTheRefusal()
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
