@@ -39,11 +39,11 @@ public sealed class CliUser : IDisposable
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, input: null);
 
-    public async Task<CliResult> RunAsync(string[] args, string? input, TextWriter? output = null, TimeSpan? pingInterval = null, CancellationToken ct = default)
+    public async Task<CliResult> RunAsync(string[] args, string? input, TextWriter? output = null, TimeSpan? pingInterval = null, TextReader? stdin = null, CancellationToken ct = default)
     {
         var stdout = output ?? new StringWriter();
         var stderr = new StringWriter();
-        var host = new CliHost(stdout, stderr, new StringReader(input ?? ""), name => Env.GetValueOrDefault(name))
+        var host = new CliHost(stdout, stderr, stdin ?? new StringReader(input ?? ""), name => Env.GetValueOrDefault(name))
         {
             PingInterval = pingInterval ?? TimeSpan.FromSeconds(20),
         };
@@ -101,5 +101,24 @@ public sealed class LockedWriter : TextWriter
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"The watch never showed the expected frame; output so far:\n{this}");
             await Task.Delay(50);
         }
+    }
+}
+
+/// <summary>Standard input as a pipe the test writes to: ReadLine blocks until a line is written or the pipe is closed.</summary>
+public sealed class PipeInput : TextReader
+{
+    private readonly System.Collections.Concurrent.BlockingCollection<string> _lines = [];
+
+    public void WriteLine(string line) => _lines.Add(line);
+
+    /// <summary>The end of the input, as when the writing process exits.</summary>
+    public void End() => _lines.CompleteAdding();
+
+    public override string? ReadLine() => _lines.TryTake(out var line, Timeout.Infinite) ? line : null;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _lines.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -24,6 +24,12 @@ public sealed class UsageTests : IDisposable
     [InlineData("profile", "set", "--birthday", "17/05/1990")]
     [InlineData("status", "sleepy")]
     [InlineData("whoami", "--lang", "fr")]
+    [InlineData("chat")]
+    [InlineData("chat", "bob")]
+    [InlineData("send", "10001")]
+    [InlineData("history", "10001", "--limit", "0")]
+    [InlineData("history", "10001", "--before", "last")]
+    [InlineData("grep", "x", "--limit", "1000")]
     public async Task BadCommandLine_PrintsUsageAndExits2(params string[] args)
     {
         var result = await _user.RunAsync(args);

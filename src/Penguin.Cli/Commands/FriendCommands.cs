@@ -13,7 +13,7 @@ public static class FriendCommands
 
     public static IEnumerable<CommandSpec> All =>
     [
-        new(Section, "search", "<text>", "Find people by number or nickname", "按账号或昵称查找用户", SearchAsync),
+        new(Section, "search", "<text>", "Find people by number or nickname (messages: 'search-messages')", "按账号或昵称查找用户（搜索消息请用 search-messages）", SearchAsync),
         new(Section, "add", "<number>", "Send a friend request", "发送好友申请", AddAsync,
             new("message", "TEXT", "Message to send with the request", "验证消息"), GroupOption),
         new(Section, "requests", "", "List incoming and outgoing friend requests", "列出收到和发出的好友申请", RequestsAsync),

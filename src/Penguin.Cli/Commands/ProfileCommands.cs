@@ -28,7 +28,8 @@ public static class ProfileCommands
             new("show-signature", "true|false", "Strangers see your signature", "陌生人可见签名"),
             new("show-gender", "true|false", "Strangers see your gender", "陌生人可见性别"),
             new("show-birthday", "true|false", "Strangers see your birthday", "陌生人可见生日"),
-            new("show-region", "true|false", "Strangers see your region", "陌生人可见地区")),
+            new("show-region", "true|false", "Strangers see your region", "陌生人可见地区"),
+            new("stranger-messages", "true|false", "Strangers may message you (temporary sessions)", "允许陌生人发消息（临时会话）")),
     ];
 
     private static readonly Dictionary<string, Gender> Genders = new() { ["male"] = Gender.Male, ["female"] = Gender.Female, ["unknown"] = Gender.Unknown };
@@ -96,6 +97,7 @@ public static class ProfileCommands
         p.Field("Strangers see gender", "陌生人可见性别", p.YesNo(s.ShowGender));
         p.Field("Strangers see birthday", "陌生人可见生日", p.YesNo(s.ShowBirthday));
         p.Field("Strangers see region", "陌生人可见地区", p.YesNo(s.ShowRegion));
+        p.Field("Strangers may message me", "允许陌生人发消息", p.YesNo(s.AllowStrangerMessages));
     }
 
     private static async Task<int> SettingsShowAsync(Invocation inv)
@@ -110,8 +112,9 @@ public static class ProfileCommands
     {
         var policy = inv.Option("add-policy") is { } a ? inv.Choice(a, "--add-policy", Policies) : (AddPolicy?)null;
         bool? signature = inv.BoolOption("show-signature"), gender = inv.BoolOption("show-gender"),
-            birthday = inv.BoolOption("show-birthday"), region = inv.BoolOption("show-region");
-        if (policy is null && signature is null && gender is null && birthday is null && region is null)
+            birthday = inv.BoolOption("show-birthday"), region = inv.BoolOption("show-region"),
+            strangers = inv.BoolOption("stranger-messages");
+        if (policy is null && signature is null && gender is null && birthday is null && region is null && strangers is null)
             throw inv.Usage("Say what to change, e.g. --add-policy verify.", "请指定要修改的设置，例如 --add-policy verify。");
 
         using var client = inv.Client();
@@ -121,7 +124,8 @@ public static class ProfileCommands
             signature ?? current.ShowSignature,
             gender ?? current.ShowGender,
             birthday ?? current.ShowBirthday,
-            region ?? current.ShowRegion), inv.Cancel);
+            region ?? current.ShowRegion,
+            strangers ?? current.AllowStrangerMessages), inv.Cancel);
         inv.Out.Result(updated, Json.AccountSettings, s =>
         {
             inv.Out.Line("Settings updated.", "设置已更新。");

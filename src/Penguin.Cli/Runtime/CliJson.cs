@@ -13,11 +13,19 @@ public sealed record LoggedIn(string Server, long Number, long SessionId, Profil
 /// <summary>The --json answer of commands that change something and return nothing else.</summary>
 public sealed record Done(bool Ok = true);
 
+/// <summary>One row of <c>conversations --json</c>: the protocol's conversation plus who the peer is.</summary>
+public sealed record InboxEntry(string Nickname, Conversation Conversation, string? Remark = null);
+
+/// <summary>The --json answer of <c>conversations</c>, most recent first.</summary>
+public sealed record Inbox(InboxEntry[] Conversations);
+
 /// <summary>The CLI's own JSON (config file and a few answers), with the same rules as the protocol's context.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(CliConfig))]
 [JsonSerializable(typeof(LoggedIn))]
 [JsonSerializable(typeof(Done))]
+[JsonSerializable(typeof(Inbox))]
+[JsonSerializable(typeof(Message))]
 public sealed partial class CliJson : JsonSerializerContext
 {
     public static CliJson Wire { get; } = new(PenguinJson.WireOptions());
