@@ -162,6 +162,10 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.Instant(5),
                 r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("u", userId), ("n", limit)));
 
+    public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
+        db.ReadAsync(async c => await c.QuerySingleAsync(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = @s AND m.client_id = @c",
+            ReadMessage, ("s", senderId), ("c", clientId)));
+
     public ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit) =>
         db.ReadAsync<IReadOnlyList<MessageRecord>>(async c => await c.QueryAsync(null, $"""
             SELECT {MessageColumns}

@@ -40,6 +40,10 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
         });
 
+    public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
+        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
+            ReadMessage, ("$s", senderId), ("$c", clientId)));
+
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
         db.WriteAsync((c, tx) =>
         {

@@ -252,6 +252,25 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Send_RetriedAfterABlock_IsStillAcknowledged_ButAReusedIdForOtherTextIsRefused()
+    {
+        var (alice, bob) = await FriendsAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var aliceLive = await alice.ConnectAsync();
+        var first = await aliceLive.SendTextAsync(bob.Number, "stored before the block", clientId: "c-1");
+        await bob.Rest.BlockAsync(alice.Number);
+
+        var retry = await aliceLive.SendTextAsync(bob.Number, "stored before the block", clientId: "c-1");
+        var reused = await Assert.ThrowsAsync<PenguinException>(() => aliceLive.SendTextAsync(bob.Number, "something else", clientId: "c-1"));
+        var fresh = await Assert.ThrowsAsync<PenguinException>(() => aliceLive.SendTextAsync(bob.Number, "after the block", clientId: "c-2"));
+
+        Assert.Equal((first.Message, true), (retry.Message, retry.Duplicate));
+        Assert.Equal("bad_request", reused.Error.Code);
+        Assert.Equal("message_refused", fresh.Error.Code);
+    }
+
+    [Fact]
     public async Task Strangers_MayMessageOnlyWhenAllowed_AndBlockedUsersNever()
     {
         await using var alice = await Server.RegisterAsync("alice");

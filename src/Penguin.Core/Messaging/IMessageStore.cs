@@ -51,6 +51,9 @@ public interface IMessageStore
     /// </summary>
     ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events);
 
+    /// <summary>The message the sender already sent with this client id, if any (a retry).</summary>
+    ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId);
+
     /// <summary>
     /// The user's devices hold every event of their log up to <paramref name="eventSeq"/>: messages received
     /// up to there count as delivered. Returns the conversations whose delivered cursor moved.

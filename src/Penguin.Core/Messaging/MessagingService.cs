@@ -35,6 +35,12 @@ public sealed class MessagingService(
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
             return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
         if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
+        // A retry is answered with the stored message before anything that could have changed since
+        // (a block, the rate limit) gets a say: what was acknowledged once stays acknowledged.
+        if (await messages.FindSentAsync(senderId, send.ClientId) is { } earlier)
+            return earlier.RecipientId == send.To && earlier.Text == send.Text || earlier.RecalledAt is not null && earlier.RecipientId == send.To
+                ? new SendOutcome(earlier, Duplicate: true)
+                : Errors.BadRequest.With("This clientId was already used for a different message.", "此 clientId 已用于另一条消息。");
         if (await CheckMayMessageAsync(senderId, send.To) is { } refused) return refused;
         if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return Errors.RateLimited;
 
