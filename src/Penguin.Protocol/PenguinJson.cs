@@ -46,7 +46,8 @@ public sealed partial class PenguinJson : JsonSerializerContext
 {
     /// <summary>
     /// The context to use on the wire: the same rules as <see cref="JsonSerializerContext"/> options above, but
-    /// Chinese and emoji written as themselves rather than \u escapes (half the bytes for CJK text).
+    /// Chinese written as itself rather than \u escapes (half the bytes for CJK text); characters outside the
+    /// Basic Multilingual Plane, such as most emoji, are still escaped by System.Text.Json.
     /// </summary>
     public static PenguinJson Wire { get; } = new(WireOptions());
 
