@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Penguin.Storage.Sqlite;
@@ -16,20 +17,20 @@ internal static class SqlExtensions
 
     public static int Execute(this SqliteConnection connection, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
     {
-        using var cmd = connection.Sql(sql, tx, parameters);
-        return cmd.ExecuteNonQuery();
+        using var statement = Prepare(connection, tx, sql, parameters);
+        return statement.Command.ExecuteNonQuery();
     }
 
     public static long Scalar(this SqliteConnection connection, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
     {
-        using var cmd = connection.Sql(sql, tx, parameters);
-        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        using var statement = Prepare(connection, tx, sql, parameters);
+        return Convert.ToInt64(statement.Command.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static List<T> Query<T>(this SqliteConnection connection, SqliteTransaction? tx, string sql, Func<SqliteDataReader, T> map, params (string, object?)[] parameters)
     {
-        using var cmd = connection.Sql(sql, tx, parameters);
-        using var reader = cmd.ExecuteReader();
+        using var statement = Prepare(connection, tx, sql, parameters);
+        using var reader = statement.Command.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read()) rows.Add(map(reader));
         return rows;
@@ -38,9 +39,49 @@ internal static class SqlExtensions
     public static T? QuerySingle<T>(this SqliteConnection connection, SqliteTransaction? tx, string sql, Func<SqliteDataReader, T> map, params (string, object?)[] parameters)
         where T : class
     {
-        using var cmd = connection.Sql(sql, tx, parameters);
-        using var reader = cmd.ExecuteReader();
+        using var statement = Prepare(connection, tx, sql, parameters);
+        using var reader = statement.Command.ExecuteReader();
         return reader.Read() ? map(reader) : null;
+    }
+
+    /// <summary>
+    /// Keeps the prepared statements of a long-lived connection (the writer) for reuse: compiling the SQL
+    /// again on every execution cost about as much as running it.
+    /// </summary>
+    public static void CacheStatements(SqliteConnection connection) => Cached.Add(connection, []);
+
+    public static void ReleaseStatements(SqliteConnection connection)
+    {
+        if (!Cached.TryGetValue(connection, out var cache)) return;
+        foreach (var command in cache.Values) command.Dispose();
+        Cached.Remove(connection);
+    }
+
+    private const int MaxCachedStatements = 256;
+    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Cached = new();
+
+    private static Statement Prepare(SqliteConnection connection, SqliteTransaction? tx, string sql, (string Name, object? Value)[] parameters)
+    {
+        var cache = Cached.TryGetValue(connection, out var c) ? c : null;
+        if (cache?.TryGetValue(sql, out var cached) != true)
+        {
+            cached = connection.CreateCommand();
+            cached.CommandText = sql;
+            if (cache is { Count: < MaxCachedStatements }) cache[sql] = cached;
+            else cache = null;
+        }
+        cached!.Transaction = tx;
+        cached.Parameters.Clear();
+        foreach (var (name, value) in parameters) cached.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return new Statement(cached, Owned: cache is null);
+    }
+
+    private readonly record struct Statement(SqliteCommand Command, bool Owned) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Owned) Command.Dispose();
+        }
     }
 
     public static string? NullableString(this SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
