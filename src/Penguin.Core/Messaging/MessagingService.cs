@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
@@ -12,6 +13,9 @@ public sealed class MessagingOptions
 {
     /// <summary>Messages one user may send per second (all devices together).</summary>
     public int SendsPerSecond { get; set; } = 20;
+
+    /// <summary>How long acks of one user are gathered into one write.</summary>
+    public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(50);
 }
 
 /// <summary>
@@ -28,6 +32,7 @@ public sealed class MessagingService(
     MessagingOptions options)
 {
     private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
+    private readonly ConcurrentDictionary<long, long> _pendingAcks = new();
 
     public async ValueTask<Result<SendOutcome>> SendAsync(long senderId, SendMessage send)
     {
@@ -55,10 +60,31 @@ public sealed class MessagingService(
         return await publisher.PublishAsync(committed);
     }
 
-    public async ValueTask AcknowledgeAsync(long userId, long eventSeq)
+    /// <summary>
+    /// Records that the user's devices hold events up to <paramref name="eventSeq"/>. Acks of one user that
+    /// arrive within <see cref="MessagingOptions.AckCoalescing"/> become one write: a chatty conversation
+    /// acknowledges per burst, not per message, and receipts reach the sender at most that much later.
+    /// </summary>
+    public void Acknowledge(long userId, long eventSeq)
     {
-        var committed = await messages.AcknowledgeAsync(userId, eventSeq, receipts => receipts.Select(ToSender));
-        await publisher.PublishAsync(committed.Events);
+        var first = false;
+        _pendingAcks.AddOrUpdate(userId, _ => { first = true; return eventSeq; }, (_, queued) => Math.Max(queued, eventSeq));
+        if (first) _ = FlushAcknowledgementAsync(userId);
+    }
+
+    private async Task FlushAcknowledgementAsync(long userId)
+    {
+        await Task.Delay(options.AckCoalescing, time);
+        if (!_pendingAcks.TryRemove(userId, out var upTo)) return;
+        try
+        {
+            var committed = await messages.AcknowledgeAsync(userId, upTo, receipts => receipts.Select(ToSender));
+            await publisher.PublishAsync(committed.Events);
+        }
+        catch (StorageUnavailableException)
+        {
+            // Delivery receipts only; the device's next ack covers these messages too.
+        }
     }
 
     public async ValueTask<Result<bool>> MarkReadAsync(long userId, long peerId, long seq)

@@ -182,7 +182,7 @@ public sealed partial class WebSocketGateway(
                 connection.Send(sent.IsOk ? new MessageAccepted(sent.Value.Message.ToWire(), sent.Value.Duplicate) { Re = frame.Id } : ErrorReply.From(sent.Error, frame.Id));
                 break;
             case Acknowledge ack:
-                await messaging.AcknowledgeAsync(session.UserId, ack.Seq);
+                messaging.Acknowledge(session.UserId, ack.Seq);
                 break;
             case MarkRead read:
                 Answer(connection, frame.Id, await messaging.MarkReadAsync(session.UserId, read.Peer, read.Seq));
