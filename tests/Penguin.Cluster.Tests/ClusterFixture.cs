@@ -52,6 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             options.DataDirectory = Path.Combine(Path.GetTempPath(), "penguin-cluster-tests", Guid.NewGuid().ToString("N"));
             options.Accounts.PasswordIterations = 1_000; // tests need not pay for production-strength hashing
             options.Accounts.RegistrationsPerAddress = 100_000;
+            options.Messaging.SendsPerSecond = 1_000;
             options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
             options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
         });
