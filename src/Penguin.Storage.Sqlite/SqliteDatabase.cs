@@ -151,20 +151,23 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     }
 
     /// <summary>Applies the embedded scripts Migrations/NNNN_name.sql newer than the database, each in its own transaction.</summary>
+    /// <summary>
+    /// Applies every embedded script not yet recorded in schema_version, oldest first, each in its own
+    /// transaction (a version may be missing between two applied ones after branches merge).
+    /// </summary>
     private void Migrate()
     {
         Execute(_writer, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-        using (var cmd = _writer.Sql("SELECT COALESCE(MAX(version), 0) FROM schema_version", null))
-            SchemaVersion = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-
-        foreach (var (version, script) in Scripts().Where(s => s.Version > SchemaVersion))
+        var applied = _writer.Query(null, "SELECT version FROM schema_version", r => r.GetInt32(0)).ToHashSet();
+        foreach (var (version, script) in Scripts().Where(s => !applied.Contains(s.Version)).OrderBy(s => s.Version))
         {
             using var tx = _writer.BeginTransaction();
             using (var cmd = _writer.Sql(script, tx)) cmd.ExecuteNonQuery();
-            using (var cmd = _writer.Sql("INSERT INTO schema_version (version) VALUES ($v)", tx, ("$v", version))) cmd.ExecuteNonQuery();
+            _writer.Execute(tx, "INSERT INTO schema_version (version) VALUES ($v)", ("$v", version));
             tx.Commit();
-            SchemaVersion = version;
+            applied.Add(version);
         }
+        SchemaVersion = applied.Count == 0 ? 0 : applied.Max();
     }
 
     internal static IEnumerable<(int Version, string Script)> Scripts()
