@@ -9,13 +9,11 @@ namespace Penguin.Storage.Tests.Engines;
 /// </summary>
 public sealed class PostgresEngine : StorageEngine
 {
-    public const string Variable = "PENGUIN_TEST_POSTGRES";
-
     private readonly List<string> _databases = [];
 
-    public static string? ConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } s ? s : null;
+    public static string? ConnectionString => TestServices.Postgres;
 
-    public static string? SkipReason => ConnectionString is null ? $"Set {Variable} to a PostgreSQL connection string to run (scripts/services/postgres.sh start prints one)." : null;
+    public static string? SkipReason => TestServices.SkipReason([TestServices.PostgresVariable]);
 
     protected override string? Unavailable => SkipReason;
 
