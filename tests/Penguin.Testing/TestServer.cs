@@ -3,7 +3,7 @@ using Penguin.Client;
 using Penguin.Protocol;
 using Penguin.Server.Hosting;
 
-namespace Penguin.Server.Tests;
+namespace Penguin.Testing;
 
 /// <summary>
 /// The real server on 127.0.0.1 with a free port and its own data directory, talked to over real
@@ -19,6 +19,9 @@ public sealed class TestServer : IAsyncDisposable
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
 
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>The base address without the trailing slash, as a user would type it.</summary>
+    public string Url => BaseUri.ToString().TrimEnd('/');
 
     public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null)
     {
@@ -43,6 +46,7 @@ public sealed class TestServer : IAsyncDisposable
             options.DataDirectory = DataDirectory;
             options.Accounts.PasswordIterations = 1_000; // tests need not pay for production-strength hashing
             options.Accounts.RegistrationsPerAddress = 100_000;
+            options.Accounts.LoginFailuresPerAddress = 10_000;
             options.Messaging.SendsPerSecond = 1_000;
             options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
             options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
@@ -75,6 +79,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }

@@ -1,4 +1,6 @@
-namespace Penguin.Server.Tests;
+using Xunit;
+
+namespace Penguin.Testing;
 
 /// <summary>One shared server per test class; each test still makes its own users.</summary>
 public sealed class ServerFixture : IAsyncLifetime
