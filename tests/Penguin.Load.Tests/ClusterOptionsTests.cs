@@ -138,7 +138,9 @@ public class ClusterAccountingTests
 
     [Theory]
     [InlineData("postgres: penguin penguin_load_x 127.0.0.1(43210) idle\0\0\0", true)]
+    [InlineData("postgres: 15/main: penguin penguin_load_x 127.0.0.1(43210) idle\0", true)]
     [InlineData("postgres: penguin penguin_test 127.0.0.1(43210) idle", false)]
+    [InlineData("postgres: 15/main: penguin penguin_test 127.0.0.1(43210) idle", false)]
     [InlineData("postgres: 15/main: walwriter ", false)]
     [InlineData("/usr/lib/postgresql/15/bin/postgres\0-D\0/var/lib/postgresql/15/main\0", false)]
     public void IsBackendOf_OnlyBackendsOfTheRunsDatabase(string cmdline, bool expected)

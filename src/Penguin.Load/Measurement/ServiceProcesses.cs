@@ -46,10 +46,15 @@ public sealed class ServiceProcesses(string? database)
         return new(postgres / ProcessSample.TicksPerSecond, backends / ProcessSample.TicksPerSecond, rabbit / ProcessSample.TicksPerSecond);
     }
 
-    /// <summary>A backend's title is "postgres: &lt;user&gt; &lt;database&gt; &lt;client&gt; &lt;state&gt;" (the cmdline, NUL-padded).</summary>
+    /// <summary>
+    /// A backend's title is "postgres: [&lt;cluster name&gt;: ]&lt;user&gt; &lt;database&gt; &lt;client&gt; &lt;state&gt;" (the cmdline,
+    /// NUL-padded; Debian sets the cluster name, e.g. "15/main:").
+    /// </summary>
     public static bool IsBackendOf(string cmdline, string database)
     {
         var words = cmdline.Replace('\0', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return words.Length >= 3 && words[0] == "postgres:" && words[2] == database;
+        if (words.Length < 3 || words[0] != "postgres:") return false;
+        var user = words[1].EndsWith(':') ? 2 : 1;
+        return words.Length > user + 1 && words[user + 1] == database;
     }
 }
