@@ -122,6 +122,8 @@ public sealed class ChatScenario : IScenario
         if (ledger.ReceivedBySync > 0)
             context.Note($"{ledger.ReceivedBySync} messages arrived only through the final sync, not live");
         foreach (var failure in ledger.Failures()) context.Fail(failure);
+        if (ledger.Acknowledged == 0) context.Fail("no message was acknowledged: nothing was measured");
+        if (pairs.Length < candidates.Length) context.Note($"only {pairs.Length} of {candidates.Length} pairs were online when sending started (see the setup failures)");
 
         await LiveDevices.CloseAllAsync(context, devices);
     }
