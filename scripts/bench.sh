@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/benchmarks.md, one bounded run per line, each against its own spawned
 # penguin-server (killed by PID at the end of the run). Reports go to bench-results/.
-# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|all]   (connections = reconnect + idle)
+# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|all|cluster]   (connections = reconnect + idle)
+# cluster (not part of all): needs PostgreSQL and RabbitMQ, from $PENGUIN_BENCH_POSTGRES / $PENGUIN_BENCH_RABBITMQ
+# or else scripts/services/*.sh start (root); each run creates and drops its own database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,4 +47,25 @@ fi
 if [[ $what == catchup || $what == all ]]; then
   # 5. A device that missed 100,000 messages reconnects with its old cursor.
   $load catchup --spawn-server --fast-passwords --senders 50 --messages 100000 --duration 10m --out "$out"
+fi
+if [[ $what == cluster ]]; then
+  # 6. Chat on 1 node (SQLite, then PostgreSQL + RabbitMQ) vs 3 nodes, pairs on the same node vs across nodes.
+  pg=${PENGUIN_BENCH_POSTGRES:-$(scripts/services/postgres.sh start)}
+  mq=${PENGUIN_BENCH_RABBITMQ:-$(scripts/services/rabbitmq.sh start)}
+  services=(--postgres "$pg" --rabbitmq "$mq")
+  # A FAILED verdict is in the run's report; go on with the next configuration.
+  run() { "$@" || echo "bench.sh: exit code $? from: $*" >&2; }
+  for n in 300 1000; do
+    common=(--fast-passwords --pairs "$n" --window 1 --duration 20s --out "$out")
+    run $load chat --spawn-server "${common[@]}"
+    run $load chat --spawn-cluster 1 "${services[@]}" "${common[@]}"
+    run $load chat --spawn-cluster 3 "${services[@]}" "${common[@]}"
+    run $load chat --spawn-cluster 3 "${services[@]}" --cross-node "${common[@]}"
+  done
+  # Paced far below saturation: latency is service time, and cross-node vs same-node shows the bus's share.
+  paced=(--fast-passwords --pairs 100 --rate 0.25 --duration 20s --out "$out")
+  run $load chat --spawn-server "${paced[@]}"
+  run $load chat --spawn-cluster 1 "${services[@]}" "${paced[@]}"
+  run $load chat --spawn-cluster 3 "${services[@]}" "${paced[@]}"
+  run $load chat --spawn-cluster 3 "${services[@]}" --cross-node "${paced[@]}"
 fi

@@ -9,8 +9,30 @@ public sealed class LoadOptions
     public const int MaxUsers = 60_000;
     public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(15);
 
+    public const int MaxNodes = 16;
+
     public string Scenario { get; set; } = "";
-    public Uri Server { get; set; } = new("http://127.0.0.1:5180");
+
+    /// <summary>The first (or only) node: setup requests (register, login, befriend) go here.</summary>
+    public Uri Server => Servers[0];
+
+    /// <summary>The nodes to drive (--server or --servers); devices are spread over them.</summary>
+    public IReadOnlyList<Uri> Servers { get; set; } = [new("http://127.0.0.1:5180")];
+
+    /// <summary>chat with several nodes: the two sides of each pair on different nodes, so every message crosses the bus.</summary>
+    public bool CrossNode { get; set; }
+
+    /// <summary>Start this many penguin-server nodes on PostgreSQL + RabbitMQ (0 = none).</summary>
+    public int SpawnCluster { get; set; }
+
+    /// <summary>--spawn-cluster: an admin connection string (a role allowed to create databases); each run gets its own database.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>--spawn-cluster: the AMQP URI of the broker.</summary>
+    public string? RabbitMq { get; set; }
+
+    /// <summary>Also sample the CPU of the PostgreSQL and RabbitMQ processes on this machine (implied by --spawn-cluster).</summary>
+    public bool SampleServices { get; set; }
     public int Users { get; set; } = 100;
 
     /// <summary>How long the scenario holds (idle) or its time limit (register, login-storm); null = the scenario's default.</summary>
@@ -54,6 +76,12 @@ public sealed class LoadOptions
         usage: penguin-load <scenario> [options]
           scenarios: register | idle | login-storm | chat | catchup | group | day
           --server URL          server to drive (loopback only)           default http://127.0.0.1:5180
+          --servers URL,URL,…   several nodes of one cluster; devices go round-robin over them (chat: by pair)
+          --cross-node          chat: the two sides of each pair on different nodes (else both on the same node)
+          --spawn-cluster N     start N nodes on PostgreSQL + RabbitMQ (needs --postgres, --rabbitmq; max 16)
+          --postgres CONN       with --spawn-cluster: admin connection string; the run creates and drops its own database
+          --rabbitmq URI        with --spawn-cluster: AMQP URI of the broker
+          --sample-services     also sample postgres and beam.smp (RabbitMQ) CPU; implied by --spawn-cluster
           --spawn-server        start penguin-server (fresh temp data dir) and kill it at the end
           --fast-passwords      with --spawn-server: 1,000 PBKDF2 iterations instead of 100,000
           --server-dll PATH     with --spawn-server: the penguin-server.dll to run (found in src/ by default)
@@ -83,7 +111,13 @@ public sealed class LoadOptions
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
             switch (name)
             {
-                case "--server": o.Server = new Uri(Value()); break;
+                case "--server": o.Servers = [new Uri(Value())]; break;
+                case "--servers": o.Servers = ParseServers(name, Value()); break;
+                case "--cross-node": o.CrossNode = true; break;
+                case "--spawn-cluster": o.SpawnCluster = Int(name, Value(), 1, MaxNodes); break;
+                case "--postgres": o.Postgres = Value(); break;
+                case "--rabbitmq": o.RabbitMq = Value(); break;
+                case "--sample-services": o.SampleServices = true; break;
                 case "--spawn-server": o.SpawnServer = true; break;
                 case "--fast-passwords": o.FastPasswords = true; break;
                 case "--server-dll": o.ServerDll = Value(); break;
@@ -105,9 +139,37 @@ public sealed class LoadOptions
             }
         }
         if (o.Scenario == "catchup") o.Users = o.Senders + 1;
-        if (o.FastPasswords && !o.SpawnServer) throw new ArgumentException("--fast-passwords only applies with --spawn-server.");
-        o.Server = LoopbackNetwork.RequireLoopback(o.Server);
+        if (o.FastPasswords && !o.SpawnServer && o.SpawnCluster == 0) throw new ArgumentException("--fast-passwords only applies with --spawn-server or --spawn-cluster.");
+        if (o.SpawnCluster > 0)
+        {
+            if (o.SpawnServer) throw new ArgumentException("--spawn-server and --spawn-cluster exclude each other.");
+            if (o.Postgres is null || o.RabbitMq is null) throw new ArgumentException("--spawn-cluster needs --postgres and --rabbitmq.");
+            RequireLoopbackService("--rabbitmq", new Uri(o.RabbitMq).Host);
+            o.SampleServices = true;
+        }
+        if (o.CrossNode && o.NodeCount < 2) throw new ArgumentException("--cross-node needs at least two nodes (--servers or --spawn-cluster).");
+        o.Servers = [.. o.Servers.Select(LoopbackNetwork.RequireLoopback)];
         return o;
+    }
+
+    /// <summary>How many nodes the run drives: the spawned ones, or those given.</summary>
+    public int NodeCount => SpawnCluster > 0 ? SpawnCluster : Servers.Count;
+
+    /// <summary>"http://127.0.0.1:5181,http://127.0.0.1:5182": comma-separated, each loopback, no repeats, at most <see cref="MaxNodes"/>.</summary>
+    public static IReadOnlyList<Uri> ParseServers(string name, string value)
+    {
+        var servers = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => LoopbackNetwork.RequireLoopback(new Uri(s))).ToArray();
+        if (servers.Length == 0) throw new ArgumentException($"{name} needs at least one URL.");
+        if (servers.Length > MaxNodes) throw new ArgumentException($"{name} takes at most {MaxNodes} nodes.");
+        if (servers.Distinct().Count() != servers.Length) throw new ArgumentException($"{name} names a node twice.");
+        return servers;
+    }
+
+    private static void RequireLoopbackService(string name, string host)
+    {
+        if (host != "localhost" && !(System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip)))
+            throw new ArgumentException($"{name} must point at a loopback address, not '{host}'.");
     }
 
     /// <summary>"max" (null: as fast as acknowledgements allow) or messages per second, up to 10,000.</summary>

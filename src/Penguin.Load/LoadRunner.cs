@@ -40,19 +40,33 @@ public static class LoadRunner
         await using var spawned = options.SpawnServer
             ? await SpawnedServer.StartAsync(options.ServerDll, options.DataDirectory, options.FastPasswords, bounded.Token)
             : null;
-        var server = spawned?.Uri ?? options.Server;
-        var pid = spawned?.Pid ?? options.ServerPid;
-        if (spawned is not null) log.WriteLine($"spawned penguin-server pid {spawned.Pid} at {server}");
+        await using var cluster = options.SpawnCluster > 0
+            ? await SpawnedCluster.StartAsync(options.SpawnCluster, options.ServerDll, options.Postgres!, options.RabbitMq!, options.FastPasswords, bounded.Token)
+            : null;
+        IReadOnlyList<Uri> servers = cluster is not null ? [.. cluster.Nodes.Select(n => n.Uri)]
+            : spawned is not null ? [spawned.Uri]
+            : options.Servers;
+        IReadOnlyList<int> pids = cluster is not null ? [.. cluster.Nodes.Select(n => n.Pid)]
+            : spawned is not null ? [spawned.Pid]
+            : options.ServerPid is { } given ? [given] : [];
+        if (spawned is not null) log.WriteLine($"spawned penguin-server pid {spawned.Pid} at {spawned.Uri}");
+        if (cluster is not null)
+        {
+            log.WriteLine($"spawned {cluster.Nodes.Count} cluster nodes on database {cluster.Database.Name}:");
+            for (var i = 0; i < cluster.Nodes.Count; i++) log.WriteLine($"  bench-{i}: pid {cluster.Nodes[i].Pid} at {cluster.Nodes[i].Uri}");
+        }
 
         using var network = new LoopbackNetwork(new SourceAddressPool(options.SourceAddresses));
-        var sampler = pid is { } p ? new ProcessSampler(p, series) : null;
+        var sampler = pids.Count > 0 ? new ProcessSampler(pids, series) : null;
         sampler?.Start();
         var progress = new ProgressPrinter(log, () => sampler?.Last);
         progress.Start();
-        var context = new ScenarioContext(options, server, network, new OperationLog(series), progress, sampler);
+        var services = options.SampleServices ? new ServiceProcesses(cluster?.Database.Name) : null;
+        var context = new ScenarioContext(options, servers, network, new OperationLog(series), progress, sampler, services);
         try
         {
-            progress.Line($"{scenario.Name}: {options.Users} users against {server}");
+            progress.Line($"{scenario.Name}: {options.Users} users against {string.Join(", ", servers)}");
+            if (sampler is { Pids.Count: > 1 }) context.Note($"server figures are the sum over {sampler.Pids.Count} nodes (pids {string.Join(", ", sampler.Pids)})");
             await scenario.RunAsync(context, bounded.Token);
         }
         catch (OperationCanceledException) when (bounded.IsCancellationRequested)
@@ -65,7 +79,7 @@ public static class LoadRunner
             if (sampler is not null) await sampler.DisposeAsync();
         }
 
-        var report = BuildReport(scenario, options, duration, spawned is not null, startedAt, loadAverage, context, sampler, series);
+        var report = BuildReport(scenario, options, duration, spawned is not null || cluster is not null, startedAt, loadAverage, context, sampler, series);
         var files = ReportWriter.Write(report, options.Out);
         PrintSummary(summary, report, files);
         return new(report.Failures.Length == 0 ? 0 : 1, report, files);
@@ -90,7 +104,7 @@ public static class LoadRunner
                 sampler.CpuPercent, sampler.First?.RssKiB, sampler.Last?.RssKiB, sampler.PeakRssKiB, sampler.Last?.Threads);
         return new RunReport(
             scenario.Name, scenario.Description, startedAt, series.Elapsed.TotalSeconds,
-            new RunSettings(context.Server.ToString(), o.Users, duration.TotalSeconds, o.Concurrency, o.SourceAddresses, spawned, o.FastPasswords, machine),
+            new RunSettings(string.Join(", ", context.Servers), o.Users, duration.TotalSeconds, o.Concurrency, o.SourceAddresses, spawned, o.FastPasswords, machine),
             [.. context.Operations.All.Select(OperationReport.From)],
             [.. context.Figures.Select(f => new Figure(f.Key, f.Value))],
             server,

@@ -11,7 +11,8 @@ public sealed class ChatScenarioTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+        // Two addresses, so the multi-node path can be driven against one process: each address stands for a node.
+        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0;http://127.0.0.3:0", "--Logging:LogLevel:Default=Warning"], o =>
         {
             o.DataDirectory = _data;
             o.Accounts.PasswordIterations = 1000;
@@ -28,7 +29,7 @@ public sealed class ChatScenarioTests : IAsyncLifetime
         Directory.Delete(_data, recursive: true);
     }
 
-    private string[] Common() => ["--server", _app.Urls.First(), "--server-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+    private string[] Common() => ["--server", _app.Urls.First(s => s.Contains("127.0.0.1", StringComparison.Ordinal)), "--server-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         "--sources", "8", "--out", Path.Combine(_data, "reports")];
 
     [Fact]
@@ -53,6 +54,24 @@ public sealed class ChatScenarioTests : IAsyncLifetime
         var send = Assert.Single(report.Operations, o => o.Name == "send");
         Assert.Equal(send.Attempted, send.Succeeded);
         Assert.True(File.Exists(outcome.Files!.Svg));
+    }
+
+    [Fact]
+    public async Task Chat_TwoNodesAcross_EveryPairSpansBothAndEveryMessageArrives()
+    {
+        var options = LoadOptions.Parse(["chat", "--pairs", "4", "--duration", "2s", "--window", "2", .. Common(),
+            "--servers", string.Join(',', _app.Urls), "--cross-node"]);
+
+        var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var report = outcome.Report!;
+        double Figure(string name) => Assert.Single(report.Figures, f => f.Name == name).Value;
+        Assert.Equal(2, Figure("nodes"));
+        Assert.Equal(4, Figure("pairs_across_nodes"));
+        Assert.True(Figure("messages_acknowledged") > 0);
+        Assert.Equal(Figure("messages_acknowledged"), Figure("messages_delivered"));
+        Assert.DoesNotContain(report.Figures, f => f.Name == "node1_cpu_seconds"); // one process stands for both nodes
     }
 
     [Fact]

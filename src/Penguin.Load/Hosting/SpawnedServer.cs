@@ -28,7 +28,11 @@ public sealed class SpawnedServer : IAsyncDisposable
     public int Pid => _process.Id;
     public string LogPath { get; }
 
-    public static async Task<SpawnedServer> StartAsync(string? serverDll, string? dataDirectory, bool fastPasswords, CancellationToken ct)
+    public static Task<SpawnedServer> StartAsync(string? serverDll, string? dataDirectory, bool fastPasswords, CancellationToken ct) =>
+        StartAsync(serverDll, dataDirectory, fastPasswords, [], ct);
+
+    /// <summary>Starts one server; <paramref name="settings"/> are further command-line settings (e.g. storage and bus of a cluster node).</summary>
+    public static async Task<SpawnedServer> StartAsync(string? serverDll, string? dataDirectory, bool fastPasswords, IReadOnlyList<string> settings, CancellationToken ct)
     {
         var dll = serverDll ?? FindServerDll() ?? throw new FileNotFoundException(
             "penguin-server.dll not found; build it (dotnet build src/Penguin.Server -c Release) or pass --server-dll.");
@@ -49,6 +53,7 @@ public sealed class SpawnedServer : IAsyncDisposable
                      "--Logging:LogLevel:Default=Warning"])
             start.ArgumentList.Add(arg);
         if (fastPasswords) start.ArgumentList.Add("--Penguin:Accounts:PasswordIterations=1000");
+        foreach (var setting in settings) start.ArgumentList.Add(setting);
         start.Environment["DOTNET_gcServer"] = "0";
 
         var logPath = Path.Combine(data, "server.log");

@@ -9,20 +9,49 @@ public sealed record ProcessSample(long CpuTicks, long RssKiB, long PeakRssKiB, 
     public const double TicksPerSecond = 100;
 
     public double CpuSeconds => CpuTicks / TicksPerSecond;
+
+    /// <summary>Several processes (the nodes of a cluster) as one: CPU, memory and threads added up.</summary>
+    public static ProcessSample Sum(IEnumerable<ProcessSample> samples)
+    {
+        long cpu = 0, rss = 0, peak = 0;
+        var threads = 0;
+        foreach (var s in samples)
+        {
+            cpu += s.CpuTicks;
+            rss += s.RssKiB;
+            peak += s.PeakRssKiB;
+            threads += s.Threads;
+        }
+        return new(cpu, rss, peak, threads);
+    }
 }
 
 /// <summary>Parsers for the /proc text formats (pure functions, tested on sample text).</summary>
 public static class ProcFiles
 {
     /// <summary>utime + stime (fields 14 and 15) from /proc/&lt;pid&gt;/stat. The command name (field 2) may hold spaces and parentheses, so fields are counted after the last ')'.</summary>
-    public static long ParseCpuTicks(string stat)
+    /// <remarks>
+    /// With <paramref name="withReapedChildren"/> also cutime + cstime (fields 16 and 17): the CPU of children that
+    /// exited and were waited for, e.g. PostgreSQL backends of closed connections, charged to the postmaster.
+    /// </remarks>
+    public static long ParseCpuTicks(string stat, bool withReapedChildren = false)
     {
         var close = stat.LastIndexOf(')');
         if (close < 0) throw new FormatException("No command name in /proc stat text.");
         var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        // fields[0] is field 3 (state); utime is field 14, stime field 15.
-        if (fields.Length < 13) throw new FormatException("Too few fields in /proc stat text.");
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        // fields[0] is field 3 (state); utime is field 14, stime field 15, cutime 16, cstime 17.
+        if (fields.Length < 15) throw new FormatException("Too few fields in /proc stat text.");
+        long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+        return Field(11) + Field(12) + (withReapedChildren ? Field(13) + Field(14) : 0);
+    }
+
+    /// <summary>The command name (field 2, between the first '(' and the last ')') of /proc/&lt;pid&gt;/stat text.</summary>
+    public static string ParseCommand(string stat)
+    {
+        var open = stat.IndexOf('(', StringComparison.Ordinal);
+        var close = stat.LastIndexOf(')');
+        if (open < 0 || close < open) throw new FormatException("No command name in /proc stat text.");
+        return stat[(open + 1)..close];
     }
 
     /// <summary>A "Key:   123 kB" (or plain number) line of /proc/&lt;pid&gt;/status; null when absent.</summary>

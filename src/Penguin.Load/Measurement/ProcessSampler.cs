@@ -2,14 +2,24 @@ using System.Diagnostics;
 
 namespace Penguin.Load.Measurement;
 
-/// <summary>Samples a process (the server) once a second into the time series and keeps the first, last and peak samples.</summary>
-public sealed class ProcessSampler(int pid, TimeSeries series) : IAsyncDisposable
+/// <summary>
+/// Samples a process (the server), or the sum of several (the nodes of a cluster), once a second into the time
+/// series and keeps the first, last and peak samples.
+/// </summary>
+public sealed class ProcessSampler(IReadOnlyList<int> pids, TimeSeries series) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private long _peakRssKiB;
 
-    public int Pid { get; } = pid;
+    public ProcessSampler(int pid, TimeSeries series) : this([pid], series)
+    {
+    }
+
+    /// <summary>The first process sampled (the only one, unless this is a cluster).</summary>
+    public int Pid => Pids[0];
+
+    public IReadOnlyList<int> Pids { get; } = pids.Count > 0 ? pids : throw new ArgumentException("No process to sample.", nameof(pids));
     public ProcessSample? First { get; private set; }
     public ProcessSample? Last { get; private set; }
     public long PeakRssKiB => Interlocked.Read(ref _peakRssKiB);
@@ -20,7 +30,7 @@ public sealed class ProcessSampler(int pid, TimeSeries series) : IAsyncDisposabl
 
     public void Start()
     {
-        First = Last = ProcFiles.Read(Pid);
+        First = Last = Read();
         if (First is { } f) _peakRssKiB = f.RssKiB;
         _loop = LoopAsync();
     }
@@ -28,7 +38,7 @@ public sealed class ProcessSampler(int pid, TimeSeries series) : IAsyncDisposabl
     /// <summary>Samples now (outside the once-a-second rhythm).</summary>
     public ProcessSample? SampleNow()
     {
-        var sample = ProcFiles.Read(Pid);
+        var sample = Read();
         if (sample is not null)
         {
             Last = sample;
@@ -37,6 +47,16 @@ public sealed class ProcessSampler(int pid, TimeSeries series) : IAsyncDisposabl
             while (sample.RssKiB > peak && Interlocked.CompareExchange(ref _peakRssKiB, sample.RssKiB, peak) != peak);
         }
         return sample;
+    }
+
+    /// <summary>Each process on its own (null where it has gone), in <see cref="Pids"/> order.</summary>
+    public ProcessSample?[] SampleEach() => [.. Pids.Select(ProcFiles.Read)];
+
+    /// <summary>The sum over the processes still alive; null when none is.</summary>
+    private ProcessSample? Read()
+    {
+        var alive = SampleEach().OfType<ProcessSample>().ToArray();
+        return alive.Length == 0 ? null : alive.Length == 1 ? alive[0] : ProcessSample.Sum(alive);
     }
 
     private async Task LoopAsync()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Penguin.Client;
+using Penguin.Load.Hosting;
 using Penguin.Load.Measurement;
 
 namespace Penguin.Load.Scenarios;
@@ -28,11 +29,13 @@ public sealed class ChatScenario : IScenario
         var candidates = Enumerable.Range(0, users.Count / 2).Select(i => (A: users[2 * i], B: users[2 * i + 1])).ToArray();
         var friends = await Friendships.BefriendAsync(context, candidates, ct);
         var befriended = candidates.Where((_, i) => friends[i]).ToArray();
+        // Devices are [A0, B0, A1, B1, …]: A sends, B receives; pair i sits on node i mod N (B on the next with --cross-node).
+        int NodeOf(int device) => NodePlacement.ForPairSide(device / 2, recipient: device % 2 == 1, context.Servers.Count, o.CrossNode);
         var devices = await LiveDevices.ConnectAllAsync(context, [.. befriended.SelectMany(p => (SimulatedUser[])[p.A, p.B])],
-            context.Operations.Supporting("setup:connect"), context.Concurrency(200), ct);
+            context.Operations.Supporting("setup:connect"), context.Concurrency(200), ct, NodeOf);
         var pairs = Enumerable.Range(0, befriended.Length)
             .Where(i => devices[2 * i] is not null && devices[2 * i + 1] is not null)
-            .Select(i => new Pair(befriended[i].A, devices[2 * i]!, befriended[i].B, devices[2 * i + 1]!))
+            .Select(i => new Pair(befriended[i].A, devices[2 * i]!, befriended[i].B, devices[2 * i + 1]!, NodeOf(2 * i), NodeOf(2 * i + 1)))
             .ToArray();
         if (pairs.Length == 0)
         {
@@ -61,6 +64,8 @@ public sealed class ChatScenario : IScenario
         context.Progress.Track(deliver);
         await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the connect burst's presence traffic settle
         var cpuBefore = context.ServerCpuSeconds();
+        var nodesBefore = context.NodeCpuSeconds();
+        var servicesBefore = context.Services?.Read();
         var started = Stopwatch.GetTimestamp();
         using (var sending = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
@@ -71,6 +76,9 @@ public sealed class ChatScenario : IScenario
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var settled = await MessageTraffic.WaitSettledAsync(ledger, Grace, ct);
         var cpuAfter = context.ServerCpuSeconds();
+        var nodesAfter = context.NodeCpuSeconds();
+        var servicesAfter = context.Services?.Read();
+        var measuredSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var deliveredLive = ledger.Received;
 
         var synced = settled ? 0 : await SyncCheckAsync(context, pairs, cursors, ledger, deliver, readers, listening.Token);
@@ -83,6 +91,8 @@ public sealed class ChatScenario : IScenario
         send.Plan(ledger.Sent);
 
         context.Figure("pairs", pairs.Length);
+        context.Figure("nodes", context.Servers.Count);
+        context.Figure("pairs_across_nodes", pairs.Count(p => p.SenderNode != p.RecipientNode));
         context.Figure("send_seconds", sendSeconds);
         context.Figure("messages_sent", ledger.Sent);
         context.Figure("messages_acknowledged", ledger.Acknowledged);
@@ -100,12 +110,20 @@ public sealed class ChatScenario : IScenario
         {
             context.Figure("server_cpu_seconds", c1 - c0);
             context.Figure("server_cpu_us_per_message", (c1 - c0) * 1e6 / ledger.Received);
-            context.Figure("server_cores_busy", (c1 - c0) / Stopwatch.GetElapsedTime(started).TotalSeconds);
+            context.Figure("server_cores_busy", (c1 - c0) / measuredSeconds);
         }
+        if (context.Servers.Count > 1 && nodesBefore.Length == context.Servers.Count)
+            foreach (var (node, cpu) in ChatCost.PerNode(nodesBefore, nodesAfter))
+                context.Figure($"node{node}_cpu_seconds", cpu);
+        if (servicesBefore is { } s0 && servicesAfter is { } s1 && ledger.Received > 0)
+            foreach (var (name, value) in ChatCost.Services(s0, s1, cpuAfter - cpuBefore, ledger.Received, measuredSeconds))
+                context.Figure(name, value);
         if (context.ServerProcess?.SampleNow() is { } sample) context.Figure("server_rss_end_kib", sample.RssKiB);
         if (ledger.ReceivedBySync > 0)
             context.Note($"{ledger.ReceivedBySync} messages arrived only through the final sync, not live");
         foreach (var failure in ledger.Failures()) context.Fail(failure);
+        if (ledger.Acknowledged == 0) context.Fail("no message was acknowledged: nothing was measured");
+        if (pairs.Length < candidates.Length) context.Note($"only {pairs.Length} of {candidates.Length} pairs were online when sending started (see the setup failures)");
 
         await LiveDevices.CloseAllAsync(context, devices);
     }
@@ -130,7 +148,7 @@ public sealed class ChatScenario : IScenario
                 var device = pair.Recipient;
                 if (device.Completion.IsCompleted)
                 {
-                    device = await PenguinConnection.ConnectAsync(context.WebSocketUri, pair.To.Token!, since: null, status: null, context.Network.Invoker, listening);
+                    device = await PenguinConnection.ConnectAsync(context.WebSocketUriOf(pair.RecipientNode), pair.To.Token!, since: null, status: null, context.Network.Invoker, listening);
                     lock (readers) readers.Add(ReadThenCloseAsync(device, pair.To.Number, ledger, deliver, listening));
                 }
                 await device.SyncAsync(cursors[i], listening);
@@ -150,5 +168,5 @@ public sealed class ChatScenario : IScenario
         await device.CloseAsync();
     }
 
-    private sealed record Pair(SimulatedUser From, PenguinConnection Sender, SimulatedUser To, PenguinConnection Recipient);
+    private sealed record Pair(SimulatedUser From, PenguinConnection Sender, SimulatedUser To, PenguinConnection Recipient, int SenderNode, int RecipientNode);
 }

@@ -1,4 +1,5 @@
 using Penguin.Client;
+using Penguin.Load.Hosting;
 using Penguin.Load.Measurement;
 
 namespace Penguin.Load.Scenarios;
@@ -6,10 +7,14 @@ namespace Penguin.Load.Scenarios;
 /// <summary>Opens and closes many authenticated WebSocket devices with bounded concurrency, accounting each.</summary>
 public static class LiveDevices
 {
-    /// <summary>Connects every user's device (WebSocket + auth with its token); the slot of a failed device is null.</summary>
+    /// <summary>
+    /// Connects every user's device (WebSocket + auth with its token) to node <paramref name="nodeOf"/>(i), by default
+    /// round-robin over the nodes; the slot of a failed device is null.
+    /// </summary>
     public static async Task<PenguinConnection?[]> ConnectAllAsync(
-        ScenarioContext context, IReadOnlyList<SimulatedUser> users, OperationStats connect, int concurrency, CancellationToken ct)
+        ScenarioContext context, IReadOnlyList<SimulatedUser> users, OperationStats connect, int concurrency, CancellationToken ct, Func<int, int>? nodeOf = null)
     {
+        nodeOf ??= i => NodePlacement.RoundRobin(i, context.Servers.Count);
         connect.Plan(users.Count);
         context.Progress.Track(connect);
         var devices = new PenguinConnection?[users.Count];
@@ -19,7 +24,7 @@ public static class LiveDevices
             await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), options, async (i, token) =>
             {
                 devices[i] = await connect.MeasureAsync(() =>
-                    PenguinConnection.ConnectAsync(context.WebSocketUri, users[i].Token!, since: null, status: null, context.Network.Invoker, token));
+                    PenguinConnection.ConnectAsync(context.WebSocketUriOf(nodeOf(i)), users[i].Token!, since: null, status: null, context.Network.Invoker, token));
             });
         }
         catch (OperationCanceledException)

@@ -5,21 +5,40 @@ using Penguin.Load.Net;
 
 namespace Penguin.Load.Scenarios;
 
-/// <summary>Everything a scenario works with: the server, the network, the accounting, and where its figures go.</summary>
+/// <summary>Everything a scenario works with: the server (or the nodes of a cluster), the network, the accounting, and where its figures go.</summary>
 public sealed class ScenarioContext(
     LoadOptions options,
-    Uri server,
+    IReadOnlyList<Uri> servers,
     LoopbackNetwork network,
     OperationLog operations,
     ProgressPrinter progress,
-    ProcessSampler? serverProcess)
+    ProcessSampler? serverProcess,
+    ServiceProcesses? services = null)
 {
+    public ScenarioContext(LoadOptions options, Uri server, LoopbackNetwork network, OperationLog operations, ProgressPrinter progress, ProcessSampler? serverProcess)
+        : this(options, [server], network, operations, progress, serverProcess)
+    {
+    }
+
     private readonly ConcurrentDictionary<string, double> _figures = new();
     private readonly ConcurrentQueue<string> _notes = new();
 
     public LoadOptions Options { get; } = options;
-    public Uri Server { get; } = server;
-    public Uri WebSocketUri { get; } = PenguinClient.WebSocketUri(server);
+    /// <summary>The first node: REST setup (register, login, befriend) goes here.</summary>
+    public Uri Server => Servers[0];
+
+    /// <summary>Every node driven, in order; one entry unless this is a cluster run.</summary>
+    public IReadOnlyList<Uri> Servers { get; } = servers;
+
+    public Uri WebSocketUri => WebSocketUris[0];
+
+    private IReadOnlyList<Uri> WebSocketUris { get; } = [.. servers.Select(PenguinClient.WebSocketUri)];
+
+    /// <summary>The WebSocket endpoint of node <paramref name="node"/>.</summary>
+    public Uri WebSocketUriOf(int node) => WebSocketUris[node];
+
+    /// <summary>PostgreSQL and RabbitMQ CPU, when they are sampled (--sample-services).</summary>
+    public ServiceProcesses? Services { get; } = services;
     public LoopbackNetwork Network { get; } = network;
     public OperationLog Operations { get; } = operations;
     public ProgressPrinter Progress { get; } = progress;
@@ -63,7 +82,10 @@ public sealed class ScenarioContext(
     /// <summary>A REST client for one simulated device over the spreading handler.</summary>
     public PenguinClient NewClient() => new(Server, Network.Handler);
 
-    /// <summary>The server's CPU time so far (utime + stime), when its PID is known.</summary>
+    /// <summary>Each node's CPU time so far, in node order (null where its PID is unknown or it has gone).</summary>
+    public double?[] NodeCpuSeconds() => ServerProcess is { } p ? [.. p.SampleEach().Select(s => s?.CpuSeconds)] : [];
+
+    /// <summary>The server's CPU time so far (utime + stime; summed over the nodes of a cluster), when its PID is known.</summary>
     public double? ServerCpuSeconds() => ServerProcess?.SampleNow()?.CpuSeconds;
 
     /// <summary>Server CPU milliseconds per success of <paramref name="operation"/> between two <see cref="ServerCpuSeconds"/> readings; this does not depend on what else the shared machine is doing.</summary>
