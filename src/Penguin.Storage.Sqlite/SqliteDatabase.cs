@@ -35,6 +35,9 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         // FULL: a commit is on disk before it is acknowledged, also across a power cut.
         // temp_store: savepoint journals stay in memory; durability comes from the WAL, not from them.
         Execute(_writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA temp_store = MEMORY;");
+        // The writer touches the hot pages (users, conversations, index tails) of every message: with SQLite's
+        // default 2 MiB cache they were read again and again with pread.
+        Execute(_writer, "PRAGMA cache_size = -65536");
         Migrate();
         SqlExtensions.CacheStatements(_writer);
         _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "sqlite-writer" };

@@ -50,8 +50,8 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
         db.WriteAsync((c, tx) =>
         {
-            var acked = c.Scalar(tx, "SELECT acked_seq FROM users WHERE id = $u", ("$u", userId));
-            var head = c.Scalar(tx, "SELECT event_seq FROM users WHERE id = $u", ("$u", userId));
+            var (acked, head) = c.Query(tx, "SELECT acked_seq, event_seq FROM users WHERE id = $u", r => (r.GetInt64(0), r.GetInt64(1)), ("$u", userId))
+                .DefaultIfEmpty((0, 0)).First();
             var upTo = Math.Min(eventSeq, head);
             if (upTo <= acked) return new Committed<IReadOnlyList<Receipt>>([], []);
             c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
