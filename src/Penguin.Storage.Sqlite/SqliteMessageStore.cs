@@ -18,15 +18,16 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 ReadMessage, ("$s", message.SenderId), ("$c", message.ClientId));
             if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
 
-            var conversation = ConversationOf(c, tx, message.SenderId, message.RecipientId, message.SentAt);
-            var seq = c.Scalar(tx, "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $t WHERE id = $id RETURNING last_seq",
-                ("$t", message.SentAt.ToUnixMs()), ("$id", conversation));
-            var id = c.Scalar(tx, """
-                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at)
-                VALUES ($conv, $seq, $s, $r, $c, $b, $t) RETURNING id
-                """, ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId),
-                ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()));
-            c.Execute(tx, "UPDATE conversations SET last_message_id = $m WHERE id = $id", ("$m", id), ("$id", conversation));
+            var (conversation, seq) = NextSeq(c, tx, message.SenderId, message.RecipientId, message.SentAt);
+            // The event seqs are predicted (each user's next one) so they go into the INSERT; the trailing
+            // UPDATE below runs only if the events callback appended differently.
+            var (id, senderEventSeq, recipientEventSeq) = c.Query(tx, """
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, sender_event_seq, recipient_event_seq)
+                VALUES ($conv, $seq, $s, $r, $c, $b, $t,
+                        (SELECT event_seq + 1 FROM users WHERE id = $s), (SELECT event_seq + 1 FROM users WHERE id = $r))
+                RETURNING id, sender_event_seq, recipient_event_seq
+                """, r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId),
+                ("$r", message.RecipientId), ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()))[0];
             // Writing a message means having read everything before it.
             c.Execute(tx, "UPDATE dialogs SET read_seq = $seq, delivered_seq = $seq WHERE user_id = $s AND peer_id = $r",
                 ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId));
@@ -34,9 +35,11 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
             var committed = SqliteEventLog.Append(c, tx, events(record));
             // Remember where the message sits in each log: delivery receipts and recall rewrite need it.
-            c.Execute(tx, "UPDATE messages SET sender_event_seq = $se, recipient_event_seq = $re WHERE id = $id",
-                ("$se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
-                ("$re", committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0), ("$id", id));
+            var senderSeq = committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0;
+            var recipientSeq = committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0;
+            if (senderSeq != senderEventSeq || recipientSeq != recipientEventSeq)
+                c.Execute(tx, "UPDATE messages SET sender_event_seq = $se, recipient_event_seq = $re WHERE id = $id",
+                    ("$se", senderSeq), ("$re", recipientSeq), ("$id", id));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
         });
 
@@ -47,8 +50,8 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
         db.WriteAsync((c, tx) =>
         {
-            var acked = c.Scalar(tx, "SELECT acked_seq FROM users WHERE id = $u", ("$u", userId));
-            var head = c.Scalar(tx, "SELECT event_seq FROM users WHERE id = $u", ("$u", userId));
+            var (acked, head) = c.Query(tx, "SELECT acked_seq, event_seq FROM users WHERE id = $u", r => (r.GetInt64(0), r.GetInt64(1)), ("$u", userId))
+                .DefaultIfEmpty((0, 0)).First();
             var upTo = Math.Min(eventSeq, head);
             if (upTo <= acked) return new Committed<IReadOnlyList<Receipt>>([], []);
             c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
@@ -122,9 +125,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             FROM dialogs d
             JOIN conversations c ON c.id = d.conversation_id
             JOIN dialogs p ON p.user_id = d.peer_id AND p.peer_id = d.user_id
-            LEFT JOIN messages m ON m.id = c.last_message_id
+            LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
             WHERE d.user_id = $u
-            ORDER BY c.updated_at DESC, c.last_message_id DESC
+            ORDER BY c.updated_at DESC, m.id DESC
             LIMIT $n
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.FromUnixMs(5),
                 r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("$u", userId), ("$n", limit)));
@@ -160,18 +163,23 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 """, r => ReadMessage(r), ("$p", SqlExtensions.Contains(text)), ("$u", userId), ("$n", limit));
         });
 
-    /// <summary>The conversation of the pair, created with both dialogs on the first message.</summary>
-    private static long ConversationOf(SqliteConnection c, SqliteTransaction tx, long a, long b, DateTimeOffset now)
+    /// <summary>
+    /// Takes the pair's next message seq: one statement that finds the conversation by its unique pair and
+    /// bumps it; the conversation is created with both dialogs on the first message.
+    /// </summary>
+    private static (long Conversation, long Seq) NextSeq(SqliteConnection c, SqliteTransaction tx, long a, long b, DateTimeOffset now)
     {
         var (lo, hi) = a < b ? (a, b) : (b, a);
-        var id = c.Scalar(tx, "SELECT id FROM conversations WHERE user_lo = $lo AND user_hi = $hi", ("$lo", lo), ("$hi", hi));
-        if (id != 0) return id;
-        id = c.Scalar(tx, "INSERT INTO conversations (user_lo, user_hi, updated_at) VALUES ($lo, $hi, $t) RETURNING id",
-            ("$lo", lo), ("$hi", hi), ("$t", now.ToUnixMs()));
+        const string next = "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $t WHERE user_lo = $lo AND user_hi = $hi RETURNING id, last_seq";
+        (string, object?)[] pair = [("$lo", lo), ("$hi", hi), ("$t", now.ToUnixMs())];
+        var found = c.Query(tx, next, r => (r.GetInt64(0), r.GetInt64(1)), pair);
+        if (found.Count == 1) return found[0];
+
+        var id = c.Scalar(tx, "INSERT INTO conversations (user_lo, user_hi, updated_at) VALUES ($lo, $hi, $t) RETURNING id", pair);
         const string dialog = "INSERT INTO dialogs (user_id, peer_id, conversation_id) VALUES ($u, $p, $c)";
         c.Execute(tx, dialog, ("$u", lo), ("$p", hi), ("$c", id));
         c.Execute(tx, dialog, ("$u", hi), ("$p", lo), ("$c", id));
-        return id;
+        return c.Query(tx, next, r => (r.GetInt64(0), r.GetInt64(1)), pair)[0];
     }
 
     private static MessageRecord ReadMessage(SqliteDataReader r) => ReadMessage(r, 0);
