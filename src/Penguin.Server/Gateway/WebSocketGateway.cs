@@ -30,6 +30,10 @@ public sealed partial class WebSocketGateway(
 {
     public const int ProtocolVersion = 1;
 
+    /// <summary>
+    /// The HTTP path to /ws: upgrades the WebSocket requests that <see cref="WebSocketUpgrade"/> left to Kestrel
+    /// (a keep-alive connection's later request, an unusual handshake) and refuses what is not a valid upgrade.
+    /// </summary>
     public async Task HandleAsync(HttpContext context)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -46,6 +50,12 @@ public sealed partial class WebSocketGateway(
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        await RunAsync(socket);
+    }
+
+    /// <summary>Serves one accepted WebSocket until it closes, whichever path accepted it.</summary>
+    public async Task RunAsync(WebSocket socket)
+    {
         var connection = new Connection(socket, log, options.OutboundQueueLimit, time);
         metrics.ConnectionOpened();
         pending.Add(connection);

@@ -26,6 +26,7 @@ public static class PenguinServer
         {
             k.Limits.MaxRequestBodySize = Limits.MaxRequestBodyBytes;
             k.AddServerHeader = false;
+            k.ConfigureEndpointDefaults(listen => listen.UseWebSocketUpgrade());
         });
 
         var options = builder.Configuration.GetSection("Penguin").Get<ServerOptions>() ?? new ServerOptions();

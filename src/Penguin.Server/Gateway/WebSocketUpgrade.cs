@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Penguin.Server.Gateway;
+
+/// <summary>
+/// A Kestrel connection middleware that takes a well-formed WebSocket upgrade to /ws off the HTTP stack:
+/// it answers the RFC 6455 handshake itself and runs the gateway straight on the transport, so an idle
+/// device holds no HTTP/1.1 connection state, HttpContext, headers or request pipeline (about half of
+/// what each connection kept alive before). Anything else — REST, a non-upgrade GET /ws, a wrong
+/// protocol version, an unusual handshake — is handed to Kestrel untouched, where the /ws endpoint and
+/// the REST API answer it as before; one path owns every error.
+/// </summary>
+public static class WebSocketUpgrade
+{
+    /// <summary>A client that has not finished its handshake by then is handed to Kestrel, whose own timeouts apply.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longer request heads are not ours to judge: Kestrel answers them (431).</summary>
+    private const int MaxHeadBytes = 8 * 1024;
+
+    private static readonly byte[] Prefix = "GET /ws"u8.ToArray();
+    private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
+
+    public static void UseWebSocketUpgrade(this ListenOptions listen) =>
+        listen.Use(next => connection => HandleAsync(connection, next, listen.ApplicationServices.GetRequiredService<WebSocketGateway>()));
+
+    private static async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next, WebSocketGateway gateway)
+    {
+        var input = connection.Transport.Input;
+        string? key = null;
+        using (var timeout = new CancellationTokenSource(HandshakeTimeout))
+        {
+            try
+            {
+                while (true)
+                {
+                    var read = await input.ReadAsync(timeout.Token);
+                    var (verdict, consumed) = Inspect(read.Buffer, out key);
+                    if (verdict == Verdict.NeedMore && !read.IsCompleted)
+                    {
+                        input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                        continue;
+                    }
+                    if (verdict != Verdict.Ours)
+                    {
+                        input.AdvanceTo(read.Buffer.Start); // nothing consumed: Kestrel reads the same bytes
+                        break;
+                    }
+                    input.AdvanceTo(consumed);
+                    break;
+                }
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                key = null;
+            }
+        }
+        if (key is null)
+        {
+            await next(connection);
+            return;
+        }
+
+        await connection.Transport.Output.WriteAsync(SwitchingProtocols(key));
+        using var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = TimeSpan.Zero, // the protocol's own ping keeps connections alive
+        });
+        await gateway.RunAsync(socket);
+    }
+
+    internal enum Verdict { NeedMore, Ours, NotOurs }
+
+    /// <summary>Decides from the bytes so far whether this is a plain, valid upgrade to /ws; on yes also where its head ends.</summary>
+    internal static (Verdict Verdict, SequencePosition HeadEnd) Inspect(ReadOnlySequence<byte> buffer, out string? key)
+    {
+        key = null;
+        var length = (int)Math.Min(buffer.Length, Prefix.Length + 1);
+        Span<byte> first = stackalloc byte[length];
+        buffer.Slice(0, length).CopyTo(first);
+        var compared = Math.Min(length, Prefix.Length);
+        if (!first[..compared].SequenceEqual(Prefix.AsSpan(0, compared))) return (Verdict.NotOurs, default);
+        if (first.Length <= Prefix.Length) return (Verdict.NeedMore, default);
+        if (first[Prefix.Length] is not ((byte)' ' or (byte)'?')) return (Verdict.NotOurs, default);
+
+        var reader = new SequenceReader<byte>(buffer);
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> head, HeadEnd, advancePastDelimiter: true))
+            return (buffer.Length > MaxHeadBytes ? Verdict.NotOurs : Verdict.NeedMore, default);
+        if (head.Length > MaxHeadBytes) return (Verdict.NotOurs, default);
+
+        key = ValidHandshakeKey(Encoding.Latin1.GetString(head));
+        return key is null ? (Verdict.NotOurs, default) : (Verdict.Ours, reader.Position);
+    }
+
+    /// <summary>The Sec-WebSocket-Key of a request head that is a plain version-13 upgrade to /ws (protocol v1); else null.</summary>
+    internal static string? ValidHandshakeKey(string head)
+    {
+        var lines = head.Split("\r\n");
+        var requestLine = lines[0].Split(' ');
+        if (requestLine.Length != 3 || requestLine[2] != "HTTP/1.1") return null;
+        var target = requestLine[1];
+        var queryAt = target.IndexOf('?', StringComparison.Ordinal);
+        if ((queryAt < 0 ? target : target[..queryAt]) != "/ws") return null;
+        if (queryAt >= 0 && !QueryAcceptable(target[(queryAt + 1)..])) return null;
+
+        bool upgrade = false, connectionUpgrade = false, version13 = false;
+        string? key = null;
+        foreach (var line in lines.AsSpan(1))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0) return null;
+            var name = line[..colon];
+            var value = line[(colon + 1)..].Trim();
+            if (Is(name, "Upgrade")) upgrade = Is(value, "websocket");
+            else if (Is(name, "Connection")) connectionUpgrade = value.Split(',').Any(token => Is(token.Trim(), "Upgrade"));
+            else if (Is(name, "Sec-WebSocket-Version")) version13 = value == "13";
+            else if (Is(name, "Sec-WebSocket-Key")) key = value;
+            else if (Is(name, "Content-Length") && value != "0" || Is(name, "Transfer-Encoding")) return null;
+        }
+        return upgrade && connectionUpgrade && version13 && IsValidKey(key) ? key : null;
+    }
+
+    /// <summary>Only the protocol version parameter means anything to the gateway; any other version is refused by the HTTP path.</summary>
+    private static bool QueryAcceptable(string query) =>
+        query.Split('&').All(pair => !pair.StartsWith("v=", StringComparison.Ordinal) || pair == $"v={WebSocketGateway.ProtocolVersion}");
+
+    private static bool Is(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsValidKey(string? key)
+    {
+        Span<byte> nonce = stackalloc byte[18];
+        return key is { Length: 24 } && Convert.TryFromBase64String(key, nonce, out var length) && length == 16;
+    }
+
+    /// <summary>The 101 reply with Sec-WebSocket-Accept = base64(SHA-1(key + the RFC 6455 GUID)).</summary>
+    internal static byte[] SwitchingProtocols(string key)
+    {
+#pragma warning disable CA5350 // RFC 6455 fixes SHA-1 here; it proves the server read the key, it protects nothing.
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        return Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n");
+    }
+
+    /// <summary>The transport's two pipes as the one stream a WebSocket runs on. A zero-byte read waits for data without holding a buffer.</summary>
+    private sealed class TransportStream(IDuplexPipe transport) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanWrite => true;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
+                var result = await transport.Input.ReadAsync(cancellationToken);
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    var count = (int)Math.Min(buffer.Length, destination.Length);
+                    buffer.Slice(0, count).CopyTo(destination.Span);
+                    transport.Input.AdvanceTo(buffer.GetPosition(count));
+                    return count;
+                }
+                transport.Input.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled) return 0;
+            }
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            var flush = await transport.Output.WriteAsync(source, cancellationToken);
+            if (flush.IsCompleted) throw new IOException("The connection was closed.");
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
