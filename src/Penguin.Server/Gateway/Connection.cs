@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Core.Common;
@@ -20,7 +19,7 @@ public static class CloseCodes
 }
 
 /// <summary>
-/// One WebSocket: a bounded outbound queue drained by a single send loop. Durable events are sent in seq
+/// One WebSocket: a bounded outbound queue drained by one pump at a time. Durable events are sent in seq
 /// order exactly once per connection: an event at or below the last sent seq is dropped, and a gap
 /// is filled from the user's event log before the event is sent. A consumer that lets the queue fill
 /// up is closed (it catches up later through sync) so it cannot stall others or grow memory.
@@ -31,20 +30,23 @@ public sealed class Connection
 {
     private readonly WebSocket _socket;
     private readonly IEventLog _log;
-    private readonly Channel<Outbound> _outbound;
+    private readonly int _queueLimit;
     private readonly CancellationTokenSource _closed = new();
     private long _lastSeq;
     private int _closing;
+
+    // The outbound queue and its pump, guarded by the queue's lock. No task exists while the queue is empty:
+    // an idle connection holds no parked send loop, only an empty queue.
+    private readonly Queue<Outbound> _queue = new();
+    private bool _pumping;
+    private bool _completed;
+    private TaskCompletionSource? _drained;
 
     public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time)
     {
         _socket = socket;
         _log = log;
-        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(queueLimit)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queueLimit = queueLimit;
         Time = time;
         LastReceived = time.GetTimestamp();
         Opened = LastReceived;
@@ -63,7 +65,7 @@ public sealed class Connection
 
     public WebSocket Socket => _socket;
 
-    /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor); call before the send loop sees any event.</summary>
+    /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor); call before the pump sees any event.</summary>
     public void StartAt(long seq) => _lastSeq = seq;
 
     public void Send(ServerFrame frame) =>
@@ -77,7 +79,7 @@ public sealed class Connection
 
     /// <summary>
     /// Sends every stored event after <paramref name="from"/> (or after the current cursor), then, when
-    /// <paramref name="re"/> is set, a Synced reply. Runs on the send loop, which owns the cursor.
+    /// <paramref name="re"/> is set, a Synced reply. Runs on the pump, which owns the cursor.
     /// </summary>
     public void CatchUp(long re, long? from) => Enqueue(new Outbound(null, Seq: from ?? -1, CatchUpReply: re));
 
@@ -85,57 +87,108 @@ public sealed class Connection
     public void EndWith(ServerFrame frame, WebSocketCloseStatus status) =>
         Enqueue(new Outbound(JsonSerializer.SerializeToUtf8Bytes(frame, PenguinJson.Wire.ServerFrame), EndSession: status));
 
-    /// <summary>No more frames will be queued; the send loop ends once the queue is drained.</summary>
-    public void FinishSending() => _outbound.Writer.TryComplete();
+    /// <summary>No more frames will be queued; the pump stops once the queue is drained (see <see cref="WhenDrained"/>).</summary>
+    public void FinishSending()
+    {
+        lock (_queue) _completed = true;
+    }
+
+    /// <summary>Completes when the pump has stopped for good after <see cref="FinishSending"/> or <see cref="Abort"/>.</summary>
+    public Task WhenDrained()
+    {
+        lock (_queue)
+            return _pumping ? (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
+    }
 
     public void Abort()
     {
-        _outbound.Writer.TryComplete();
+        FinishSending();
         _closed.Cancel();
     }
 
     private void Enqueue(Outbound item)
     {
-        if (_outbound.Writer.TryWrite(item)) return;
-        // Queue full: the client is not reading. Drop it rather than buffer without bound.
-        if (_outbound.Writer.TryComplete()) _ = CloseAsync(CloseCodes.SlowConsumer, Errors.SlowConsumer.Code);
+        bool overflow = false, startPump = false;
+        lock (_queue)
+        {
+            if (_completed) return;
+            // Queue full: the client is not reading. Drop it rather than buffer without bound.
+            overflow = _queue.Count >= _queueLimit;
+            if (overflow) _completed = true;
+            else
+            {
+                _queue.Enqueue(item);
+                startPump = !_pumping;
+                _pumping = true;
+            }
+        }
+        if (startPump) ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.PumpAsync(), this, preferLocal: false);
+        if (overflow) _ = CloseAsync(CloseCodes.SlowConsumer, Errors.SlowConsumer.Code);
     }
 
-    public async Task RunSendLoopAsync()
+    /// <summary>
+    /// Sends what is queued, in order, then stops; the next <see cref="Enqueue"/> starts it again. Durable
+    /// events pass the cursor check here, on the one pump that owns the cursor.
+    /// </summary>
+    private async Task PumpAsync()
     {
         try
         {
-            await foreach (var item in _outbound.Reader.ReadAllAsync(_closed.Token))
+            while (true)
             {
-                if (item.CatchUpReply is { } re)
+                Outbound item;
+                lock (_queue)
                 {
-                    // A cursor beyond the log's head cannot be trusted: start from the head instead.
-                    if (item.Seq >= 0) _lastSeq = Math.Min(item.Seq, await _log.HeadAsync(Session!.UserId, _closed.Token));
-                    await SendStoredAsync(long.MaxValue);
-                    if (re > 0) await SendRawAsync(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new Synced(_lastSeq) { Re = re }, PenguinJson.Wire.ServerFrame));
-                    continue;
+                    if (!_queue.TryDequeue(out item))
+                    {
+                        StopPumping();
+                        return;
+                    }
                 }
-                if (item.Seq > 0)
-                {
-                    if (item.Seq <= _lastSeq) continue;
-                    if (item.Seq > _lastSeq + 1) await SendStoredAsync(item.Seq - 1);
-                    if (item.Seq <= _lastSeq) continue;
-                    _lastSeq = item.Seq;
-                }
-                await SendRawAsync(item.Frame!);
-                if (item.EndSession is { } status)
-                {
-                    await CloseAsync(status, "session ended");
-                    return;
-                }
+                if (!await SendAsync(item)) break;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or StorageUnavailableException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or StorageUnavailableException)
         {
             // The socket went away, or the log cannot be read to fill a gap (the client reconnects and syncs later):
             // stop the receive loop too, which cleans up.
             _closed.Cancel();
         }
+        lock (_queue)
+        {
+            _completed = true;
+            StopPumping();
+        }
+    }
+
+    private void StopPumping()
+    {
+        _pumping = false;
+        if (_completed) _drained?.TrySetResult();
+    }
+
+    /// <summary>Sends one queued item; false when it ended the session.</summary>
+    private async Task<bool> SendAsync(Outbound item)
+    {
+        if (item.CatchUpReply is { } re)
+        {
+            // A cursor beyond the log's head cannot be trusted: start from the head instead.
+            if (item.Seq >= 0) _lastSeq = Math.Min(item.Seq, await _log.HeadAsync(Session!.UserId, _closed.Token));
+            await SendStoredAsync(long.MaxValue);
+            if (re > 0) await SendRawAsync(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new Synced(_lastSeq) { Re = re }, PenguinJson.Wire.ServerFrame));
+            return true;
+        }
+        if (item.Seq > 0)
+        {
+            if (item.Seq <= _lastSeq) return true;
+            if (item.Seq > _lastSeq + 1) await SendStoredAsync(item.Seq - 1);
+            if (item.Seq <= _lastSeq) return true;
+            _lastSeq = item.Seq;
+        }
+        await SendRawAsync(item.Frame!);
+        if (item.EndSession is not { } status) return true;
+        await CloseAsync(status, "session ended");
+        return false;
     }
 
     /// <summary>Sends stored events after the cursor up to <paramref name="upTo"/>, page by page.</summary>
@@ -177,13 +230,12 @@ public sealed class Connection
         }
     }
 
-    /// <summary>Reads one whole message into a pooled buffer; null when the peer closed. Waits for data without holding a buffer.</summary>
-    public async Task<ReceivedMessage?> ReceiveAsync(int maxBytes)
+    /// <summary>
+    /// Reads the whole message whose data has arrived (after the caller's zero-byte wait) into a pooled buffer;
+    /// an empty result when the peer closed. Renting only now keeps idle connections free of buffers.
+    /// </summary>
+    public async ValueTask<ReceivedMessage> ReadMessageAsync(WebSocketMessageType type, int maxBytes)
     {
-        // A zero-byte read parks idle connections without renting memory.
-        var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _closed.Token);
-        if (first.MessageType == WebSocketMessageType.Close) return null;
-
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         var length = 0;
         try
@@ -192,14 +244,14 @@ public sealed class Connection
             {
                 if (length == buffer.Length)
                 {
-                    if (buffer.Length >= maxBytes + 1) return new ReceivedMessage(buffer, length, first.MessageType, TooLarge: true);
+                    if (buffer.Length >= maxBytes + 1) return new ReceivedMessage(buffer, length, type, TooLarge: true);
                     var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;
                 }
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _closed.Token);
-                if (result.MessageType == WebSocketMessageType.Close) { ArrayPool<byte>.Shared.Return(buffer); return null; }
+                if (result.MessageType == WebSocketMessageType.Close) { ArrayPool<byte>.Shared.Return(buffer); return default; }
                 length += result.Count;
                 if (length > maxBytes) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: true);
                 if (result.EndOfMessage) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: false);

@@ -59,12 +59,36 @@ public sealed partial class WebSocketGateway(
         var connection = new Connection(socket, log, options.OutboundQueueLimit, time);
         metrics.ConnectionOpened();
         pending.Add(connection);
-        var sendLoop = connection.RunSendLoopAsync();
         try
         {
-            await ReceiveLoopAsync(connection);
+            // One loop frame per connection while idle: it waits on a zero-byte read, holding no buffer.
+            while (!connection.Closed.IsCancellationRequested)
+            {
+                var ready = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Closed);
+                using var message = ready.MessageType == WebSocketMessageType.Close ? default : await connection.ReadMessageAsync(ready.MessageType, Limits.MaxFrameBytes);
+                if (message.Buffer is null)
+                {
+                    await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+                    break;
+                }
+                connection.LastReceived = time.GetTimestamp();
+                metrics.FrameReceived();
+                if (message.TooLarge)
+                {
+                    connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
+                    break;
+                }
+                if (message.Type != WebSocketMessageType.Text)
+                {
+                    connection.Send(ErrorReply.From(Errors.BadJson.With("Send JSON text frames.", "请发送 JSON 文本消息。"), 0));
+                    continue;
+                }
+                var (frame, error) = Parse(message.Span);
+                if (error is not null) connection.Send(error);
+                else await HandleSafelyAsync(connection, frame!);
+            }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             // Peer vanished or the connection was closed by the server.
         }
@@ -72,42 +96,14 @@ public sealed partial class WebSocketGateway(
         {
             // Let a last queued frame (an error, a close) go out before the socket is torn down.
             connection.FinishSending();
-            try { await sendLoop.WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
+            try { await connection.WhenDrained().WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
             connection.Abort();
             pending.Remove(connection);
-            await sendLoop;
+            await connection.WhenDrained();
             await registry.RemoveAsync(connection);
             if (connection.Session is { } session && !registry.HasSession(session.UserId, session.SessionId))
                 await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
             metrics.ConnectionClosed();
-        }
-    }
-
-    private async Task ReceiveLoopAsync(Connection connection)
-    {
-        while (!connection.Closed.IsCancellationRequested)
-        {
-            using var message = await connection.ReceiveAsync(Limits.MaxFrameBytes) is { } m ? m : default;
-            if (message.Buffer is null)
-            {
-                await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
-                return;
-            }
-            connection.LastReceived = time.GetTimestamp();
-            metrics.FrameReceived();
-            if (message.TooLarge)
-            {
-                connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
-                return;
-            }
-            if (message.Type != WebSocketMessageType.Text)
-            {
-                connection.Send(ErrorReply.From(Errors.BadJson.With("Send JSON text frames.", "请发送 JSON 文本消息。"), 0));
-                continue;
-            }
-            var (frame, error) = Parse(message.Span);
-            if (error is not null) connection.Send(error);
-            else await HandleSafelyAsync(connection, frame!);
         }
     }
 
