@@ -164,6 +164,7 @@ public sealed class Connection
     private void StopPumping()
     {
         _pumping = false;
+        _queue.TrimExcess(); // an idle connection keeps no array from its last burst
         if (_completed) _drained?.TrySetResult();
     }
 
