@@ -61,31 +61,11 @@ public sealed partial class WebSocketGateway(
         pending.Add(connection);
         try
         {
-            // One loop frame per connection while idle: it waits on a zero-byte read, holding no buffer.
+            // One small loop frame per connection while idle: it waits on a zero-byte read, holding no buffer.
             while (!connection.Closed.IsCancellationRequested)
             {
                 var ready = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Closed);
-                using var message = ready.MessageType == WebSocketMessageType.Close ? default : await connection.ReadMessageAsync(ready.MessageType, Limits.MaxFrameBytes);
-                if (message.Buffer is null)
-                {
-                    await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
-                    break;
-                }
-                connection.LastReceived = time.GetTimestamp();
-                metrics.FrameReceived();
-                if (message.TooLarge)
-                {
-                    connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
-                    break;
-                }
-                if (message.Type != WebSocketMessageType.Text)
-                {
-                    connection.Send(ErrorReply.From(Errors.BadJson.With("Send JSON text frames.", "请发送 JSON 文本消息。"), 0));
-                    continue;
-                }
-                var (frame, error) = Parse(message.Span);
-                if (error is not null) connection.Send(error);
-                else await HandleSafelyAsync(connection, frame!);
+                if (!await ReceiveFrameAsync(connection, ready.MessageType)) break;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
@@ -94,17 +74,50 @@ public sealed partial class WebSocketGateway(
         }
         finally
         {
-            // Let a last queued frame (an error, a close) go out before the socket is torn down.
-            connection.FinishSending();
-            try { await connection.WhenDrained().WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
-            connection.Abort();
-            pending.Remove(connection);
-            await connection.WhenDrained();
-            await registry.RemoveAsync(connection);
-            if (connection.Session is { } session && !registry.HasSession(session.UserId, session.SessionId))
-                await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
-            metrics.ConnectionClosed();
+            await EndAsync(connection);
+            socket.Dispose();
         }
+    }
+
+    /// <summary>Reads, parses and handles one message whose data has arrived; false when the connection is to end.</summary>
+    private async Task<bool> ReceiveFrameAsync(Connection connection, WebSocketMessageType type)
+    {
+        using var message = type == WebSocketMessageType.Close ? default : await connection.ReadMessageAsync(type, Limits.MaxFrameBytes);
+        if (message.Buffer is null)
+        {
+            await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+            return false;
+        }
+        connection.LastReceived = time.GetTimestamp();
+        metrics.FrameReceived();
+        if (message.TooLarge)
+        {
+            connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
+            return false;
+        }
+        if (message.Type != WebSocketMessageType.Text)
+        {
+            connection.Send(ErrorReply.From(Errors.BadJson.With("Send JSON text frames.", "请发送 JSON 文本消息。"), 0));
+            return true;
+        }
+        var (frame, error) = Parse(message.Span);
+        if (error is not null) connection.Send(error);
+        else await HandleSafelyAsync(connection, frame!);
+        return true;
+    }
+
+    /// <summary>Lets a last queued frame (an error, a close) go out, then takes the device off this node.</summary>
+    private async Task EndAsync(Connection connection)
+    {
+        connection.FinishSending();
+        try { await connection.WhenDrained().WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
+        connection.Abort();
+        pending.Remove(connection);
+        await connection.WhenDrained();
+        await registry.RemoveAsync(connection);
+        if (connection.Session is { } session && !registry.HasSession(session.UserId, session.SessionId))
+            await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
+        metrics.ConnectionClosed();
     }
 
     /// <summary>Deserializes once, straight from the received bytes; on failure says why, naming the request id when readable.</summary>

@@ -28,9 +28,13 @@ public static class WebSocketUpgrade
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
 
     public static void UseWebSocketUpgrade(this ListenOptions listen) =>
-        listen.Use(next => connection => HandleAsync(connection, next, listen.ApplicationServices.GetRequiredService<WebSocketGateway>()));
+        listen.Use(next => connection => AcceptAsync(connection, next, listen.ApplicationServices.GetRequiredService<WebSocketGateway>()).Unwrap());
 
-    private static async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next, WebSocketGateway gateway)
+    /// <summary>
+    /// Reads the request head and returns what serves the connection from then on: the gateway, or Kestrel.
+    /// Returning that task instead of awaiting it lets this method's state go once the handshake is done.
+    /// </summary>
+    private static async Task<Task> AcceptAsync(ConnectionContext connection, ConnectionDelegate next, WebSocketGateway gateway)
     {
         var input = connection.Transport.Input;
         string? key = null;
@@ -61,19 +65,15 @@ public static class WebSocketUpgrade
                 key = null;
             }
         }
-        if (key is null)
-        {
-            await next(connection);
-            return;
-        }
+        if (key is null) return next(connection);
 
         await connection.Transport.Output.WriteAsync(SwitchingProtocols(key));
-        using var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), new WebSocketCreationOptions
+        var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), new WebSocketCreationOptions
         {
             IsServer = true,
             KeepAliveInterval = TimeSpan.Zero, // the protocol's own ping keeps connections alive
         });
-        await gateway.RunAsync(socket);
+        return gateway.RunAsync(socket);
     }
 
     internal enum Verdict { NeedMore, Ours, NotOurs }
