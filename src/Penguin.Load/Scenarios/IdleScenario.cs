@@ -1,11 +1,13 @@
 using Penguin.Client;
 using Penguin.Load.Measurement;
+using ServerMemory = (long? RssKiB, double? GcHeapBytes, System.Collections.Generic.IReadOnlyDictionary<string, double> Metrics);
 
 namespace Penguin.Load.Scenarios;
 
 /// <summary>
 /// N authenticated devices stay connected and idle (a ping every --ping-interval) for --duration: what an
-/// idle connection costs the server in resident memory (RSS delta / N) and managed heap.
+/// idle connection costs the server in resident memory and managed heap — on average (delta from before
+/// the first connection / N) and at the margin (growth while the second half connects / N/2).
 /// </summary>
 public sealed class IdleScenario : IScenario
 {
@@ -20,10 +22,18 @@ public sealed class IdleScenario : IScenario
         await WarmUpAsync(context, users, ct);
         var before = await context.ServerMemoryAsync(ct);
 
+        // Connected in two halves with the memory read after each: the second half's growth is the marginal
+        // cost of a connection, free of one-off costs (thread-pool growth, JIT, caches warming) the first half pays.
         var connect = context.Operations.Measured("connect");
         var cpuBefore = context.ServerCpuSeconds();
-        var devices = await LiveDevices.ConnectAllAsync(context, users, connect, context.Concurrency(200), ct);
+        var half = users.Count / 2;
+        var firstHalf = await LiveDevices.ConnectAllAsync(context, [.. users.Take(half)], connect, context.Concurrency(200), ct);
+        var middle = await SettledMemoryAsync(context, ct);
+        var secondHalf = await LiveDevices.ConnectAllAsync(context, [.. users.Skip(half)], connect, context.Concurrency(200), ct);
         context.CpuFigure(connect, cpuBefore);
+        var full = await SettledMemoryAsync(context, ct);
+        var devices = firstHalf.Concat(secondHalf).ToArray();
+        MarginalFigures(context, middle, full, secondHalf.OfType<PenguinConnection>().Count());
         var connected = devices.OfType<PenguinConnection>().ToArray();
         context.Progress.Line($"{connected.Length} devices connected; holding for {(context.Options.Duration ?? DefaultDuration).TotalSeconds} s");
 
@@ -56,6 +66,22 @@ public sealed class IdleScenario : IScenario
             if (stay.Succeeded > 0) context.Figure("gc_heap_bytes_per_connection", (heap1 - heap0) / stay.Succeeded);
         }
         await LiveDevices.CloseAllAsync(context, devices);
+    }
+
+    private static async Task<ServerMemory> SettledMemoryAsync(ScenarioContext context, CancellationToken ct)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // let the last authentications finish their work
+        return await context.ServerMemoryAsync(ct);
+    }
+
+    /// <summary>Memory growth from the first half to all connected, per connection of the second half.</summary>
+    internal static void MarginalFigures(ScenarioContext context, ServerMemory middle, ServerMemory full, int secondHalf)
+    {
+        if (secondHalf == 0) return;
+        if (middle.RssKiB is { } rss0 && full.RssKiB is { } rss1)
+            context.Figure("kib_per_connection_marginal", (double)(rss1 - rss0) / secondHalf);
+        if (middle.GcHeapBytes is { } heap0 && full.GcHeapBytes is { } heap1)
+            context.Figure("gc_heap_bytes_per_connection_marginal", (heap1 - heap0) / secondHalf);
     }
 
     /// <summary>
