@@ -143,6 +143,46 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
     public void OnlyAPlainVersion13UpgradeIsTakenOffTheHttpStack(string head, bool taken) =>
         Assert.Equal(taken, WebSocketUpgrade.ValidHandshakeKey(head) is not null);
 
+    [Theory]
+    [InlineData("GE", "NeedMore")]
+    [InlineData("GET /w", "NeedMore")]
+    [InlineData("GET /ws", "NeedMore")]
+    [InlineData("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n", "NeedMore")]
+    [InlineData("GET /wsx HTTP/1.1\r\n", "NotOurs")]
+    [InlineData("POST /ws HTTP/1.1\r\n", "NotOurs")]
+    [InlineData("\u0016\u0003\u0001", "NotOurs")] // a TLS ClientHello
+    [InlineData("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", "NotOurs")] // complete, but no key
+    public void Inspect_DecidesFromTheFirstBytes(string received, string verdict)
+    {
+        var (decided, _) = WebSocketUpgrade.Inspect(new(Encoding.Latin1.GetBytes(received)), out var key);
+
+        Assert.Equal(verdict, decided.ToString());
+        Assert.Null(key);
+    }
+
+    [Fact]
+    public void Inspect_AValidHead_EndsExactlyWhereTheFirstFrameBegins()
+    {
+        var head = Handshake();
+        var received = Encoding.Latin1.GetBytes(head + "frame bytes");
+
+        var (decided, end) = WebSocketUpgrade.Inspect(new(received), out var key);
+
+        Assert.Equal(WebSocketUpgrade.Verdict.Ours, decided);
+        Assert.Equal(Key, key);
+        Assert.Equal(head.Length, new System.Buffers.ReadOnlySequence<byte>(received).Slice(0, end).Length);
+    }
+
+    [Fact]
+    public void Inspect_AHeadLongerThan8KiB_IsLeftToKestrel()
+    {
+        var endless = Encoding.Latin1.GetBytes("GET /ws HTTP/1.1\r\nX-Padding: " + new string('a', 9000));
+
+        var (decided, _) = WebSocketUpgrade.Inspect(new(endless), out _);
+
+        Assert.Equal(WebSocketUpgrade.Verdict.NotOurs, decided);
+    }
+
     /// <summary>A client text frame (RFC 6455 §5.2: FIN + text, masked, payload under 126 bytes).</summary>
     private static byte[] MaskedTextFrame(ReadOnlySpan<byte> payload)
     {
