@@ -21,8 +21,10 @@ users="$data/users.json"
 what=${1:-all}
 
 if [[ $what == register || $what == all ]]; then
-  # 1. Time to register 10,000 accounts with the default hashing (PBKDF2-SHA512, 100,000 iterations).
-  $load register --spawn-server --users 10000 --concurrency 8 --duration 10m --out "$out"
+  # 1. Time to register 1,000 / 3,000 / 10,000 accounts with the default hashing (PBKDF2-SHA512, 100,000 iterations).
+  for n in 1000 3000 10000; do
+    $load register --spawn-server --users $n --concurrency 8 --duration 10m --out "$out"
+  done
 fi
 if [[ $what == reconnect || $what == connections || $what == all ]]; then
   # 2. Devices holding tokens reconnect at once (WebSocket + auth).
@@ -32,7 +34,7 @@ if [[ $what == reconnect || $what == connections || $what == all ]]; then
 fi
 if [[ $what == idle || $what == connections || $what == all ]]; then
   # 3. Idle authenticated connections held for 30 s: server RSS and KiB per connection.
-  for n in 1000 5000 10000; do
+  for n in 1000 5000 10000 19000; do
     $load idle --spawn-server --fast-passwords --data-dir "$data/db" --users-file "$users" --users $n --duration 30s --out "$out"
   done
 fi
@@ -46,7 +48,9 @@ if [[ $what == chat || $what == all ]]; then
 fi
 if [[ $what == catchup || $what == all ]]; then
   # 5. A device that missed 100,000 messages reconnects with its old cursor.
-  $load catchup --spawn-server --fast-passwords --senders 50 --messages 100000 --duration 10m --out "$out"
+  for m in 10000 30000 100000; do
+    $load catchup --spawn-server --fast-passwords --senders 50 --messages $m --duration 10m --out "$out"
+  done
 fi
 if [[ $what == cluster ]]; then
   # 6. Chat on 1 node (SQLite, then PostgreSQL + RabbitMQ) vs 3 nodes, pairs on the same node vs across nodes.
