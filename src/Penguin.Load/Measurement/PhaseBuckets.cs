@@ -105,7 +105,10 @@ public sealed class PhaseBuckets
         }
     }
 
-    public void Count(PhaseCounter counter, long by = 1) => Interlocked.Add(ref _phases[Current].Counters[(int)counter], by);
+    public void Count(PhaseCounter counter, long by = 1) => Count(Current, counter, by);
+
+    /// <summary>Counts into a given phase (e.g. what was planned for it), whatever the clock says.</summary>
+    public void Count(int phase, PhaseCounter counter, long by = 1) => Interlocked.Add(ref _phases[phase].Counters[(int)counter], by);
 
     /// <summary>A message arrived live, <paramref name="milliseconds"/> after it was sent.</summary>
     public void Delivered(double milliseconds)
