@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/benchmarks.md, one bounded run per line, each against its own spawned
 # penguin-server (killed by PID at the end of the run). Reports go to bench-results/.
-# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|all|cluster]   (connections = reconnect + idle)
+# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|day|all|cluster]   (connections = reconnect + idle)
 # cluster (not part of all): needs PostgreSQL and RabbitMQ, from $PENGUIN_BENCH_POSTGRES / $PENGUIN_BENCH_RABBITMQ
 # or else scripts/services/*.sh start (root); each run creates and drops its own database.
 set -euo pipefail
@@ -47,6 +47,13 @@ fi
 if [[ $what == catchup || $what == all ]]; then
   # 5. A device that missed 100,000 messages reconnects with its old cursor.
   $load catchup --spawn-server --fast-passwords --senders 50 --messages 100000 --duration 10m --out "$out"
+fi
+if [[ $what == day || $what == all ]]; then
+  # 7. A day of QQ (2004 figures) compressed into 5 minutes: N active accounts, 1 in 12 online at the peak,
+  # 11.6 messages per account, logins/logouts/drops along the daily curve, every message accounted.
+  for n in 1000 3000 10000; do
+    $load day --spawn-server --fast-passwords --users $n --duration 5m --out "$out"
+  done
 fi
 if [[ $what == cluster ]]; then
   # 6. Chat on 1 node (SQLite, then PostgreSQL + RabbitMQ) vs 3 nodes, pairs on the same node vs across nodes.

@@ -154,4 +154,17 @@ public class DayShapeTests
         Assert.Equal(5, phases.Total(PhaseCounter.Login));
         Assert.Equal(3000, report[2].ServerRssKiB);
     }
+
+    [Fact]
+    public void Linear_CoresBusyAgainstMessagesPerSecond_SlopeIsCpuPerMessage()
+    {
+        // 0.02 cores with no traffic, 2.5 ms of CPU per message.
+        var fit = PhaseFit.Linear([(0, 0.02), (10, 0.045), (40, 0.12), (80, 0.22)]);
+
+        Assert.NotNull(fit);
+        Assert.Equal(0.0025, fit.Value.Slope, 9);
+        Assert.Equal(0.02, fit.Value.Intercept, 9);
+        Assert.Null(PhaseFit.Linear([(1, 1), (1, 2), (1, 3)]));
+        Assert.Null(PhaseFit.Linear([(1, 1), (2, 2)]));
+    }
 }

@@ -169,3 +169,19 @@ public sealed class PhaseBuckets
         public long? RssAtEnd;
     }
 }
+
+/// <summary>A straight line through the phases of a run (e.g. server cores busy against messages per second).</summary>
+public static class PhaseFit
+{
+    /// <summary>Least squares y = intercept + slope · x; null with fewer than 3 points or no spread in x.</summary>
+    public static (double Slope, double Intercept)? Linear(IReadOnlyList<(double X, double Y)> points)
+    {
+        if (points.Count < 3) return null;
+        var mx = points.Average(p => p.X);
+        var my = points.Average(p => p.Y);
+        var sxx = points.Sum(p => (p.X - mx) * (p.X - mx));
+        if (sxx <= 1e-12) return null;
+        var slope = points.Sum(p => (p.X - mx) * (p.Y - my)) / sxx;
+        return (slope, my - slope * mx);
+    }
+}

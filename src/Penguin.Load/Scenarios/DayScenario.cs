@@ -101,7 +101,8 @@ public sealed class DayScenario : IScenario
         private readonly PhaseBuckets _phases;
         private readonly List<DayUser> _online = [];
         private readonly Random _random = new(Seed);
-        private readonly OperationStats _login, _logout, _drop, _send, _deliver, _afterLogin, _read, _presence, _ping, _lost;
+        private readonly OperationStats _login, _logout, _drop, _send, _deliver, _afterLogin, _read, _presence, _ping, _lost, _finalLogin, _finalDeliver;
+        private volatile bool _dayOver;
         private readonly List<Task> _transitions = [];
         private readonly List<Task> _finalReaders = [];
         private long _notSent, _toOnline, _toOffline;
@@ -126,6 +127,9 @@ public sealed class DayScenario : IScenario
             _logout = ops.Measured("logout", charted: false);
             _drop = ops.Measured("drop", charted: false);
             _lost = ops.Measured("stay-connected", charted: false);
+            // After the day, the accounts still owed messages log in: accounted apart, so the day's figures are the day's.
+            _finalLogin = ops.Measured("after-day:login", charted: false);
+            _finalDeliver = ops.Measured("after-day:deliver-after-login", charted: false);
         }
 
         public async Task RunAsync(IReadOnlyList<SlotPlan> plan, CancellationToken ct)
@@ -167,6 +171,7 @@ public sealed class DayScenario : IScenario
             _context.Progress.Line($"day over after {daySeconds:F1} s: {_ledger.Acknowledged} messages acknowledged, {_ledger.Received} delivered; {_online.Count} accounts online");
 
             // After the day: every account still owed a message logs in (resuming from its cursor) and everyone waits.
+            _dayOver = true;
             var owed = Owed().Where(u => !u.Online).ToArray();
             _context.Progress.Line($"{owed.Length} offline accounts are owed messages; they log in");
             await Task.WhenAll(owed.Select(u => StartSessionAsync(u, DayShape.Slots)));
@@ -322,7 +327,8 @@ public sealed class DayScenario : IScenario
             try
             {
                 if (user.Device is not null) await CleanUpAsync(user); // the previous session was lost
-                var started = _login.Start();
+                var login = _dayOver ? _finalLogin : _login;
+                var started = login.Start();
                 PenguinConnection device;
                 try
                 {
@@ -330,11 +336,11 @@ public sealed class DayScenario : IScenario
                 }
                 catch (Exception e) when (!_run.IsCancellationRequested)
                 {
-                    _login.Fail(started, OperationStats.Describe(e));
+                    login.Fail(started, OperationStats.Describe(e));
                     _phases.Count(PhaseCounter.Error);
                     return;
                 }
-                _login.Succeed(started);
+                login.Succeed(started);
                 _phases.Count(PhaseCounter.Login);
                 user.SessionStart = started;
                 user.Device = device;
@@ -395,6 +401,7 @@ public sealed class DayScenario : IScenario
         private static async Task CleanUpAsync(DayUser user)
         {
             var device = user.Device!;
+            if (user.Session is { } session) await session.CancelAsync(); // a lost session's pings and reads stop too
             if (!device.Completion.IsCompleted) device.Abort();
             await user.Reader;
             await user.Pinger;
@@ -437,7 +444,7 @@ public sealed class DayScenario : IScenario
             }
             else
             {
-                _afterLogin.SucceedSince(user.SessionStart);
+                (_dayOver ? _finalDeliver : _afterLogin).SucceedSince(user.SessionStart);
                 _phases.Count(PhaseCounter.DeliveredAfterLogin);
             }
             if (user is null) return;
@@ -519,7 +526,7 @@ public sealed class DayScenario : IScenario
             var c = _context;
             var phases = _phases.Report();
             c.Phases = phases;
-            _deliver.Plan(_ledger.Acknowledged - _afterLogin.Succeeded);
+            _deliver.Plan(_ledger.Acknowledged - _afterLogin.Succeeded - _finalDeliver.Succeeded);
             var missing = _ledger.Missing;
             for (var i = 0; i < missing; i++) _deliver.Settle("acknowledged, never arrived");
             _send.Plan(s.TotalMessages - s.GroupMessages);
@@ -534,8 +541,10 @@ public sealed class DayScenario : IScenario
             c.Figure("planned_group_messages", s.GroupMessages);
             c.Figure("planned_peak_messages_per_second", s.PeakMessagesPerSecond);
             c.Figure("planned_average_messages_per_second", s.AverageMessagesPerSecond);
-            c.Figure("measured_peak_online", phases.Max(p => p.OnlineMax));
+            var hours = phases.Take(24).ToArray();
+            c.Figure("measured_peak_online", hours.Max(p => p.OnlineMax));
             c.Figure("logins", _login.Succeeded);
+            c.Figure("logins_after_day", _finalLogin.Succeeded);
             c.Figure("logouts", _logout.Succeeded);
             c.Figure("drops", _drop.Succeeded);
             c.Figure("connections_lost", _lost.Failed);
@@ -548,6 +557,7 @@ public sealed class DayScenario : IScenario
             c.Figure("messages_delivered", _ledger.Received);
             c.Figure("delivered_live", _deliver.Succeeded - _ledger.ReceivedBySync);
             c.Figure("delivered_after_login", _afterLogin.Succeeded);
+            c.Figure("delivered_after_day", _finalDeliver.Succeeded);
             c.Figure("delivered_before_check", deliveredBeforeCheck);
             c.Figure("recovered_by_sync", _ledger.ReceivedBySync);
             c.Figure("accounts_sync_checked", synced);
@@ -564,6 +574,14 @@ public sealed class DayScenario : IScenario
                 if (_ledger.Received > 0) c.Figure("server_cpu_us_per_message_day", (c1 - c0) * 1e6 / _ledger.Received);
                 var operations = _login.Succeeded + _ledger.Acknowledged + _read.Succeeded + _presence.Succeeded + _ping.Succeeded + _logout.Succeeded;
                 if (operations > 0) c.Figure("server_cpu_us_per_operation_day", (c1 - c0) * 1e6 / operations);
+            }
+            // Hour by hour, server cores busy against messages/s: the slope is the CPU one more message of the day's mix
+            // costs (its share of logins, reads, receipts included), the intercept what the server burns with no traffic.
+            // Hour 0 is left out: it carries the server's warm-up (JIT, first logins).
+            if (PhaseFit.Linear([.. hours.Skip(1).Where(p => p.ServerCoresBusy is not null && p.Seconds > 0).Select(p => (p.MessagesAcknowledged / p.Seconds, p.ServerCoresBusy!.Value))]) is { } fit)
+            {
+                c.Figure("server_cpu_us_per_message_marginal", fit.Slope * 1e6);
+                c.Figure("server_cores_busy_without_messages", fit.Intercept);
             }
             if (cpuDay is { } d0 && cpuEnd is { } d1) c.Figure("server_cpu_seconds_after_day", d1 - d0);
             if (c.ServerProcess is { } process) c.Figure("server_rss_peak_kib", process.PeakRssKiB);

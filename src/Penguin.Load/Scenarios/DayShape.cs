@@ -14,10 +14,10 @@ public static class QqDay2004
     public const double MessagesPerDay = 848_800_000;
 
     /// <summary>
-    /// Assumption: active accounts ≈ 12 × peak concurrent online (≈ 73 million). Tencent's 2004 filings put active
-    /// accounts in the 70–135 million range over the year; 12 × is the low end, so the per-account message rate is
-    /// the high end (a heavier day). Later published pairs (2013: 798.2 M active, 176.4 M peak) give 4.5 ×, with
-    /// mobile clients that stay online.
+    /// Assumption: active accounts ≈ 12 × peak concurrent online (≈ 73 million). Not a published 2004 figure: the ratio
+    /// of a PC-era client that is online only while the computer is on (an average account online about an hour a
+    /// day). Later published pairs have a smaller ratio (2013: 798.2 M active, 176.4 M peak = 4.5 ×, with mobile
+    /// clients that stay online); a smaller ratio means fewer messages per account and more of them online.
     /// </summary>
     public const double ActiveAccountsPerPeakOnline = 12;
 
