@@ -79,7 +79,6 @@ public sealed class DayScenario : IScenario
 
         public PenguinConnection? Device { get; set; }
         public bool Online { get; set; }
-        public int OnlineSlot { get; set; } = -1;
         public long SessionStart { get; set; }
         public CancellationTokenSource? Session { get; set; }
         public Task Reader { get; set; } = Task.CompletedTask;
@@ -157,7 +156,7 @@ public sealed class DayScenario : IScenario
                     _transitions.RemoveAll(t => t.IsCompleted);
                     foreach (var i in p.LogOut) _transitions.Add(EndSessionAsync(_users[i], drop: false));
                     foreach (var i in p.Drop) _transitions.Add(EndSessionAsync(_users[i], drop: true));
-                    foreach (var i in p.LogIn) _transitions.Add(StartSessionAsync(_users[i], slot));
+                    foreach (var i in p.LogIn) _transitions.Add(StartSessionAsync(_users[i]));
                 }
                 await RunSlotAsync(p, slotStart, slotStart + (long)(s.Slot.TotalSeconds * Stopwatch.Frequency), ct);
             }
@@ -174,7 +173,7 @@ public sealed class DayScenario : IScenario
             _dayOver = true;
             var owed = Owed().Where(u => !u.Online).ToArray();
             _context.Progress.Line($"{owed.Length} offline accounts are owed messages; they log in");
-            await Task.WhenAll(owed.Select(u => StartSessionAsync(u, DayShape.Slots)));
+            await Task.WhenAll(owed.Select(StartSessionAsync));
             var settled = await MessageTraffic.WaitSettledAsync(_ledger, ChatScenario.Grace, ct);
             var deliveredBeforeCheck = _ledger.Received;
             var synced = 0;
@@ -321,7 +320,7 @@ public sealed class DayScenario : IScenario
         }
 
         /// <summary>Logs in with the token, resuming from the cursor: the server replays what was missed, then live traffic follows.</summary>
-        private async Task StartSessionAsync(DayUser user, int slot)
+        private async Task StartSessionAsync(DayUser user)
         {
             await user.Gate.WaitAsync(_run);
             try
@@ -346,11 +345,7 @@ public sealed class DayScenario : IScenario
                 user.Device = device;
                 user.Session = CancellationTokenSource.CreateLinkedTokenSource(_run);
                 user.Reader = ReadAsync(user, device);
-                lock (user.Sync)
-                {
-                    user.Online = true;
-                    user.OnlineSlot = slot;
-                }
+                lock (user.Sync) user.Online = true;
                 lock (_online) _online.Add(user);
                 user.Pinger = PingAsync(user, user.Session.Token);
             }
