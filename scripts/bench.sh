@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/benchmarks.md, one bounded run per line, each against its own spawned
 # penguin-server (killed by PID at the end of the run). Reports go to bench-results/.
-# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|all|cluster]   (connections = reconnect + idle)
+# Usage: scripts/bench.sh [register|reconnect|idle|connections|chat|catchup|day|all|cluster]   (connections = reconnect + idle)
 # cluster (not part of all): needs PostgreSQL and RabbitMQ, from $PENGUIN_BENCH_POSTGRES / $PENGUIN_BENCH_RABBITMQ
 # or else scripts/services/*.sh start (root); each run creates and drops its own database.
 set -euo pipefail
@@ -50,6 +50,13 @@ if [[ $what == catchup || $what == all ]]; then
   # 5. A device that missed 100,000 messages reconnects with its old cursor.
   for m in 10000 30000 100000; do
     $load catchup --spawn-server --fast-passwords --senders 50 --messages $m --duration 10m --out "$out"
+  done
+fi
+if [[ $what == day || $what == all ]]; then
+  # 7. A day of QQ (2004 figures) compressed into 5 minutes: N active accounts, 1 in 12 online at the peak,
+  # 11.6 messages per account, logins/logouts/drops along the daily curve, every message accounted.
+  for n in 1000 3000 10000; do
+    $load day --spawn-server --fast-passwords --users $n --duration 5m --out "$out"
   done
 fi
 if [[ $what == cluster ]]; then

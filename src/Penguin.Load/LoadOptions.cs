@@ -88,10 +88,12 @@ public sealed class LoadOptions
           --data-dir PATH       with --spawn-server: keep the data here instead of a temp dir
           --server-pid PID      server process to sample (/proc) when not spawned
           --users N             simulated users / devices (max 60000)      default 100
-          --duration T          idle: how long to hold; others: time limit (e.g. 30s, 2m; max 15m)
+                                day: active accounts; 1 in 12 is online at the evening peak
+          --duration T          idle: how long to hold; day: how long the 24 h day lasts (default 5m);
+                                others: time limit (e.g. 30s, 2m; max 15m)
           --concurrency N       operations in flight at once                default per scenario
           --users-file PATH     reuse saved users (and tokens); written after registering when missing
-          --ping-interval T     idle: heartbeat interval                   default 20s
+          --ping-interval T     idle, day: heartbeat interval (real time)  default 20s
           --pairs N             chat: pairs of friends (= --users 2N)      default 50
           --rate R|max          chat: messages/s each pair sends, or max  default max
           --window N            chat, catchup: sends in flight per sender default 8 (max 256)

@@ -111,7 +111,8 @@ public static class LoadRunner
             new ClientReport(self?.CpuSeconds ?? 0, self?.RssKiB ?? 0, self?.PeakRssKiB ?? 0),
             [.. context.Notes],
             [.. series.Points()],
-            [.. context.Failures]);
+            [.. context.Failures],
+            context.Phases is { } phases ? [.. phases] : null);
     }
 
     private static void PrintSummary(TextWriter w, RunReport r, ReportWriter.Files files)

@@ -54,7 +54,6 @@ public sealed class IdleScenarioTests : IAsyncLifetime
 
     [Theory]
     [InlineData("group")]
-    [InlineData("day")]
     public async Task PendingScenario_ExitsZeroWithoutReport(string name)
     {
         var said = new StringWriter();

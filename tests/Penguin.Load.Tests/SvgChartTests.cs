@@ -37,6 +37,18 @@ public class SvgChartTests
         Assert.Equal(2, doc.Descendants(Svg + "polyline").Count());
     }
 
+    [Fact]
+    public void Render_OnlineRecorded_ThirdDashedLineWithItsScale()
+    {
+        var series = Enumerable.Range(0, 10).Select(s => new SeriesPoint(s, 5, 0, 1, 2, null, null, s < 2 ? null : 10 * s)).ToArray();
+
+        var doc = XDocument.Parse(SvgChart.Render("day", series));
+
+        var online = Assert.Single(doc.Descendants(Svg + "polyline"), l => (string?)l.Attribute("class") == "online");
+        Assert.Equal(8, online.Attribute("points")!.Value.Split(' ').Length); // only the seconds that recorded it
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("top of the chart = 100", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(7, 10)]

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Penguin.Load.Measurement;
 
 /// <summary>One second of a run: measured operations completed in it, their latency, and the server's state.</summary>
-public sealed record SeriesPoint(int Second, long Succeeded, long Failed, double P50Ms, double P99Ms, long? ServerRssKiB, double? ServerCpuPercent);
+public sealed record SeriesPoint(int Second, long Succeeded, long Failed, double P50Ms, double P99Ms, long? ServerRssKiB, double? ServerCpuPercent, long? Online = null);
 
 /// <summary>Per-second buckets of measured completions and latencies, plus server samples, from the start of the run.</summary>
 public sealed class TimeSeries
@@ -43,6 +43,14 @@ public sealed class TimeSeries
         }
     }
 
+    /// <summary>How many devices the scenario has online in this second (scenarios whose online count changes over the run).</summary>
+    public void RecordOnline(long devices)
+    {
+        var bucket = Current();
+        if (bucket is null) return;
+        lock (bucket) bucket.Online = devices;
+    }
+
     /// <summary>Every second from the start to the last one touched.</summary>
     public IReadOnlyList<SeriesPoint> Points()
     {
@@ -61,7 +69,7 @@ public sealed class TimeSeries
                 var sorted = b.Latencies.ToArray();
                 Array.Sort(sorted);
                 points.Add(new SeriesPoint(s, b.Succeeded, b.Failed,
-                    LatencySummary.Percentile(sorted, 50), LatencySummary.Percentile(sorted, 99), b.RssKiB, b.CpuPercent));
+                    LatencySummary.Percentile(sorted, 50), LatencySummary.Percentile(sorted, 99), b.RssKiB, b.CpuPercent, b.Online));
             }
         }
         return points;
@@ -87,5 +95,6 @@ public sealed class TimeSeries
         public readonly List<double> Latencies = [];
         public long? RssKiB;
         public double? CpuPercent;
+        public long? Online;
     }
 }

@@ -30,6 +30,26 @@ public static class MarkdownReport
             md.Append('\n');
         }
 
+        if (r.Phases is { Length: > 0 } phases)
+        {
+            md.Append("## Phases\n\nDelivery latency is send → receive of messages whose recipient was online when they were sent; ")
+              .Append("\"after login\" counts messages that waited for their recipient to come back. Server cores busy = server CPU seconds / phase seconds.\n\n");
+            md.Append("| phase | seconds | online avg / max | logins | logouts / drops | msgs planned | sent | acked | delivered live | after login | delivered/s | latency p50 / p90 / p99 / max ms | reads | presence | pings | errors | server cores busy | server RSS MiB |\n");
+            md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            foreach (var p in phases)
+            {
+                var l = p.DeliveryLatencyMs;
+                md.Append("| ").Append(p.Name).Append(" | ").Append(N(p.Seconds)).Append(" | ").Append(N(p.OnlineAverage)).Append(" / ").Append(N(p.OnlineMax))
+                  .Append(" | ").Append(N(p.Logins)).Append(" | ").Append(N(p.Logouts)).Append(" / ").Append(N(p.Drops))
+                  .Append(" | ").Append(N(p.MessagesPlanned)).Append(" | ").Append(N(p.MessagesSent)).Append(" | ").Append(N(p.MessagesAcknowledged))
+                  .Append(" | ").Append(N(p.Delivered)).Append(" | ").Append(N(p.DeliveredAfterLogin)).Append(" | ").Append(N(p.DeliveredPerSecond))
+                  .Append(" | ").Append(l.Count == 0 ? "—" : $"{N(l.P50)} / {N(l.P90)} / {N(l.P99)} / {N(l.Max)}")
+                  .Append(" | ").Append(N(p.Reads)).Append(" | ").Append(N(p.PresenceChanges)).Append(" | ").Append(N(p.Pings)).Append(" | ").Append(N(p.Errors))
+                  .Append(" | ").Append(Opt(p.ServerCoresBusy, 2)).Append(" | ").Append(p.ServerRssKiB is { } rss ? N(rss / 1024.0) : "n/a").Append(" |\n");
+            }
+            md.Append('\n');
+        }
+
         md.Append("## Operations\n\n");
         md.Append("| operation | planned | attempted | succeeded | failed | not started | ops/s | p50 ms | p90 ms | p99 ms | max ms |\n");
         md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");

@@ -15,7 +15,8 @@ public sealed record RunReport(
     ClientReport Client,
     string[] Notes,
     SeriesPoint[] Series,
-    string[] Failures)
+    string[] Failures,
+    PhaseReport[]? Phases = null)
 {
     /// <summary>"passed", or "FAILED" when the scenario's own checks failed (see <see cref="Failures"/>).</summary>
     public string Verdict => Failures.Length == 0 ? "passed" : "FAILED";
@@ -49,3 +50,29 @@ public sealed record ServerReport(int? Pid, double? CpuSeconds, double? CpuPerce
 
 /// <summary>This load tool's own cost, for context: it shares the machine with the server.</summary>
 public sealed record ClientReport(double CpuSeconds, long RssKiB, long PeakRssKiB);
+
+/// <summary>
+/// One phase of a run (an hour of a compressed day): devices online, logins, messages and their delivery latency,
+/// errors, and the server's CPU and memory over the phase.
+/// </summary>
+public sealed record PhaseReport(
+    string Name,
+    double Seconds,
+    double OnlineAverage,
+    long OnlineMax,
+    long Logins,
+    long Logouts,
+    long Drops,
+    long MessagesPlanned,
+    long MessagesSent,
+    long MessagesAcknowledged,
+    long Delivered,
+    long DeliveredAfterLogin,
+    double DeliveredPerSecond,
+    LatencySummary DeliveryLatencyMs,
+    long Reads,
+    long PresenceChanges,
+    long Pings,
+    long Errors,
+    double? ServerCoresBusy,
+    long? ServerRssKiB);

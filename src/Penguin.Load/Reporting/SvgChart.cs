@@ -7,7 +7,8 @@ namespace Penguin.Load.Reporting;
 
 /// <summary>
 /// A hand-written SVG line chart of a run: measured operations completed per second (left axis) and their
-/// p99 latency in that second (right axis), one point per second of the series.
+/// p99 latency in that second (right axis), one point per second of the series; when the scenario recorded how many
+/// devices were online, a third line shows that on its own scale (its maximum is in the legend).
 /// </summary>
 public static class SvgChart
 {
@@ -50,6 +51,15 @@ public static class SvgChart
         svg.Append("<polyline class=\"latency-p99\" fill=\"none\" stroke=\"#d1242f\" stroke-width=\"1.5\" points=\"");
         svg.AppendJoin(' ', series.Select(p => $"{X(p.Second)},{Y(p.P99Ms, maxLatency)}"));
         svg.Append("\"/>\n");
+        var online = series.Where(p => p.Online is not null).ToArray();
+        if (online.Length > 0)
+        {
+            var maxOnline = NiceCeiling(online.Max(p => p.Online!.Value));
+            svg.Append("<polyline class=\"online\" fill=\"none\" stroke=\"#2da44e\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\" points=\"");
+            svg.AppendJoin(' ', online.Select(p => $"{X(p.Second)},{Y(p.Online!.Value, maxOnline)}"));
+            svg.Append("\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + 8}\" y=\"{Top + 14}\" fill=\"#2da44e\">devices online (dashed; top of the chart = {F(maxOnline)})</text>\n");
+        }
         svg.Append("</svg>\n");
         return svg.ToString();
     }

@@ -138,34 +138,12 @@ public sealed class ChatScenario : IScenario
         ledger.BeginSyncCheck();
         var streams = ledger.StreamsMissing();
         context.Note($"{ledger.Missing} acknowledged messages had not arrived {Grace.TotalSeconds} s after sending stopped; syncing {streams.Count} recipients");
-        var check = context.Operations.Supporting("check:sync");
-        check.Plan(streams.Count);
-        await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
-        {
-            var pair = pairs[i];
-            await check.MeasureAsync(async () =>
-            {
-                var device = pair.Recipient;
-                if (device.Completion.IsCompleted)
-                {
-                    device = await PenguinConnection.ConnectAsync(context.WebSocketUriOf(pair.RecipientNode), pair.To.Token!, since: null, status: null, context.Network.Invoker, listening);
-                    lock (readers) readers.Add(ReadThenCloseAsync(device, pair.To.Number, ledger, deliver, listening));
-                }
-                await device.SyncAsync(cursors[i], listening);
-            });
-        });
-        // Synced comes after the events it sends; give the readers a moment to account them.
-        await MessageTraffic.WaitSettledAsync(ledger, TimeSpan.FromSeconds(3), listening);
-        return streams.Count;
-    }
-
-    private static async Task ReadThenCloseAsync(PenguinConnection device, long self, MessageLedger ledger, OperationStats deliver, CancellationToken ct)
-    {
-        await MessageTraffic.ReceiveAsync(device, self, ledger, (_, arrival, sentAt) =>
+        var targets = streams.Select(i => new SyncTarget(pairs[i].To.Number, pairs[i].To.Token!, pairs[i].Recipient, context.WebSocketUriOf(pairs[i].RecipientNode), cursors[i])).ToArray();
+        await MessageTraffic.SyncCheckAsync(context, ledger, targets, (_, arrival, sentAt) =>
         {
             if (arrival == Arrival.First) deliver.SucceedSince(sentAt);
-        }, ct);
-        await device.CloseAsync();
+        }, readers, listening);
+        return streams.Count;
     }
 
     private sealed record Pair(SimulatedUser From, PenguinConnection Sender, SimulatedUser To, PenguinConnection Recipient, int SenderNode, int RecipientNode);

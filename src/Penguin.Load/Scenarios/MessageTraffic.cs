@@ -8,6 +8,9 @@ namespace Penguin.Load.Scenarios;
 /// <summary>One sending connection: its stream in the ledger and whom it writes to.</summary>
 public sealed record Sender(int Stream, PenguinConnection Device, long To);
 
+/// <summary>A recipient for the final sync check: its live device (null or closed: connect anew at <paramref name="WebSocketUri"/>) and the cursor to sync from.</summary>
+public sealed record SyncTarget(long Number, string Token, PenguinConnection? Device, Uri WebSocketUri, long Since);
+
 /// <summary>Sending and receiving 1:1 messages with every message accounted in a <see cref="MessageLedger"/>.</summary>
 public static class MessageTraffic
 {
@@ -114,5 +117,40 @@ public static class MessageTraffic
             await Task.Delay(50, ct);
         }
         return true;
+    }
+
+    /// <summary>
+    /// The final check of a run: each target asks for every event after its <see cref="SyncTarget.Since"/>
+    /// (reconnecting first when its device is gone; the new device is read by a task added to
+    /// <paramref name="readers"/> and closed when <paramref name="listening"/> ends). Call
+    /// <see cref="MessageLedger.BeginSyncCheck"/> first, so re-sent copies are not counted as duplicates and first
+    /// arrivals count as recovered by sync. Returns once the ledger has settled or 3 s have passed.
+    /// </summary>
+    public static async Task SyncCheckAsync(ScenarioContext context, MessageLedger ledger, IReadOnlyList<SyncTarget> targets,
+        Action<MessageReceived, Arrival, long> arrived, List<Task> readers, CancellationToken listening)
+    {
+        var check = context.Operations.Supporting("check:sync");
+        check.Plan(targets.Count);
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (target, _) =>
+        {
+            await check.MeasureAsync(async () =>
+            {
+                var device = target.Device;
+                if (device is null || device.Completion.IsCompleted)
+                {
+                    device = await PenguinConnection.ConnectAsync(target.WebSocketUri, target.Token, since: null, status: null, context.Network.Invoker, listening);
+                    lock (readers) readers.Add(ReadThenCloseAsync(device, target.Number, ledger, arrived, listening));
+                }
+                await device.SyncAsync(target.Since, listening);
+            });
+        });
+        // Synced comes after the events it sends; give the readers a moment to account them.
+        await WaitSettledAsync(ledger, TimeSpan.FromSeconds(3), listening);
+    }
+
+    private static async Task ReadThenCloseAsync(PenguinConnection device, long self, MessageLedger ledger, Action<MessageReceived, Arrival, long> arrived, CancellationToken ct)
+    {
+        await ReceiveAsync(device, self, ledger, arrived, ct);
+        await device.CloseAsync();
     }
 }

@@ -22,10 +22,3 @@ public sealed class GroupScenario() : PendingScenario("group chat", "群聊功�
     public override string Name => "group";
     public override string Description => "Groups chat; measures fan-out deliveries per second and delivery latency.";
 }
-
-/// <summary>A compressed "day in the life": log in, sync, chat, go idle, reconnect, mixed over time.</summary>
-public sealed class DayScenario() : PendingScenario("messaging and groups", "消息与群聊功能")
-{
-    public override string Name => "day";
-    public override string Description => "A compressed day of mixed use: logins, sync, 1:1 and group chat, idle periods, reconnects.";
-}

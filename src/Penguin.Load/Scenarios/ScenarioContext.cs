@@ -65,6 +65,9 @@ public sealed class ScenarioContext(
 
     private readonly ConcurrentQueue<string> _figureOrder = new();
 
+    /// <summary>The run broken into phases (the hours of a compressed day), when the scenario has them.</summary>
+    public IReadOnlyList<Reporting.PhaseReport>? Phases { get; set; }
+
     public void Figure(string name, double value)
     {
         if (_figures.TryAdd(name, value)) _figureOrder.Enqueue(name);
