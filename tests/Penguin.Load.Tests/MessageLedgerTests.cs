@@ -126,6 +126,18 @@ public class MessageLedgerTests
         Assert.Equal(98765, number);
     }
 
+    [Theory]
+    [InlineData("L3-7")]           // an earlier run's format
+    [InlineData("L3-7~0badc0de")]  // another run of the tool
+    [InlineData("cli-42")]         // not the tool's at all
+    public void ClientId_OfAnotherRun_IsUnknown(string clientId)
+    {
+        Assert.False(MessageLedger.TryParseClientId(clientId, out _, out _));
+        var ledger = new MessageLedger(4);
+        ledger.Send(3, 0);
+        Assert.Equal(Arrival.Unknown, ledger.Receive(clientId, out _));
+    }
+
     [Fact]
     public void OrderCheck_EventOrMessageGoingBackwards_Counted()
     {

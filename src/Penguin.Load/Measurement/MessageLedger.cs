@@ -52,18 +52,27 @@ public sealed class MessageLedger
     /// <summary>Messages that first arrived during the final sync check, not on the live path.</summary>
     public long ReceivedBySync => Interlocked.Read(ref _receivedBySync);
 
-    /// <summary>The client id of message <paramref name="number"/> of <paramref name="stream"/>: "L{stream}-{number}".</summary>
-    public static string ClientId(int stream, long number) =>
-        string.Create(CultureInfo.InvariantCulture, $"L{stream}-{number}");
+    /// <summary>
+    /// Marks this run's client ids, so a run on a data directory kept from an earlier run is not taken for
+    /// retries of that run's messages (the server answers a reused client id with the stored message).
+    /// </summary>
+    private static readonly string RunTag = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
+    /// <summary>The client id of message <paramref name="number"/> of <paramref name="stream"/>: "L{stream}-{number}~{run}".</summary>
+    public static string ClientId(int stream, long number) =>
+        string.Create(CultureInfo.InvariantCulture, $"L{stream}-{number}~{RunTag}");
+
+    /// <summary>Reads a client id of this run; an id of another run (or not the tool's) is false.</summary>
     public static bool TryParseClientId(string clientId, out int stream, out long number)
     {
         stream = 0;
         number = 0;
         var dash = clientId.IndexOf('-', StringComparison.Ordinal);
-        return clientId.Length > 2 && clientId[0] == 'L' && dash > 1
+        var tilde = clientId.IndexOf('~', StringComparison.Ordinal);
+        return clientId.Length > 2 && clientId[0] == 'L' && dash > 1 && tilde > dash + 1
+            && clientId.AsSpan(tilde + 1).SequenceEqual(RunTag)
             && int.TryParse(clientId.AsSpan(1, dash - 1), NumberStyles.None, CultureInfo.InvariantCulture, out stream)
-            && long.TryParse(clientId.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out number);
+            && long.TryParse(clientId.AsSpan(dash + 1, tilde - dash - 1), NumberStyles.None, CultureInfo.InvariantCulture, out number);
     }
 
     /// <summary>Records a message about to be sent at <paramref name="sentAt"/> (a Stopwatch timestamp); returns its number in the stream.</summary>
