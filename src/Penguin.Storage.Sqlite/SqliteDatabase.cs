@@ -49,6 +49,9 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
     public int SchemaVersion { get; private set; }
 
+    /// <summary>The users' event log heads; only for work running on the writer thread.</summary>
+    internal EventHeads EventHeads { get; } = new();
+
     internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
         var write = new Write<T>(work);
@@ -73,6 +76,7 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
             }
             catch (Exception e) when (e is SqliteException or InvalidOperationException)
             {
+                EventHeads.Forget();
                 foreach (var write in batch) write.Fail(e);
             }
             batch.Clear();
@@ -89,10 +93,17 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
             {
                 if (write.Run(_writer, tx)) continue;
                 tx.Rollback();
+                EventHeads.Forget();
                 return false;
             }
             _writer.Execute(tx, "SAVEPOINT w");
-            _writer.Execute(tx, write.Run(_writer, tx) ? "RELEASE w" : "ROLLBACK TO w; RELEASE w");
+            if (write.Run(_writer, tx))
+            {
+                _writer.Execute(tx, "RELEASE w");
+                continue;
+            }
+            _writer.Execute(tx, "ROLLBACK TO w; RELEASE w");
+            EventHeads.Forget();
         }
         tx.Commit();
         return true;

@@ -14,74 +14,46 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
             ("$u", userId), ("$s", afterSeq), ("$n", limit)));
 
     public ValueTask<long> HeadAsync(long userId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => c.Scalar(null, "SELECT event_seq FROM users WHERE id = $u", ("$u", userId)));
+        db.ReadAsync(c => c.Scalar(null, "SELECT COALESCE(MAX(seq), 0) FROM user_events WHERE user_id = $u", ("$u", userId)));
 
     /// <summary>
-    /// Appends events inside the caller's transaction: the users' next seqs, then the stored wire JSON.
-    /// Two statements per chunk of users however many events (not two per event): the writer thread's time
-    /// goes mostly to per-statement overhead.
+    /// Appends events inside the caller's transaction, each with its user's next seq, as stored wire JSON;
+    /// one INSERT per chunk of events. A received message's event also records its sender and conversation
+    /// seq, which acknowledgements read back (see <see cref="SqliteMessageStore.AcknowledgeAsync"/>).
     /// </summary>
-    internal static List<CommittedEvent> Append(SqliteConnection c, SqliteTransaction tx, IEnumerable<EventDraft> drafts)
+    internal static List<CommittedEvent> Append(EventHeads heads, SqliteConnection c, SqliteTransaction tx, IEnumerable<EventDraft> drafts)
     {
         var list = drafts as IReadOnlyList<EventDraft> ?? [.. drafts];
         var committed = new List<CommittedEvent>(list.Count);
         if (list.Count == 0) return committed;
 
-        // Each user's seqs in draft order: the first is the new head minus the user's count plus one.
-        var counts = new Dictionary<long, int>();
-        foreach (var draft in list) counts[draft.UserId] = counts.GetValueOrDefault(draft.UserId) + 1;
-        var next = new Dictionary<long, long>(counts.Count);
-        foreach (var chunk in counts.Chunk(ChunkSize))
+        var rows = new (string, object?)[list.Count * Columns];
+        for (var i = 0; i < list.Count; i++)
         {
-            var parameters = new (string, object?)[chunk.Length * 2];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                parameters[2 * i] = (Name("$u", i), chunk[i].Key);
-                parameters[(2 * i) + 1] = (Name("$n", i), chunk[i].Value);
-            }
-            foreach (var (user, head) in c.Query(tx, ReserveSql(chunk.Length), r => (r.GetInt64(0), r.GetInt64(1)), parameters))
-                next[user] = head - counts[user] + 1;
-        }
-        // A missing user means an event for a user who does not exist: a bug, which must not be stored.
-        if (next.Count != counts.Count)
-            throw new InvalidOperationException($"Event for unknown user {counts.Keys.First(u => !next.ContainsKey(u))}.");
-
-        foreach (var draft in list)
-        {
-            var seq = next[draft.UserId]++;
+            var draft = list[i];
+            var seq = heads.Next(c, tx, draft.UserId);
             var json = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(draft.Event with { Seq = seq }, PenguinJson.Wire.ServerFrame);
             committed.Add(new CommittedEvent(draft.UserId, seq, json));
+            var received = draft.Event is MessageReceived { Message: var m } && m.To == draft.UserId ? m : null;
+            rows[(Columns * i) + 0] = (Names[0][i % ChunkSize], draft.UserId);
+            rows[(Columns * i) + 1] = (Names[1][i % ChunkSize], seq);
+            rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], json);
+            rows[(Columns * i) + 3] = (Names[3][i % ChunkSize], received?.From);
+            rows[(Columns * i) + 4] = (Names[4][i % ChunkSize], received?.Seq);
         }
-        foreach (var chunk in committed.Chunk(ChunkSize))
-        {
-            var parameters = new (string, object?)[chunk.Length * 3];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                parameters[3 * i] = (Name("$u", i), chunk[i].UserId);
-                parameters[(3 * i) + 1] = (Name("$s", i), chunk[i].Seq);
-                parameters[(3 * i) + 2] = (Name("$p", i), chunk[i].Json);
-            }
-            c.Execute(tx, InsertSql(chunk.Length), parameters);
-        }
+        foreach (var chunk in rows.Chunk(ChunkSize * Columns)) c.Execute(tx, InsertSql(chunk.Length / Columns), chunk);
         return committed;
     }
 
     // Rows per statement: keeps the parameter count far below SQLite's limit and the statement texts few.
     private const int ChunkSize = 64;
-    private static readonly string[] Reserve = new string[ChunkSize + 1];
+    private const int Columns = 5;
     private static readonly string[] Insert = new string[ChunkSize + 1];
-    private static readonly Dictionary<char, string[]> Names = "unsp".ToDictionary(p => p, p => Enumerable.Range(0, ChunkSize).Select(i => $"${p}{i}").ToArray());
+    private static readonly string[][] Names = [.. "uspfm".Select(p => Enumerable.Range(0, ChunkSize).Select(i => $"${p}{i}").ToArray())];
 
-    private static string ReserveSql(int n) => Reserve[n] ??= $"""
-        UPDATE users SET event_seq = event_seq + CASE id {string.Concat(Enumerable.Range(0, n).Select(i => $"WHEN $u{i} THEN $n{i} "))}END
-        WHERE id IN ({string.Join(", ", Enumerable.Range(0, n).Select(i => $"$u{i}"))}) RETURNING id, event_seq
-        """;
+    private static string InsertSql(int n) => Insert[n] ??= "INSERT INTO user_events (user_id, seq, payload, from_peer, message_seq) VALUES "
+        + string.Join(", ", Enumerable.Range(0, n).Select(i => $"($u{i}, $s{i}, $p{i}, $f{i}, $m{i})"));
 
-    private static string InsertSql(int n) => Insert[n] ??=
-        $"INSERT INTO user_events (user_id, seq, payload) VALUES {string.Join(", ", Enumerable.Range(0, n).Select(i => $"($u{i}, $s{i}, $p{i})"))}";
-
-    private static string Name(string prefix, int i) => Names[prefix[1]][i];
-
-    internal static Committed<T> Commit<T>(SqliteConnection c, SqliteTransaction tx, T value, EventsFor<T> events) =>
-        new(value, Append(c, tx, events(value)));
+    internal static Committed<T> Commit<T>(EventHeads heads, SqliteConnection c, SqliteTransaction tx, T value, EventsFor<T> events) =>
+        new(value, Append(heads, c, tx, events(value)));
 }

@@ -19,22 +19,22 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
 
             var (conversation, seq) = NextSeq(c, tx, message.SenderId, message.RecipientId, message.SentAt);
-            // The event seqs are predicted (each user's next one) so they go into the INSERT; the trailing
-            // UPDATE below runs only if the events callback appended differently.
-            var (id, senderEventSeq, recipientEventSeq) = c.Query(tx, """
+            // Where the message will sit in each log (recall rewrites the stored events there): the users' next
+            // seqs, unless the events callback appends differently, which the trailing UPDATE below then fixes.
+            var senderEventSeq = db.EventHeads.Peek(c, tx, message.SenderId) + 1;
+            var recipientEventSeq = db.EventHeads.Peek(c, tx, message.RecipientId) + 1;
+            var id = c.Scalar(tx, """
                 INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, sender_event_seq, recipient_event_seq)
-                VALUES ($conv, $seq, $s, $r, $c, $b, $t,
-                        (SELECT event_seq + 1 FROM users WHERE id = $s), (SELECT event_seq + 1 FROM users WHERE id = $r))
-                RETURNING id, sender_event_seq, recipient_event_seq
-                """, r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId),
-                ("$r", message.RecipientId), ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()))[0];
+                VALUES ($conv, $seq, $s, $r, $c, $b, $t, $se, $re)
+                RETURNING id
+                """, ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId), ("$c", message.ClientId),
+                ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()), ("$se", senderEventSeq), ("$re", recipientEventSeq));
             // Writing a message means having read everything before it.
             c.Execute(tx, "UPDATE dialogs SET read_seq = $seq, delivered_seq = $seq WHERE user_id = $s AND peer_id = $r",
                 ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId));
 
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
-            var committed = SqliteEventLog.Append(c, tx, events(record));
-            // Remember where the message sits in each log: delivery receipts and recall rewrite need it.
+            var committed = SqliteEventLog.Append(db.EventHeads, c, tx, events(record));
             var senderSeq = committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0;
             var recipientSeq = committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0;
             if (senderSeq != senderEventSeq || recipientSeq != recipientEventSeq)
@@ -50,16 +50,17 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
         db.WriteAsync((c, tx) =>
         {
-            var (acked, head) = c.Query(tx, "SELECT acked_seq, event_seq FROM users WHERE id = $u", r => (r.GetInt64(0), r.GetInt64(1)), ("$u", userId))
-                .DefaultIfEmpty((0, 0)).First();
-            var upTo = Math.Min(eventSeq, head);
-            if (upTo <= acked) return new Committed<IReadOnlyList<Receipt>>([], []);
+            var acked = c.Query(tx, "SELECT acked_seq FROM users WHERE id = $u", r => r.GetInt64(0), ("$u", userId));
+            if (acked.Count == 0) return new Committed<IReadOnlyList<Receipt>>([], []);
+            var upTo = Math.Min(eventSeq, db.EventHeads.Peek(c, tx, userId));
+            if (upTo <= acked[0]) return new Committed<IReadOnlyList<Receipt>>([], []);
             c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
+            // The messages now delivered are in the acknowledged stretch of the user's own log.
             var reached = c.Query(tx, """
-                SELECT sender_id, MAX(seq) FROM messages
-                WHERE recipient_id = $u AND recipient_event_seq > $from AND recipient_event_seq <= $to
-                GROUP BY sender_id
-                """, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("$u", userId), ("$from", acked), ("$to", upTo));
+                SELECT from_peer, MAX(message_seq) FROM user_events
+                WHERE user_id = $u AND seq > $from AND seq <= $to AND from_peer IS NOT NULL
+                GROUP BY from_peer
+                """, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("$u", userId), ("$from", acked[0]), ("$to", upTo));
             var receipts = new List<Receipt>();
             foreach (var (peer, seq) in reached)
             {
@@ -69,7 +70,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                     """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peer));
                 if (moved is not null) receipts.Add(moved);
             }
-            return SqliteEventLog.Commit<IReadOnlyList<Receipt>>(c, tx, receipts, events);
+            return SqliteEventLog.Commit<IReadOnlyList<Receipt>>(db.EventHeads, c, tx, receipts, events);
         });
 
     public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events) =>
@@ -83,7 +84,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                   AND read_seq < (SELECT last_seq FROM conversations WHERE id = dialogs.conversation_id)
                 RETURNING delivered_seq, read_seq
                 """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peerId));
-            return SqliteEventLog.Commit(c, tx, moved, events);
+            return SqliteEventLog.Commit(db.EventHeads, c, tx, moved, events);
         });
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
@@ -105,7 +106,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 c.Execute(tx, "UPDATE user_events SET payload = $p WHERE user_id = $u AND seq = $s",
                     ("$p", JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(replacement with { Seq = seq }, PenguinJson.Wire.ServerFrame)),
                     ("$u", user), ("$s", seq));
-            return SqliteEventLog.Commit(c, tx, recalled, events);
+            return SqliteEventLog.Commit(db.EventHeads, c, tx, recalled, events);
         });
 
     public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events) =>
@@ -116,7 +117,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             if (message is null) return Errors.NotFound;
             if (c.Execute(tx, "INSERT OR IGNORE INTO hidden_messages (user_id, message_id) VALUES ($u, $id)", ("$u", userId), ("$id", messageId)) == 0)
                 return Errors.NotFound;
-            return SqliteEventLog.Commit(c, tx, message, events);
+            return SqliteEventLog.Commit(db.EventHeads, c, tx, message, events);
         });
 
     public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit) =>
