@@ -8,18 +8,23 @@ namespace Penguin.Storage.Sqlite;
 public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
 {
     public ValueTask<IReadOnlyList<CommittedEvent>> ReadAsync(long userId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<IReadOnlyList<CommittedEvent>>(c => c.Query(null,
-            "SELECT seq, payload FROM user_events WHERE user_id = $u AND seq > $s ORDER BY seq LIMIT $n",
-            r => new CommittedEvent(userId, r.GetInt64(0), (byte[])r.GetValue(1)),
+        db.ReadAsync<IReadOnlyList<CommittedEvent>>(c => c.Query(null, $"""
+            SELECT e.seq, e.payload, {SqliteMessageStore.MessageColumns}
+            FROM user_events e LEFT JOIN messages m ON m.id = e.message_id
+            WHERE e.user_id = $u AND e.seq > $s ORDER BY e.seq LIMIT $n
+            """,
+            r => new CommittedEvent(userId, r.GetInt64(0), r.IsDBNull(2)
+                ? (byte[])r.GetValue(1)
+                : Serialize(new MessageReceived(SqliteMessageStore.ReadMessage(r, 2).ToWire()) { Seq = r.GetInt64(0) })),
             ("$u", userId), ("$s", afterSeq), ("$n", limit)));
 
     public ValueTask<long> HeadAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.Scalar(null, "SELECT COALESCE(MAX(seq), 0) FROM user_events WHERE user_id = $u", ("$u", userId)));
 
     /// <summary>
-    /// Appends events inside the caller's transaction, each with its user's next seq, as stored wire JSON;
-    /// one INSERT per chunk of events. A received message's event also records its sender and conversation
-    /// seq, which acknowledgements read back (see <see cref="SqliteMessageStore.AcknowledgeAsync"/>).
+    /// Appends events inside the caller's transaction, each with its user's next seq; one INSERT per chunk of
+    /// events. An event is stored as its wire JSON, except a message's event, which refers to the message row
+    /// (its JSON is built again when read, so the text is stored once and a recall is seen by every later read).
     /// </summary>
     internal static List<CommittedEvent> Append(EventHeads heads, SqliteConnection c, SqliteTransaction tx, IEnumerable<EventDraft> drafts)
     {
@@ -32,14 +37,13 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
         {
             var draft = list[i];
             var seq = heads.Next(c, tx, draft.UserId);
-            var json = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(draft.Event with { Seq = seq }, PenguinJson.Wire.ServerFrame);
+            var json = Serialize(draft.Event with { Seq = seq });
             committed.Add(new CommittedEvent(draft.UserId, seq, json));
-            var received = draft.Event is MessageReceived { Message: var m } && m.To == draft.UserId ? m : null;
+            var messageId = draft.Event is MessageReceived received ? received.Message.Id : (long?)null;
             rows[(Columns * i) + 0] = (Names[0][i % ChunkSize], draft.UserId);
             rows[(Columns * i) + 1] = (Names[1][i % ChunkSize], seq);
-            rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], json);
-            rows[(Columns * i) + 3] = (Names[3][i % ChunkSize], received?.From);
-            rows[(Columns * i) + 4] = (Names[4][i % ChunkSize], received?.Seq);
+            rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], messageId is null ? json : []);
+            rows[(Columns * i) + 3] = (Names[3][i % ChunkSize], messageId);
         }
         foreach (var chunk in rows.Chunk(ChunkSize * Columns)) c.Execute(tx, InsertSql(chunk.Length / Columns), chunk);
         return committed;
@@ -47,12 +51,14 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
 
     // Rows per statement: keeps the parameter count far below SQLite's limit and the statement texts few.
     private const int ChunkSize = 64;
-    private const int Columns = 5;
+    private const int Columns = 4;
     private static readonly string[] Insert = new string[ChunkSize + 1];
-    private static readonly string[][] Names = [.. "uspfm".Select(p => Enumerable.Range(0, ChunkSize).Select(i => $"${p}{i}").ToArray())];
+    private static readonly string[][] Names = [.. "uspm".Select(p => Enumerable.Range(0, ChunkSize).Select(i => $"${p}{i}").ToArray())];
 
-    private static string InsertSql(int n) => Insert[n] ??= "INSERT INTO user_events (user_id, seq, payload, from_peer, message_seq) VALUES "
-        + string.Join(", ", Enumerable.Range(0, n).Select(i => $"($u{i}, $s{i}, $p{i}, $f{i}, $m{i})"));
+    private static string InsertSql(int n) => Insert[n] ??= "INSERT INTO user_events (user_id, seq, payload, message_id) VALUES "
+        + string.Join(", ", Enumerable.Range(0, n).Select(i => $"($u{i}, $s{i}, $p{i}, $m{i})"));
+
+    private static byte[] Serialize(DurableEvent e) => JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(e, PenguinJson.Wire.ServerFrame);
 
     internal static Committed<T> Commit<T>(EventHeads heads, SqliteConnection c, SqliteTransaction tx, T value, EventsFor<T> events) =>
         new(value, Append(heads, c, tx, events(value)));

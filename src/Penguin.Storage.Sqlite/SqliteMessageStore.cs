@@ -9,39 +9,38 @@ namespace Penguin.Storage.Sqlite;
 
 public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
 {
-    private const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
+    // Sends between two background runs of the search indexer (a search also indexes what is pending first).
+    private const int IndexEvery = 1000;
+    private const int IndexBatchMax = 20_000;
+    private int _sendsSinceIndexing;
 
-    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events) =>
-        db.WriteAsync((c, tx) =>
+    internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
+
+    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events)
+    {
+        if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexPendingAsync().AsTask();
+        return db.WriteAsync((c, tx) =>
         {
             var existing = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
                 ReadMessage, ("$s", message.SenderId), ("$c", message.ClientId));
             if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
 
             var (conversation, seq) = NextSeq(c, tx, message.SenderId, message.RecipientId, message.SentAt);
-            // Where the message will sit in each log (recall rewrites the stored events there): the users' next
-            // seqs, unless the events callback appends differently, which the trailing UPDATE below then fixes.
-            var senderEventSeq = db.EventHeads.Peek(c, tx, message.SenderId) + 1;
-            var recipientEventSeq = db.EventHeads.Peek(c, tx, message.RecipientId) + 1;
             var id = c.Scalar(tx, """
-                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, sender_event_seq, recipient_event_seq)
-                VALUES ($conv, $seq, $s, $r, $c, $b, $t, $se, $re)
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at)
+                VALUES ($conv, $seq, $s, $r, $c, $b, $t)
                 RETURNING id
                 """, ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId), ("$c", message.ClientId),
-                ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()), ("$se", senderEventSeq), ("$re", recipientEventSeq));
+                ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()));
             // Writing a message means having read everything before it.
             c.Execute(tx, "UPDATE dialogs SET read_seq = $seq, delivered_seq = $seq WHERE user_id = $s AND peer_id = $r",
                 ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId));
 
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
             var committed = SqliteEventLog.Append(db.EventHeads, c, tx, events(record));
-            var senderSeq = committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0;
-            var recipientSeq = committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0;
-            if (senderSeq != senderEventSeq || recipientSeq != recipientEventSeq)
-                c.Execute(tx, "UPDATE messages SET sender_event_seq = $se, recipient_event_seq = $re WHERE id = $id",
-                    ("$se", senderSeq), ("$re", recipientSeq), ("$id", id));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
         });
+    }
 
     public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
         db.ReadAsync(c => c.QuerySingle(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
@@ -57,9 +56,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
             // The messages now delivered are in the acknowledged stretch of the user's own log.
             var reached = c.Query(tx, """
-                SELECT from_peer, MAX(message_seq) FROM user_events
-                WHERE user_id = $u AND seq > $from AND seq <= $to AND from_peer IS NOT NULL
-                GROUP BY from_peer
+                SELECT m.sender_id, MAX(m.seq) FROM user_events e JOIN messages m ON m.id = e.message_id
+                WHERE e.user_id = $u AND e.seq > $from AND e.seq <= $to AND m.recipient_id = $u
+                GROUP BY m.sender_id
                 """, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("$u", userId), ("$from", acked[0]), ("$to", upTo));
             var receipts = new List<Receipt>();
             foreach (var (peer, seq) in reached)
@@ -91,21 +90,16 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
         Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>((c, tx) =>
         {
-            var row = c.Query(tx, $"SELECT {MessageColumns}, m.sender_event_seq, m.recipient_event_seq FROM messages m WHERE m.id = $id",
-                r => (Message: ReadMessage(r), SenderSeq: r.GetInt64(8), RecipientSeq: r.GetInt64(9)), ("$id", messageId)).FirstOrDefault();
+            var message = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = $id", ReadMessage, ("$id", messageId));
             // Only the sender may recall; to anyone else the message does not exist.
-            if (row.Message is null || row.Message.SenderId != userId) return Errors.NotFound;
-            if (row.Message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
-            if (now - row.Message.SentAt > window) return Errors.RecallExpired;
+            if (message is null || message.SenderId != userId) return Errors.NotFound;
+            if (message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
+            if (now - message.SentAt > window) return Errors.RecallExpired;
 
+            // The stored message events are built from this row when read (see SqliteEventLog), so erasing the
+            // text here erases it from them too: there is nothing for `rewrite` to do in this engine.
             c.Execute(tx, "UPDATE messages SET body = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
-            var recalled = row.Message with { Text = null, RecalledAt = now };
-            // The text also lives in the two stored message events: erase it there too.
-            var replacement = rewrite(recalled);
-            foreach (var (user, seq) in new[] { (recalled.SenderId, row.SenderSeq), (recalled.RecipientId, row.RecipientSeq) })
-                c.Execute(tx, "UPDATE user_events SET payload = $p WHERE user_id = $u AND seq = $s",
-                    ("$p", JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(replacement with { Seq = seq }, PenguinJson.Wire.ServerFrame)),
-                    ("$u", user), ("$s", seq));
+            var recalled = message with { Text = null, RecalledAt = now };
             return SqliteEventLog.Commit(db.EventHeads, c, tx, recalled, events);
         });
 
@@ -143,8 +137,11 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             LIMIT $n
             """, r => ReadMessage(r), ("$u", userId), ("$p", peerId), ("$before", beforeSeq), ("$n", limit)));
 
-    public ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit) =>
-        db.ReadAsync<IReadOnlyList<MessageRecord>>(c =>
+    public async ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit)
+    {
+        // Whatever was stored before the search is found by it.
+        while (await IndexPendingAsync() == IndexBatchMax) { }
+        return await db.ReadAsync<IReadOnlyList<MessageRecord>>(c =>
         {
             const string mine = """
                 (m.sender_id = $u OR m.recipient_id = $u) AND m.recalled_at IS NULL
@@ -162,6 +159,21 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 WHERE m.body LIKE $p ESCAPE '\' AND {mine}
                 ORDER BY m.id DESC LIMIT $n
                 """, r => ReadMessage(r), ("$p", SqlExtensions.Contains(text)), ("$u", userId), ("$n", limit));
+        });
+    }
+
+    /// <summary>Adds messages not yet in the search index to it, oldest first, at most <see cref="IndexBatchMax"/>; returns how many.</summary>
+    private ValueTask<int> IndexPendingAsync() =>
+        db.WriteAsync((c, tx) =>
+        {
+            var from = c.Scalar(tx, "SELECT indexed_up_to FROM search_progress");
+            var (count, upTo) = c.Query(tx, "SELECT COUNT(*), MAX(id) FROM (SELECT id FROM messages WHERE id > $from ORDER BY id LIMIT $n)",
+                r => (r.GetInt32(0), r.IsDBNull(1) ? from : r.GetInt64(1)), ("$from", from), ("$n", IndexBatchMax))[0];
+            if (count == 0) return 0;
+            c.Execute(tx, "INSERT INTO message_search (rowid, body) SELECT id, body FROM messages WHERE id > $from AND id <= $to AND body IS NOT NULL",
+                ("$from", from), ("$to", upTo));
+            c.Execute(tx, "UPDATE search_progress SET indexed_up_to = $to", ("$to", upTo));
+            return count;
         });
 
     /// <summary>
@@ -185,7 +197,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
 
     private static MessageRecord ReadMessage(SqliteDataReader r) => ReadMessage(r, 0);
 
-    private static MessageRecord ReadMessage(SqliteDataReader r, int i) => new(
+    internal static MessageRecord ReadMessage(SqliteDataReader r, int i) => new(
         r.GetInt64(i), r.GetInt64(i + 1), r.GetInt64(i + 2), r.GetInt64(i + 3), r.GetString(i + 4), r.NullableString(i + 5),
         r.FromUnixMs(i + 6), r.IsDBNull(i + 7) ? null : r.FromUnixMs(i + 7));
 }

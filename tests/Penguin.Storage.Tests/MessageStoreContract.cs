@@ -578,6 +578,24 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [ContractFact]
+    public async Task Search_RecallAfterTheMessageWasFound_RemovesItFromTheIndex()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        var word = "冰山" + Tag();
+        var early = await SendAsync(alice, bob, $"{word} 第一条");
+        Assert.Equal([early.Id], await IdsAsync(bob, word));
+
+        var late = await SendAsync(alice, bob, $"{word} 第二条");
+        Ok(await Messages.RecallAsync(alice, early.Id, Now, Window, Rewrite, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, late.Id, Now, Window, Rewrite, RecallEvents));
+        var kept = await SendAsync(bob, alice, $"{word} 第三条");
+
+        Assert.Equal([kept.Id], await IdsAsync(alice, word));
+        Assert.Equal([kept.Id], await IdsAsync(bob, word));
+    }
+
+    [ContractFact]
     public async Task Search_LatinText_IgnoresCase()
     {
         var alice = await NewUserAsync();
