@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -18,6 +19,9 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     private readonly SqliteConnection _writer;
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _writerThread;
+    private const int MaxIdleReaders = 16;
+    private readonly ConcurrentBag<SqliteConnection> _readers = [];
+    private volatile bool _disposed;
 
     public SqliteDatabase(string path)
     {
@@ -111,9 +115,45 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
     internal ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> work)
     {
-        using var connection = new SqliteConnection(_connectionString);
+        var connection = RentReader();
+        try
+        {
+            return ValueTask.FromResult(work(connection));
+        }
+        finally
+        {
+            ReturnReader(connection);
+        }
+    }
+
+    // Reads run on long-lived connections that keep their prepared statements, one per concurrent read:
+    // compiling a statement again for every read cost as much as running it.
+    private SqliteConnection RentReader()
+    {
+        if (_readers.TryTake(out var connection)) return connection;
+        connection = new SqliteConnection(_connectionString);
         connection.Open();
-        return ValueTask.FromResult(work(connection));
+        SqlExtensions.CacheStatements(connection);
+        return connection;
+    }
+
+    private void ReturnReader(SqliteConnection connection)
+    {
+        if (!_disposed && _readers.Count < MaxIdleReaders)
+        {
+            _readers.Add(connection);
+            if (!_disposed) return;
+        }
+        CloseReaders(connection);
+    }
+
+    private void CloseReaders(params IEnumerable<SqliteConnection> connections)
+    {
+        foreach (var connection in connections)
+        {
+            SqlExtensions.ReleaseStatements(connection);
+            connection.Dispose();
+        }
     }
 
     public ValueTask<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
@@ -132,8 +172,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _writes.Writer.TryComplete();
         _writerThread.Join();
+        while (_readers.TryTake(out var reader)) CloseReaders(reader);
         SqlExtensions.ReleaseStatements(_writer);
         _writer.Dispose();
         SqliteConnection.ClearAllPools();
