@@ -144,6 +144,8 @@ public sealed class Connection
                         StopPumping();
                         return;
                     }
+                    // Frames of a burst go out in one flush: a frame is held when the next item surely writes one.
+                    FlushHold.Set(_queue.TryPeek(out var next) && WillWriteAfter(item, next));
                 }
                 if (!await SendAsync(item)) break;
             }
@@ -160,6 +162,13 @@ public sealed class Connection
             StopPumping();
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="next"/> writes a frame once <paramref name="current"/> is sent (a durable event at or
+    /// below the cursor is skipped; a catch-up moves the cursor by an amount not known yet).
+    /// </summary>
+    private bool WillWriteAfter(Outbound current, Outbound next) =>
+        current.CatchUpReply is null && next.CatchUpReply is null && (next.Seq == 0 || next.Seq > Math.Max(_lastSeq, current.Seq));
 
     private void StopPumping()
     {
@@ -196,17 +205,20 @@ public sealed class Connection
     private async Task SendStoredAsync(long upTo)
     {
         var userId = Session!.UserId;
+        var holdLast = FlushHold.IsHeld;
         while (_lastSeq < upTo)
         {
             var page = await _log.ReadAsync(userId, _lastSeq, Limits.SyncPageSize, _closed.Token);
-            foreach (var e in page)
+            for (var i = 0; i < page.Count && page[i].Seq <= upTo; i++)
             {
-                if (e.Seq > upTo) return;
-                await SendRawAsync(e.Json);
-                _lastSeq = e.Seq;
+                // A page goes out in one flush (the last frame also stays held if the pump has more to send).
+                FlushHold.Set(i < page.Count - 1 && page[i + 1].Seq <= upTo || holdLast);
+                await SendRawAsync(page[i].Json);
+                _lastSeq = page[i].Seq;
             }
-            if (page.Count < Limits.SyncPageSize) return;
+            if (page.Count < Limits.SyncPageSize || page[^1].Seq > upTo) break;
         }
+        FlushHold.Set(holdLast);
     }
 
     private ValueTask SendRawAsync(byte[] frame) =>
@@ -219,6 +231,7 @@ public sealed class Connection
     public async Task CloseAsync(WebSocketCloseStatus status, string description)
     {
         if (Interlocked.Exchange(ref _closing, 1) == 1) return;
+        FlushHold.Set(false);
         try
         {
             _closed.CancelAfter(TimeSpan.FromSeconds(2));

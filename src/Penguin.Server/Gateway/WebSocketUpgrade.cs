@@ -177,6 +177,11 @@ public static class WebSocketUpgrade
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
         {
+            if (FlushHold.IsHeld)
+            {
+                transport.Output.Write(source.Span);
+                return;
+            }
             var flush = await transport.Output.WriteAsync(source, cancellationToken);
             if (flush.IsCompleted) throw new IOException("The connection was closed.");
         }
