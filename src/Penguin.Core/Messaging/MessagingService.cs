@@ -33,6 +33,7 @@ public sealed class MessagingService(
 {
     private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
     private readonly ConcurrentDictionary<long, long> _pendingAcks = new();
+    private int _ackFlushScheduled;
 
     public async ValueTask<Result<SendOutcome>> SendAsync(long senderId, SendMessage send)
     {
@@ -40,14 +41,11 @@ public sealed class MessagingService(
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
             return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
         if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
-        // A retry is answered with the stored message before anything that could have changed since
-        // (a block, the rate limit) gets a say: what was acknowledged once stays acknowledged.
-        if (await messages.FindSentAsync(senderId, send.ClientId) is { } earlier)
-            return earlier.RecipientId == send.To && earlier.Text == send.Text || earlier.RecalledAt is not null && earlier.RecipientId == send.To
-                ? new SendOutcome(earlier, Duplicate: true)
-                : Errors.BadRequest.With("This clientId was already used for a different message.", "此 clientId 已用于另一条消息。");
-        if (await CheckMayMessageAsync(senderId, send.To) is { } refused) return refused;
-        if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return Errors.RateLimited;
+        // A retry is answered with the stored message even when a block or the rate limit would now refuse it:
+        // what was acknowledged once stays acknowledged. Looked up only when refused; the store dedups the rest.
+        if (await CheckMayMessageAsync(senderId, send.To) is { } refused) return await AnswerRetryAsync(senderId, send) ?? refused;
+        if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            return await AnswerRetryAsync(senderId, send) ?? Errors.RateLimited;
 
         // Stored to the millisecond: the acknowledged message and a later read of it must be equal.
         var now = time.GetUtcNow();
@@ -57,25 +55,44 @@ public sealed class MessagingService(
             var received = new MessageReceived(m.ToWire());
             return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
         });
+        if (committed.Value.Duplicate) return AnswerRetry(committed.Value.Message, send);
         return await publisher.PublishAsync(committed);
     }
 
+    private async ValueTask<Result<SendOutcome>?> AnswerRetryAsync(long senderId, SendMessage send) =>
+        await messages.FindSentAsync(senderId, send.ClientId) is { } earlier ? AnswerRetry(earlier, send) : (Result<SendOutcome>?)null;
+
+    /// <summary>The stored message again for a retry; an error when the client id was used for a different message.</summary>
+    private static Result<SendOutcome> AnswerRetry(MessageRecord earlier, SendMessage send) =>
+        earlier.RecipientId == send.To && (earlier.Text == send.Text || earlier.RecalledAt is not null)
+            ? new SendOutcome(earlier, Duplicate: true)
+            : Errors.BadRequest.With("This clientId was already used for a different message.", "此 clientId 已用于另一条消息。");
+
     /// <summary>
-    /// Records that the user's devices hold events up to <paramref name="eventSeq"/>. Acks of one user that
-    /// arrive within <see cref="MessagingOptions.AckCoalescing"/> become one write: a chatty conversation
-    /// acknowledges per burst, not per message, and receipts reach the sender at most that much later.
+    /// Records that the user's devices hold events up to <paramref name="eventSeq"/>. Acks are gathered for
+    /// <see cref="MessagingOptions.AckCoalescing"/> and then written together, each user's as one write: a chatty
+    /// conversation acknowledges per burst, not per message, one timer serves every user, and receipts reach
+    /// the sender at most that much later.
     /// </summary>
     public void Acknowledge(long userId, long eventSeq)
     {
-        var first = false;
-        _pendingAcks.AddOrUpdate(userId, _ => { first = true; return eventSeq; }, (_, queued) => Math.Max(queued, eventSeq));
-        if (first) _ = FlushAcknowledgementAsync(userId);
+        _pendingAcks.AddOrUpdate(userId, eventSeq, (_, queued) => Math.Max(queued, eventSeq));
+        if (Interlocked.CompareExchange(ref _ackFlushScheduled, 1, 0) == 0) _ = FlushAcknowledgementsAsync();
     }
 
-    private async Task FlushAcknowledgementAsync(long userId)
+    private async Task FlushAcknowledgementsAsync()
     {
         await Task.Delay(options.AckCoalescing, time);
-        if (!_pendingAcks.TryRemove(userId, out var upTo)) return;
+        // Reset before taking: an ack arriving from now on is either taken below or schedules the next flush.
+        Volatile.Write(ref _ackFlushScheduled, 0);
+        var writes = new List<Task>();
+        foreach (var userId in _pendingAcks.Keys)
+            if (_pendingAcks.TryRemove(userId, out var upTo)) writes.Add(AcknowledgeNowAsync(userId, upTo));
+        await Task.WhenAll(writes);
+    }
+
+    private async Task AcknowledgeNowAsync(long userId, long upTo)
+    {
         try
         {
             var committed = await messages.AcknowledgeAsync(userId, upTo, receipts => receipts.Select(ToSender));
