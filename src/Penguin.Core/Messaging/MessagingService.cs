@@ -15,7 +15,7 @@ public sealed class MessagingOptions
     public int SendsPerSecond { get; set; } = 20;
 
     /// <summary>How long acks of one user are gathered into one write.</summary>
-    public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>

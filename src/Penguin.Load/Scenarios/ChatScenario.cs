@@ -64,6 +64,8 @@ public sealed class ChatScenario : IScenario
         context.Progress.Track(deliver);
         await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the connect burst's presence traffic settle
         var cpuBefore = context.ServerCpuSeconds();
+        // The tool's own CPU: on a machine this small it competes with the server for the same cores.
+        var toolBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var nodesBefore = context.NodeCpuSeconds();
         var servicesBefore = context.Services?.Read();
         var started = Stopwatch.GetTimestamp();
@@ -76,6 +78,7 @@ public sealed class ChatScenario : IScenario
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var settled = await MessageTraffic.WaitSettledAsync(ledger, Grace, ct);
         var cpuAfter = context.ServerCpuSeconds();
+        var toolSeconds = (Process.GetCurrentProcess().TotalProcessorTime - toolBefore).TotalSeconds;
         var nodesAfter = context.NodeCpuSeconds();
         var servicesAfter = context.Services?.Read();
         var measuredSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -111,6 +114,11 @@ public sealed class ChatScenario : IScenario
             context.Figure("server_cpu_seconds", c1 - c0);
             context.Figure("server_cpu_us_per_message", (c1 - c0) * 1e6 / ledger.Received);
             context.Figure("server_cores_busy", (c1 - c0) / measuredSeconds);
+        }
+        if (ledger.Received > 0)
+        {
+            context.Figure("load_tool_cpu_us_per_message", toolSeconds * 1e6 / ledger.Received);
+            context.Figure("load_tool_cores_busy", toolSeconds / measuredSeconds);
         }
         if (context.Servers.Count > 1 && nodesBefore.Length == context.Servers.Count)
             foreach (var (node, cpu) in ChatCost.PerNode(nodesBefore, nodesAfter))
