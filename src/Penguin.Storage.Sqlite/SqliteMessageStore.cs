@@ -21,20 +21,28 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
         if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexPendingAsync().AsTask();
         return db.WriteAsync((c, tx) =>
         {
-            var existing = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
-                ReadMessage, ("$s", message.SenderId), ("$c", message.ClientId));
-            if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
-
-            var (conversation, seq) = NextSeq(c, tx, message.SenderId, message.RecipientId, message.SentAt);
-            var id = c.Scalar(tx, """
+            // Usually one statement: the conversation's next seq, unless the client id was used already (a retry)
+            // or the conversation does not exist yet. The trigger messages_advance moves the conversation's
+            // last seq and the sender's read cursor.
+            var (lo, hi) = message.SenderId < message.RecipientId ? (message.SenderId, message.RecipientId) : (message.RecipientId, message.SenderId);
+            (string, object?)[] values = [("$lo", lo), ("$hi", hi), ("$s", message.SenderId), ("$r", message.RecipientId),
+                ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs())];
+            const string insert = """
                 INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at)
-                VALUES ($conv, $seq, $s, $r, $c, $b, $t)
-                RETURNING id
-                """, ("$conv", conversation), ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId), ("$c", message.ClientId),
-                ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()));
-            // Writing a message means having read everything before it.
-            c.Execute(tx, "UPDATE dialogs SET read_seq = $seq, delivered_seq = $seq WHERE user_id = $s AND peer_id = $r",
-                ("$seq", seq), ("$s", message.SenderId), ("$r", message.RecipientId));
+                SELECT id, last_seq + 1, $s, $r, $c, $b, $t FROM conversations WHERE user_lo = $lo AND user_hi = $hi
+                ON CONFLICT DO NOTHING
+                RETURNING id, seq
+                """;
+            var inserted = c.Query(tx, insert, r => (Id: r.GetInt64(0), Seq: r.GetInt64(1)), values);
+            if (inserted.Count == 0)
+            {
+                var existing = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
+                    ReadMessage, ("$s", message.SenderId), ("$c", message.ClientId));
+                if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
+                StartConversation(c, tx, lo, hi, message.SentAt);
+                inserted = c.Query(tx, insert, r => (Id: r.GetInt64(0), Seq: r.GetInt64(1)), values);
+            }
+            var (id, seq) = inserted[0];
 
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
             var committed = SqliteEventLog.Append(db.EventHeads, c, tx, events(record));
@@ -176,23 +184,14 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             return count;
         });
 
-    /// <summary>
-    /// Takes the pair's next message seq: one statement that finds the conversation by its unique pair and
-    /// bumps it; the conversation is created with both dialogs on the first message.
-    /// </summary>
-    private static (long Conversation, long Seq) NextSeq(SqliteConnection c, SqliteTransaction tx, long a, long b, DateTimeOffset now)
+    /// <summary>Creates the pair's conversation with both users' dialogs, before its first message.</summary>
+    private static void StartConversation(SqliteConnection c, SqliteTransaction tx, long lo, long hi, DateTimeOffset now)
     {
-        var (lo, hi) = a < b ? (a, b) : (b, a);
-        const string next = "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $t WHERE user_lo = $lo AND user_hi = $hi RETURNING id, last_seq";
-        (string, object?)[] pair = [("$lo", lo), ("$hi", hi), ("$t", now.ToUnixMs())];
-        var found = c.Query(tx, next, r => (r.GetInt64(0), r.GetInt64(1)), pair);
-        if (found.Count == 1) return found[0];
-
-        var id = c.Scalar(tx, "INSERT INTO conversations (user_lo, user_hi, updated_at) VALUES ($lo, $hi, $t) RETURNING id", pair);
+        var id = c.Scalar(tx, "INSERT INTO conversations (user_lo, user_hi, updated_at) VALUES ($lo, $hi, $t) RETURNING id",
+            ("$lo", lo), ("$hi", hi), ("$t", now.ToUnixMs()));
         const string dialog = "INSERT INTO dialogs (user_id, peer_id, conversation_id) VALUES ($u, $p, $c)";
         c.Execute(tx, dialog, ("$u", lo), ("$p", hi), ("$c", id));
         c.Execute(tx, dialog, ("$u", hi), ("$p", lo), ("$c", id));
-        return c.Query(tx, next, r => (r.GetInt64(0), r.GetInt64(1)), pair)[0];
     }
 
     private static MessageRecord ReadMessage(SqliteDataReader r) => ReadMessage(r, 0);
