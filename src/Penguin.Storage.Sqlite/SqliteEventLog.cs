@@ -37,12 +37,13 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
         {
             var draft = list[i];
             var seq = heads.Next(c, tx, draft.UserId);
-            var json = Serialize(draft.Event with { Seq = seq });
-            committed.Add(new CommittedEvent(draft.UserId, seq, json));
+            // A message's event stores no JSON (see ReadAsync), so it is serialized only when published, after the commit.
             var messageId = draft.Event is MessageReceived received ? received.Message.Id : (long?)null;
+            var json = messageId is null ? Serialize(draft.Event with { Seq = seq }) : [];
+            committed.Add(messageId is null ? new CommittedEvent(draft.UserId, seq, json) : new CommittedEvent(draft.UserId, seq, draft.Event));
             rows[(Columns * i) + 0] = (Names[0][i % ChunkSize], draft.UserId);
             rows[(Columns * i) + 1] = (Names[1][i % ChunkSize], seq);
-            rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], messageId is null ? json : []);
+            rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], json);
             rows[(Columns * i) + 3] = (Names[3][i % ChunkSize], messageId);
         }
         foreach (var chunk in rows.Chunk(ChunkSize * Columns)) c.Execute(tx, InsertSql(chunk.Length / Columns), chunk);
