@@ -61,6 +61,36 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [ContractFact]
+    public async Task Send_WhoseEventsFail_LeavesNoTraceAndTheWritesAroundItStayGapless()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        await SendAsync(alice, bob, "之前");
+        var heads = (await Events.HeadAsync(alice), await Events.HeadAsync(bob));
+
+        // Sent together, so that (in the embedded engine) they share one group commit: the failing send has
+        // already appended alice's event when its second event, for a user who does not exist, throws.
+        var sends = Enumerable.Range(0, 20).Select(i => Messages.SendAsync(new NewMessage(alice, bob, $"ok-{i}", $"第{i}条", Now), MessageEvents).AsTask()).ToList();
+        var failing = Messages.SendAsync(new NewMessage(alice, bob, "bad", "坏的", Now),
+            m => [new EventDraft(alice, new MessageReceived(m.ToWire())), new EventDraft(999_999_999, new MessageReceived(m.ToWire()))]).AsTask();
+        sends.AddRange(Enumerable.Range(20, 20).Select(i => Messages.SendAsync(new NewMessage(alice, bob, $"ok-{i}", $"第{i}条", Now), MessageEvents).AsTask()));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => failing);
+        var sent = await Task.WhenAll(sends);
+
+        // Nothing of the failed send is stored; every other send has the next seqs, in both logs, without a gap.
+        Assert.DoesNotContain(await Messages.HistoryAsync(bob, alice, long.MaxValue, 100), m => m.ClientId == "bad");
+        Assert.Equal(Enumerable.Range(2, 40).Select(i => (long)i), sent.Select(c => c.Value.Message.Seq).Order());
+        foreach (var (user, head) in new[] { (alice, heads.Item1), (bob, heads.Item2) })
+        {
+            var log = await Events.ReadAsync(user, head, 100);
+            Assert.Equal(Enumerable.Range(1, 40).Select(i => head + i), log.Select(e => e.Seq));
+            Assert.Equal(head + 40, await Events.HeadAsync(user));
+        }
+        Assert.Equal(42, (await SendAsync(alice, bob, "之后")).Seq);
+    }
+
+    [ContractFact]
     public async Task Send_SameClientIdFromAnotherSender_IsAnotherMessage()
     {
         var alice = await NewUserAsync();

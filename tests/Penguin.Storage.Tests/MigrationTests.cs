@@ -14,8 +14,10 @@ namespace Penguin.Storage.Tests;
 /// </summary>
 public sealed class MigrationTests(PostgresEngine postgres) : IClassFixture<PostgresEngine>
 {
-    private static string FirstScript(string engine) =>
-        File.ReadAllText(Path.Combine(RepositoryRoot(), "src", $"Penguin.Storage.{engine}", "Migrations", "0001_initial.sql"));
+    private static string FirstScript(string engine) => Script(engine, "0001_initial.sql");
+
+    private static string Script(string engine, string name) =>
+        File.ReadAllText(Path.Combine(RepositoryRoot(), "src", $"Penguin.Storage.{engine}", "Migrations", name));
 
     private static string RepositoryRoot()
     {
@@ -48,6 +50,76 @@ public sealed class MigrationTests(PostgresEngine postgres) : IClassFixture<Post
 
         Assert.True(db.SchemaVersion > 1);
         await AssertUpgradedAsync(new SqliteAccountStore(db), new SqliteMessageStore(db), new SqliteEventLog(db));
+        File.Delete(path);
+    }
+
+    /// <summary>
+    /// Schema version 3 stored every event as JSON, counted event seqs in users.event_seq, indexed search by
+    /// trigger and found delivered messages through an index on messages: its messages and logs come through
+    /// the later migrations unchanged to every reader (byte for byte) and keep working.
+    /// </summary>
+    [Fact]
+    public async Task Sqlite_VersionThreeDatabaseWithMessages_KeepsItsLogsAndMessagesWorking()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "penguin-storage-tests", $"{Guid.NewGuid():N}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        MessageRecord Old(long id, string text) => new(id, 10001, 10002, id, $"c{id}", text, sentAt, null);
+        byte[] Json(Protocol.DurableEvent e) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<Protocol.ServerFrame>(e, Protocol.PenguinJson.Wire.ServerFrame);
+        var first = Old(1, "旧消息一 hello");
+        var second = Old(2, "旧消息二 world");
+        var stored = new Dictionary<(long User, long Seq), byte[]>
+        {
+            [(10001, 1)] = Json(new Protocol.MessageReceived(first.ToWire()) { Seq = 1 }),
+            [(10001, 2)] = Json(new Protocol.MessageReceived(second.ToWire()) { Seq = 2 }),
+            [(10002, 1)] = Json(new Protocol.MessageReceived(first.ToWire()) { Seq = 1 }),
+            [(10002, 2)] = Json(new Protocol.MessageReceived(second.ToWire()) { Seq = 2 }),
+            [(10002, 3)] = Json(new Protocol.ConversationRead(10001, 1) { Seq = 3 }),
+        };
+        await using (var v3 = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            v3.Open();
+            await using var cmd = v3.CreateCommand();
+            cmd.CommandText = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1), (2), (3);"
+                + FirstScript("Sqlite") + Script("Sqlite", "0002_messaging.sql") + Script("Sqlite", "0003_last_message_from_seq.sql")
+                + VersionOneUsers("0") + $"""
+                UPDATE users SET event_seq = 2 WHERE id = 10001;
+                UPDATE users SET event_seq = 3 WHERE id = 10002;
+                INSERT INTO conversations (user_lo, user_hi, last_seq, updated_at) VALUES (10001, 10002, 2, {sentAt.ToUnixTimeMilliseconds()});
+                INSERT INTO dialogs (user_id, peer_id, conversation_id, delivered_seq, read_seq) VALUES (10001, 10002, 1, 2, 2), (10002, 10001, 1, 0, 1);
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, sender_event_seq, recipient_event_seq)
+                VALUES (1, 1, 10001, 10002, 'c1', '{first.Text}', {sentAt.ToUnixTimeMilliseconds()}, 1, 1),
+                       (1, 2, 10001, 10002, 'c2', '{second.Text}', {sentAt.ToUnixTimeMilliseconds()}, 2, 2);
+                """;
+            foreach (var ((user, seq), json) in stored)
+                cmd.CommandText += $"INSERT INTO user_events (user_id, seq, payload) VALUES ({user}, {seq}, x'{Convert.ToHexString(json)}');";
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        using var db = new SqliteDatabase(path);
+        var log = new SqliteEventLog(db);
+        var messages = new SqliteMessageStore(db);
+
+        // Every stored event reads back exactly as the old version stored it, at its seq.
+        foreach (var user in new long[] { 10001, 10002 })
+            foreach (var e in await log.ReadAsync(user, 0, 10))
+                Assert.Equal(stored[(user, e.Seq)], e.Json);
+        Assert.Equal(3, (await log.ReadAsync(10002, 0, 10)).Count);
+        Assert.Equal(3, await log.HeadAsync(10002));
+
+        // Acknowledging the old messages delivers them; new events continue each log without a gap.
+        var acked = await messages.AcknowledgeAsync(10002, 3, receipts => []);
+        Assert.Equal([new Receipt(10002, 10001, 2, 1)], acked.Value);
+        var reply = await messages.SendAsync(new NewMessage(10002, 10001, "r1", "新回复", sentAt),
+            m => [new EventDraft(m.RecipientId, new Protocol.MessageReceived(m.ToWire())), new EventDraft(m.SenderId, new Protocol.MessageReceived(m.ToWire()))]);
+        Assert.Equal(3, reply.Value.Message.Seq);
+        Assert.Equal([(10001L, 3L), (10002L, 4L)], reply.Events.Select(e => (e.UserId, e.Seq)));
+
+        // The old messages were indexed by the old trigger; recalling one takes it out of search.
+        Assert.Equal([2L, 1L], (await messages.SearchAsync(10002, "旧消息", 10)).Select(m => m.Id));
+        Assert.True((await messages.RecallAsync(10001, 2, sentAt, TimeSpan.FromMinutes(2), m => new Protocol.MessageReceived(m.ToWire()), m => [])).IsOk);
+        Assert.Equal([1L], (await messages.SearchAsync(10002, "旧消息", 10)).Select(m => m.Id));
+        Assert.DoesNotContain("world", System.Text.Encoding.UTF8.GetString((await log.ReadAsync(10002, 1, 1))[0].Json), StringComparison.Ordinal);
         File.Delete(path);
     }
 
