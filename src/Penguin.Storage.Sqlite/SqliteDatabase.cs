@@ -19,7 +19,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     private readonly SqliteConnection _writer;
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _writerThread;
-    private const int MaxIdleReaders = 16;
+    // Reads are short and CPU-bound: a few connections per core serve them, and each keeps a page cache.
+    private static readonly int MaxIdleReaders = 2 * Environment.ProcessorCount;
     private readonly ConcurrentBag<SqliteConnection> _readers = [];
     private volatile bool _disposed;
 
@@ -133,6 +134,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         if (_readers.TryTake(out var connection)) return connection;
         connection = new SqliteConnection(_connectionString);
         connection.Open();
+        // 1 MiB of pages each (SQLite's default is 2 MiB): the OS page cache holds the rest.
+        Execute(connection, "PRAGMA cache_size = -1024");
         SqlExtensions.CacheStatements(connection);
         return connection;
     }
