@@ -43,8 +43,10 @@ if [[ $what == chat || $what == all ]]; then
   for n in 100 500 1000; do
     $load chat --spawn-server --fast-passwords --pairs $n --duration 30s --out "$out"
   done
-  # Paced below saturation, for latency that is service time rather than queueing.
-  $load chat --spawn-server --fast-passwords --pairs 1000 --rate 0.5 --duration 20s --out "$out"
+  # Paced, for latency that is service time rather than queueing: 500 to 6,000 messages/s offered.
+  for r in 0.5 2 4 6; do
+    $load chat --spawn-server --fast-passwords --pairs 1000 --rate $r --duration 20s --out "$out"
+  done
 fi
 if [[ $what == catchup || $what == all ]]; then
   # 5. A device that missed 100,000 messages reconnects with its old cursor.
