@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
 using Penguin.Core.Messaging;

@@ -65,7 +65,9 @@ public interface IMessageStore
 
     /// <summary>
     /// Recalls the sender's own message within <paramref name="window"/>: erases its text (also from search and
-    /// from the stored message events, rewritten with <paramref name="rewrite"/>) and appends the recall events.
+    /// from the stored message events: an engine that stores them as JSON rewrites them with
+    /// <paramref name="rewrite"/>, one that builds them from the message row has nothing to do) and appends the
+    /// recall events.
     /// </summary>
     ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
         Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events);
