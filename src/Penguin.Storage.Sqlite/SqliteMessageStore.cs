@@ -127,7 +127,12 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             FROM dialogs d
             JOIN conversations c ON c.id = d.conversation_id
             JOIN dialogs p ON p.user_id = d.peer_id AND p.peer_id = d.user_id
-            LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+            -- The newest message the user has not deleted for themselves (usually the last one).
+            LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = (
+                SELECT x.seq FROM messages x
+                WHERE x.conversation_id = c.id
+                  AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $u AND h.message_id = x.id)
+                ORDER BY x.seq DESC LIMIT 1)
             WHERE d.user_id = $u
             ORDER BY c.updated_at DESC, m.id DESC
             LIMIT $n

@@ -463,6 +463,25 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [ContractFact]
+    public async Task DeleteForUser_TheLastMessage_ConversationListShowsTheNewestOneStillThere()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        var first = await SendAsync(alice, bob, "第一条");
+        var second = await SendAsync(bob, alice, "第二条");
+
+        Ok(await Messages.DeleteForUserAsync(bob, second.Id, NoEvents<MessageRecord>()));
+
+        var bobs = Assert.Single(await Messages.ListConversationsAsync(bob, 10));
+        Assert.Equal(first, bobs.Last);
+        Assert.Equal(2, bobs.LastSeq); // the conversation itself goes on: seqs and unread are the conversation's
+        Assert.Equal(second, Assert.Single(await Messages.ListConversationsAsync(alice, 10)).Last);
+
+        Ok(await Messages.DeleteForUserAsync(bob, first.Id, NoEvents<MessageRecord>()));
+        Assert.Null(Assert.Single(await Messages.ListConversationsAsync(bob, 10)).Last);
+    }
+
+    [ContractFact]
     public async Task DeleteForUser_StrangerOrUnknownMessage_IsNotFound()
     {
         var alice = await NewUserAsync();
