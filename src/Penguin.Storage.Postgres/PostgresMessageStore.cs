@@ -167,6 +167,12 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.Instant(5),
                 r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("u", userId), ("n", limit)));
 
+    public ValueTask<bool> HasSentAsync(long senderId, long recipientId) =>
+        db.ReadAsync(async c => (await c.ScalarAsync(null, """
+            SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                           WHERE c.user_lo = LEAST(@s, @r) AND c.user_hi = GREATEST(@s, @r) AND m.sender_id = @s AND m.recalled_at IS NULL)::int
+            """, ("s", senderId), ("r", recipientId))) == 1);
+
     public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
         db.ReadAsync(async c => await c.QuerySingleAsync(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = @s AND m.client_id = @c",
             ReadMessage, ("s", senderId), ("c", clientId)));

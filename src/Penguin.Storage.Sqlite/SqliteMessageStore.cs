@@ -49,6 +49,12 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
         });
     }
 
+    public ValueTask<bool> HasSentAsync(long senderId, long recipientId) =>
+        db.ReadAsync(c => c.Scalar(null, """
+            SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                           WHERE c.user_lo = MIN($s, $r) AND c.user_hi = MAX($s, $r) AND m.sender_id = $s AND m.recalled_at IS NULL)
+            """, ("$s", senderId), ("$r", recipientId)) == 1);
+
     public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
         db.ReadAsync(c => c.QuerySingle(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
             ReadMessage, ("$s", senderId), ("$c", clientId)));

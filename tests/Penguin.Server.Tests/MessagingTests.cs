@@ -291,6 +291,32 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Strangers_WhoMessagedFirst_CanBeAnswered_OthersStillNot()
+    {
+        await using var alice = await Server.RegisterAsync("alice");
+        await using var stranger = await Server.RegisterAsync("stranger");
+        await using var other = await Server.RegisterAsync("other");
+        await alice.Rest.UpdateSettingsAsync(new AccountSettings(AllowStrangerMessages: true));
+        var strangerLive = await stranger.ConnectAsync();
+        var aliceLive = await alice.ConnectAsync();
+        var otherLive = await other.ConnectAsync();
+
+        // The stranger accepts no strangers' messages, but wrote to alice first: alice may answer.
+        var refusedBefore = await Assert.ThrowsAsync<PenguinException>(() => aliceLive.SendTextAsync(stranger.Number, "你是谁？"));
+        await strangerLive.SendTextAsync(alice.Number, "你好，我是陌生人");
+        var reply = await aliceLive.SendTextAsync(stranger.Number, "你好！");
+        var notOthers = await Assert.ThrowsAsync<PenguinException>(() => otherLive.SendTextAsync(stranger.Number, "我也来"));
+        await stranger.Rest.BlockAsync(alice.Number);
+        var blocked = await Assert.ThrowsAsync<PenguinException>(() => aliceLive.SendTextAsync(stranger.Number, "还在吗？"));
+
+        Assert.Equal("message_refused", refusedBefore.Error.Code);
+        Assert.Equal("你好！", reply.Message.Text);
+        Assert.Equal("message_refused", notOthers.Error.Code);
+        Assert.Equal(refusedBefore.Error, blocked.Error); // a block still refuses, the same way
+        Assert.Equal(2, (await stranger.Rest.GetHistoryAsync(alice.Number)).Messages.Length);
+    }
+
+    [Fact]
     public async Task Search_FindsChineseAndEnglish_InMyOwnMessagesOnly()
     {
         var (alice, bob) = await FriendsAsync();

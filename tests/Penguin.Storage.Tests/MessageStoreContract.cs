@@ -91,6 +91,23 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [ContractFact]
+    public async Task HasSent_OnlyTheSendersOwnMessagesNotRecalled()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        var carol = await NewUserAsync();
+        Assert.False(await Messages.HasSentAsync(alice, bob));
+
+        var hello = await SendAsync(alice, bob, "你好");
+
+        Assert.True(await Messages.HasSentAsync(alice, bob));
+        Assert.False(await Messages.HasSentAsync(bob, alice));
+        Assert.False(await Messages.HasSentAsync(alice, carol));
+        Ok(await Messages.RecallAsync(alice, hello.Id, Now, Window, Rewrite, RecallEvents));
+        Assert.False(await Messages.HasSentAsync(alice, bob));
+    }
+
+    [ContractFact]
     public async Task Send_SameClientIdFromAnotherSender_IsAnotherMessage()
     {
         var alice = await NewUserAsync();

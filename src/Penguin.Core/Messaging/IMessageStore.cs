@@ -54,6 +54,9 @@ public interface IMessageStore
     /// <summary>The message the sender already sent with this client id, if any (a retry).</summary>
     ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId);
 
+    /// <summary>Whether <paramref name="senderId"/> has ever sent <paramref name="recipientId"/> a message (that was not recalled).</summary>
+    ValueTask<bool> HasSentAsync(long senderId, long recipientId);
+
     /// <summary>
     /// The user's devices hold every event of their log up to <paramref name="eventSeq"/>: messages received
     /// up to there count as delivered. Returns the conversations whose delivered cursor moved.

@@ -164,7 +164,8 @@ public sealed class MessagingService(
 
     /// <summary>
     /// Friends may always message each other; a stranger only when the receiver allows messages from strangers
-    /// (a temporary session, 临时会话). A block in either direction always refuses, with the same answer.
+    /// (a temporary session, 临时会话) or has messaged the sender first (a reply in one). A block in either
+    /// direction always refuses, with the same answer.
     /// </summary>
     private async ValueTask<Error?> CheckMayMessageAsync(long senderId, long recipientId)
     {
@@ -172,7 +173,8 @@ public sealed class MessagingService(
         if (recipient is null) return Errors.NotFound;
         var relation = await social.GetRelationAsync(senderId, recipientId);
         if (relation.Blocking || relation.BlockedBy) return Errors.MessageRefused;
-        if (!relation.Friends && !recipient.Settings.AllowStrangerMessages) return Errors.MessageRefused;
+        if (!relation.Friends && !recipient.Settings.AllowStrangerMessages && !await messages.HasSentAsync(recipientId, senderId))
+            return Errors.MessageRefused;
         return null;
     }
 
