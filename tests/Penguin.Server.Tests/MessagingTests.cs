@@ -233,6 +233,25 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Typing_FloodedFrames_AreDroppedBeyondTheLimit()
+    {
+        var (alice, bob) = await FriendsAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var aliceLive = await alice.ConnectAsync();
+        var bobLive = await bob.ConnectAsync();
+        bobLive.TakeEvents();
+
+        for (var i = 0; i < 40; i++) await aliceLive.SetTypingAsync(bob.Number, i % 2 == 0);
+        await aliceLive.SendTextAsync(bob.Number, "打完了");
+        await bobLive.WaitForAsync<MessageReceived>();
+
+        // 5 a second per user by default: a burst of 40 inside a second or two relays at most 15.
+        var relayed = bobLive.TakeEvents().OfType<TypingChanged>().Count();
+        Assert.InRange(relayed, 1, 15);
+    }
+
+    [Fact]
     public async Task Send_Retried_WithTheSameClientId_IsTheSameMessage()
     {
         var (alice, bob) = await FriendsAsync();

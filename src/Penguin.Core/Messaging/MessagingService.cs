@@ -14,6 +14,9 @@ public sealed class MessagingOptions
     /// <summary>Messages one user may send per second (all devices together).</summary>
     public int SendsPerSecond { get; set; } = 20;
 
+    /// <summary>Typing indicators one user may send per second (all devices together); more are dropped.</summary>
+    public int TypingPerSecond { get; set; } = 5;
+
     /// <summary>How long acks of one user are gathered into one write.</summary>
     public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(500);
 }
@@ -32,6 +35,7 @@ public sealed class MessagingService(
     MessagingOptions options)
 {
     private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
+    private readonly FixedWindowThrottle _typingRate = new(options.TypingPerSecond, TimeSpan.FromSeconds(1), time);
     private readonly ConcurrentDictionary<long, long> _pendingAcks = new();
     private int _ackFlushScheduled;
 
@@ -132,10 +136,15 @@ public sealed class MessagingService(
         return committed.IsOk ? await publisher.PublishAsync(committed.Value) : committed.Error;
     }
 
-    /// <summary>Relays a typing indicator to the peer's devices, if the user may message them at all.</summary>
+    /// <summary>
+    /// Relays a typing indicator to the peer's devices, if the user may message them at all. Beyond
+    /// <see cref="MessagingOptions.TypingPerSecond"/> they are dropped: each costs permission reads and a
+    /// relay, and a client refreshes an indicator every few seconds, not many times a second.
+    /// </summary>
     public async ValueTask<Result<bool>> SetTypingAsync(long userId, long to, bool active)
     {
-        if (to == userId || await CheckMayMessageAsync(userId, to) is not null) return false;
+        if (to == userId || !_typingRate.TryAcquire(userId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return false;
+        if (await CheckMayMessageAsync(userId, to) is not null) return false;
         var frame = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, active), PenguinJson.Wire.ServerFrame);
         await bus.PublishAsync(to, new Delivery(frame));
         return true;
