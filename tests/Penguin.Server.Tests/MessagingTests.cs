@@ -233,6 +233,23 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Typing_LeftOnByADeviceThatGoesAway_IsEndedForThePeer()
+    {
+        var (alice, bob) = await FriendsAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var aliceLive = await alice.ConnectAsync();
+        var bobLive = await bob.ConnectAsync();
+
+        await aliceLive.SetTypingAsync(bob.Number, true);
+        Assert.True((await bobLive.WaitForAsync<TypingChanged>()).Active);
+        aliceLive.Abort();
+
+        var ended = await bobLive.WaitForAsync<TypingChanged>();
+        Assert.Equal((alice.Number, false), (ended.From, ended.Active));
+    }
+
+    [Fact]
     public async Task Typing_FloodedFrames_AreDroppedBeyondTheLimit()
     {
         var (alice, bob) = await FriendsAsync();

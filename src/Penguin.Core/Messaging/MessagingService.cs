@@ -150,6 +150,13 @@ public sealed class MessagingService(
         return true;
     }
 
+    /// <summary>Tells the peer's devices the user stopped typing: the device that showed it went away.</summary>
+    public async ValueTask EndTypingAsync(long userId, long to)
+    {
+        var frame = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, false), PenguinJson.Wire.ServerFrame);
+        await bus.PublishAsync(to, new Delivery(frame));
+    }
+
     public async ValueTask<Conversation[]> ListConversationsAsync(long userId) =>
         [.. (await messages.ListConversationsAsync(userId, Limits.ConversationListMax)).Select(c => new Conversation(
             c.PeerId, c.LastSeq, c.ReadSeq, Math.Max(0, c.LastSeq - c.ReadSeq), c.PeerDeliveredSeq, c.PeerReadSeq, c.UpdatedAt, c.Last?.ToWire()))];

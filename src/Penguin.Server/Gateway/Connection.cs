@@ -34,6 +34,7 @@ public sealed class Connection
     private readonly CancellationTokenSource _closed = new();
     private long _lastSeq;
     private int _closing;
+    private HashSet<long>? _typingTo; // allocated only once the device types
 
     // The outbound queue and its pump, guarded by the queue's lock. No task exists while the queue is empty:
     // an idle connection holds no parked send loop, only an empty queue.
@@ -64,6 +65,16 @@ public sealed class Connection
     public CancellationToken Closed => _closed.Token;
 
     public WebSocket Socket => _socket;
+
+    /// <summary>Peers this device has shown "typing" to and not yet "stopped": told it stopped when the device goes away.</summary>
+    public IReadOnlyCollection<long> TypingTo => (IReadOnlyCollection<long>?)_typingTo ?? [];
+
+    /// <summary>Records a relayed typing indicator (only the receive loop calls this).</summary>
+    public void NoteTyping(long peer, bool active)
+    {
+        if (active) (_typingTo ??= []).Add(peer);
+        else _typingTo?.Remove(peer);
+    }
 
     /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor); call before the pump sees any event.</summary>
     public void StartAt(long seq) => _lastSeq = seq;

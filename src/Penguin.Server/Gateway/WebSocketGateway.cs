@@ -115,8 +115,12 @@ public sealed partial class WebSocketGateway(
         pending.Remove(connection);
         await connection.WhenDrained();
         await registry.RemoveAsync(connection);
-        if (connection.Session is { } session && !registry.HasSession(session.UserId, session.SessionId))
-            await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
+        if (connection.Session is { } session)
+        {
+            if (!registry.HasSession(session.UserId, session.SessionId)) await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
+            // An indicator this device left on would otherwise show until the peer's client times it out.
+            foreach (var peer in connection.TypingTo) await messaging.EndTypingAsync(session.UserId, peer);
+        }
         metrics.ConnectionClosed();
     }
 
@@ -213,7 +217,8 @@ public sealed partial class WebSocketGateway(
                 Answer(connection, frame.Id, await messaging.DeleteForUserAsync(session.UserId, delete.MessageId));
                 break;
             case SetTyping typing:
-                await messaging.SetTypingAsync(session.UserId, typing.To, typing.Active);
+                if (await messaging.SetTypingAsync(session.UserId, typing.To, typing.Active) is { IsOk: true, Value: true })
+                    connection.NoteTyping(typing.To, typing.Active);
                 break;
         }
     }
