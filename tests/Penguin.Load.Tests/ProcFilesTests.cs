@@ -63,4 +63,37 @@ public class ProcFilesTests
         Assert.Equal(15_000_000, metrics["dotnet_gc_heap_bytes"]);
         Assert.Equal(2, metrics.Count);
     }
+
+    [Fact]
+    public void ThreadCpuSeconds_ANamedBusyThread_IsFoundAndCounted_AnUnknownNameIsNot()
+    {
+        var spinning = new Thread(() =>
+        {
+            var until = DateTime.UtcNow.AddMilliseconds(300);
+            while (DateTime.UtcNow < until) Thread.SpinWait(1000);
+        }) { Name = "load-test-spin" };
+        spinning.Start();
+        spinning.Join();
+
+        Assert.True(ProcFiles.ThreadCpuSeconds(Environment.ProcessId, "load-test-spin") is null, "an ended thread is gone from /proc");
+        var live = new ManualResetEventSlim();
+        var busy = new Thread(() =>
+        {
+            var until = DateTime.UtcNow.AddMilliseconds(300);
+            while (DateTime.UtcNow < until) Thread.SpinWait(1000);
+            live.Wait();
+        }) { Name = "load-test-busy" };
+        busy.Start();
+        Thread.Sleep(400);
+        try
+        {
+            Assert.InRange(ProcFiles.ThreadCpuSeconds(Environment.ProcessId, "load-test-busy") ?? 0, 0.05, 10);
+            Assert.Null(ProcFiles.ThreadCpuSeconds(Environment.ProcessId, "no-such-thread"));
+        }
+        finally
+        {
+            live.Set();
+            busy.Join();
+        }
+    }
 }

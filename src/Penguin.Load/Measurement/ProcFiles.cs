@@ -74,6 +74,30 @@ public static class ProcFiles
         ParseStatusValue(status, "VmHWM") ?? 0,
         (int)(ParseStatusValue(status, "Threads") ?? 0));
 
+    /// <summary>
+    /// CPU seconds (utime + stime) of the threads of a live process named <paramref name="threadName"/>
+    /// (/proc/&lt;pid&gt;/task/*/comm, at most 15 characters); null when there is none or the process has gone.
+    /// </summary>
+    public static double? ThreadCpuSeconds(int pid, string threadName)
+    {
+        try
+        {
+            long ticks = 0;
+            var found = false;
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task"))
+            {
+                if (File.ReadAllText($"{task}/comm").TrimEnd('\n') != threadName) continue;
+                ticks += ParseCpuTicks(File.ReadAllText($"{task}/stat"));
+                found = true;
+            }
+            return found ? ticks / ProcessSample.TicksPerSecond : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null; // the process (or a thread) ended while being read
+        }
+    }
+
     /// <summary>Reads a live process; null when it has gone or /proc is unavailable.</summary>
     public static ProcessSample? Read(int pid)
     {

@@ -64,6 +64,7 @@ public sealed class ChatScenario : IScenario
         context.Progress.Track(deliver);
         await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the connect burst's presence traffic settle
         var cpuBefore = context.ServerCpuSeconds();
+        var writerBefore = context.ServerWriterCpuSeconds();
         // The tool's own CPU: on a machine this small it competes with the server for the same cores.
         var toolBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var nodesBefore = context.NodeCpuSeconds();
@@ -78,6 +79,7 @@ public sealed class ChatScenario : IScenario
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var settled = await MessageTraffic.WaitSettledAsync(ledger, Grace, ct);
         var cpuAfter = context.ServerCpuSeconds();
+        var writerAfter = context.ServerWriterCpuSeconds();
         var toolSeconds = (Process.GetCurrentProcess().TotalProcessorTime - toolBefore).TotalSeconds;
         var nodesAfter = context.NodeCpuSeconds();
         var servicesAfter = context.Services?.Read();
@@ -114,6 +116,11 @@ public sealed class ChatScenario : IScenario
             context.Figure("server_cpu_seconds", c1 - c0);
             context.Figure("server_cpu_us_per_message", (c1 - c0) * 1e6 / ledger.Received);
             context.Figure("server_cores_busy", (c1 - c0) / measuredSeconds);
+        }
+        if (writerBefore is { } w0 && writerAfter is { } w1 && ledger.Received > 0)
+        {
+            context.Figure("server_writer_cpu_us_per_message", (w1 - w0) * 1e6 / ledger.Received);
+            context.Figure("server_writer_cores_busy", (w1 - w0) / measuredSeconds);
         }
         if (ledger.Received > 0)
         {

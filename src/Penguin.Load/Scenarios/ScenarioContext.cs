@@ -91,6 +91,13 @@ public sealed class ScenarioContext(
     /// <summary>The server's CPU time so far (utime + stime; summed over the nodes of a cluster), when its PID is known.</summary>
     public double? ServerCpuSeconds() => ServerProcess?.SampleNow()?.CpuSeconds;
 
+    /// <summary>
+    /// CPU time so far of the embedded server's single SQLite writer thread (the ceiling of its write
+    /// throughput); null for a cluster, an unknown PID, or a server without that thread.
+    /// </summary>
+    public double? ServerWriterCpuSeconds() =>
+        ServerProcess is { Pids.Count: 1 } p ? ProcFiles.ThreadCpuSeconds(p.Pid, "sqlite-writer") : null;
+
     /// <summary>Server CPU milliseconds per success of <paramref name="operation"/> between two <see cref="ServerCpuSeconds"/> readings; this does not depend on what else the shared machine is doing.</summary>
     public void CpuFigure(OperationStats operation, double? cpuBefore)
     {
