@@ -145,18 +145,16 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         if (!_disposed && _readers.Count < MaxIdleReaders)
         {
             _readers.Add(connection);
+            // Disposed meanwhile: its drain may have missed this one (disposing twice is harmless).
             if (!_disposed) return;
         }
-        CloseReaders(connection);
+        CloseReader(connection);
     }
 
-    private void CloseReaders(params IEnumerable<SqliteConnection> connections)
+    private static void CloseReader(SqliteConnection connection)
     {
-        foreach (var connection in connections)
-        {
-            SqlExtensions.ReleaseStatements(connection);
-            connection.Dispose();
-        }
+        SqlExtensions.ReleaseStatements(connection);
+        connection.Dispose();
     }
 
     public ValueTask<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
@@ -178,7 +176,7 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         _disposed = true;
         _writes.Writer.TryComplete();
         _writerThread.Join();
-        while (_readers.TryTake(out var reader)) CloseReaders(reader);
+        while (_readers.TryTake(out var reader)) CloseReader(reader);
         SqlExtensions.ReleaseStatements(_writer);
         _writer.Dispose();
         SqliteConnection.ClearAllPools();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
@@ -13,9 +12,9 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
             FROM user_events e LEFT JOIN messages m ON m.id = e.message_id
             WHERE e.user_id = $u AND e.seq > $s ORDER BY e.seq LIMIT $n
             """,
-            r => new CommittedEvent(userId, r.GetInt64(0), r.IsDBNull(2)
-                ? (byte[])r.GetValue(1)
-                : Serialize(new MessageReceived(SqliteMessageStore.ReadMessage(r, 2).ToWire()) { Seq = r.GetInt64(0) })),
+            r => r.IsDBNull(2)
+                ? new CommittedEvent(userId, r.GetInt64(0), (byte[])r.GetValue(1))
+                : new CommittedEvent(userId, r.GetInt64(0), new MessageReceived(SqliteMessageStore.ReadMessage(r, 2).ToWire())),
             ("$u", userId), ("$s", afterSeq), ("$n", limit)));
 
     public ValueTask<long> HeadAsync(long userId, CancellationToken cancellationToken = default) =>
@@ -38,9 +37,10 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
             var draft = list[i];
             var seq = heads.Next(c, tx, draft.UserId);
             // A message's event stores no JSON (see ReadAsync), so it is serialized only when published, after the commit.
+            var e = new CommittedEvent(draft.UserId, seq, draft.Event);
             var messageId = draft.Event is MessageReceived received ? received.Message.Id : (long?)null;
-            var json = messageId is null ? Serialize(draft.Event with { Seq = seq }) : [];
-            committed.Add(messageId is null ? new CommittedEvent(draft.UserId, seq, json) : new CommittedEvent(draft.UserId, seq, draft.Event));
+            var json = messageId is null ? e.Json : [];
+            committed.Add(e);
             rows[(Columns * i) + 0] = (Names[0][i % ChunkSize], draft.UserId);
             rows[(Columns * i) + 1] = (Names[1][i % ChunkSize], seq);
             rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], json);
@@ -58,8 +58,6 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
 
     private static string InsertSql(int n) => Insert[n] ??= "INSERT INTO user_events (user_id, seq, payload, message_id) VALUES "
         + string.Join(", ", Enumerable.Range(0, n).Select(i => $"($u{i}, $s{i}, $p{i}, $m{i})"));
-
-    private static byte[] Serialize(DurableEvent e) => JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(e, PenguinJson.Wire.ServerFrame);
 
     internal static Committed<T> Commit<T>(EventHeads heads, SqliteConnection c, SqliteTransaction tx, T value, EventsFor<T> events) =>
         new(value, Append(heads, c, tx, events(value)));

@@ -145,17 +145,15 @@ public sealed class MessagingService(
     {
         if (to == userId || !_typingRate.TryAcquire(userId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return false;
         if (await CheckMayMessageAsync(userId, to) is not null) return false;
-        var frame = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, active), PenguinJson.Wire.ServerFrame);
-        await bus.PublishAsync(to, new Delivery(frame));
+        await RelayTypingAsync(userId, to, active);
         return true;
     }
 
     /// <summary>Tells the peer's devices the user stopped typing: the device that showed it went away.</summary>
-    public async ValueTask EndTypingAsync(long userId, long to)
-    {
-        var frame = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, false), PenguinJson.Wire.ServerFrame);
-        await bus.PublishAsync(to, new Delivery(frame));
-    }
+    public ValueTask EndTypingAsync(long userId, long to) => RelayTypingAsync(userId, to, active: false);
+
+    private ValueTask RelayTypingAsync(long userId, long to, bool active) =>
+        bus.PublishAsync(to, new Delivery(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, active), PenguinJson.Wire.ServerFrame)));
 
     public async ValueTask<Conversation[]> ListConversationsAsync(long userId) =>
         [.. (await messages.ListConversationsAsync(userId, Limits.ConversationListMax)).Select(c => new Conversation(
