@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Reflection;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -23,9 +25,20 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     private static readonly int MaxIdleReaders = 2 * Environment.ProcessorCount;
     private readonly ConcurrentBag<SqliteConnection> _readers = [];
     private volatile bool _disposed;
+    private readonly Histogram<int>? _batchSize;
+    private readonly Histogram<double>? _commitTime;
 
-    public SqliteDatabase(string path)
+    /// <param name="meters">When given, the writer reports its batch sizes and commit times (meter "Penguin.Storage.Sqlite").</param>
+    public SqliteDatabase(string path, IMeterFactory? meters = null)
     {
+        if (meters?.Create("Penguin.Storage.Sqlite") is { } meter)
+        {
+            _batchSize = meter.CreateHistogram("penguin.writer.batch.size", unit: "{write}", description: "Writes committed together by the SQLite writer (group commit).",
+                advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+            _commitTime = meter.CreateHistogram("penguin.writer.commit.duration", unit: "s", description: "Time of one SQLite writer batch: its writes and the commit (fsync).",
+                advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+        }
+
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
         _connectionString = new SqliteConnectionStringBuilder
@@ -71,12 +84,15 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < MaxBatch && reader.TryRead(out var write)) batch.Add(write);
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 // Optimistically without savepoints (two statements per write saved); a write that throws may
                 // have done half its work with nothing marking where it began, so then the whole batch is
                 // undone and the others run again, each in its own savepoint. The failed write keeps its error.
                 if (!RunBatch(batch, savepoints: false)) RunBatch(batch.Where(w => !w.Failed), savepoints: true);
+                _commitTime?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                _batchSize?.Record(batch.Count);
                 foreach (var write in batch) write.Complete();
             }
             catch (Exception e) when (e is SqliteException or InvalidOperationException)
@@ -163,7 +179,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         {
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
-            return ValueTask.FromResult(connection.Scalar(null, "SELECT 1") == 1);
+            // Reads the schema page, so a damaged or replaced file shows, not only a working library.
+            return ValueTask.FromResult(connection.Scalar(null, "SELECT count(*) FROM sqlite_schema") > 0);
         }
         catch (SqliteException)
         {

@@ -43,9 +43,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         var url = _uris[node]?.ToString().TrimEnd('/') ?? "http://127.0.0.1:0";
         var app = PenguinServer.Build(["--urls", url, "--Logging:LogLevel:Default=Warning"], options =>
         {
-            options.Storage = "postgres";
+            options.Storage = StorageEngine.Postgres;
             options.Postgres.ConnectionString = _connectionString;
-            options.Bus = "rabbitmq";
+            options.Bus = BusEngine.RabbitMq;
             options.RabbitMq.Uri = Services.RabbitMq;
             options.NodeId = $"test{node}-{Guid.NewGuid().ToString("N")[..8]}";
             options.PresenceTtl = PresenceTtl;

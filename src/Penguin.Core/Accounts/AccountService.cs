@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Common;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
@@ -7,11 +8,18 @@ namespace Penguin.Core.Accounts;
 
 public sealed class AccountOptions
 {
+    [Range(1, int.MaxValue)]
     public int RegistrationsPerAddress { get; set; } = 20;
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromHours(1);
+    [Range(1, int.MaxValue)]
     public int LoginFailuresPerAccount { get; set; } = 5;
+    [Range(1, int.MaxValue)]
     public int LoginFailuresPerAddress { get; set; } = 50;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>PBKDF2 iterations for new hashes; below the default only for tests and load runs.</summary>
+    [Range(1_000, 10_000_000)]
     public int PasswordIterations { get; set; } = PasswordHasher.DefaultIterations;
 }
 

@@ -37,6 +37,7 @@ public static class ApiSupport
             var accounts = http.RequestServices.GetRequiredService<AccountService>();
             if (await accounts.AuthenticateAsync(token) is not { } session)
             {
+                if (token is not null) http.RequestServices.GetRequiredService<Penguin.Server.Ops.PenguinMetrics>().AuthenticationFailed("token");
                 await Fail(token is null ? Errors.NotAuthenticated : Errors.InvalidToken).ExecuteAsync(http);
                 return;
             }

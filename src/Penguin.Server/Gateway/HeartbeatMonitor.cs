@@ -13,14 +13,21 @@ public sealed class HeartbeatMonitor(ConnectionRegistry registry, Unauthenticate
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.HeartbeatSweepInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            foreach (var connection in registry.All)
-                if (time.GetElapsedTime(connection.LastReceived) > options.HeartbeatTimeout)
-                    Expire(connection);
-            foreach (var connection in pending.All)
-                if (connection.Session is null && time.GetElapsedTime(connection.Opened) > options.AuthTimeout)
-                    Expire(connection);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var connection in registry.All)
+                    if (time.GetElapsedTime(connection.LastReceived) > options.HeartbeatTimeout)
+                        Expire(connection);
+                foreach (var connection in pending.All)
+                    if (connection.Session is null && time.GetElapsedTime(connection.Opened) > options.AuthTimeout)
+                        Expire(connection);
+            }
+        }
+        // Also when the host never finished starting (a port in use): it then cancels by disposing, not by stopping.
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

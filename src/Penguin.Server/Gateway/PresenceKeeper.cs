@@ -18,10 +18,17 @@ public sealed partial class PresenceKeeper(
         // Rows left by an earlier run under the same node id describe connections that no longer exist.
         await RunAsync(async () => await TellFriendsAsync(await registry.ClearOwnAsync()));
         using var timer = new PeriodicTimer(registry.Ttl / 3, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            await RunAsync(async () => await registry.RefreshAsync());
-            await RunAsync(async () => await TellFriendsAsync(await registry.TakeExpiredAsync()));
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await RunAsync(async () => await registry.RefreshAsync());
+                await RunAsync(async () => await TellFriendsAsync(await registry.TakeExpiredAsync()));
+            }
+        }
+        // Also when the host never finished starting (a port in use): it then cancels by disposing, not by stopping.
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Penguin.Core.Accounts;
@@ -201,11 +202,14 @@ public sealed partial class WebSocketGateway(
                 connection.CatchUp(frame.Id, sync.Since);
                 break;
             case SendMessage send:
+                var started = Stopwatch.GetTimestamp();
                 var sent = await messaging.SendAsync(session.UserId, send);
                 connection.Send(sent.IsOk ? new MessageAccepted(sent.Value.Message.ToWire(), sent.Value.Duplicate) { Re = frame.Id } : ErrorReply.From(sent.Error, frame.Id));
+                metrics.MessageSent(!sent.IsOk ? "rejected" : sent.Value.Duplicate ? "duplicate" : "ok", Stopwatch.GetElapsedTime(started));
                 break;
             case Acknowledge ack:
                 messaging.Acknowledge(session.UserId, ack.Seq);
+                metrics.Delivered();
                 break;
             case MarkRead read:
                 Answer(connection, frame.Id, await messaging.MarkReadAsync(session.UserId, read.Peer, read.Seq));
@@ -244,6 +248,7 @@ public sealed partial class WebSocketGateway(
         var session = await accounts.AuthenticateAsync(auth.Token);
         if (session is null)
         {
+            metrics.AuthenticationFailed("token");
             connection.Send(ErrorReply.From(Errors.InvalidToken, auth.Id));
             return;
         }

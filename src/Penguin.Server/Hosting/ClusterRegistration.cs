@@ -10,19 +10,19 @@ namespace Penguin.Server.Hosting;
 public static class ClusterRegistration
 {
     public static IServiceCollection AddBus(this IServiceCollection services, ServerOptions options) =>
-        options.Bus.ToUpperInvariant() switch
+        options.Bus switch
         {
-            "INPROCESS" => services.AddSingleton<IEventBus, InProcessEventBus>(),
-            "RABBITMQ" => services.AddSingleton<IEventBus>(sp => new RabbitMqEventBus(
-                new RabbitMqBusOptions(options.RabbitMq.Uri ?? throw new InvalidOperationException("Penguin:Bus is rabbitmq but Penguin:RabbitMq:Uri is not set."), options.NodeId),
+            BusEngine.InProcess => services.AddSingleton<IEventBus, InProcessEventBus>(),
+            BusEngine.RabbitMq => services.AddSingleton<IEventBus>(sp => new RabbitMqEventBus(
+                new RabbitMqBusOptions(options.RabbitMq.Uri!, options.NodeId),
                 sp.GetRequiredService<ILogger<RabbitMqEventBus>>())),
-            _ => throw new InvalidOperationException($"Unknown Penguin:Bus '{options.Bus}': use inprocess or rabbitmq."),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Bus, "Unknown bus."),
         };
 
     /// <summary>Presence in memory for the embedded node; in the shared database, with expiry, when storage is PostgreSQL.</summary>
     public static IServiceCollection AddPresenceRegistry(this IServiceCollection services, ServerOptions options)
     {
-        if (!string.Equals(options.Storage, "postgres", StringComparison.OrdinalIgnoreCase))
+        if (options.Storage != StorageEngine.Postgres)
             return services.AddSingleton<IPresenceRegistry, InMemoryPresenceRegistry>();
         services.AddSingleton(sp => new PostgresPresenceRegistry(sp.GetRequiredService<PostgresDatabase>(), options.NodeId, options.PresenceTtl));
         services.AddSingleton<IPresenceRegistry>(sp => sp.GetRequiredService<PostgresPresenceRegistry>());

@@ -19,7 +19,11 @@ public static class PenguinServer
 
     public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read from next to the executable, wherever it is started from; relative
+        // paths in settings (Penguin:DataDirectory) stay relative to the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.AddPenguinLogging();
+        builder.Host.UseSystemd();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrl);
         builder.WebHost.ConfigureKestrel(k =>
@@ -29,14 +33,15 @@ public static class PenguinServer
             k.ConfigureEndpointDefaults(listen => listen.UseWebSocketUpgrade());
         });
 
-        var options = builder.Configuration.GetSection("Penguin").Get<ServerOptions>() ?? new ServerOptions();
-        configure?.Invoke(options);
+        var options = builder.BindServerOptions(configure);
         builder.Services.AddPenguin(options);
+        builder.Services.AddPenguinHealth();
         builder.Services.ConfigureHttpJsonOptions(json => UseProtocolJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi();
+        builder.Services.AddPenguinOpenApi();
 
         var app = builder.Build();
+        app.LogWhenStarted(options);
         app.UseProtocolErrors();
         app.UseSessionAuthentication();
         app.UseWebSockets();
@@ -45,12 +50,13 @@ public static class PenguinServer
         app.MapSocialApi();
         app.MapMessagingApi();
         app.MapOpsEndpoints();
-        app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 
     public static IServiceCollection AddPenguin(this IServiceCollection services, ServerOptions options)
     {
+        // First, so that nothing else starts on storage that cannot be used.
+        services.AddHostedService<StorageStartupCheck>();
         services.AddSingleton(options);
         services.AddSingleton(options.Accounts);
         services.AddSingleton(options.Messaging);
@@ -71,6 +77,7 @@ public static class PenguinServer
         services.AddSingleton<UnauthenticatedConnections>();
         services.AddSingleton<WebSocketGateway>();
         services.AddSingleton<PenguinMetrics>();
+        services.AddSingleton<PrometheusExposition>();
         services.AddHostedService<BusConnector>();
         services.AddHostedService<HeartbeatMonitor>();
         return services;

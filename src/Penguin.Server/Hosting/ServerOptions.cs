@@ -1,24 +1,29 @@
+using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
 using Penguin.Core.Messaging;
+using Microsoft.Extensions.Options;
 
 namespace Penguin.Server.Hosting;
 
 /// <summary>
 /// Settings of one node, bound from the "Penguin" configuration section (appsettings.json,
 /// environment variables such as Penguin__DataDirectory, or --Penguin:DataDirectory=...).
+/// Checked at start-up (Hosting/OptionsValidation.cs): ranges below, engines as enums, unknown keys reported;
+/// every setting and its default is in appsettings.json and docs/operations.md.
 /// </summary>
 public sealed class ServerOptions
 {
     /// <summary>Where the embedded database and files live.</summary>
+    [Required(AllowEmptyStrings = false)]
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>The storage engine: "sqlite" (embedded, in <see cref="DataDirectory"/>) or "postgres" (cluster mode).</summary>
-    public string Storage { get; set; } = "sqlite";
+    public StorageEngine Storage { get; set; } = StorageEngine.Sqlite;
 
     public PostgresOptions Postgres { get; set; } = new();
 
     /// <summary>The event bus: "inprocess" (one node) or "rabbitmq" (cluster mode, see <see cref="RabbitMq"/>).</summary>
-    public string Bus { get; set; } = "inprocess";
+    public BusEngine Bus { get; set; } = BusEngine.InProcess;
 
     public RabbitMqOptions RabbitMq { get; set; } = new();
 
@@ -26,24 +31,32 @@ public sealed class ServerOptions
     /// This node's name in the cluster: its bus queue is penguin.node.&lt;NodeId&gt; and it owns the presence rows it
     /// writes. Must be unique among running nodes; the default is the host name plus a random suffix.
     /// </summary>
+    [Required(AllowEmptyStrings = false), RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "The field {0} must be 1 to 64 letters, digits, '.', '_' or '-'.")]
     public string NodeId { get; set; } = $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>In cluster mode, how long a node's presence rows outlive its last refresh (refreshed every third of this).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan PresenceTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A device that sends nothing for this long is taken offline.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan HeartbeatSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A connection must authenticate within this time.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan AuthTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Frames queued for one connection before it counts as a slow consumer and is closed.</summary>
+    [Range(1, 1_000_000)]
     public int OutboundQueueLimit { get; set; } = 1024;
 
+    [ValidateObjectMembers]
     public AccountOptions Accounts { get; set; } = new();
 
+    [ValidateObjectMembers]
     public MessagingOptions Messaging { get; set; } = new();
 }
 
@@ -57,4 +70,24 @@ public sealed class RabbitMqOptions
 {
     /// <summary>An AMQP URI, e.g. amqp://penguin:secret@10.0.0.5:5672/penguin.</summary>
     public Uri? Uri { get; set; }
+}
+
+/// <summary>Where the node keeps its data.</summary>
+public enum StorageEngine
+{
+    /// <summary>Embedded: one SQLite file in the data directory.</summary>
+    Sqlite,
+
+    /// <summary>Cluster mode: one PostgreSQL database shared by every node.</summary>
+    Postgres,
+}
+
+/// <summary>How events travel between nodes.</summary>
+public enum BusEngine
+{
+    /// <summary>One node: events stay in the process.</summary>
+    InProcess,
+
+    /// <summary>Cluster mode: events between nodes through RabbitMQ.</summary>
+    RabbitMq,
 }

@@ -12,18 +12,21 @@ namespace Penguin.Server.Hosting;
 public static class StorageRegistration
 {
     public static IServiceCollection AddStorage(this IServiceCollection services, ServerOptions options) =>
-        options.Storage.ToUpperInvariant() switch
+        options.Storage switch
         {
-            "SQLITE" => services.AddSqliteStorage(Path.Combine(options.DataDirectory, "penguin.db")),
-            "POSTGRES" => services.AddPostgresStorage(options.Postgres.ConnectionString
-                ?? throw new InvalidOperationException("Penguin:Storage is postgres but Penguin:Postgres:ConnectionString is not set.")),
-            _ => throw new InvalidOperationException($"Unknown Penguin:Storage '{options.Storage}': use sqlite or postgres."),
+            StorageEngine.Sqlite => services.AddSqliteStorage(DatabasePath(options), options),
+            StorageEngine.Postgres => services.AddPostgresStorage(options.Postgres.ConnectionString ?? "", options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Storage, "Unknown storage engine."),
         };
 
+    /// <summary>The embedded database file: penguin.db in the data directory.</summary>
+    public static string DatabasePath(ServerOptions options) => Path.Combine(options.DataDirectory, "penguin.db");
+
     /// <summary>Embedded default: one SQLite file in the data directory.</summary>
-    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string path)
+    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string path, ServerOptions? options = null)
     {
-        services.AddSingleton(_ => new SqliteDatabase(path));
+        // Opening checks the directory, the file and its schema; what an operator can fix becomes a one-line StartupException.
+        services.AddSingleton(sp => StartupFailure.Open(options, () => new SqliteDatabase(path, sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())));
         services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         services.AddSingleton<ISocialStore, SqliteSocialStore>();
@@ -33,9 +36,9 @@ public static class StorageRegistration
     }
 
     /// <summary>Cluster mode: one PostgreSQL database shared by every node.</summary>
-    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString, ServerOptions? options = null)
     {
-        services.AddSingleton(_ => new PostgresDatabase(connectionString));
+        services.AddSingleton(_ => StartupFailure.Open(options, () => new PostgresDatabase(connectionString)));
         services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
         services.AddSingleton<IAccountStore, PostgresAccountStore>();
         services.AddSingleton<ISocialStore, PostgresSocialStore>();

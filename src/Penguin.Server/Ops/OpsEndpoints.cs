@@ -1,19 +1,23 @@
-using Penguin.Server.Gateway;
-using Penguin.Core.Common;
+using Penguin.Server.Hosting;
+using Scalar.AspNetCore;
 
 namespace Penguin.Server.Ops;
 
 public static class OpsEndpoints
 {
-    public static void MapOpsEndpoints(this IEndpointRouteBuilder app)
+    public static void MapOpsEndpoints(this WebApplication app)
     {
-        // Healthy means this node can reach its database.
-        app.MapGet("/healthz", async (IStorageHealth storage, CancellationToken cancellationToken) =>
-            await storage.IsHealthyAsync(cancellationToken)
-                ? Results.Text("ok\n")
-                : Results.Text("database unavailable\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapPenguinHealth();
 
-        app.MapGet("/metrics", (PenguinMetrics metrics, ConnectionRegistry registry) =>
-            Results.Text(metrics.Render(registry), "text/plain; version=0.0.4"));
+        // Created now, not at the first scrape, so that it counts from the start.
+        var exposition = app.Services.GetRequiredService<PrometheusExposition>();
+        app.Services.GetRequiredService<PenguinMetrics>();
+        app.MapGet("/metrics", () => Results.Text(exposition.Render(), "text/plain; version=0.0.4; charset=utf-8")).ExcludeFromDescription();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        // The browsable API reference, from the same document.
+        app.MapScalarApiReference("/docs", scalar => scalar
+            .WithTitle("Penguin API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
     }
 }

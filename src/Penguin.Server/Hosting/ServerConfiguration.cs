@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+
+namespace Penguin.Server.Hosting;
+
+/// <summary>Binding and checking the Penguin section, and the logging choices an operator makes.</summary>
+public static class ServerConfiguration
+{
+    /// <summary>
+    /// Binds the Penguin section once (the engines it names decide which services exist), applies
+    /// <paramref name="configure"/>, and registers the instance with the options system, validated by
+    /// <see cref="ServerOptionsAnnotations"/> and <see cref="ServerOptionsRules"/> when the host starts (ValidateOnStart).
+    /// A key that is not a setting or a value of the wrong type stops here, before anything is built.
+    /// </summary>
+    public static ServerOptions BindServerOptions(this WebApplicationBuilder builder, Action<ServerOptions>? configure)
+    {
+        var problems = ConfigurationCheck.Problems(builder.Configuration);
+        if (problems.Count > 0) throw StartupFailure.Configuration(problems);
+
+        var options = builder.Configuration.GetSection(ConfigurationCheck.Section).Get<ServerOptions>() ?? new ServerOptions();
+        configure?.Invoke(options);
+
+        // Checked now as well as on start: the engines' services are built from these values before the host starts.
+        IValidateOptions<ServerOptions>[] validators = [new ServerOptionsAnnotations(), new ServerOptionsRules()];
+        _ = new ValidatedInstanceFactory<ServerOptions>(options, validators).Create(Options.DefaultName);
+
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsAnnotations>();
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsRules>();
+        builder.Services.AddSingleton<IOptionsFactory<ServerOptions>>(sp =>
+            new ValidatedInstanceFactory<ServerOptions>(options, sp.GetServices<IValidateOptions<ServerOptions>>()));
+        builder.Services.AddOptions<ServerOptions>().ValidateOnStart();
+        return options;
+    }
+
+    /// <summary>
+    /// Logs go to the console (journald under systemd): plain lines by default, one JSON object per line with
+    /// Logging:Console:FormatterName=json (appsettings.json holds the defaults). The host's own report of a failed
+    /// start is left to <see cref="StartupFailure"/>, which says it in one line instead of a stack trace.
+    /// </summary>
+    public static void AddPenguinLogging(this WebApplicationBuilder builder) =>
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+}
