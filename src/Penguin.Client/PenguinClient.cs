@@ -56,6 +56,17 @@ public sealed class PenguinClient : IDisposable
 
     public Task<Me> GetMeAsync(CancellationToken ct = default) => GetAsync("api/v1/me", Json.Me, ct);
 
+    /// <summary>Changes the password; every other session of the account ends, this one stays.</summary>
+    public Task ChangePasswordAsync(string currentPassword, string newPassword, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "api/v1/me/password", new ChangePasswordRequest(currentPassword, newPassword), Json.ChangePasswordRequest, ct);
+
+    /// <summary>Deletes the account for good (docs/protocol.md, "Deleting an account"); this client is logged out.</summary>
+    public async Task DeleteAccountAsync(string password, CancellationToken ct = default)
+    {
+        await SendAsync(HttpMethod.Delete, "api/v1/me", new DeleteAccountRequest(password), Json.DeleteAccountRequest, ct);
+        Token = null;
+    }
+
     public Task<Profile> UpdateProfileAsync(UpdateProfileRequest change, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Patch, "api/v1/me/profile", change, Json.UpdateProfileRequest, Json.Profile, ct);
 

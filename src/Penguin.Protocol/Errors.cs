@@ -18,6 +18,8 @@ public static class Errors
     public static readonly Error AlreadyAuthenticated = new("already_authenticated", "This connection is already logged in.", "此连接已经登录。");
     public static readonly Error AuthFailed = new("auth_failed", "Wrong account number or password.", "账号或密码错误。");
     public static readonly Error InvalidToken = new("invalid_token", "The session token is invalid or was revoked.", "会话令牌无效或已被注销。");
+    public static readonly Error WrongPassword = new("wrong_password", "The current password is wrong.", "当前密码错误。");
+    public static readonly Error AccountDisabled = new("account_disabled", "This account has been disabled by an administrator.", "此账号已被管理员停用。");
     public static readonly Error Throttled = new("throttled", "Too many attempts; try again later.", "尝试次数过多，请稍后再试。");
     public static readonly Error InvalidNickname = new("invalid_nickname", "The nickname must be 1 to 24 characters without control characters.", "昵称须为 1 到 24 个字符，且不能包含控制字符。");
     public static readonly Error InvalidPassword = new("invalid_password", "The password must be 8 to 128 characters.", "密码须为 8 到 128 个字符。");

@@ -18,6 +18,8 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(RegisterRequest))]
 [JsonSerializable(typeof(RegisterResponse))]
 [JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
+[JsonSerializable(typeof(DeleteAccountRequest))]
 [JsonSerializable(typeof(LoginResponse))]
 [JsonSerializable(typeof(SessionList))]
 [JsonSerializable(typeof(Me))]

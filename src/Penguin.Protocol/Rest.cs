@@ -12,6 +12,12 @@ public sealed record SessionList(DeviceSession[] Sessions);
 
 public sealed record Me(Profile Profile, AccountSettings Settings);
 
+/// <summary>PUT /api/v1/me/password: every other session of the account ends; the one that asked stays.</summary>
+public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
+
+/// <summary>DELETE /api/v1/me: the password again, because deleting cannot be undone.</summary>
+public sealed record DeleteAccountRequest(string Password);
+
 public sealed record UpdateProfileRequest(
     string? Nickname = null,
     string? Avatar = null,

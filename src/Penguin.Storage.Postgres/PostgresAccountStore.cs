@@ -24,7 +24,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
         });
 
     public ValueTask<UserRecord?> GetUserAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {UserColumns} FROM users WHERE id = @u", ReadUser, ("u", number)));
+        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {UserColumns} FROM users WHERE id = @u AND deleted_at IS NULL", ReadUser, ("u", number)));
 
     public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers)
     {
@@ -34,7 +34,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
     }
 
     public ValueTask<string?> GetPasswordHashAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT password_hash FROM users WHERE id = @u", r => r.GetString(0), ("u", number)));
+        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT password_hash FROM users WHERE id = @u AND deleted_at IS NULL", r => r.GetString(0), ("u", number)));
 
     public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events) =>
         db.WriteAsync(async (c, tx) =>
@@ -61,7 +61,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
         // The user's text is matched literally: LIKE's wildcards and the escape character are escaped.
         var pattern = PgSql.Contains(text);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(async c => await c.QueryAsync(null,
-            $"SELECT {UserColumns} FROM users WHERE nickname ILIKE @p ESCAPE '\\' ORDER BY id LIMIT @n",
+            $"SELECT {UserColumns} FROM users WHERE nickname ILIKE @p ESCAPE '\\' AND deleted_at IS NULL ORDER BY id LIMIT @n",
             ReadUser, ("p", pattern), ("n", limit)));
     }
 
@@ -91,6 +91,33 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
     public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId) =>
         db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
             await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", userId)));
+
+    public ValueTask<IReadOnlyList<long>> DeleteOtherSessionsAsync(long userId, long keepSessionId) =>
+        db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
+            await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u AND id <> @k RETURNING id", r => r.GetInt64(0), ("u", userId), ("k", keepSessionId)));
+
+    public ValueTask<AccountStatus?> GetAccountStatusAsync(long number) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT id, nickname, created_at, disabled, deleted_at FROM users WHERE id = @u",
+            r => new AccountStatus(r.GetInt64(0), r.GetString(1), r.Instant(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.Instant(4)),
+            ("u", number)));
+
+    public ValueTask<bool> SetPasswordHashAsync(long number, string passwordHash) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "UPDATE users SET password_hash = @h WHERE id = @u AND deleted_at IS NULL",
+            ("h", passwordHash), ("u", number)) > 0);
+
+    public ValueTask<bool> SetDisabledAsync(long number, bool disabled) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "UPDATE users SET disabled = @d WHERE id = @u AND deleted_at IS NULL",
+            ("d", disabled), ("u", number)) > 0);
+
+    public ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at) =>
+        db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
+        {
+            await c.ExecuteAsync(tx, """
+                UPDATE users SET deleted_at = @t, password_hash = '', nickname = @n, signature = NULL, birthday = NULL, province = NULL, city = NULL
+                WHERE id = @u AND deleted_at IS NULL
+                """, ("n", IAccountStore.DeletedNickname), ("t", at.Utc()), ("u", number));
+            return await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", number));
+        });
 
     private static SessionRecord ReadSession(NpgsqlDataReader r) =>
         new(r.GetInt64(0), r.GetInt64(1), (DeviceKind)r.GetInt32(2), r.NullableString(3), r.Instant(4), r.Instant(5));

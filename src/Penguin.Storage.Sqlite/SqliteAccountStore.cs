@@ -22,7 +22,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
         });
 
     public ValueTask<UserRecord?> GetUserAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {UserColumns} FROM users WHERE id = $u", ReadUser, ("$u", number)));
+        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {UserColumns} FROM users WHERE id = $u AND deleted_at IS NULL", ReadUser, ("$u", number)));
 
     public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers)
     {
@@ -33,7 +33,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
     }
 
     public ValueTask<string?> GetPasswordHashAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingle(null, "SELECT password_hash FROM users WHERE id = $u", r => r.GetString(0), ("$u", number)));
+        db.ReadAsync(c => c.QuerySingle(null, "SELECT password_hash FROM users WHERE id = $u AND deleted_at IS NULL", r => r.GetString(0), ("$u", number)));
 
     public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events) =>
         db.WriteAsync((c, tx) =>
@@ -55,7 +55,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
     {
         var pattern = SqlExtensions.Contains(text);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(c => c.Query(null,
-            $"SELECT {UserColumns} FROM users WHERE nickname LIKE $p ESCAPE '\\' ORDER BY id LIMIT $n",
+            $"SELECT {UserColumns} FROM users WHERE nickname LIKE $p ESCAPE '\\' AND deleted_at IS NULL ORDER BY id LIMIT $n",
             ReadUser, ("$p", pattern), ("$n", limit)));
     }
 
@@ -87,6 +87,33 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
     public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId) =>
         db.WriteAsync<IReadOnlyList<long>>((c, tx) =>
             c.Query(tx, "DELETE FROM sessions WHERE user_id = $u RETURNING id", r => r.GetInt64(0), ("$u", userId)));
+
+    public ValueTask<IReadOnlyList<long>> DeleteOtherSessionsAsync(long userId, long keepSessionId) =>
+        db.WriteAsync<IReadOnlyList<long>>((c, tx) =>
+            c.Query(tx, "DELETE FROM sessions WHERE user_id = $u AND id <> $k RETURNING id", r => r.GetInt64(0), ("$u", userId), ("$k", keepSessionId)));
+
+    public ValueTask<AccountStatus?> GetAccountStatusAsync(long number) =>
+        db.ReadAsync(c => c.QuerySingle(null, "SELECT id, nickname, created_at, disabled, deleted_at FROM users WHERE id = $u",
+            r => new AccountStatus(r.GetInt64(0), r.GetString(1), r.FromUnixMs(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.FromUnixMs(4)),
+            ("$u", number)));
+
+    public ValueTask<bool> SetPasswordHashAsync(long number, string passwordHash) =>
+        db.WriteAsync((c, tx) => c.Execute(tx, "UPDATE users SET password_hash = $h WHERE id = $u AND deleted_at IS NULL",
+            ("$h", passwordHash), ("$u", number)) > 0);
+
+    public ValueTask<bool> SetDisabledAsync(long number, bool disabled) =>
+        db.WriteAsync((c, tx) => c.Execute(tx, "UPDATE users SET disabled = $d WHERE id = $u AND deleted_at IS NULL",
+            ("$d", disabled), ("$u", number)) > 0);
+
+    public ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at) =>
+        db.WriteAsync<IReadOnlyList<long>>((c, tx) =>
+        {
+            c.Execute(tx, """
+                UPDATE users SET deleted_at = $t, password_hash = '', nickname = $n, signature = NULL, birthday = NULL, province = NULL, city = NULL
+                WHERE id = $u AND deleted_at IS NULL
+                """, ("$n", IAccountStore.DeletedNickname), ("$t", at.ToUnixMs()), ("$u", number));
+            return c.Query(tx, "DELETE FROM sessions WHERE user_id = $u RETURNING id", r => r.GetInt64(0), ("$u", number));
+        });
 
     private const string SessionColumns = "id, user_id, device, device_name, created_at, last_seen_at";
 

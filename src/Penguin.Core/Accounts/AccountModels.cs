@@ -41,3 +41,6 @@ public static class Avatars
 
     public static bool IsKnown(string avatar) => Array.IndexOf(All, avatar) >= 0;
 }
+
+/// <summary>What an administrator sees of an account: whether it may log in and whether its owner deleted it.</summary>
+public sealed record AccountStatus(long Number, string Nickname, DateTimeOffset CreatedAt, bool Disabled, DateTimeOffset? DeletedAt);

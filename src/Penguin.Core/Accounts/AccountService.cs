@@ -83,6 +83,7 @@ public sealed class AccountService
         }
 
         _failuresPerAccount.Reset(accountKey);
+        if ((await _accounts.GetAccountStatusAsync(number))?.Disabled == true) return Errors.AccountDisabled;
         var token = SessionTokens.NewToken();
         var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow());
         var user = await _accounts.GetUserAsync(number);
@@ -105,6 +106,52 @@ public sealed class AccountService
     public ValueTask<IReadOnlyList<long>> LogoutAllAsync(long userId) => _accounts.DeleteAllSessionsAsync(userId);
 
     public ValueTask<UserRecord?> GetUserAsync(long number) => _accounts.GetUserAsync(number);
+
+    /// <summary>
+    /// Changes the caller's password after checking the current one (wrong guesses count towards the login
+    /// throttle). Every other session of the user ends: whoever knew the old password is logged out, the
+    /// device that made the change stays. Returns the ended sessions.
+    /// </summary>
+    public async ValueTask<Result<IReadOnlyList<long>>> ChangePasswordAsync(SessionContext caller, string? current, string? next, string address)
+    {
+        if (await CheckPasswordAsync(caller.UserId, current, address) is { } wrong) return wrong;
+        if (Validation.Password(next) is { } badPassword) return badPassword;
+        await _accounts.SetPasswordHashAsync(caller.UserId, _hasher.Hash(next!));
+        return Ok(await _accounts.DeleteOtherSessionsAsync(caller.UserId, caller.SessionId));
+    }
+
+    /// <summary>Checks the caller's own password before something irreversible; null when it is right.</summary>
+    public async ValueTask<Error?> CheckPasswordAsync(long userId, string? password, string address)
+    {
+        var key = $"{userId}|{address}";
+        if (_failuresPerAccount.IsBlocked(key)) return Errors.Throttled;
+        var stored = await _accounts.GetPasswordHashAsync(userId);
+        if (password is not null && stored is not null && _hasher.Verify(password, stored)) return null;
+        _failuresPerAccount.Record(key);
+        return Errors.WrongPassword;
+    }
+
+    /// <summary>An administrator sets a new password (the user forgot theirs): every session of the account ends.</summary>
+    public async ValueTask<Result<IReadOnlyList<long>>> ResetPasswordAsync(long number, string? password)
+    {
+        if (Validation.Password(password) is { } badPassword) return badPassword;
+        if (!await _accounts.SetPasswordHashAsync(number, _hasher.Hash(password!))) return Errors.NotFound;
+        return Ok(await _accounts.DeleteAllSessionsAsync(number));
+    }
+
+    /// <summary>An administrator disables an account (no login; every session ends) or enables it again.</summary>
+    public async ValueTask<Result<IReadOnlyList<long>>> SetDisabledAsync(long number, bool disabled)
+    {
+        if (!await _accounts.SetDisabledAsync(number, disabled)) return Errors.NotFound;
+        return disabled ? Ok(await _accounts.DeleteAllSessionsAsync(number)) : Ok([]);
+    }
+
+    public ValueTask<AccountStatus?> GetStatusAsync(long number) => _accounts.GetAccountStatusAsync(number);
+
+    /// <summary>Marks the account deleted (see <see cref="IAccountStore.MarkDeletedAsync"/>); returns the sessions it had.</summary>
+    public ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long userId) => _accounts.MarkDeletedAsync(userId, _time.GetUtcNow());
+
+    private static Result<IReadOnlyList<long>> Ok(IReadOnlyList<long> sessions) => sessions.ToArray();
 
     public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change)
     {

@@ -6,6 +6,9 @@ namespace Penguin.Core.Accounts;
 /// <summary>Storage of accounts, profiles, settings and device sessions.</summary>
 public interface IAccountStore
 {
+    /// <summary>What a deleted account is called wherever it still appears.</summary>
+    const string DeletedNickname = "已注销 Deleted";
+
     /// <summary>Creates the user with the next account number (never reused) and their default buddy group.</summary>
     ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName);
 
@@ -33,4 +36,24 @@ public interface IAccountStore
 
     /// <summary>Deletes every session of the user and returns their ids.</summary>
     ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId);
+
+    /// <summary>Deletes every session of the user but <paramref name="keepSessionId"/> and returns their ids.</summary>
+    ValueTask<IReadOnlyList<long>> DeleteOtherSessionsAsync(long userId, long keepSessionId);
+
+    /// <summary>The account as an administrator sees it, deleted accounts included; null when the number was never given out.</summary>
+    ValueTask<AccountStatus?> GetAccountStatusAsync(long number);
+
+    /// <summary>Replaces the password hash of a live (not deleted) account; false when there is none.</summary>
+    ValueTask<bool> SetPasswordHashAsync(long number, string passwordHash);
+
+    /// <summary>Disables or enables a live account; false when there is none.</summary>
+    ValueTask<bool> SetDisabledAsync(long number, bool disabled);
+
+    /// <summary>
+    /// Deletes the account: clears its password, sessions and profile (the nickname becomes
+    /// <see cref="DeletedNickname"/>) and marks it deleted, after which <see cref="GetUserAsync"/>, search and
+    /// login treat it as absent; <see cref="GetUsersAsync"/> still finds the tombstone, for records that name it
+    /// (old friend requests). Returns the ids of the sessions it had.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at);
 }

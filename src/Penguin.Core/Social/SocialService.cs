@@ -107,6 +107,7 @@ public sealed class SocialService(
         // Only the receiver may answer; to anyone else the request does not exist.
         if (request is null || request.ToId != userId) return Errors.NotFound;
         if (request.State != FriendRequestState.Pending) return Errors.RequestClosed;
+        if (await accounts.GetUserAsync(request.FromId) is null) return Errors.NotFound; // the sender deleted their account
         if (await FriendLimitAsync(request.FromId, request.ToId) is { } full) return full;
         var group = await OwnGroupOrDefaultAsync(userId, groupId);
         if (!group.IsOk) return group.Error;

@@ -1,6 +1,128 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Penguin.Core.Accounts;
+using Penguin.Server.Hosting;
+
 namespace Penguin.Server.Admin;
 
+/// <summary>
+/// penguin-server admin: what an operator does to accounts, against the storage the node is configured with
+/// (the same appsettings.json, environment and --Penguin:… settings). Safe while the node runs: it writes only
+/// accounts and sessions. docs/operations.md, "Administering accounts".
+/// </summary>
 public static class AdminCommand
 {
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => Task.FromResult(0);
+    public const string Usage = """
+        usage: penguin-server admin [--Penguin:Setting=value ...] <command>
+
+          user <number>                      show an account: nickname, created, disabled, deleted, sessions
+          reset-password <number> [--password-stdin]
+                                             set a new password (generated and printed, or one line read from
+                                             standard input); every session of the account ends
+          disable <number>                   no more logins; every session of the account ends
+          enable <number>                    allow logins again
+          sessions <number>                  list the account's device sessions
+          revoke-session <number> <id>       end one session
+          revoke-sessions <number>           end every session
+
+        管理命令：查看账号、重置密码、停用/启用账号、查看和注销会话。
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
+    {
+        var settings = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray();
+        var words = args.Except(settings).ToList();
+        var passwordFromStdin = words.Remove("--password-stdin");
+        if (words.Count == 0 || words[0] is "help" or "--help" or "-h")
+        {
+            await output.WriteAsync(Usage);
+            return words.Count == 0 ? 64 : 0;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        try
+        {
+            var options = builder.BindServerOptions(null);
+            builder.Services.AddPenguin(options);
+            using var host = builder.Build();
+            var accounts = host.Services.GetRequiredService<AccountService>();
+            var command = new Commands(accounts, output, error, input ?? Console.In);
+            return await command.RunAsync(words, passwordFromStdin);
+        }
+        catch (Exception e) when (StartupFailure.Describe(e) is { } failure)
+        {
+            foreach (var line in failure.Lines) await error.WriteLineAsync($"penguin-server: {line}");
+            return failure.ExitCode;
+        }
+    }
+
+    private sealed class Commands(AccountService accounts, TextWriter output, TextWriter error, TextReader input)
+    {
+        public async Task<int> RunAsync(List<string> words, bool passwordFromStdin)
+        {
+            var command = words[0];
+            if (words.Count < 2 || !long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                return await FailAsync(64, $"'{command}' needs an account number, e.g. penguin-server admin {command} 10001.", "需要账号，例如 10001。");
+            var status = await accounts.GetStatusAsync(number);
+            if (status is null) return await FailAsync(1, $"Account {number} does not exist.", $"账号 {number} 不存在。");
+            if (status.DeletedAt is not null && command != "user")
+                return await FailAsync(1, $"Account {number} was deleted by its owner on {status.DeletedAt:yyyy-MM-dd}.", $"账号 {number} 已被注销。");
+
+            switch (command)
+            {
+                case "user":
+                    var sessionCount = (await accounts.ListSessionsAsync(number)).Count;
+                    var state = status.DeletedAt is { } deleted ? $"deleted {deleted:yyyy-MM-dd HH:mm}Z" : status.Disabled ? "disabled" : "active";
+                    await output.WriteLineAsync(FormattableString.Invariant(
+                        $"{status.Number}\t{status.Nickname}\tcreated {status.CreatedAt:yyyy-MM-dd HH:mm}Z\t{state}\t{sessionCount} session(s)"));
+                    return 0;
+                case "reset-password":
+                    var generated = !passwordFromStdin;
+                    var password = generated ? NewPassword() : (await input.ReadLineAsync())?.TrimEnd('\r');
+                    var reset = await accounts.ResetPasswordAsync(number, password);
+                    if (!reset.IsOk) return await FailAsync(1, reset.Error.Message, reset.Error.MessageZh);
+                    if (generated) await output.WriteLineAsync(password);
+                    await error.WriteLineAsync($"Password of {number} reset; {reset.Value.Count} session(s) ended. / 已重置密码，已注销 {reset.Value.Count} 个会话。");
+                    return 0;
+                case "disable" or "enable":
+                    var disable = command == "disable";
+                    var changed = await accounts.SetDisabledAsync(number, disable);
+                    if (!changed.IsOk) return await FailAsync(1, changed.Error.Message, changed.Error.MessageZh);
+                    await output.WriteLineAsync(disable
+                        ? $"Account {number} disabled; {changed.Value.Count} session(s) ended. / 账号已停用。"
+                        : $"Account {number} enabled. / 账号已启用。");
+                    return 0;
+                case "sessions":
+                    await output.WriteLineAsync("id\tdevice\tname\tcreated\tlast seen");
+                    foreach (var s in await accounts.ListSessionsAsync(number))
+                        await output.WriteLineAsync(FormattableString.Invariant(
+                            $"{s.Id}\t{s.Device.ToString().ToLowerInvariant()}\t{s.DeviceName ?? "-"}\t{s.CreatedAt:yyyy-MM-dd HH:mm}Z\t{s.LastSeenAt:yyyy-MM-dd HH:mm}Z"));
+                    return 0;
+                case "revoke-session":
+                    if (words.Count < 3 || !long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var sessionId))
+                        return await FailAsync(64, "revoke-session needs a session id (see: sessions <number>).", "需要会话编号。");
+                    if (!await accounts.LogoutAsync(number, sessionId))
+                        return await FailAsync(1, $"Account {number} has no session {sessionId}.", $"该账号没有会话 {sessionId}。");
+                    await output.WriteLineAsync($"Session {sessionId} of {number} ended. / 会话已注销。");
+                    return 0;
+                case "revoke-sessions":
+                    var ended = await accounts.LogoutAllAsync(number);
+                    await output.WriteLineAsync($"{ended.Count} session(s) of {number} ended. / 已注销 {ended.Count} 个会话。");
+                    return 0;
+                default:
+                    await error.WriteAsync(Usage);
+                    return await FailAsync(64, $"Unknown admin command '{command}'.", $"未知的管理命令“{command}”。");
+            }
+        }
+
+        private async Task<int> FailAsync(int code, string message, string messageZh)
+        {
+            await error.WriteLineAsync($"penguin-server admin: {message} / {messageZh}");
+            return code;
+        }
+
+        /// <summary>16 characters from an alphabet without look-alikes: about 92 bits.</summary>
+        private static string NewPassword() => RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
+    }
 }

@@ -1,5 +1,7 @@
 using Penguin.Core.Accounts;
+using Microsoft.AspNetCore.Mvc;
 using Penguin.Core.Bus;
+using Penguin.Core.Social;
 using Penguin.Protocol;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
@@ -75,6 +77,22 @@ public static class AccountEndpoints
 
         me.MapPut("/me/settings", async (AccountSettings body, Caller caller, AccountService accounts) =>
             From(await accounts.UpdateSettingsAsync(caller.UserId, body), Json.AccountSettings));
+
+        // Whoever knew the old password is logged out everywhere; the device that changed it stays.
+        me.MapPut("/me/password", async (ChangePasswordRequest body, Caller caller, AccountService accounts, IEventBus bus, HttpContext http) =>
+        {
+            var changed = await accounts.ChangePasswordAsync(caller.Session, body.CurrentPassword, body.NewPassword, Address(http));
+            if (!changed.IsOk) return Fail(changed.Error);
+            foreach (var id in changed.Value) await bus.PublishAsync(caller.UserId, Ended(id));
+            return Results.NoContent();
+        });
+
+        me.MapDelete("/me", async ([FromBody] DeleteAccountRequest body, Caller caller, AccountService accounts, SocialService social, IEventBus bus, HttpContext http) =>
+        {
+            if (await accounts.CheckPasswordAsync(caller.UserId, body.Password, Address(http)) is { } wrong) return Fail(wrong);
+            await AccountClosure.CloseAsync(caller.UserId, accounts, social, bus, Ended);
+            return Results.NoContent();
+        });
     }
 
     private static Delivery Ended(long sessionId)

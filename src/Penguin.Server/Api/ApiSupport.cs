@@ -62,7 +62,7 @@ public static class ApiSupport
     {
         "not_found" or "not_friends" => StatusCodes.Status404NotFound,
         "not_authenticated" or "invalid_token" or "auth_failed" => StatusCodes.Status401Unauthorized,
-        "forbidden" or "not_accepting" => StatusCodes.Status403Forbidden,
+        "forbidden" or "not_accepting" or "wrong_password" or "account_disabled" => StatusCodes.Status403Forbidden,
         "already_friends" or "request_closed" or "default_group" or "limit_reached" => StatusCodes.Status409Conflict,
         "throttled" => StatusCodes.Status429TooManyRequests,
         "frame_too_large" => StatusCodes.Status413PayloadTooLarge,

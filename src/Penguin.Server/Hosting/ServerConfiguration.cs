@@ -11,7 +11,7 @@ public static class ServerConfiguration
     /// <see cref="ServerOptionsAnnotations"/> and <see cref="ServerOptionsRules"/> when the host starts (ValidateOnStart).
     /// A key that is not a setting or a value of the wrong type stops here, before anything is built.
     /// </summary>
-    public static ServerOptions BindServerOptions(this WebApplicationBuilder builder, Action<ServerOptions>? configure)
+    public static ServerOptions BindServerOptions(this IHostApplicationBuilder builder, Action<ServerOptions>? configure)
     {
         var problems = ConfigurationCheck.Problems(builder.Configuration);
         if (problems.Count > 0) throw StartupFailure.Configuration(problems);

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Penguin.Server.Tests;
+
+/// <summary>
+/// Each way a node can fail to start with something an operator can fix: one line on standard error naming what
+/// to fix, a documented exit code (docs/operations.md, "Exit codes"), and no stack trace.
+/// </summary>
+public sealed class StartupFailureTests
+{
+    private static string[] Args(string dataDirectory, params string[] more) =>
+        ["--urls", "http://127.0.0.1:0", $"--Penguin:DataDirectory={dataDirectory}", .. more];
+
+    private static void AssertOneLine(ServerRun.Outcome outcome, int exitCode, params string[] mentions)
+    {
+        Assert.Equal(exitCode, outcome.ExitCode);
+        var line = Assert.Single(outcome.ErrorLines);
+        Assert.StartsWith("penguin-server: ", line, StringComparison.Ordinal);
+        foreach (var mention in mentions) Assert.Contains(mention, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", outcome.Output + outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", outcome.Output + outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--Penguin:Storage=mysql", "Penguin:Storage", "sqlite, postgres")]
+    [InlineData("--Penguin:Bus=kafka", "Penguin:Bus", "inprocess, rabbitmq")]
+    [InlineData("--Penguin:Messaging:SendsPerSecond=0", "Penguin:Messaging:SendsPerSecond", "between 1 and")]
+    [InlineData("--Penguin:Messaging:SendsPerSecond=many", "Penguin:Messaging:SendsPerSecond", "not a whole number")]
+    [InlineData("--Penguin:HeartbeatTimeout=00:00:00", "Penguin:HeartbeatTimeout", "between 00:00:01 and 01:00:00")]
+    [InlineData("--Penguin:HeartbeatTimeout=soon", "Penguin:HeartbeatTimeout", "not a duration")]
+    [InlineData("--Penguin:Accounts:PasswordIterations=10", "Penguin:Accounts:PasswordIterations", "between 1000 and")]
+    [InlineData("--Penguin:HeartbeatTimout=00:00:10", "Penguin:HeartbeatTimout", "is not a setting")]
+    [InlineData("--Penguin:Messaging:SendPerSecond=5", "Penguin:Messaging:SendPerSecond", "is not a setting")]
+    [InlineData("--Penguin:NodeId=a b", "Penguin:NodeId", "letters, digits")]
+    [InlineData("--Penguin:Storage=postgres", "Penguin:Postgres:ConnectionString", "must be set")]
+    [InlineData("--Penguin:Bus=rabbitmq", "Penguin:RabbitMq:Uri", "must be set")]
+    public async Task Start_BadSetting_OneLineNamingItAndExitCode78(string setting, string name, string reason)
+    {
+        var data = ServerRun.TempDirectory();
+
+        var outcome = await ServerRun.UntilExitAsync(Args(data, setting));
+
+        AssertOneLine(outcome, 78, "configuration error", name, reason);
+        Assert.False(File.Exists(Path.Combine(data, "penguin.db")), "a refused configuration must not create the database");
+    }
+
+    [Fact]
+    public async Task Start_PortInUse_OneLineAndExitCode69()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var outcome = await ServerRun.UntilExitAsync("--urls", $"http://127.0.0.1:{port}", $"--Penguin:DataDirectory={ServerRun.TempDirectory()}");
+
+        AssertOneLine(outcome, 69, "cannot listen", $"127.0.0.1:{port}", "address already in use", "--urls");
+    }
+
+    [Fact]
+    public async Task Start_DataDirectoryNotWritable_OneLineAndExitCode73()
+    {
+        // A regular file where a directory must be: fails for every user, root included.
+        var blocker = Path.Combine(ServerRun.TempDirectory(), "not-a-directory");
+        await File.WriteAllTextAsync(blocker, "");
+
+        var outcome = await ServerRun.UntilExitAsync(Args(Path.Combine(blocker, "data")));
+
+        AssertOneLine(outcome, 73, "Penguin:DataDirectory", "not writable");
+    }
+
+    [Fact]
+    public async Task Start_DamagedDatabase_OneLineAndExitCode65_FileUntouched()
+    {
+        var data = ServerRun.TempDirectory();
+        var file = Path.Combine(data, "penguin.db");
+        var garbage = new byte[16384];
+        new Random(11).NextBytes(garbage);
+        await File.WriteAllBytesAsync(file, garbage);
+
+        var outcome = await ServerRun.UntilExitAsync(Args(data));
+
+        AssertOneLine(outcome, 65, file, "damaged", "backup");
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(file));
+    }
+
+    [Fact]
+    public async Task Start_PostgresUnreachable_OneLineWithoutPasswordAndExitCode69()
+    {
+        // Port 1 on loopback: nothing listens there.
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Storage=postgres",
+            "--Penguin:Postgres:ConnectionString=Host=127.0.0.1;Port=1;Username=penguin;Password=s3cret-pw;Database=penguin;Timeout=5"));
+
+        AssertOneLine(outcome, 69, "cannot reach PostgreSQL at 127.0.0.1:1/penguin", "Penguin:Postgres:ConnectionString");
+        Assert.DoesNotContain("s3cret-pw", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_TwoBadSettings_OneLineEach()
+    {
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Storage=mysql", "--Penguin:Colour=blue"));
+
+        Assert.Equal(78, outcome.ExitCode);
+        Assert.Equal(2, outcome.ErrorLines.Count);
+        Assert.Contains(outcome.ErrorLines, l => l.Contains("Penguin:Storage", StringComparison.Ordinal));
+        Assert.Contains(outcome.ErrorLines, l => l.Contains("Penguin:Colour", StringComparison.Ordinal));
+    }
+}
