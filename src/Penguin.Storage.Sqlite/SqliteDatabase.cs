@@ -177,7 +177,9 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     {
         try
         {
-            using var connection = new SqliteConnection(_connectionString);
+            // A connection of its own, opened without create and outside the pool, so that it sees the file as it
+            // is on disk now: a deleted, replaced or damaged file shows here while pooled connections still work.
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ToString());
             connection.Open();
             // Reads the schema page, so a damaged or replaced file shows, not only a working library.
             return ValueTask.FromResult(connection.Scalar(null, "SELECT count(*) FROM sqlite_schema") > 0);

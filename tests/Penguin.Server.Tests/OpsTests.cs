@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Reflection;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Penguin.Client;
 using Penguin.Protocol;
 using Penguin.Server.Hosting;
 
@@ -59,12 +59,10 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
     {
         await using var server = await TestServer.StartAsync();
         using var http = new HttpClient { BaseAddress = server.BaseUri };
-        var file = Path.Combine(server.DataDirectory, "penguin.db");
-        var saved = file + ".saved";
+        var moved = server.DataDirectory + ".moved";
 
-        // What a new connection finds on disk is no longer a database (a damaged or replaced file).
-        File.Move(file, saved);
-        await File.WriteAllBytesAsync(file, new byte[8192]);
+        // The data directory vanishes (an unmounted volume): open connections still work, a new one cannot open the file.
+        Directory.Move(server.DataDirectory, moved);
         try
         {
             using var notReady = await http.GetAsync(new Uri("readyz", UriKind.Relative));
@@ -74,7 +72,7 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         }
         finally
         {
-            File.Move(saved, file, overwrite: true);
+            Directory.Move(moved, server.DataDirectory);
         }
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode);
@@ -96,7 +94,7 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         using var http = new HttpClient { BaseAddress = server.BaseUri };
         using var response = await http.GetAsync(new Uri("metrics", UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
-        var values = Penguin.Load.Measurement.ServerMetrics.Parse(text);
+        var values = Series(text);
 
         Assert.StartsWith("text/plain; version=0.0.4", response.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
         Assert.Equal(2, values["penguin_sessions_online"]);
@@ -154,6 +152,11 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
             }
         }
     }
+
+    /// <summary>Series (name with its labels) to value, the way the load tool's ServerMetrics.Parse reads them.</summary>
+    private static Dictionary<string, double> Series(string text) =>
+        text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
+            .ToDictionary(l => l[..l.LastIndexOf(' ')], l => double.Parse(l[(l.LastIndexOf(' ') + 1)..].Replace("+Inf", "Infinity", StringComparison.Ordinal), CultureInfo.InvariantCulture));
 
     private static string RepositoryRoot()
     {

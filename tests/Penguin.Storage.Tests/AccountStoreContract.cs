@@ -51,6 +51,65 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [ContractFact]
+    public async Task SetPasswordHash_LiveAccount_Replaces_UnknownIsFalse()
+    {
+        var user = await NewUserAsync();
+
+        Assert.True(await Accounts.SetPasswordHashAsync(user, "new-hash"));
+
+        Assert.Equal("new-hash", await Accounts.GetPasswordHashAsync(user));
+        Assert.False(await Accounts.SetPasswordHashAsync(999_999_999, "x"));
+    }
+
+    [ContractFact]
+    public async Task SetDisabled_ShowsInStatus_AndCanBeUndone()
+    {
+        var user = await Accounts.CreateUserAsync(new NewUser("停用", "hash", "penguin-01", Now), DefaultGroupName);
+
+        Assert.True(await Accounts.SetDisabledAsync(user, true));
+        var disabled = await Accounts.GetAccountStatusAsync(user);
+        Assert.True(await Accounts.SetDisabledAsync(user, false));
+
+        Assert.Equal(new AccountStatus(user, "停用", Now, Disabled: true, DeletedAt: null), disabled);
+        Assert.False((await Accounts.GetAccountStatusAsync(user))!.Disabled);
+        Assert.Null(await Accounts.GetAccountStatusAsync(999_999_999));
+    }
+
+    [ContractFact]
+    public async Task DeleteOtherSessions_KeepsTheGivenOne()
+    {
+        var user = await NewUserAsync();
+        var keep = await Accounts.CreateSessionAsync(user, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DeviceKind.Pc, null, Now);
+        var other = await Accounts.CreateSessionAsync(user, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DeviceKind.Mobile, null, Now);
+
+        var ended = await Accounts.DeleteOtherSessionsAsync(user, keep.Id);
+
+        Assert.Equal([other.Id], ended);
+        Assert.Equal([keep.Id], (await Accounts.ListSessionsAsync(user)).Select(s => s.Id));
+    }
+
+    [ContractFact]
+    public async Task MarkDeleted_HidesTheAccount_KeepsATombstone_EndsSessions()
+    {
+        var user = await Accounts.CreateUserAsync(new NewUser("deleteme", "hash", "penguin-02", Now), DefaultGroupName);
+        var token = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var session = await Accounts.CreateSessionAsync(user, token, DeviceKind.Pc, null, Now);
+
+        var ended = await Accounts.MarkDeletedAsync(user, Now);
+
+        Assert.Equal([session.Id], ended);
+        Assert.Null(await Accounts.GetUserAsync(user));
+        Assert.Null(await Accounts.GetPasswordHashAsync(user));
+        Assert.Empty(await Accounts.SearchByNicknameAsync("deleteme", 10));
+        Assert.Null(await Accounts.FindSessionAsync(token));
+        Assert.Equal(IAccountStore.DeletedNickname, Assert.Single(await Accounts.GetUsersAsync([user])).Nickname);
+        var status = await Accounts.GetAccountStatusAsync(user);
+        Assert.Equal(Now, status!.DeletedAt);
+        Assert.False(await Accounts.SetPasswordHashAsync(user, "again"));
+        Assert.NotEqual(user, await NewUserAsync());
+    }
+
+    [ContractFact]
     public async Task GetUser_Unknown_ReturnsNull()
     {
         Assert.Null(await Accounts.GetUserAsync(999_999_999));

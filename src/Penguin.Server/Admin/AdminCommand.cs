@@ -59,9 +59,16 @@ public static class AdminCommand
 
     private sealed class Commands(AccountService accounts, TextWriter output, TextWriter error, TextReader input)
     {
+        private static readonly HashSet<string> Known = ["user", "reset-password", "disable", "enable", "sessions", "revoke-session", "revoke-sessions"];
+
         public async Task<int> RunAsync(List<string> words, bool passwordFromStdin)
         {
             var command = words[0];
+            if (!Known.Contains(command))
+            {
+                await error.WriteLineAsync(Usage);
+                return await FailAsync(64, $"Unknown admin command '{command}'.", $"未知的管理命令“{command}”。");
+            }
             if (words.Count < 2 || !long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
                 return await FailAsync(64, $"'{command}' needs an account number, e.g. penguin-server admin {command} 10001.", "需要账号，例如 10001。");
             var status = await accounts.GetStatusAsync(number);
@@ -111,8 +118,7 @@ public static class AdminCommand
                     await output.WriteLineAsync($"{ended.Count} session(s) of {number} ended. / 已注销 {ended.Count} 个会话。");
                     return 0;
                 default:
-                    await error.WriteAsync(Usage);
-                    return await FailAsync(64, $"Unknown admin command '{command}'.", $"未知的管理命令“{command}”。");
+                    throw new InvalidOperationException($"'{command}' is listed in Known but not handled.");
             }
         }
 
