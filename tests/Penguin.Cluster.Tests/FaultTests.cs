@@ -98,14 +98,14 @@ public sealed class DatabaseOutageTests(ClusterFixture cluster) : IClassFixture<
             Assert.Equal((503, "unavailable"), (failure.Status, failure.Error.Code));
             var write = await Assert.ThrowsAsync<PenguinException>(() => other.Rest.CreateGroupAsync("lost"));
             Assert.Equal((503, "unavailable"), (write.Status, write.Error.Code));
-            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri("healthz", UriKind.Relative))).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode);
         }
         finally
         {
             await Services.StartDatabaseAsync();
         }
 
-        await Expect.EventuallyAsync(async () => (await http.GetAsync(new Uri("healthz", UriKind.Relative))).IsSuccessStatusCode,
+        await Expect.EventuallyAsync(async () => (await http.GetAsync(new Uri("readyz", UriKind.Relative))).IsSuccessStatusCode,
             TimeSpan.FromSeconds(20), "the node to be healthy again");
         Assert.Empty((await pc.Rest.GetFriendsAsync()).Friends);
         await other.Rest.CreateGroupAsync("after");

@@ -51,7 +51,7 @@ public sealed class ServerProcess : IDisposable
             if (_process.HasExited) throw new InvalidOperationException($"penguin-server exited with {_process.ExitCode}");
             try
             {
-                if ((await http.GetAsync(new Uri("healthz", UriKind.Relative))).IsSuccessStatusCode) return;
+                if ((await http.GetAsync(new Uri("readyz", UriKind.Relative))).IsSuccessStatusCode) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {

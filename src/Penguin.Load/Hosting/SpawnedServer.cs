@@ -108,7 +108,7 @@ public sealed class SpawnedServer : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"The server exited with code {_process.ExitCode}.");
             try
             {
-                using var response = await http.GetAsync(new Uri(Uri, "/healthz"), ct);
+                using var response = await http.GetAsync(new Uri(Uri, "/readyz"), ct);
                 if (response.IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
