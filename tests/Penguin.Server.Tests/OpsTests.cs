@@ -43,6 +43,8 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
 
         Assert.Contains("<html", page, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("openapi/v1.json", page, StringComparison.Ordinal);
+        using var script = await http.GetAsync(new Uri("docs/scalar.js", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
     }
 
     [Fact]

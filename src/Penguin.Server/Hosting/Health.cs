@@ -22,8 +22,17 @@ public static class Health
 
     public static void MapPenguinHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteStatusAsync });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteStatusAsync });
+    }
+
+    /// <summary>"Healthy", "Degraded" or "Unhealthy" as plain text with a Content-Length (probes on keep-alive connections read exactly that).</summary>
+    private static Task WriteStatusAsync(HttpContext context, HealthReport report)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(report.Status.ToString());
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 }
 
