@@ -36,6 +36,15 @@ public static class ServerConfiguration
     /// Logging:Console:FormatterName=json (appsettings.json holds the defaults). The host's own report of a failed
     /// start is left to <see cref="StartupFailure"/>, which says it in one line instead of a stack trace.
     /// </summary>
-    public static void AddPenguinLogging(this WebApplicationBuilder builder) =>
+    public static void AddPenguinLogging(this WebApplicationBuilder builder)
+    {
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // Under systemd, UseSystemd switches the console to journald's format (priorities, no timestamps);
+        // an explicit choice of JSON still wins.
+        builder.Services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console =>
+        {
+            if (string.Equals(builder.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+                console.FormatterName = "json";
+        });
+    }
 }

@@ -97,6 +97,7 @@ public sealed class PrometheusExposition : IDisposable
         private readonly double[] _bounds = [];
         private readonly ConcurrentDictionary<string, Cell> _cells = new(StringComparer.Ordinal);
         private readonly Cell _untagged;
+        private readonly ConcurrentDictionary<(string, object?), Cell> _single = new();
 
         public Series(Instrument instrument)
         {
@@ -129,15 +130,25 @@ public sealed class PrometheusExposition : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var cell = tags.Length == 0 ? _untagged : _cells.GetOrAdd(Labels(tags), key => new Cell(key, _bounds.Length));
+            var cell = tags.Length switch
+            {
+                0 => _untagged,
+                // One tag (outcome, kind, state…) on a hot path: found without building its label text.
+                1 => _single.TryGetValue((tags[0].Key, tags[0].Value), out var known) ? known : _single.GetOrAdd((tags[0].Key, tags[0].Value), Tagged(tags)),
+                _ => Tagged(tags),
+            };
+            if (_kind is Kind.Counter or Kind.UpDownCounter)
+            {
+                // Counters are bumped per frame and per message: no lock, one compare-exchange.
+                cell.Seen = true;
+                cell.Add(value);
+                return;
+            }
             lock (cell)
             {
                 cell.Seen = true;
                 switch (_kind)
                 {
-                    case Kind.Counter or Kind.UpDownCounter:
-                        cell.Value += value;
-                        break;
                     case Kind.Histogram:
                         var bucket = 0;
                         while (bucket < _bounds.Length && value > _bounds[bucket]) bucket++;
@@ -176,6 +187,8 @@ public sealed class PrometheusExposition : IDisposable
             }
         }
 
+        private Cell Tagged(ReadOnlySpan<KeyValuePair<string, object?>> tags) => _cells.GetOrAdd(Labels(tags), key => new Cell(key, _bounds.Length));
+
         private static string Braces(string labels) => labels.Length == 0 ? "" : "{" + labels + "}";
 
         private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -202,10 +215,23 @@ public sealed class PrometheusExposition : IDisposable
 
     private sealed class Cell(string labels, int bounds)
     {
+        private double _value;
+
         public string Labels { get; } = labels;
         public long[] Buckets { get; } = new long[bounds + 1];
-        public double Value { get; set; }
+        public double Value { get => Volatile.Read(ref _value); set => Volatile.Write(ref _value, value); }
         public long Count { get; set; }
         public bool Seen { get; set; }
+
+        public void Add(double amount)
+        {
+            var current = Volatile.Read(ref _value);
+            while (true)
+            {
+                var seen = Interlocked.CompareExchange(ref _value, current + amount, current);
+                if (seen.Equals(current)) return;
+                current = seen;
+            }
+        }
     }
 }
