@@ -33,6 +33,7 @@ public sealed class StartupFailureTests
     [InlineData("--Penguin:HeartbeatTimout=00:00:10", "Penguin:HeartbeatTimout", "is not a setting")]
     [InlineData("--Penguin:Messaging:SendPerSecond=5", "Penguin:Messaging:SendPerSecond", "is not a setting")]
     [InlineData("--Penguin:NodeId=a b", "Penguin:NodeId", "letters, digits")]
+    [InlineData("--Penguin:Messaging=fast", "Penguin:Messaging", "is a section")]
     [InlineData("--Penguin:Storage=postgres", "Penguin:Postgres:ConnectionString", "must be set")]
     [InlineData("--Penguin:Bus=rabbitmq", "Penguin:RabbitMq:Uri", "must be set")]
     public async Task Start_BadSetting_OneLineNamingItAndExitCode78(string setting, string name, string reason)

@@ -73,6 +73,10 @@ public static class ConfigurationCheck
                 if (child.Value is { } value && Convert(value, target) is { } problem) problems.Add($"{child.Path} = '{value}': {problem}");
                 else if (child.Value is null && child.GetChildren().Any()) problems.Add($"{child.Path} takes a single value, not a section.");
             }
+            else if (!string.IsNullOrEmpty(child.Value))
+            {
+                problems.Add($"{child.Path} is a section: set its keys ({child.Path}:…), not a value.");
+            }
             else
             {
                 Walk(child, target, problems);
