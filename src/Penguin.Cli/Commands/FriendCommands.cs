@@ -1,3 +1,4 @@
+using Penguin.Client;
 using Penguin.Cli.Runtime;
 using Penguin.Cli.Output;
 using Penguin.Protocol;
@@ -29,6 +30,8 @@ public static class FriendCommands
 
     private static async Task<int> SearchAsync(Invocation inv)
     {
+        if (string.IsNullOrWhiteSpace(inv.Arg(0)))
+            throw inv.Usage("Say whom to look for: a number or part of a nickname.", "请给出要查找的账号或昵称的一部分。");
         using var client = inv.Client();
         var users = await client.SearchAsync(inv.Arg(0), inv.Cancel);
         inv.Out.Result(new UserList(users), Json.UserList, list =>
@@ -43,7 +46,15 @@ public static class FriendCommands
     private static async Task<int> AddAsync(Invocation inv)
     {
         using var client = inv.Client();
-        var outcome = await client.SendFriendRequestAsync(inv.Number(0), inv.Option("message"), inv.LongOption("group"), inv.Cancel);
+        FriendRequestOutcome outcome;
+        try
+        {
+            outcome = await client.SendFriendRequestAsync(inv.Number(0), inv.Option("message"), inv.LongOption("group"), inv.Cancel);
+        }
+        catch (PenguinException e) when (e.Error.Code == Errors.NotFound.Code)
+        {
+            throw NoSuchAccount(inv.Arg(0), e.Error);
+        }
         inv.Out.Result(outcome, Json.FriendRequestOutcome, o =>
         {
             var who = Words.Person(o.Request.To);
@@ -60,11 +71,13 @@ public static class FriendCommands
         inv.Out.Result(requests, Json.FriendRequestList, list =>
         {
             inv.Out.Line("Incoming / 收到的申请:");
-            foreach (var r in list.Incoming) inv.Out.Line($"  #{r.Id,-6} {Words.Person(r.From),-28} {inv.Out.State(r.State),-9} {Words.Time(r.CreatedAt)}  {r.Message}");
+            foreach (var r in list.Incoming) inv.Out.Line($"  #{r.Id,-6} {Words.Pad(Words.Person(r.From), 30)} {Words.Pad(inv.Out.State(r.State), 9)} {Words.Time(r.CreatedAt)}  {r.Message}");
             if (list.Incoming.Length == 0) inv.Out.Line("  (none)", "  （无）");
             inv.Out.Line("Outgoing / 发出的申请:");
-            foreach (var r in list.Outgoing) inv.Out.Line($"  #{r.Id,-6} {Words.Person(r.To),-28} {inv.Out.State(r.State),-9} {Words.Time(r.CreatedAt)}  {r.Message}");
+            foreach (var r in list.Outgoing) inv.Out.Line($"  #{r.Id,-6} {Words.Pad(Words.Person(r.To), 30)} {Words.Pad(inv.Out.State(r.State), 9)} {Words.Time(r.CreatedAt)}  {r.Message}");
             if (list.Outgoing.Length == 0) inv.Out.Line("  (none)", "  （无）");
+            if (list.Incoming.Any(r => r.State == FriendRequestState.Pending))
+                inv.Out.Line("Answer with: penguin accept '#ID' (or decline '#ID').", "处理申请：penguin accept '#编号'（或 decline '#编号'）。");
         });
         return 0;
     }
@@ -113,6 +126,10 @@ public static class FriendCommands
         inv.Out.Done("Friend moved.", "已移动好友。");
         return 0;
     }
+
+    /// <summary>A number nobody has: say so, and how to find people.</summary>
+    public static CliException NoSuchAccount(string number, Error error) => new(error.With(
+        $"There is no account {number}; 'penguin search <nickname>' finds people.", $"不存在账号 {number}；可用“penguin search <昵称>”查找用户。"));
 
     private static async Task<int> RemoveAsync(Invocation inv)
     {
