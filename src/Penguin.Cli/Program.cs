@@ -33,7 +33,17 @@ public static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
+        // 'kill' and a closed terminal end a live command the same clean way (the connection says goodbye).
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop);
         return await RunAsync(args, CliHost.FromConsole(), cancel.Token);
+
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            if (cancel.IsCancellationRequested) return;
+            context.Cancel = true;
+            cancel.Cancel();
+        }
     }
 
     /// <summary>Runs one command line against the given host; the whole CLI, minus the console.</summary>
