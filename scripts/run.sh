@@ -18,7 +18,7 @@ step "Building the server (Release): the first build restores packages and takes
 # Minimal verbosity prints one line per finished project: the progress.
 dotnet build src/Penguin.Server -c Release -nologo -v m -clp:NoSummary
 
-step "Starting Penguin on ${PENGUIN_URLS:-http://127.0.0.1:5180} (Ctrl+C stops it)"
+step "Starting Penguin: http://127.0.0.1:5180 unless --urls says otherwise (Ctrl+C stops it)"
 # From the project's folder, as 'dotnet run' would: data/ and appsettings.json are found there.
 cd src/Penguin.Server
 exec bin/Release/net10.0/penguin-server "$@"
