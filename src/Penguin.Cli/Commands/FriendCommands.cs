@@ -59,7 +59,7 @@ public static class FriendCommands
         {
             var who = Words.Person(o.Request.To);
             if (o.State == FriendRequestState.Accepted) inv.Out.Line($"You and {who} are now friends.", $"你和 {who} 已成为好友。");
-            else inv.Out.Line($"Friend request {o.Request.Id} sent to {who}.", $"已向 {who} 发送好友申请（编号 {o.Request.Id}）。");
+            else inv.Out.Line($"Friend request #{o.Request.Id} sent to {who}.", $"已向 {who} 发送好友申请（#{o.Request.Id}）。");
         });
         return 0;
     }
