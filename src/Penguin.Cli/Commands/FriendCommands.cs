@@ -22,7 +22,7 @@ public static class FriendCommands
         new(Section, "decline", "<requestId>", "Decline a friend request", "拒绝好友申请", DeclineAsync),
         new(Section, "friends", "", "Show the buddy list with presence", "显示好友列表及在线状态", FriendsAsync,
             new("watch", null, "Stay connected and redraw on every change (Ctrl+C ends)", "保持连接并实时刷新（Ctrl+C 结束）"),
-            new("status", "online|away|busy|dnd|invisible", "Your own status while watching (default online)", "监视期间自己的状态（默认 online）")),
+            new("status", "online|away|busy|dnd|invisible", "Set your status first, as 'penguin status' does (remembered)", "先设置自己的状态，同 penguin status（会被保存）")),
         new(Section, "friend remark", "<number> <text>", "Set the remark shown instead of a friend's nickname (\"\" clears)", "设置好友备注（\"\" 清除）", RemarkAsync),
         new(Section, "friend move", "<number> <groupId>", "Move a friend to another buddy group", "将好友移到其他分组", MoveAsync),
         new(Section, "friend remove", "<number>", "Remove a friend", "删除好友", RemoveAsync),
