@@ -262,6 +262,7 @@ test('a socket dropped under the page recovers without losing or duplicating', a
   await pb.getByLabel('Message', { exact: true }).press('Enter');
   await eventually(async () => (await textsIn(pa)).includes('back again'), 'Alice gets Bob\'s');
   assert((await textsIn(pb)).filter((x) => x === 'while you were away').length === 1, 'once');
+  await shot(pa, 'chat-history');
 });
 
 test('my devices: end another session; it returns to the login page', async () => {
