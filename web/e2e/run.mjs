@@ -124,8 +124,12 @@ test('Alice finds Bob and adds him; Bob accepts; both see each other online', as
   assert(await friendRow(pa, bob).getByRole('img', { name: /网页/ }).isVisible(), 'a web device icon');
 });
 
-test('presence changes show up live (busy, invisible, back online)', async () => {
-  const { pa, pb, bob } = world;
+test('presence changes show up live (busy, invisible, back online); a new signature reaches friends', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pa.getByRole('button', { name: '编辑个性签名' }).click();
+  await pa.getByLabel('个性签名').fill('今天也要加油 🐧');
+  await pa.getByRole('button', { name: '保存' }).click();
+  await friendRow(pb, alice).getByText('今天也要加油 🐧').waitFor();
   await pb.getByLabel('Status').selectOption('busy');
   await eventually(async () => (await friendRow(pa, bob).getAttribute('data-status')) === 'busy', 'Bob busy');
   await pb.getByLabel('Status').selectOption('invisible');
@@ -134,6 +138,19 @@ test('presence changes show up live (busy, invisible, back online)', async () =>
   await pb.getByLabel('Status').selectOption('online');
   await eventually(async () => (await friendRow(pa, bob).getAttribute('data-status')) === 'online', 'Bob online again');
   await shot(pa, 'buddy-list');
+});
+
+test('a remark names the friend', async () => {
+  const { pa, bob } = world;
+  await friendRow(pa, bob).getByRole('button', { name: 'Bob 的操作' }).click();
+  await friendRow(pa, bob).getByLabel('备注').fill('小波');
+  await friendRow(pa, bob).getByRole('button', { name: '修改备注' }).click();
+  await friendRow(pa, bob).getByText('小波').waitFor();
+  // The chat keeps using the remark; clear it again so the later steps read "Bob".
+  await friendRow(pa, bob).getByRole('button', { name: '小波 的操作' }).click();
+  await friendRow(pa, bob).getByLabel('备注').fill('');
+  await friendRow(pa, bob).getByRole('button', { name: '修改备注' }).click();
+  await eventually(async () => !(await friendRow(pa, bob).getByText('小波').count()), 'the remark cleared');
 });
 
 test('chat both ways: unread, typing, sent → delivered → read, emoji, page title', async () => {
@@ -288,6 +305,21 @@ test('my devices: end another session; it returns to the login page', async () =
   }
 });
 
+test('a second tab of the same session: the first one says so and can take over', async () => {
+  const { pb } = world;
+  const second = await world.b.newPage();
+  try {
+    await second.goto(server.url + '/');
+    await second.getByTestId('my-nickname').waitFor();
+    await pb.getByTestId('connection').filter({ hasText: 'connected again elsewhere' }).waitFor();
+    await pb.getByRole('button', { name: 'Use here' }).click();
+    await eventually(async () => (await pb.getByTestId('connection').count()) === 0, 'the first tab back online');
+    await second.getByTestId('connection').filter({ hasText: 'connected again elsewhere' }).waitFor();
+  } finally {
+    await second.close();
+  }
+});
+
 test('phone width: one pane at a time, back to the list', async () => {
   const { pb, alice } = world;
   await pb.setViewportSize({ width: 390, height: 800 });
@@ -318,6 +350,18 @@ test('log out forgets the session', async () => {
   await pb.getByRole('heading', { name: 'Log in to Penguin' }).waitFor();
   await world.pa.getByRole('tab', { name: '好友' }).click();
   await eventually(async () => (await friendRow(world.pa, world.bob).getAttribute('data-status')) === 'offline', 'Alice sees Bob offline');
+});
+
+test('block: the friend goes to the blocked list; unblock', async () => {
+  const { pa, bob } = world;
+  pa.once('dialog', (d) => d.accept());
+  await friendRow(pa, bob).getByRole('button', { name: 'Bob 的操作' }).click();
+  await friendRow(pa, bob).getByRole('button', { name: '拉黑' }).click();
+  await eventually(async () => (await friendRow(pa, bob).count()) === 0, 'Bob left the buddy list');
+  await pa.getByText('我的好友 (0/0)').waitFor();
+  await pa.getByRole('tab', { name: '我' }).click();
+  await pa.getByRole('button', { name: '取消拉黑' }).click();
+  await pa.getByText('黑名单为空。').waitFor();
 });
 
 test('no console errors, page errors or CSP violations', async () => {

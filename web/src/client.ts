@@ -77,9 +77,26 @@ export class PenguinClient {
       authed: (f, resumed) => void this.onAuthed(f.seq, f.me, f.settings, resumed),
       frame: (f) => this.onFrame(f),
       state: (c) => this.state.update((s) => ({ ...s, connectivity: c })),
-      ended: (code, message, messageZh) => this.end({ code, message, messageZh }),
+      ended: (code, message, messageZh) => {
+        // The same session connected in another tab or window: stop here, keep the session for that one.
+        if (code === 'session_replaced') this.replaced({ code, message, messageZh });
+        else this.end({ code, message, messageZh });
+      },
     });
     this.connection.start();
+  }
+
+  /** Connects again after this page was replaced by another connection of the same session. */
+  takeOver() {
+    this.connection?.stop();
+    this.connection = null;
+    this.ended.set(null);
+    this.start();
+  }
+
+  private replaced(reason: Ended) {
+    this.ended.set(reason);
+    this.state.update((s) => ({ ...s, connectivity: 'ended' }));
   }
 
   nudge() { this.connection?.nudge(); }

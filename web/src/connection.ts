@@ -18,7 +18,7 @@ export class RequestError extends Error {
 type Outgoing = { op: string; [key: string]: unknown };
 
 const PING_INTERVAL = 25_000;
-const BACKOFF = [250, 500, 1000, 2000, 4000, 8000];
+const BACKOFF = [250, 500, 1000, 2000, 3000, 5000];
 
 /**
  * One WebSocket per page (docs/protocol.md §4): authenticates with the session token, resumes from the

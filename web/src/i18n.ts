@@ -46,7 +46,7 @@ const en = {
   devices: 'My devices', thisDevice: 'this device', endSession: 'Log out this device', lastSeen: 'Last seen {time}',
   refresh: 'Refresh', numberLabel: 'No. {number}', error: 'Error: {message}', offlineQueued: 'Will be sent when the connection is back',
   friendActions: 'Actions for {name}', openChat: 'Send message', stranger: 'Stranger',
-  devicesOnline: 'Online on: {devices}',
+  devicesOnline: 'Online on: {devices}', useHere: 'Use here',
 };
 
 export type Key = keyof typeof en;
@@ -95,7 +95,7 @@ const zh: Record<Key, string> = {
   devices: '我的设备', thisDevice: '本设备', endSession: '下线此设备', lastSeen: '最近在线 {time}',
   refresh: '刷新', numberLabel: '号码 {number}', error: '出错了：{message}', offlineQueued: '连接恢复后发送',
   friendActions: '{name} 的操作', openChat: '发消息', stranger: '陌生人',
-  devicesOnline: '在线设备：{devices}',
+  devicesOnline: '在线设备：{devices}', useHere: '在此使用',
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };

@@ -38,7 +38,7 @@ export function Main({ client }: { client: PenguinClient }) {
     <div className={`app ${peer !== null ? 'chat-open' : ''}`}>
       <aside className="panel" aria-label={t('tabs')}>
         <MyHeader client={client} />
-        <ConnectionBanner state={state.connectivity} />
+        <ConnectionBanner client={client} state={state.connectivity} />
         <div role="tablist" aria-label={t('tabs')} className="tabs">
           {tabs.map((x, i) => (
             <button key={x.id} ref={(el) => { tabRefs.current[i] = el; }} role="tab" id={`tab-${x.id}`} aria-selected={tab === x.id}
@@ -65,9 +65,18 @@ export function Main({ client }: { client: PenguinClient }) {
   );
 }
 
-function ConnectionBanner({ state }: { state: string }) {
-  const { t } = useI18n();
+function ConnectionBanner({ client, state }: { client: PenguinClient; state: string }) {
+  const { t, lang } = useI18n();
+  const ended = useStore(client.ended);
   if (state === 'online') return <div className="sr-only" role="status" aria-live="polite">{t('online')}</div>;
+  if (state === 'ended' && ended) {
+    return (
+      <div className="banner ended" role="alert" data-testid="connection">
+        {lang === 'zh' ? ended.messageZh : ended.message}{' '}
+        <button type="button" className="link" onClick={() => client.takeOver()}>{t('useHere')}</button>
+      </div>
+    );
+  }
   const text = state === 'reconnecting' ? t('reconnecting') : t('connecting');
   return <div className={`banner ${state}`} role="status" aria-live="polite" data-testid="connection">{text}</div>;
 }
