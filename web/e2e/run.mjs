@@ -1,11 +1,12 @@
 // End-to-end tests: Debian's Chromium driven by playwright-core against the real penguin-server.
 // Ends with "N passed, N failed, N skipped". Screenshots go to web/artifacts/screenshots (git-ignored).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PenguinServer } from './server.mjs';
 
 const artifacts = resolve(import.meta.dirname, '../artifacts/screenshots');
+rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 const executablePath = process.env.PENGUIN_CHROMIUM ?? '/usr/bin/chromium';
 const chromeArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -240,7 +241,9 @@ test('a reload keeps the session and shows the same state', async () => {
 
 test('a server restart: reconnecting is shown, a message typed meanwhile is sent exactly once', async () => {
   const { pa, pb } = world;
+  let started = Date.now();
   await server.stop();
+  timings.serverStopMs = Date.now() - started;
   await pa.getByTestId('connection').waitFor();
   await pb.getByTestId('connection').waitFor();
   await shot(pa, 'reconnecting');
@@ -248,8 +251,11 @@ test('a server restart: reconnecting is shown, a message typed meanwhile is sent
   await pa.getByLabel('消息', { exact: true }).fill(text);
   await pa.getByLabel('消息', { exact: true }).press('Enter');
   await messages(pa).filter({ hasText: text }).getByText('连接恢复后发送').waitFor();
+  started = Date.now();
   await server.start();
+  timings.serverStartMs = Date.now() - started;
   await eventually(async () => (await textsIn(pb)).includes(text), 'Bob gets the offline message', 20_000);
+  timings.offlineMessageDeliveredAfterRestartMs = Date.now() - started;
   await eventually(async () => (await pa.getByTestId('connection').count()) === 0, 'Alice back online', 20_000);
   await eventually(async () => (await messages(pa).filter({ hasText: text }).getByTestId('state').getAttribute('data-state')) === 'read', 'confirmed and read');
   // Exactly once on both sides, also after reloading from the server's history.
@@ -314,6 +320,7 @@ test('a second tab of the same session: the first one says so and can take over'
     await pb.getByTestId('connection').filter({ hasText: 'connected again elsewhere' }).waitFor();
     await pb.getByRole('button', { name: 'Use here' }).click();
     await eventually(async () => (await pb.getByTestId('connection').count()) === 0, 'the first tab back online');
+    assert((await textsIn(pb)).includes('back again'), 'the open chat keeps its history');
     await second.getByTestId('connection').filter({ hasText: 'connected again elsewhere' }).waitFor();
   } finally {
     await second.close();

@@ -55,7 +55,7 @@ export class PenguinServer {
     if (!p || p.exitCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
-    const timer = setTimeout(() => { if (p.exitCode === null) p.kill('SIGKILL'); }, 10_000);
+    const timer = setTimeout(() => { if (p.exitCode === null) p.kill('SIGKILL'); }, 5_000);
     await exited;
     clearTimeout(timer);
     this.process = null;

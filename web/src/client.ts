@@ -33,6 +33,9 @@ export class PenguinClient {
   readonly ended = new Store<Ended | null>(null);
   private connection: Connection | null = null;
   private loading = false;
+  /** The state was loaded over REST once: later connections resume from the cursor. */
+  private loaded = false;
+  private historyLoads = new Set<number>();
   private buffered: ServerFrame[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private inFlight = new Set<string>();
@@ -73,6 +76,7 @@ export class PenguinClient {
     const saved = this.session.get();
     if (!saved || this.connection) return;
     if (!this.state.get().me) this.state.set({ ...emptyState(), outbox: this.read<Pending[]>(outboxKey(saved.number)) ?? [] });
+    const resume = this.loaded;
     this.connection = new Connection(this.wsUrl, saved.token, () => this.state.get().cursor, () => this.status, {
       authed: (f, resumed) => void this.onAuthed(f.seq, f.me, f.settings, resumed),
       frame: (f) => this.onFrame(f),
@@ -82,7 +86,7 @@ export class PenguinClient {
         if (code === 'session_replaced') this.replaced({ code, message, messageZh });
         else this.end({ code, message, messageZh });
       },
-    });
+    }, undefined, resume);
     this.connection.start();
   }
 
@@ -110,6 +114,7 @@ export class PenguinClient {
   end(reason: Ended | null) {
     this.connection?.stop();
     this.connection = null;
+    this.loaded = false;
     this.storage.removeItem(SESSION_KEY);
     this.api.token = null;
     this.state.set(emptyState());
@@ -145,6 +150,7 @@ export class PenguinClient {
       };
       s = applyConversations(s, conversations.conversations);
       this.state.set(s);
+      this.loaded = true;
       await this.loadStrangers(conversations.conversations.map((c) => c.peer));
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) { this.end({ code: e.code, message: e.message, messageZh: e.body.messageZh }); return; }
@@ -307,9 +313,15 @@ export class PenguinClient {
     const h = this.state.get().histories[peer];
     if (older && (!h?.loaded || !h.more)) return;
     if (!older && h?.loaded) return;
-    const before = older ? h!.items[0]?.seq : undefined;
-    const page = await this.api.history(peer, before, 50);
-    this.state.update((s) => applyHistoryPage(s, peer, page.messages, page.more, older));
+    if (this.historyLoads.has(peer)) return;
+    this.historyLoads.add(peer);
+    try {
+      const before = older ? h!.items[0]?.seq : undefined;
+      const page = await this.api.history(peer, before, 50);
+      this.state.update((s) => applyHistoryPage(s, peer, page.messages, page.more, older));
+    } finally {
+      this.historyLoads.delete(peer);
+    }
   }
 
   // ---- friends ----

@@ -42,7 +42,11 @@ export class Connection {
     private readonly status: () => PresenceStatus,
     private readonly handlers: ConnectionHandlers,
     private readonly createSocket: (url: string) => WebSocket = (u) => new WebSocket(u),
-  ) {}
+    /** The state is already loaded (another connection of this page): the first auth resumes from the cursor too. */
+    resume = false,
+  ) {
+    this.authedOnce = resume;
+  }
 
   get isAuthenticated() { return this.authenticated; }
 

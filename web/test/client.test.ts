@@ -83,6 +83,19 @@ describe('the client', () => {
     expect(client.state.get().outbox[0].clientId).toBe(p.clientId);
   });
 
+  it('a session replaced by another tab keeps its token and can take over', async () => {
+    const { client, storage } = await connected();
+    FakeSocket.last.push({ type: 'session.ended', code: 'session_replaced', message: 'elsewhere', messageZh: '别处' });
+    FakeSocket.last.close(4002);
+    expect(client.session.get()).not.toBeNull();
+    expect(storage.getItem('penguin.session')).not.toBeNull();
+    expect(client.state.get().connectivity).toBe('ended');
+    const sockets = FakeSocket.instances.length;
+    client.takeOver();
+    expect(FakeSocket.instances.length).toBe(sockets + 1);
+    expect(client.ended.get()).toBeNull();
+  });
+
   it('forgets the session when it is logged out elsewhere', async () => {
     const { client, storage } = await connected();
     FakeSocket.last.push({ type: 'session.ended', code: 'session_revoked', message: 'out', messageZh: '已退出' });

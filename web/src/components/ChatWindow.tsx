@@ -44,7 +44,9 @@ export function ChatWindow({ client, peer, onClose }: { client: PenguinClient; p
     getItemKey: (i) => items[i].key,
   });
 
-  useEffect(() => { void client.loadHistory(peer, false).catch(() => {}); inputRef.current?.focus(); }, [client, peer]);
+  useEffect(() => { inputRef.current?.focus(); }, [peer]);
+  // The newest page when the chat opens, and again if the state was reloaded from the server meanwhile.
+  useEffect(() => { void client.loadHistory(peer, false).catch(() => {}); }, [client, peer, history?.loaded]);
 
   // Keep the view at the newest message when it was there, and in place when older pages are prepended.
   const firstKey = useRef<string | null>(null);
