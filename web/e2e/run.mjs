@@ -359,9 +359,60 @@ test('log out forgets the session', async () => {
   await eventually(async () => (await friendRow(world.pa, world.bob).getAttribute('data-status')) === 'offline', 'Alice sees Bob offline');
 });
 
+test('history scrolls back page by page through 120 messages, each once, in order', async () => {
+  const { pa, alice, bob } = world;
+  // Another device of Bob's (a second session) writes 120 messages, at most 20 a second (the send limit).
+  const login = await (await fetch(`${server.url}/api/v1/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ number: bob, password: 'battery-staple', device: 'pc', deviceName: 'e2e' }) })).json();
+  const sent = await pa.evaluate(async ({ token, to }) => {
+    const ws = new WebSocket(`ws://${location.host}/ws?v=1`);
+    const replies = new Map();
+    ws.onmessage = (e) => { const f = JSON.parse(e.data); if (f.re) replies.get(f.re)?.(f); };
+    const request = (frame) => new Promise((ok) => { replies.set(frame.id, ok); ws.send(JSON.stringify(frame)); });
+    await new Promise((ok) => { ws.onopen = ok; });
+    await request({ op: 'auth', id: 1, token });
+    let stored = 0;
+    for (let i = 1; i <= 120; i++) {
+      const reply = await request({ op: 'msg.send', id: i + 1, to, clientId: `scroll-${i}`, text: `history #${i}` });
+      if (reply.type === 'msg.sent') stored++;
+      if (i % 18 === 0) await new Promise((r) => setTimeout(r, 1000));
+    }
+    ws.close();
+    return stored;
+  }, { token: login.token, to: alice });
+  assert(sent === 120, `stored ${sent} of 120`);
+  await pa.getByRole('tab', { name: /会话/ }).click();
+  await pa.getByTestId(`conv-${bob}`).click();
+  await eventually(async () => (await textsIn(pa)).includes('history #120'), 'the newest message');
+  const log = pa.getByTestId('messages');
+  await eventually(async () => {
+    await log.evaluate((el) => { el.scrollTop = 0; });
+    return (await textsIn(pa)).includes('history #1');
+  }, 'scrolling back to the first of them', 30_000);
+  await pa.getByText('已经是最早的消息').waitFor();
+  // Every one of them exactly once in the client's state, in order: read the rows while scrolling down.
+  const seen = new Set();
+  let last = 0;
+  for (let top = 0; ; top += 300) {
+    const done = await log.evaluate((el, y) => { el.scrollTop = y; return el.scrollTop + el.clientHeight >= el.scrollHeight - 2; }, top);
+    await pa.waitForTimeout(30);
+    for (const text of await textsIn(pa)) {
+      const n = /^history #(\d+)$/.exec(text)?.[1];
+      if (n) seen.add(Number(n));
+    }
+    if (done || top > 100_000) break;
+    last = top;
+  }
+  assert(seen.size === 120 && Math.min(...seen) === 1 && Math.max(...seen) === 120, `saw ${seen.size} distinct (${last})`);
+  const seqs = await pa.getByTestId('messages').getByTestId('message').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+  assert(seqs.every((x, i) => i === 0 || x > seqs[i - 1]), `rows in seq order: ${seqs.join(',')}`);
+  assert(seqs.length < 60, `only the visible rows are in the page (${seqs.length})`);
+});
+
 test('block: the friend goes to the blocked list; unblock', async () => {
   const { pa, bob } = world;
   pa.once('dialog', (d) => d.accept());
+  await pa.getByRole('tab', { name: '好友' }).click();
   await friendRow(pa, bob).getByRole('button', { name: 'Bob 的操作' }).click();
   await friendRow(pa, bob).getByRole('button', { name: '拉黑' }).click();
   await eventually(async () => (await friendRow(pa, bob).count()) === 0, 'Bob left the buddy list');
