@@ -72,6 +72,12 @@ test('serves the client at / with a strict CSP, and leaves the server paths alon
     assert(r.status === 404 && !(await r.text()).includes('id="root"'), `${path} answered ${r.status} with the app`);
   }
   assert((await fetch(server.url + '/healthz')).ok, '/healthz still answers');
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)[1];
+  for (const [accept, encoding] of [['br, gzip', 'br'], ['gzip', 'gzip'], ['identity', null]]) {
+    const r = await fetch(server.url + script, { headers: { 'Accept-Encoding': accept } });
+    assert(r.ok && r.headers.get('content-encoding') === encoding, `${script} with ${accept}: ${r.headers.get('content-encoding')}`);
+    assert(r.headers.get('content-type').startsWith('text/javascript') && (await r.text()).length > 1000, 'the script itself');
+  }
   const ws = await fetch(server.url + '/ws');
   assert(ws.status === 400, `/ws without upgrade answered ${ws.status}`);
   const post = await fetch(server.url + '/api/v1/me', { method: 'POST' });
@@ -95,6 +101,12 @@ test('two people register (Chinese and English pages)', async () => {
   watch(world.pb, 'bob');
   await world.pa.goto(server.url + '/');
   await world.pa.getByRole('heading', { name: '登录企鹅' }).waitFor();
+  // What the first load really moved: every script, as transferred (compressed) and decoded.
+  const js = await world.pa.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.js'))
+    .map((r) => ({ transfer: r.transferSize, decoded: r.decodedBodySize })));
+  timings.firstLoadJsTransferBytes = js.reduce((n, r) => n + r.transfer, 0);
+  timings.firstLoadJsDecodedBytes = js.reduce((n, r) => n + r.decoded, 0);
+  assert(timings.firstLoadJsTransferBytes > 0 && timings.firstLoadJsTransferBytes < 300 * 1024, `first load moved ${timings.firstLoadJsTransferBytes} bytes of script`);
   await shot(world.pa, 'login');
   world.alice = await register(world.pa, 'Alice 爱丽丝', 'correct-horse', 'zh');
   world.bob = await register(world.pb, 'Bob', 'battery-staple', 'en');

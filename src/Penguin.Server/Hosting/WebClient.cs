@@ -48,6 +48,21 @@ public static class WebClient
         return candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, "index.html")));
     }
 
+    /// <summary>The build writes .br and .gz beside scripts and styles (web/vite.config.ts): the smallest one the browser takes.</summary>
+    private static (IFileInfo File, string Encoding)? Precompressed(HttpContext context, PhysicalFileProvider files, string path)
+    {
+        var accepted = context.Request.GetTypedHeaders().AcceptEncoding;
+        foreach (var (encoding, extension) in new[] { ("br", ".br"), ("gzip", ".gz") })
+        {
+            if (!accepted.Any(a => string.Equals(a.Value.Value, encoding, StringComparison.OrdinalIgnoreCase) && (a.Quality ?? 1) > 0))
+                continue;
+            var encoded = files.GetFileInfo(path + extension);
+            if (encoded is { Exists: true, IsDirectory: false })
+                return (encoded, encoding);
+        }
+        return null;
+    }
+
     private static async Task ServeAsync(HttpContext context, PhysicalFileProvider files, FileExtensionContentTypeProvider types)
     {
         var path = context.Request.Path;
@@ -71,12 +86,20 @@ public static class WebClient
         }
 
         var headers = context.Response.Headers;
+        var contentType = types.TryGetContentType(file!.Name, out var type) ? type : "application/octet-stream";
+        if (isAsset && Precompressed(context, files, path.Value!) is var (encoded, encoding))
+        {
+            file = encoded;
+            headers.ContentEncoding = encoding;
+        }
+        if (isAsset)
+            headers.Vary = "Accept-Encoding";
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         // Vite names every built asset by its content hash: those never change. index.html must be re-read.
         headers.CacheControl = isAsset && path.StartsWithSegments("/assets") ? "public, max-age=31536000, immutable" : "no-cache";
-        context.Response.ContentType = types.TryGetContentType(file!.Name, out var type) ? type : "application/octet-stream";
+        context.Response.ContentType = contentType;
         context.Response.ContentLength = file.Length;
         if (HttpMethods.IsHead(context.Request.Method))
             return;
