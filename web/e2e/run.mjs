@@ -166,6 +166,23 @@ test('a remark names the friend', async () => {
   await eventually(async () => !(await friendRow(pa, bob).getByText('小波').count()), 'the remark cleared');
 });
 
+test('buddy groups: create one, move a friend into it, delete it (the friend goes back)', async () => {
+  const { pa, bob } = world;
+  await pa.getByRole('button', { name: '+ 新建分组' }).click();
+  await pa.getByLabel('分组名称').fill('同学');
+  await pa.getByRole('button', { name: '创建' }).click();
+  await pa.getByText('同学 (0/0)').waitFor();
+  await friendRow(pa, bob).getByRole('button', { name: 'Bob 的操作' }).click();
+  await friendRow(pa, bob).getByLabel('移动到分组').selectOption({ label: '同学' });
+  await pa.getByText('同学 (1/1)').waitFor();
+  await pa.getByText('我的好友 (0/0)').waitFor();
+  pa.once('dialog', (d) => d.accept());
+  await pa.getByRole('button', { name: '分组“同学”的操作' }).click();
+  await pa.getByRole('button', { name: '删除分组' }).click();
+  await pa.getByText('我的好友 (1/1)').waitFor();
+  assert(await pa.getByText(/^同学 \(/).count() === 0, 'the group is gone');
+});
+
 test('chat both ways: unread, typing, sent → delivered → read, emoji, page title', async () => {
   const { pa, pb, alice, bob } = world;
   await friendRow(pa, bob).getByRole('button', { name: /与 Bob 聊天/ }).click();

@@ -67,6 +67,8 @@ export class Api {
   acceptRequest(id: number) { return this.call<{ state: string; request: FriendRequest }>('POST', `/friend-requests/${id}/accept`); }
   declineRequest(id: number) { return this.call<{ state: string; request: FriendRequest }>('POST', `/friend-requests/${id}/decline`); }
   createGroup(name: string) { return this.call<{ groups: BuddyGroup[] }>('POST', '/buddy-groups', { name }); }
+  renameGroup(id: number, name: string) { return this.call<{ groups: BuddyGroup[] }>('PATCH', `/buddy-groups/${id}`, { name }); }
+  deleteGroup(id: number) { return this.call<{ groups: BuddyGroup[] }>('DELETE', `/buddy-groups/${id}`); }
   blocks() { return this.call<{ blocked: number[] }>('GET', '/blocks'); }
   block(number: number) { return this.call<{ blocked: number[] }>('PUT', `/blocks/${number}`); }
   unblock(number: number) { return this.call<{ blocked: number[] }>('DELETE', `/blocks/${number}`); }

@@ -47,6 +47,8 @@ const en = {
   refresh: 'Refresh', numberLabel: 'No. {number}', error: 'Error: {message}', offlineQueued: 'Will be sent when the connection is back',
   friendActions: 'Actions for {name}', openChat: 'Send message', stranger: 'Stranger',
   devicesOnline: 'Online on: {devices}', useHere: 'Use here',
+  newGroup: 'New group', groupName: 'Group name', create: 'Create', rename: 'Rename', deleteGroup: 'Delete group',
+  groupActions: 'Actions for group {name}', moveToGroup: 'Move to group', confirmDeleteGroup: 'Delete the group {name}? Its friends move to the default group.',
 };
 
 export type Key = keyof typeof en;
@@ -96,6 +98,8 @@ const zh: Record<Key, string> = {
   refresh: '刷新', numberLabel: '号码 {number}', error: '出错了：{message}', offlineQueued: '连接恢复后发送',
   friendActions: '{name} 的操作', openChat: '发消息', stranger: '陌生人',
   devicesOnline: '在线设备：{devices}', useHere: '在此使用',
+  newGroup: '新建分组', groupName: '分组名称', create: '创建', rename: '重命名', deleteGroup: '删除分组',
+  groupActions: '分组“{name}”的操作', moveToGroup: '移动到分组', confirmDeleteGroup: '确定删除分组“{name}”？其中的好友将移到默认分组。',
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };
