@@ -95,6 +95,14 @@ test('two people register (Chinese and English pages)', async () => {
       constructor(...args) { super(...args); window.__sockets.push(this); }
     };
   });
+  // Alice allows notifications; record them (headless Chromium shows none).
+  await world.a.grantPermissions(['notifications'], { origin: server.url });
+  await world.a.addInitScript(() => {
+    window.__notes = [];
+    window.Notification = class extends window.Notification {
+      constructor(title, options) { super(title, options); window.__notes.push({ title, body: options?.body }); }
+    };
+  });
   world.pa = await world.a.newPage();
   world.pb = await world.b.newPage();
   watch(world.pa, 'alice');
@@ -386,6 +394,24 @@ test('log out forgets the session', async () => {
   await pb.getByRole('heading', { name: 'Log in to Penguin' }).waitFor();
   await world.pa.getByRole('tab', { name: '好友' }).click();
   await eventually(async () => (await friendRow(world.pa, world.bob).getAttribute('data-status')) === 'offline', 'Alice sees Bob offline');
+});
+
+test('a desktop notification for a message while another tab is shown', async () => {
+  const { pa, pb, alice } = world;
+  await pa.getByLabel('消息', { exact: true }).press('Escape'); // closes the chat: nothing is in view
+  await pa.getByTestId('chat').waitFor({ state: 'detached' });
+  await pa.getByRole('tab', { name: '我' }).click();
+  await pa.getByLabel('桌面通知').check();
+  await pb.goto(server.url + '/');
+  await pb.getByLabel('Account number').fill(String(world.bob));
+  await pb.getByLabel('Password').fill('battery-staple');
+  await pb.locator('form button[type=submit]').click();
+  await pb.getByRole('tab', { name: /Chats/ }).click();
+  await pb.getByTestId(`conv-${alice}`).click();
+  await pb.getByLabel('Message', { exact: true }).fill('ding');
+  await pb.getByLabel('Message', { exact: true }).press('Enter');
+  await eventually(async () => (await pa.evaluate(() => window.__notes)).some((n) => n.title === 'Bob' && n.body === 'ding'), 'a notification');
+  await pa.getByLabel('桌面通知').uncheck();
 });
 
 test('history scrolls back page by page through 120 messages, each once, in order', async () => {

@@ -39,6 +39,10 @@ export class PenguinClient {
   private buffered: ServerFrame[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private inFlight = new Set<string>();
+  /** The log's head when this connection authenticated: events above it are live, not replayed. */
+  private headAtAuth = Number.MAX_SAFE_INTEGER;
+  /** Called for each live message from someone else (for notifications). */
+  onIncoming: ((m: Message) => void) | null = null;
   private readSent = new Map<number, number>();
   private typingSent = new Map<number, number>();
 
@@ -123,6 +127,7 @@ export class PenguinClient {
   }
 
   private async onAuthed(seq: number, me: ChatState['me'], settings: ChatState['settings'], resumed: boolean) {
+    this.headAtAuth = seq;
     this.inFlight.clear();
     this.readSent.clear();
     const state = this.state.get();
@@ -199,7 +204,10 @@ export class PenguinClient {
     const after = applyEvent(before, e);
     this.state.set(after);
     if (after.outbox !== before.outbox) this.saveOutbox();
-    if (e.type === 'message' && e.message.from !== after.me?.number) this.scheduleAck(false);
+    if (e.type === 'message' && e.message.from !== after.me?.number) {
+      this.scheduleAck(false);
+      if (e.seq > this.headAtAuth && e.seq > before.cursor) this.onIncoming?.(e.message);
+    }
     if (e.type === 'message' && e.message.from !== after.me?.number && !after.friends[e.message.from]) {
       void this.loadStrangers([e.message.from]);
     }

@@ -48,6 +48,8 @@ const en = {
   friendActions: 'Actions for {name}', openChat: 'Send message', stranger: 'Stranger',
   devicesOnline: 'Online on: {devices}', useHere: 'Use here',
   newGroup: 'New group', groupName: 'Group name', create: 'Create', rename: 'Rename', deleteGroup: 'Delete group',
+  notifications: 'New messages', desktopNotifications: 'Desktop notifications', sound: 'Sound',
+  notificationsDenied: 'The browser does not allow notifications for this page.',
   groupActions: 'Actions for group {name}', moveToGroup: 'Move to group', confirmDeleteGroup: 'Delete the group {name}? Its friends move to the default group.',
 };
 
@@ -99,6 +101,8 @@ const zh: Record<Key, string> = {
   friendActions: '{name} 的操作', openChat: '发消息', stranger: '陌生人',
   devicesOnline: '在线设备：{devices}', useHere: '在此使用',
   newGroup: '新建分组', groupName: '分组名称', create: '创建', rename: '重命名', deleteGroup: '删除分组',
+  notifications: '新消息提醒', desktopNotifications: '桌面通知', sound: '提示音',
+  notificationsDenied: '浏览器不允许此页面发送通知。',
   groupActions: '分组“{name}”的操作', moveToGroup: '移动到分组', confirmDeleteGroup: '确定删除分组“{name}”？其中的好友将移到默认分组。',
 };
 

@@ -74,6 +74,25 @@ describe('the client', () => {
     expect(JSON.parse(storage.getItem(`penguin.outbox.${alice.number}`)!)).toEqual([]);
   });
 
+  it('announces live messages from others once, not replayed ones or its own', async () => {
+    const { client } = await connected();
+    const heard: number[] = [];
+    client.onIncoming = (m) => heard.push(m.id);
+    FakeSocket.last.push({ type: 'message', message: msg(1, bob.number, alice.number, 1), seq: 3 });
+    FakeSocket.last.push({ type: 'message', message: msg(1, bob.number, alice.number, 1), seq: 3 });
+    FakeSocket.last.push({ type: 'message', message: msg(2, alice.number, bob.number, 2), seq: 4 });
+    expect(heard).toEqual([1]);
+    FakeSocket.last.close(1006);
+    await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(2), { timeout: 2000 });
+    FakeSocket.last.open();
+    authed(FakeSocket.last, 6);
+    FakeSocket.last.push({ type: 'message', message: msg(3, bob.number, alice.number, 3), seq: 5 });
+    FakeSocket.last.push({ type: 'message', message: msg(4, bob.number, alice.number, 4), seq: 6 });
+    FakeSocket.last.push({ type: 'message', message: msg(5, bob.number, alice.number, 5), seq: 7 });
+    expect(heard).toEqual([1, 5]);
+    expect(client.state.get().conversations[bob.number].unread).toBe(3);
+  });
+
   it('a refused message is marked failed and not retried', async () => {
     const { client } = await connected();
     const p = client.send(bob.number, 'hi');

@@ -59,7 +59,7 @@ describe('components', () => {
     expect(screen.getByRole('button', { name: /我的好友 \(1\/1\)/ }).getAttribute('aria-expanded')).toBe('true');
     expect(screen.getByRole('img', { name: '在线设备：电脑, 手机' })).toBeTruthy();
     expect(screen.getByText('<script>alert(1)</script>')).toBeTruthy();
-    fireEvent.click(screen.getByRole('button', { name: /我的好友/ }));
+    fireEvent.click(screen.getByRole('button', { name: /^我的好友 \(/ }));
     expect(screen.queryByText('Bob')).toBeNull();
   });
 

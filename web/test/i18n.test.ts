@@ -24,3 +24,14 @@ describe('languages', () => {
     expect(translator('en')('typing', { name: 'Bob' })).toBe('Bob is typing…');
   });
 });
+
+import { shouldAnnounce } from '../src/notify';
+
+describe('announcing new messages', () => {
+  it('stays quiet for the chat in view and in do-not-disturb', () => {
+    expect(shouldAnnounce({ hidden: false, viewing: 2, from: 2, status: 'online' })).toBe(false);
+    expect(shouldAnnounce({ hidden: true, viewing: 2, from: 2, status: 'online' })).toBe(true);
+    expect(shouldAnnounce({ hidden: false, viewing: 3, from: 2, status: 'busy' })).toBe(true);
+    expect(shouldAnnounce({ hidden: true, viewing: null, from: 2, status: 'dnd' })).toBe(false);
+  });
+});

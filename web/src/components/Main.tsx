@@ -3,7 +3,8 @@ import type { PenguinClient } from '../client';
 import { useI18n, type Key } from '../i18n';
 import { selectableStatuses, type PresenceStatus } from '../protocol';
 import { useStore } from '../store';
-import { totalUnread } from '../state';
+import { displayName, totalUnread } from '../state';
+import { chime, loadNotifySettings, shouldAnnounce } from '../notify';
 import { BuddyList } from './BuddyList';
 import { ChatWindow } from './ChatWindow';
 import { Avatar, StatusDot } from './common';
@@ -25,6 +26,21 @@ export function Main({ client }: { client: PenguinClient }) {
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const unread = totalUnread(state);
   const pendingIn = Object.values(state.requests).filter((r) => r.state === 'pending' && r.to.number === state.me?.number).length;
+
+  // New messages: a desktop notification and/or a chime when switched on (Me tab), unless that chat is in view.
+  useEffect(() => {
+    client.onIncoming = (m) => {
+      const settings = loadNotifySettings(localStorage);
+      if (!shouldAnnounce({ hidden: document.visibilityState !== 'visible', viewing: peer, from: m.from, status: client.status })) return;
+      if (settings.sound) chime();
+      if (settings.desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        const s = client.state.get();
+        const n = new Notification(displayName(s, m.from), { body: m.text ?? '', tag: `penguin-${m.from}` });
+        n.onclick = () => { window.focus(); setPeer(m.from); n.close(); };
+      }
+    };
+    return () => { client.onIncoming = null; };
+  }, [client, peer]);
 
   function onTabKey(e: KeyboardEvent, index: number) {
     const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;

@@ -6,6 +6,7 @@ import type { DeviceSession } from '../protocol';
 import { useStore } from '../store';
 import { displayName } from '../state';
 import { formatTime, LanguageSwitch } from './common';
+import { loadNotifySettings, saveNotifySettings, type NotifySettings } from '../notify';
 
 export function MePanel({ client }: { client: PenguinClient }) {
   const { t, lang } = useI18n();
@@ -23,9 +24,28 @@ export function MePanel({ client }: { client: PenguinClient }) {
     try { await action(); setError(null); } catch (e) { setError(e instanceof ApiError ? errorText(lang, e) : String(e)); }
   }
 
+  const [notify, setNotify] = useState(() => loadNotifySettings(localStorage));
+  function changeNotify(next: NotifySettings) {
+    saveNotifySettings(localStorage, next);
+    setNotify(next);
+  }
+  async function toggleDesktop(on: boolean) {
+    if (on && typeof Notification !== 'undefined' && Notification.permission !== 'granted') {
+      const permission = await Notification.requestPermission();
+      if (permission !== 'granted') { setError(t('notificationsDenied')); return; }
+    }
+    changeNotify({ ...notify, desktop: on });
+  }
+
   return (
     <div className="me-panel">
       <LanguageSwitch />
+      <fieldset className="notify">
+        <legend>{t('notifications')}</legend>
+        <label><input type="checkbox" checked={notify.desktop} disabled={typeof Notification === 'undefined'}
+          onChange={(e) => void toggleDesktop(e.target.checked)} /> {t('desktopNotifications')}</label>
+        <label><input type="checkbox" checked={notify.sound} onChange={(e) => changeNotify({ ...notify, sound: e.target.checked })} /> {t('sound')}</label>
+      </fieldset>
       {error && <p className="error" role="alert">{error}</p>}
       <section aria-labelledby="devices-title">
         <h2 id="devices-title">{t('devices')} <button type="button" className="link" onClick={() => void load()}>{t('refresh')}</button></h2>
