@@ -483,6 +483,14 @@ test('no console errors, page errors or CSP violations', async () => {
 
 // ---- runner ----
 let passed = 0, failed = 0, skipped = 0;
+// Interrupted (Ctrl-C, a timeout's SIGTERM): stop the browser and the server we started before leaving.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    await browser?.close().catch(() => {});
+    await server.dispose().catch(() => {});
+    process.exit(130);
+  });
+}
 world.problems = [];
 try {
   await server.start();

@@ -44,6 +44,9 @@ const max = Math.max;
 /** Inserts or replaces messages by id, keeping the list ordered by conversation seq. */
 export function mergeMessages(items: Message[], incoming: Message[]): Message[] {
   if (incoming.length === 0) return items;
+  // The common case, a new message after the newest: append without re-sorting a long history.
+  const newest = items[items.length - 1];
+  if (incoming.length === 1 && (!newest || incoming[0].seq > newest.seq)) return [...items, incoming[0]];
   const byId = new Map(items.map((m) => [m.id, m]));
   for (const m of incoming) byId.set(m.id, m);
   return [...byId.values()].sort((a, b) => a.seq - b.seq);

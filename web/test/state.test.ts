@@ -113,3 +113,16 @@ describe('the conversation list from REST', () => {
     expect(s.conversations[bob.number].last?.id).toBe(3);
   });
 });
+
+describe('merging history', () => {
+  it('appends, replaces by id and keeps seq order', async () => {
+    const { mergeMessages } = await import('../src/state');
+    let items = mergeMessages([], [msg(2, 1, 2, 2)]);
+    items = mergeMessages(items, [msg(3, 1, 2, 3)]);
+    items = mergeMessages(items, [msg(1, 1, 2, 1)]);
+    items = mergeMessages(items, [{ ...msg(2, 1, 2, 2), recalled: true, text: undefined }]);
+    expect(items.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(items[1].recalled).toBe(true);
+    expect(mergeMessages(items, [msg(3, 1, 2, 3)]).map((m) => m.id)).toEqual([1, 2, 3]);
+  });
+});
