@@ -39,7 +39,8 @@ public static class AdminCommand
             return words.Count == 0 ? 64 : 0;
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
+        var builder = Host.CreateApplicationBuilder(settings);
+        builder.AddSettingsBesideExecutable();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         try
         {

@@ -19,9 +19,8 @@ public static class PenguinServer
 
     public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null)
     {
-        // appsettings.json is read from next to the executable, wherever it is started from; relative
-        // paths in settings (Penguin:DataDirectory) stay relative to the working directory.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddSettingsBesideExecutable();
         builder.AddPenguinLogging();
         builder.Host.UseSystemd();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -50,6 +49,7 @@ public static class PenguinServer
         app.MapSocialApi();
         app.MapMessagingApi();
         app.MapOpsEndpoints();
+        app.MapWebClient();
         return app;
     }
 

@@ -32,6 +32,19 @@ public static class ServerConfiguration
     }
 
     /// <summary>
+    /// appsettings.json next to the executable is read too, below everything else (the working directory's
+    /// appsettings.json, environment, command line), so that an installed node started from its data directory
+    /// (the systemd unit) finds its settings; started from the project folder, both are the same file.
+    /// </summary>
+    public static void AddSettingsBesideExecutable(this IHostApplicationBuilder builder)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        var beside = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = path, Optional = true, ReloadOnChange = false };
+        beside.ResolveFileProvider();
+        builder.Configuration.Sources.Insert(0, beside);
+    }
+
+    /// <summary>
     /// Logs go to the console (journald under systemd): plain lines by default, one JSON object per line with
     /// Logging:Console:FormatterName=json (appsettings.json holds the defaults). The host's own report of a failed
     /// start is left to <see cref="StartupFailure"/>, which says it in one line instead of a stack trace.

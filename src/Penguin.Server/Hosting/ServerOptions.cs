@@ -53,6 +53,12 @@ public sealed class ServerOptions
     [Range(1, 1_000_000)]
     public int OutboundQueueLimit { get; set; } = 1024;
 
+    /// <summary>
+    /// Where the web client's built files are (index.html and its assets); by default wwwroot in the working
+    /// directory or next to the executable (Hosting/WebClient.cs). Empty: not set.
+    /// </summary>
+    public string? WebRoot { get; set; }
+
     [ValidateObjectMembers]
     public AccountOptions Accounts { get; set; } = new();
 
