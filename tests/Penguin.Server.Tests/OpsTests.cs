@@ -45,6 +45,8 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         Assert.Contains("openapi/v1.json", page, StringComparison.Ordinal);
         using var script = await http.GetAsync(new Uri("docs/scalar.js", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("docs/v1", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("docs/x", UriKind.Relative))).StatusCode);
     }
 
     [Fact]

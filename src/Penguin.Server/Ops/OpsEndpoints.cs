@@ -5,6 +5,8 @@ namespace Penguin.Server.Ops;
 
 public static class OpsEndpoints
 {
+    private static readonly HashSet<string> DocsPaths = new(["v1", "scalar.js", "scalar.aspnetcore.js"], StringComparer.OrdinalIgnoreCase);
+
     public static void MapOpsEndpoints(this WebApplication app)
     {
         app.MapPenguinHealth();
@@ -18,6 +20,12 @@ public static class OpsEndpoints
         // The browsable API reference, from the same document.
         app.MapScalarApiReference("/docs", scalar => scalar
             .WithTitle("Penguin API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json"))
+            // Scalar answers /docs/{anything} with its page; only the one document (and the page's own scripts) exist.
+            .AddEndpointFilter(async (context, next) =>
+                context.HttpContext.Request.RouteValues.TryGetValue("documentName", out var name) && name is string document
+                && !DocsPaths.Contains(document)
+                    ? Results.NotFound()
+                    : await next(context));
     }
 }
