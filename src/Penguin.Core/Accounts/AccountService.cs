@@ -63,18 +63,21 @@ public sealed class AccountService
         if (password is null) return Errors.AuthFailed;
         if (Validation.Text(deviceName, Limits.DeviceNameMaxLength, "deviceName") is { } badName) return badName;
         var accountKey = $"{number}|{address}";
-        if (_failuresPerAccount.IsBlocked(accountKey) || _failuresPerAddress.IsBlocked(address)) return Errors.Throttled;
+        // Each attempt reserves a failure before the (slow) hash, atomically, so parallel attempts cannot all pass
+        // the check; a success gives its reservations back.
+        if (!_failuresPerAccount.TryAcquire(accountKey)) return Errors.Throttled;
+        if (!_failuresPerAddress.TryAcquire(address))
+        {
+            _failuresPerAccount.Release(accountKey);
+            return Errors.Throttled;
+        }
 
         var stored = await _accounts.GetPasswordHashAsync(number);
         var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
-        if (!valid)
-        {
-            _failuresPerAccount.Record(accountKey);
-            _failuresPerAddress.Record(address);
-            return Errors.AuthFailed;
-        }
+        if (!valid) return Errors.AuthFailed;
 
         _failuresPerAccount.Reset(accountKey);
+        _failuresPerAddress.Release(address);
         var token = SessionTokens.NewToken();
         var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow());
         var user = await _accounts.GetUserAsync(number);

@@ -34,7 +34,8 @@ public static class Validation
     /// <summary>Length in user-perceived characters, so a Chinese name or an emoji counts as one each.</summary>
     public static int TextLength(string value) => new StringInfo(value).LengthInTextElements;
 
-    private static bool HasControl(string value)
+    /// <summary>Control characters (NUL included), line or paragraph separators, or bidi overrides: refused in any text a user types, search queries too.</summary>
+    public static bool HasControl(string value)
     {
         foreach (var c in value)
         {

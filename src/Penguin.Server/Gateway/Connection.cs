@@ -12,6 +12,7 @@ namespace Penguin.Server.Gateway;
 /// <summary>Close codes of the gateway besides the standard ones (1000, 1001, 1009).</summary>
 public static class CloseCodes
 {
+    public const WebSocketCloseStatus ServerStopping = WebSocketCloseStatus.EndpointUnavailable; // 1001
     public const WebSocketCloseStatus SessionRevoked = (WebSocketCloseStatus)4001;
     public const WebSocketCloseStatus Replaced = (WebSocketCloseStatus)4002;
     public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4003;
@@ -43,8 +44,11 @@ public sealed class Connection
     private bool _completed;
     private TaskCompletionSource? _drained;
 
-    public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time)
+    private readonly ILogger? _logger;
+
+    public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time, ILogger? logger = null)
     {
+        _logger = logger;
         _socket = socket;
         _log = log;
         _queueLimit = queueLimit;
@@ -143,6 +147,7 @@ public sealed class Connection
     /// </summary>
     private async Task PumpAsync()
     {
+        var idle = false;
         try
         {
             while (true)
@@ -153,6 +158,7 @@ public sealed class Connection
                     if (!_queue.TryDequeue(out item))
                     {
                         StopPumping();
+                        idle = true;
                         return;
                     }
                     // Frames of a burst go out in one flush: a frame is held when the next item surely writes one.
@@ -163,15 +169,37 @@ public sealed class Connection
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or StorageUnavailableException)
         {
-            // The socket went away, or the log cannot be read to fill a gap (the client reconnects and syncs later):
-            // stop the receive loop too, which cleans up.
+            // The socket went away, the client stopped reading (slow consumer), or the log cannot be read to fill a gap
+            // (the client reconnects and syncs later): stop the receive loop too, which cleans up.
+            if (FindSlowConsumer(e) is not null) _logger?.LogInformation(EventIds.SlowConsumer, "A connection that did not read was dropped (slow consumer)");
             _closed.Cancel();
         }
-        lock (_queue)
+        catch (Exception e)
         {
-            _completed = true;
-            StopPumping();
+            // A bug: logged once; the connection ends rather than stay half-alive.
+            _logger?.LogError(EventIds.PumpFailed, e, "The send loop of a connection failed");
+            _closed.Cancel();
         }
+        finally
+        {
+            // Whatever ended the pump (other than an empty queue), the connection's cleanup is not skipped.
+            FlushHold.Set(false);
+            if (!idle)
+            {
+                lock (_queue)
+                {
+                    _completed = true;
+                    StopPumping();
+                }
+            }
+        }
+    }
+
+    private static SlowConsumerException? FindSlowConsumer(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SlowConsumerException slow) return slow;
+        return null;
     }
 
     /// <summary>
@@ -290,6 +318,14 @@ public sealed class Connection
     }
 
     private readonly record struct Outbound(byte[]? Frame, long Seq = 0, long? CatchUpReply = null, WebSocketCloseStatus? EndSession = null);
+}
+
+internal static class EventIds
+{
+    public static readonly EventId SlowConsumer = new(110, "SlowConsumer");
+    public static readonly EventId PumpFailed = new(111, "PumpFailed");
+    public static readonly EventId ReceiveFailed = new(112, "ReceiveFailed");
+    public static readonly EventId HandlerFailed = new(113, "HandlerFailed");
 }
 
 /// <summary>A received message in a pooled buffer; return it with <see cref="Dispose"/>.</summary>
