@@ -306,7 +306,7 @@ public sealed class Connection
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _closed.Token);
                 if (result.MessageType == WebSocketMessageType.Close) { ArrayPool<byte>.Shared.Return(buffer); return default; }
                 length += result.Count;
-                if (length > maxBytes) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: true);
+                if (length > maxBytes) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: true, Ended: result.EndOfMessage);
                 if (result.EndOfMessage) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: false);
             }
         }
@@ -314,6 +314,28 @@ public sealed class Connection
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads and discards the rest of an oversized message (up to <paramref name="maxBytes"/>), so the error and the
+    /// 1009 close reach the client: a socket closed with unread data would reset, and the client's kernel would drop them.
+    /// </summary>
+    public async Task DiscardRestAsync(long maxBytes)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            for (long read = 0; read < maxBytes;)
+            {
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(), _closed.Token);
+                read += result.Count;
+                if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -329,7 +351,7 @@ internal static class EventIds
 }
 
 /// <summary>A received message in a pooled buffer; return it with <see cref="Dispose"/>.</summary>
-public readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooLarge) : IDisposable
+public readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooLarge, bool Ended = false) : IDisposable
 {
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 

@@ -113,6 +113,7 @@ public sealed partial class WebSocketGateway(
         if (message.TooLarge)
         {
             connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
+            if (!message.Ended) await connection.DiscardRestAsync(options.MaxDiscardedFrameBytes);
             return false;
         }
         if (message.Type != WebSocketMessageType.Text)

@@ -51,6 +51,9 @@ public sealed class ServerOptions
     /// <summary>A connection whose writes stay blocked by a client that does not read for this long is closed as a slow consumer (4003).</summary>
     public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How much of an oversized frame is read and thrown away so its 1009 close reaches the client; a longer frame is cut off.</summary>
+    public long MaxDiscardedFrameBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>A socket must send a complete WebSocket upgrade or HTTP request head within this time, or it is closed.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
