@@ -280,4 +280,71 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Contains("\"code\":\"frame_too_large\"", await ReceiveTextAsync(socket), StringComparison.Ordinal);
         Assert.Equal("close:1009", await ReceiveTextAsync(socket));
     }
+
+    [Fact]
+    public async Task GuessesFromManyAttempts_DelayButNeverLockOutTheOwner()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Accounts.LoginFailuresPerAccount = 1_000; // only the across-addresses rule in play
+            o.Accounts.LoginFailuresBeforeDelay = 2;
+            o.Accounts.LoginDelayMax = TimeSpan.FromMilliseconds(300);
+        });
+        await using var alice = await server.RegisterAsync("alice");
+        var live = await alice.ConnectAsync();
+
+        for (var i = 0; i < 8; i++)
+        {
+            using var attacker = server.NewClient();
+            Assert.Equal("auth_failed", (await Assert.ThrowsAsync<PenguinException>(() => attacker.LoginAsync(alice.Number, "guess number " + i, DeviceKind.Pc))).Error.Code);
+        }
+
+        using var owner = server.NewClient();
+        await owner.LoginAsync(alice.Number, User.Password, DeviceKind.Mobile); // delayed, never refused
+        await live.PingAsync(); // a device holding a token is not touched
+        await alice.Rest.GetMeAsync();
+    }
+
+    [Fact]
+    public async Task SessionsBeyondTheCap_EndTheLeastRecentlySeen()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Accounts.MaxSessionsPerAccount = 3);
+        await using var alice = await server.RegisterAsync("alice");
+        var oldest = alice.Rest;
+        var clients = new List<PenguinClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            var client = server.NewClient();
+            await client.LoginAsync(alice.Number, User.Password, DeviceKind.Web);
+            clients.Add(client);
+        }
+
+        Assert.Equal(3, (await clients[^1].GetSessionsAsync()).Sessions.Length);
+        Assert.Equal("invalid_token", (await Assert.ThrowsAsync<PenguinException>(() => oldest.GetMeAsync())).Error.Code);
+        await clients[0].GetMeAsync();
+        foreach (var client in clients) client.Dispose();
+    }
+
+    [Theory]
+    [InlineData("\u200B\u200B")] // zero-width spaces
+    [InlineData("\u3164")] // Hangul filler
+    [InlineData("\u00AD\u00AD")] // soft hyphens
+    [InlineData("\u2800 \u2800")] // braille blanks
+    public async Task Nickname_OfOnlyInvisibleCharacters_IsRefused(string nickname)
+    {
+        using var client = fixture.Server.NewClient();
+        var error = await Assert.ThrowsAsync<PenguinException>(() => client.RegisterAsync(nickname, User.Password));
+        Assert.Equal("invalid_nickname", error.Error.Code);
+    }
+
+    [Fact]
+    public async Task DisplayText_WithPiledUpCombiningMarks_IsRefused_ButVietnameseIsFine()
+    {
+        await using var alice = await fixture.Server.RegisterAsync("Nguyễn Thị Ánh");
+        var zalgo = "a" + new string('\u0301', 10_000);
+
+        Assert.Equal("invalid_nickname", (await Assert.ThrowsAsync<PenguinException>(() => alice.Rest.UpdateProfileAsync(new UpdateProfileRequest(Nickname: "a" + new string('\u0301', 9))))).Error.Code);
+        Assert.Equal("invalid_field", (await Assert.ThrowsAsync<PenguinException>(() => alice.Rest.UpdateProfileAsync(new UpdateProfileRequest(Signature: "hi " + zalgo[..20])))).Error.Code);
+        Assert.Equal("Nguyễn Thị Ánh", (await alice.Rest.GetMeAsync()).Profile.Nickname);
+    }
 }

@@ -30,6 +30,9 @@ public sealed class FixedWindowThrottle(int limit, TimeSpan window, TimeProvider
 
     public void Record(string key) => TryAcquire(key);
 
+    /// <summary>Attempts counted for the key in its current window.</summary>
+    public int Count(string key) => _windows.TryGetValue(key, out var w) && Fresh(w) ? w.Count : 0;
+
     /// <summary>Gives back one attempt counted by <see cref="TryAcquire"/> (a login that turned out right).</summary>
     public void Release(string key)
     {

@@ -200,6 +200,6 @@ public sealed class MessagingService(
         if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength) return Errors.InvalidMessage;
         foreach (var c in text)
             if (char.IsControl(c) && c is not ('\n' or '\t' or '\r')) return Errors.InvalidMessage;
-        return null;
+        return Accounts.Validation.IsDisplayable(text) ? null : Errors.InvalidMessage;
     }
 }
