@@ -55,12 +55,12 @@ class Ws:
         self.r, self.w = reader, writer
 
     @staticmethod
-    async def open(port, rcvbuf=None):
+    async def open(port, rcvbuf=None, limit=2 ** 20):
         sock = socket.socket()
         if rcvbuf: sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, (HOST, port))
-        reader, writer = await asyncio.open_connection(sock=sock, limit=2 ** 20)
+        reader, writer = await asyncio.open_connection(sock=sock, limit=limit)
         writer.write(HANDSHAKE)
         head = await reader.readuntil(b"\r\n\r\n")
         status = head.split(b" ", 2)[1].decode()
@@ -134,7 +134,7 @@ async def resume(port, pid, n):
     base = rss_mb(pid)
     clients = []
     for t in tokens:
-        c = await Ws.open(port, rcvbuf=4096)
+        c = await Ws.open(port, rcvbuf=4096, limit=1024)  # asyncio stops reading the socket at 2 KiB buffered
         c.send({"op": "auth", "id": 1, "token": t, "since": 0})
         await c.w.drain()
         clients.append(c)  # never read

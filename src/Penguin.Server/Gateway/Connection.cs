@@ -240,25 +240,40 @@ public sealed class Connection
         return false;
     }
 
-    /// <summary>Sends stored events after the cursor up to <paramref name="upTo"/>, page by page.</summary>
+    /// <summary>
+    /// Sends stored events after the cursor up to <paramref name="upTo"/>, page by page. A page is held in memory
+    /// while it is written (and the writes wait for the client), so its size follows the events' size: about
+    /// <see cref="PageBytes"/> per page, between 8 and <see cref="Limits.SyncPageSize"/> events.
+    /// </summary>
     private async Task SendStoredAsync(long upTo)
     {
         var userId = Session!.UserId;
         var holdLast = FlushHold.IsHeld;
+        var pageSize = FirstPageSize;
         while (_lastSeq < upTo)
         {
-            var page = await _log.ReadAsync(userId, _lastSeq, Limits.SyncPageSize, _closed.Token);
+            var page = await _log.ReadAsync(userId, _lastSeq, pageSize, _closed.Token);
+            long bytes = 0;
             for (var i = 0; i < page.Count && page[i].Seq <= upTo; i++)
             {
                 // A page goes out in one flush (the last frame also stays held if the pump has more to send).
                 FlushHold.Set(i < page.Count - 1 && page[i + 1].Seq <= upTo || holdLast);
-                await SendRawAsync(page[i].Json);
+                var json = page[i].Json;
+                bytes += json.Length;
+                await SendRawAsync(json);
                 _lastSeq = page[i].Seq;
             }
-            if (page.Count < Limits.SyncPageSize || page[^1].Seq > upTo) break;
+            if (page.Count < pageSize || page[^1].Seq > upTo) break;
+            pageSize = (int)Math.Clamp(PageBytes / Math.Max(1, bytes / page.Count), 8, Limits.SyncPageSize);
         }
         FlushHold.Set(holdLast);
     }
+
+    /// <summary>Bytes of stored events one resume page aims at (what a blocked client can pin besides the unflushed bytes).</summary>
+    private const long PageBytes = 256 * 1024;
+
+    /// <summary>The first page, before the events' size is known: 64 events of up to ~15 KB each at worst.</summary>
+    private const int FirstPageSize = 64;
 
     private ValueTask SendRawAsync(byte[] frame) =>
         _socket.SendAsync(new ReadOnlyMemory<byte>(frame), WebSocketMessageType.Text, endOfMessage: true, _closed.Token);

@@ -154,8 +154,9 @@ public sealed partial class WebSocketGateway(
                 ? (parsed, null)
                 : (null, ErrorReply.From(Errors.BadRequest, 0));
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
+            // InvalidOperationException: a lone surrogate escape ("\ud800") in a property name cannot become a string (found by FuzzTests).
             var (id, op, wellFormed) = Peek(frame);
             if (!wellFormed) return (null, ErrorReply.From(Errors.BadJson, id));
             if (op is null || !KnownOps.Contains(op)) return (null, ErrorReply.From(Errors.UnknownOp.With($"Unknown operation '{op}'.", $"未知的操作“{op}”。"), id));
@@ -185,7 +186,7 @@ public sealed partial class WebSocketGateway(
             }
             return (id, op, true);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             return (id, op, false);
         }
