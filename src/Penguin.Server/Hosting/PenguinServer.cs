@@ -49,6 +49,7 @@ public static class PenguinServer
         app.MapMessagingApi();
         app.MapOpsEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapWebClient();
         return app;
     }
 
