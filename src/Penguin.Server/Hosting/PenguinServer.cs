@@ -25,14 +25,17 @@ public static class PenguinServer
         builder.Host.UseSystemd();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrl);
+        // Request lines carry query strings (a message search's text): nothing a user typed goes into the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        var options = builder.BindServerOptions(configure);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = Limits.MaxRequestBodyBytes;
             k.AddServerHeader = false;
+            k.Limits.RequestHeadersTimeout = options.HandshakeTimeout;
             k.ConfigureEndpointDefaults(listen => listen.UseWebSocketUpgrade());
         });
 
-        var options = builder.BindServerOptions(configure);
         builder.Services.AddPenguin(options);
         builder.Services.AddPenguinHealth();
         builder.Services.ConfigureHttpJsonOptions(json => UseProtocolJson(json.SerializerOptions));
@@ -76,6 +79,10 @@ public static class PenguinServer
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<UnauthenticatedConnections>();
         services.AddSingleton<WebSocketGateway>();
+        services.AddSingleton<ConnectionLimits>();
+        services.AddHostedService<GatewayShutdown>();
+        // A stop closes every WebSocket at once (1001), so the host need not wait Kestrel's default 30 s.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<PenguinMetrics>();
         services.AddSingleton<PrometheusExposition>();
         services.AddHostedService<BusConnector>();
@@ -88,6 +95,24 @@ public static class PenguinServer
     {
         json.TypeInfoResolverChain.Insert(0, PenguinJson.Wire);
         PenguinJson.Configure(json);
+    }
+}
+
+/// <summary>Closes every WebSocket with 1001 as soon as the host begins to stop (SIGTERM, Ctrl+C).</summary>
+internal sealed class GatewayShutdown(IHostApplicationLifetime lifetime, WebSocketGateway gateway) : IHostedService
+{
+    private CancellationTokenRegistration _stopping;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _stopping = lifetime.ApplicationStopping.Register(gateway.CloseAll);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Dispose();
+        return Task.CompletedTask;
     }
 }
 

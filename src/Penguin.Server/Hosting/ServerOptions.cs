@@ -54,6 +54,45 @@ public sealed class ServerOptions
     public int OutboundQueueLimit { get; set; } = 1024;
 
     /// <summary>
+    /// Bytes one connection may have written but not yet handed to the socket. A burst (a resume page, live
+    /// events) is flushed once it reaches this, and the flush waits for the client to read: back-pressure.
+    /// </summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxUnflushedBytes { get; set; } = 256 * 1024;
+
+    /// <summary>A connection whose writes stay blocked by a client that does not read for this long is closed as a slow consumer (4003).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How much of an oversized frame is read and thrown away so its 1009 close reaches the client; a longer frame is cut off.</summary>
+    [Range(typeof(long), "0", "1073741824")]
+    public long MaxDiscardedFrameBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>A socket must send a complete WebSocket upgrade or HTTP request head within this time, or it is closed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>TCP connections held at once; beyond it new ones are closed at once. 0: derived from the process's file-descriptor limit.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxConnections { get; set; }
+
+    /// <summary>WebSocket connections held at once; a further upgrade is answered 503 while REST and /healthz still work. 0: 90% of <see cref="MaxConnections"/>.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxWebSockets { get; set; }
+
+    /// <summary>TCP connections held at once from one IP address (loopback is exempt unless <see cref="LimitLoopback"/>). 0: no limit.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxConnectionsPerAddress { get; set; } = 1000;
+
+    /// <summary>Whether the per-address cap applies to 127.0.0.1 and ::1 too (a local load balancer or test client would otherwise share one address).</summary>
+    public bool LimitLoopback { get; set; }
+
+    /// <summary>The effective connection cap: <see cref="MaxConnections"/>, or 90% of the fd limit less 64 kept for files and the database.</summary>
+    public int EffectiveMaxConnections => MaxConnections > 0 ? MaxConnections : Math.Max(64, (int)Math.Min(int.MaxValue, FileDescriptorLimit.Soft * 9 / 10 - 64));
+
+    public int EffectiveMaxWebSockets => MaxWebSockets > 0 ? Math.Min(MaxWebSockets, EffectiveMaxConnections) : Math.Max(1, EffectiveMaxConnections * 9 / 10);
+
+    /// <summary>
     /// Where the web client's built files are (index.html and its assets); by default wwwroot in the working
     /// directory or next to the executable (Hosting/WebClient.cs). Empty: not set.
     /// </summary>
