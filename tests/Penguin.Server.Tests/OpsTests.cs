@@ -102,7 +102,8 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
 
         Assert.StartsWith("text/plain; version=0.0.4", response.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
         Assert.Equal(2, values["penguin_sessions_online"]);
-        Assert.Equal(2, values["penguin_connections_open{state=\"authenticated\"}"]);
+        Assert.Equal(2, values["penguin_connections_by_state{state=\"authenticated\"}"]);
+        Assert.Equal(2, values["penguin_connections_open"]);
         Assert.Equal(1, values["penguin_messages_sent_total{outcome=\"ok\"}"]);
         Assert.Equal(1, values["penguin_message_send_duration_seconds_count"]);
         Assert.Equal(1, values["penguin_auth_failures_total{kind=\"password\"}"]);

@@ -44,7 +44,8 @@ public sealed class PenguinMetrics
         _sendDuration = meter.CreateHistogram("penguin.message.send.duration", unit: "s",
             description: "From a send request read to its answer queued: validation, storage (the commit) and fan-out.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
-        meter.CreateObservableGauge("penguin.connections.open", () =>
+        meter.CreateObservableGauge("penguin.connections.open", () => Interlocked.Read(ref _open), description: "WebSocket connections open now.");
+        meter.CreateObservableGauge("penguin.connections.by_state", () =>
         {
             var open = Interlocked.Read(ref _open);
             var authenticated = Math.Min(open, registry.Count);
