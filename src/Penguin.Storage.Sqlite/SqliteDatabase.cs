@@ -116,16 +116,39 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
     internal ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> work)
     {
-        var connection = RentReader();
+        SqliteConnection connection;
+        try
+        {
+            connection = RentReader();
+        }
+        catch (SqliteException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
         try
         {
             return ValueTask.FromResult(work(connection));
+        }
+        catch (SqliteException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
         }
         finally
         {
             ReturnReader(connection);
         }
     }
+
+    /// <summary>
+    /// Busy, locked, I/O, full disk, read-only or unopenable: the database cannot serve now, as PostgreSQL's outages
+    /// are; callers answer "unavailable" instead of failing as a bug would.
+    /// </summary>
+    internal static bool IsUnavailable(SqliteException e) =>
+        (e.SqliteErrorCode & 0xFF) is 5 /* BUSY */ or 6 /* LOCKED */ or 8 /* READONLY */ or 10 /* IOERR */ or 13 /* FULL */ or 14 /* CANTOPEN */ or 15 /* PROTOCOL */;
+
+    private static StorageUnavailableException Unavailable(SqliteException e) => new("The SQLite database is unavailable.", e);
+
+    private static Exception Map(Exception e) => e is SqliteException sqlite && IsUnavailable(sqlite) ? Unavailable(sqlite) : e;
 
     // Reads run on long-lived connections that keep their prepared statements, one per concurrent read:
     // compiling a statement again for every read cost as much as running it.
@@ -228,10 +251,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         public void Complete()
         {
             if (_error is null) _done.TrySetResult(_result!);
-            else _done.TrySetException(_error);
+            else _done.TrySetException(Map(_error));
         }
 
-        public void Fail(Exception error) => _done.TrySetException(_error ?? error);
+        public void Fail(Exception error) => _done.TrySetException(Map(_error ?? error));
     }
 
     /// <summary>Applies the embedded scripts Migrations/NNNN_name.sql newer than the database, each in its own transaction.</summary>

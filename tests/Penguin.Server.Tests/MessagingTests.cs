@@ -308,6 +308,22 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Blocker_MessagingTheUserTheyBlocked_IsRefused_AndNothingIsStored()
+    {
+        var (alice, bob) = await FriendsAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var bobLive = await bob.ConnectAsync();
+        await bob.Rest.BlockAsync(alice.Number);
+
+        var refused = await Assert.ThrowsAsync<PenguinException>(() => bobLive.SendTextAsync(alice.Number, "blocked, yet writing"));
+
+        Assert.Equal("message_refused", refused.Error.Code);
+        Assert.Empty((await bob.Rest.GetHistoryAsync(alice.Number)).Messages);
+        Assert.Empty((await alice.Rest.GetHistoryAsync(bob.Number)).Messages);
+    }
+
+    [Fact]
     public async Task Strangers_MayMessageOnlyWhenAllowed_AndBlockedUsersNever()
     {
         await using var alice = await Server.RegisterAsync("alice");

@@ -13,6 +13,15 @@ public sealed class AccountOptions
     public int LoginFailuresPerAddress { get; set; } = 50;
     public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
     public int PasswordIterations { get; set; } = PasswordHasher.DefaultIterations;
+
+    /// <summary>Failed logins of one account from all addresses (per window) after which every further attempt is delayed.</summary>
+    public int LoginFailuresBeforeDelay { get; set; } = 10;
+
+    /// <summary>The longest delay: 250 ms after the first failure past the threshold, doubling up to this.</summary>
+    public TimeSpan LoginDelayMax { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>Device sessions one account keeps; a login beyond it ends the least recently seen session (its token stops working).</summary>
+    public int MaxSessionsPerAccount { get; set; } = 50;
 }
 
 /// <summary>An authenticated device session: who, and on which device.</summary>
@@ -31,6 +40,9 @@ public sealed class AccountService
     private readonly FixedWindowThrottle _registrations;
     private readonly FixedWindowThrottle _failuresPerAccount;
     private readonly FixedWindowThrottle _failuresPerAddress;
+    private readonly int _maxSessions;
+    private readonly FixedWindowThrottle _failuresAcrossAddresses;
+    private readonly AccountOptions _options;
 
     public AccountService(IAccountStore accounts, ISocialStore social, EventPublisher publisher, TimeProvider time, AccountOptions options)
     {
@@ -39,6 +51,9 @@ public sealed class AccountService
         _publisher = publisher;
         _time = time;
         _hasher = new PasswordHasher(options.PasswordIterations);
+        _maxSessions = Math.Max(1, options.MaxSessionsPerAccount);
+        _failuresAcrossAddresses = new FixedWindowThrottle(int.MaxValue, options.LoginFailureWindow, time);
+        _options = options;
         _registrations = new FixedWindowThrottle(options.RegistrationsPerAddress, options.RegistrationWindow, time);
         _failuresPerAccount = new FixedWindowThrottle(options.LoginFailuresPerAccount, options.LoginFailureWindow, time);
         _failuresPerAddress = new FixedWindowThrottle(options.LoginFailuresPerAddress, options.LoginFailureWindow, time);
@@ -63,22 +78,52 @@ public sealed class AccountService
         if (password is null) return Errors.AuthFailed;
         if (Validation.Text(deviceName, Limits.DeviceNameMaxLength, "deviceName") is { } badName) return badName;
         var accountKey = $"{number}|{address}";
-        if (_failuresPerAccount.IsBlocked(accountKey) || _failuresPerAddress.IsBlocked(address)) return Errors.Throttled;
+        // Each attempt reserves a failure before the (slow) hash, atomically, so parallel attempts cannot all pass
+        // the check; a success gives its reservations back.
+        if (!_failuresPerAccount.TryAcquire(accountKey)) return Errors.Throttled;
+        if (!_failuresPerAddress.TryAcquire(address))
+        {
+            _failuresPerAccount.Release(accountKey);
+            return Errors.Throttled;
+        }
+
+        // Guessing one account from many addresses: past a threshold each attempt waits, doubling up to a maximum.
+        // A delay, not a lock: the owner still gets in (a few seconds later), and tokens keep working meanwhile.
+        if (LoginDelay(number.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } delay && delay > TimeSpan.Zero)
+            await Task.Delay(delay, _time);
 
         var stored = await _accounts.GetPasswordHashAsync(number);
         var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
         if (!valid)
         {
-            _failuresPerAccount.Record(accountKey);
-            _failuresPerAddress.Record(address);
+            _failuresAcrossAddresses.Record(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return Errors.AuthFailed;
         }
 
         _failuresPerAccount.Reset(accountKey);
+        _failuresPerAddress.Release(address);
         var token = SessionTokens.NewToken();
         var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow());
+        await EvictBeyondCapAsync(number, session.Id);
         var user = await _accounts.GetUserAsync(number);
         return (token, session, user!);
+    }
+
+    private TimeSpan? LoginDelay(string account)
+    {
+        var over = _failuresAcrossAddresses.Count(account) - _options.LoginFailuresBeforeDelay;
+        if (over < 0) return null;
+        var ms = 250.0 * Math.Pow(2, Math.Min(over, 20));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, _options.LoginDelayMax.TotalMilliseconds));
+    }
+
+    /// <summary>Keeps an account's sessions (rows and token lookups) bounded: the least recently seen ones beyond the cap end.</summary>
+    private async ValueTask EvictBeyondCapAsync(long userId, long keep)
+    {
+        var sessions = await _accounts.ListSessionsAsync(userId);
+        if (sessions.Count <= _maxSessions) return;
+        foreach (var old in sessions.Where(s => s.Id != keep).OrderBy(s => s.LastSeenAt).ThenBy(s => s.Id).Take(sessions.Count - _maxSessions))
+            await _accounts.DeleteSessionAsync(userId, old.Id);
     }
 
     public async ValueTask<SessionContext?> AuthenticateAsync(string? token)

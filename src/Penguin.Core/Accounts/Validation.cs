@@ -10,7 +10,7 @@ public static class Validation
     {
         if (nickname is null) return Errors.InvalidNickname;
         var trimmed = nickname.Trim();
-        if (trimmed.Length == 0 || TextLength(trimmed) > Limits.NicknameMaxLength || HasControl(trimmed))
+        if (trimmed.Length == 0 || TextLength(trimmed) > Limits.NicknameMaxLength || HasControl(trimmed) || !IsDisplayable(trimmed))
             return Errors.InvalidNickname;
         return null;
     }
@@ -24,17 +24,46 @@ public static class Validation
     public static Error? Text(string? value, int maxLength, string field, bool allowEmpty = true)
     {
         if (value is null) return null;
-        if ((!allowEmpty && value.Trim().Length == 0) || TextLength(value) > maxLength || HasControl(value))
+        if ((!allowEmpty && value.Trim().Length == 0) || TextLength(value) > maxLength || HasControl(value) || (value.Trim().Length > 0 && !IsDisplayable(value)))
             return Errors.InvalidField.With(
-                $"'{field}' must be at most {maxLength} characters without control characters.",
-                $"“{field}”最多 {maxLength} 个字符，且不能包含控制字符。");
+                $"'{field}' must be at most {maxLength} characters with something visible, without control characters or piled-up combining marks.",
+                $"“{field}”最多 {maxLength} 个字符，须含可见字符，且不能包含控制字符或堆叠的组合符号。");
         return null;
+    }
+
+    /// <summary>At most this many combining marks on one character (Vietnamese or Devanagari need 2–3; "Zalgo" text piles up hundreds).</summary>
+    public const int MaxCombiningMarksPerCharacter = 8;
+
+    /// <summary>
+    /// The display-text rule, for every text shown to others (nicknames, signatures, remarks, names, messages): at
+    /// least one visible character — not only spaces, zero-width or format characters, Hangul fillers or a braille
+    /// blank — and no character carrying more than <see cref="MaxCombiningMarksPerCharacter"/> combining marks.
+    /// </summary>
+    public static bool IsDisplayable(string value)
+    {
+        var visible = false;
+        var marks = 0;
+        foreach (var c in value)
+        {
+            var category = char.GetUnicodeCategory(c);
+            if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark)
+            {
+                if (++marks > MaxCombiningMarksPerCharacter) return false;
+                continue;
+            }
+            marks = 0;
+            if (!visible && !char.IsWhiteSpace(c) && category is not UnicodeCategory.Format
+                && c is not ('\u3164' or '\u115F' or '\u1160' or '\uFFA0' or '\u2800' or '\u00AD' or '\u034F'))
+                visible = true;
+        }
+        return visible;
     }
 
     /// <summary>Length in user-perceived characters, so a Chinese name or an emoji counts as one each.</summary>
     public static int TextLength(string value) => new StringInfo(value).LengthInTextElements;
 
-    private static bool HasControl(string value)
+    /// <summary>Control characters (NUL included), line or paragraph separators, or bidi overrides: refused in any text a user types, search queries too.</summary>
+    public static bool HasControl(string value)
     {
         foreach (var c in value)
         {

@@ -30,6 +30,16 @@ public sealed class FixedWindowThrottle(int limit, TimeSpan window, TimeProvider
 
     public void Record(string key) => TryAcquire(key);
 
+    /// <summary>Attempts counted for the key in its current window.</summary>
+    public int Count(string key) => _windows.TryGetValue(key, out var w) && Fresh(w) ? w.Count : 0;
+
+    /// <summary>Gives back one attempt counted by <see cref="TryAcquire"/> (a login that turned out right).</summary>
+    public void Release(string key)
+    {
+        while (_windows.TryGetValue(key, out var current) && current.Count > 0)
+            if (_windows.TryUpdate(key, current with { Count = current.Count - 1 }, current)) return;
+    }
+
     public void Reset(string key) => _windows.TryRemove(key, out _);
 
     private bool Fresh(Window w) => time.GetElapsedTime(w.Start) < window;

@@ -169,8 +169,8 @@ public sealed class MessagingService(
     public async ValueTask<Result<MessagePage>> SearchAsync(long userId, string? text, int? limit)
     {
         text = text?.Trim();
-        if (string.IsNullOrEmpty(text) || text.Length > 100)
-            return Errors.InvalidField.With("Search for 1 to 100 characters.", "请输入 1 到 100 个字符进行搜索。");
+        if (string.IsNullOrEmpty(text) || text.Length > 100 || Accounts.Validation.HasControl(text))
+            return Errors.InvalidField.With("Search for 1 to 100 characters without control characters.", "请输入 1 到 100 个字符进行搜索，且不能包含控制字符。");
         var size = Math.Clamp(limit ?? 50, 1, Limits.HistoryPageMax);
         var found = await messages.SearchAsync(userId, text, size + 1);
         return new MessagePage([.. found.Take(size).Select(m => m.ToWire())], found.Count > size);
@@ -200,6 +200,6 @@ public sealed class MessagingService(
         if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength) return Errors.InvalidMessage;
         foreach (var c in text)
             if (char.IsControl(c) && c is not ('\n' or '\t' or '\r')) return Errors.InvalidMessage;
-        return null;
+        return Accounts.Validation.IsDisplayable(text) ? null : Errors.InvalidMessage;
     }
 }

@@ -34,8 +34,8 @@ public sealed class SocialService(
     public async ValueTask<Result<Profile[]>> SearchAsync(long viewerId, string? query)
     {
         query = query?.Trim();
-        if (string.IsNullOrEmpty(query) || Validation.TextLength(query) > Limits.SearchQueryMaxLength)
-            return Errors.InvalidField.With("Search for 1 to 24 characters.", "请输入 1 到 24 个字符进行搜索。");
+        if (string.IsNullOrEmpty(query) || Validation.TextLength(query) > Limits.SearchQueryMaxLength || Validation.HasControl(query))
+            return Errors.InvalidField.With("Search for 1 to 24 characters without control characters.", "请输入 1 到 24 个字符进行搜索，且不能包含控制字符。");
 
         var found = new List<UserRecord>();
         if (long.TryParse(query, out var number) && await accounts.GetUserAsync(number) is { } exact)

@@ -74,6 +74,15 @@ public static class ApiSupport
     public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
+            // Refused before the body is read: the minimal API binder would answer a body over the limit with an empty 413.
+            if (context.Request.ContentLength > Limits.MaxRequestBodyBytes)
+            {
+                context.Response.Headers.Connection = "close";
+                await Results.Json(new ErrorResponse(Errors.FrameTooLarge.With(
+                    $"The request body is larger than {Limits.MaxRequestBodyBytes} bytes.", $"请求体超过 {Limits.MaxRequestBodyBytes} 字节。")),
+                    PenguinJson.Wire.ErrorResponse, statusCode: StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
+                return;
+            }
             try
             {
                 await next(context);
@@ -91,6 +100,13 @@ public static class ApiSupport
                 // The database is down or restarting: say so, and when to try again, rather than an empty 500.
                 context.Response.Headers.RetryAfter = "1";
                 await Fail(Errors.Unavailable).ExecuteAsync(context);
+            }
+            catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // A bug: logged once (the path only, never the query or body, which hold what users typed), answered in the documented shape.
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Penguin.Server.Api")
+                    .LogError(new EventId(120, "RequestFailed"), e, "{Method} {Path} failed", context.Request.Method, context.Request.Path.Value);
+                await Fail(Errors.Internal).ExecuteAsync(context);
             }
         });
 }

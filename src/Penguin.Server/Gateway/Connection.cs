@@ -12,6 +12,7 @@ namespace Penguin.Server.Gateway;
 /// <summary>Close codes of the gateway besides the standard ones (1000, 1001, 1009).</summary>
 public static class CloseCodes
 {
+    public const WebSocketCloseStatus ServerStopping = WebSocketCloseStatus.EndpointUnavailable; // 1001
     public const WebSocketCloseStatus SessionRevoked = (WebSocketCloseStatus)4001;
     public const WebSocketCloseStatus Replaced = (WebSocketCloseStatus)4002;
     public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4003;
@@ -43,8 +44,11 @@ public sealed class Connection
     private bool _completed;
     private TaskCompletionSource? _drained;
 
-    public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time)
+    private readonly ILogger? _logger;
+
+    public Connection(WebSocket socket, IEventLog log, int queueLimit, TimeProvider time, ILogger? logger = null)
     {
+        _logger = logger;
         _socket = socket;
         _log = log;
         _queueLimit = queueLimit;
@@ -143,6 +147,7 @@ public sealed class Connection
     /// </summary>
     private async Task PumpAsync()
     {
+        var idle = false;
         try
         {
             while (true)
@@ -153,6 +158,7 @@ public sealed class Connection
                     if (!_queue.TryDequeue(out item))
                     {
                         StopPumping();
+                        idle = true;
                         return;
                     }
                     // Frames of a burst go out in one flush: a frame is held when the next item surely writes one.
@@ -163,15 +169,37 @@ public sealed class Connection
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or StorageUnavailableException)
         {
-            // The socket went away, or the log cannot be read to fill a gap (the client reconnects and syncs later):
-            // stop the receive loop too, which cleans up.
+            // The socket went away, the client stopped reading (slow consumer), or the log cannot be read to fill a gap
+            // (the client reconnects and syncs later): stop the receive loop too, which cleans up.
+            if (FindSlowConsumer(e) is not null) _logger?.LogInformation(EventIds.SlowConsumer, "A connection that did not read was dropped (slow consumer)");
             _closed.Cancel();
         }
-        lock (_queue)
+        catch (Exception e)
         {
-            _completed = true;
-            StopPumping();
+            // A bug: logged once; the connection ends rather than stay half-alive.
+            _logger?.LogError(EventIds.PumpFailed, e, "The send loop of a connection failed");
+            _closed.Cancel();
         }
+        finally
+        {
+            // Whatever ended the pump (other than an empty queue), the connection's cleanup is not skipped.
+            FlushHold.Set(false);
+            if (!idle)
+            {
+                lock (_queue)
+                {
+                    _completed = true;
+                    StopPumping();
+                }
+            }
+        }
+    }
+
+    private static SlowConsumerException? FindSlowConsumer(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SlowConsumerException slow) return slow;
+        return null;
     }
 
     /// <summary>
@@ -212,25 +240,40 @@ public sealed class Connection
         return false;
     }
 
-    /// <summary>Sends stored events after the cursor up to <paramref name="upTo"/>, page by page.</summary>
+    /// <summary>
+    /// Sends stored events after the cursor up to <paramref name="upTo"/>, page by page. A page is held in memory
+    /// while it is written (and the writes wait for the client), so its size follows the events' size: about
+    /// <see cref="PageBytes"/> per page, between 8 and <see cref="Limits.SyncPageSize"/> events.
+    /// </summary>
     private async Task SendStoredAsync(long upTo)
     {
         var userId = Session!.UserId;
         var holdLast = FlushHold.IsHeld;
+        var pageSize = FirstPageSize;
         while (_lastSeq < upTo)
         {
-            var page = await _log.ReadAsync(userId, _lastSeq, Limits.SyncPageSize, _closed.Token);
+            var page = await _log.ReadAsync(userId, _lastSeq, pageSize, _closed.Token);
+            long bytes = 0;
             for (var i = 0; i < page.Count && page[i].Seq <= upTo; i++)
             {
                 // A page goes out in one flush (the last frame also stays held if the pump has more to send).
                 FlushHold.Set(i < page.Count - 1 && page[i + 1].Seq <= upTo || holdLast);
-                await SendRawAsync(page[i].Json);
+                var json = page[i].Json;
+                bytes += json.Length;
+                await SendRawAsync(json);
                 _lastSeq = page[i].Seq;
             }
-            if (page.Count < Limits.SyncPageSize || page[^1].Seq > upTo) break;
+            if (page.Count < pageSize || page[^1].Seq > upTo) break;
+            pageSize = (int)Math.Clamp(PageBytes / Math.Max(1, bytes / page.Count), 8, Limits.SyncPageSize);
         }
         FlushHold.Set(holdLast);
     }
+
+    /// <summary>Bytes of stored events one resume page aims at (what a blocked client can pin besides the unflushed bytes).</summary>
+    private const long PageBytes = 256 * 1024;
+
+    /// <summary>The first page, before the events' size is known: 64 events of up to ~15 KB each at worst.</summary>
+    private const int FirstPageSize = 64;
 
     private ValueTask SendRawAsync(byte[] frame) =>
         _socket.SendAsync(new ReadOnlyMemory<byte>(frame), WebSocketMessageType.Text, endOfMessage: true, _closed.Token);
@@ -278,7 +321,7 @@ public sealed class Connection
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _closed.Token);
                 if (result.MessageType == WebSocketMessageType.Close) { ArrayPool<byte>.Shared.Return(buffer); return default; }
                 length += result.Count;
-                if (length > maxBytes) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: true);
+                if (length > maxBytes) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: true, Ended: result.EndOfMessage);
                 if (result.EndOfMessage) return new ReceivedMessage(buffer, length, result.MessageType, TooLarge: false);
             }
         }
@@ -289,11 +332,41 @@ public sealed class Connection
         }
     }
 
+    /// <summary>
+    /// Reads and discards the rest of an oversized message (up to <paramref name="maxBytes"/>), so the error and the
+    /// 1009 close reach the client: a socket closed with unread data would reset, and the client's kernel would drop them.
+    /// </summary>
+    public async Task DiscardRestAsync(long maxBytes)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            for (long read = 0; read < maxBytes;)
+            {
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(), _closed.Token);
+                read += result.Count;
+                if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close) return;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private readonly record struct Outbound(byte[]? Frame, long Seq = 0, long? CatchUpReply = null, WebSocketCloseStatus? EndSession = null);
 }
 
+internal static class EventIds
+{
+    public static readonly EventId SlowConsumer = new(110, "SlowConsumer");
+    public static readonly EventId PumpFailed = new(111, "PumpFailed");
+    public static readonly EventId ReceiveFailed = new(112, "ReceiveFailed");
+    public static readonly EventId HandlerFailed = new(113, "HandlerFailed");
+}
+
 /// <summary>A received message in a pooled buffer; return it with <see cref="Dispose"/>.</summary>
-public readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooLarge) : IDisposable
+public readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooLarge, bool Ended = false) : IDisposable
 {
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 

@@ -25,6 +25,7 @@ public sealed partial class WebSocketGateway(
     IEventLog log,
     PenguinMetrics metrics,
     ServerOptions options,
+    ConnectionLimits limits,
     TimeProvider time,
     ILogger<WebSocketGateway> logger)
 {
@@ -49,14 +50,27 @@ public sealed partial class WebSocketGateway(
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
-        await RunAsync(socket);
+        if (!limits.TryOpenWebSocket())
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await Api.ApiSupport.Fail(Errors.Unavailable.With("The server holds as many connections as it can; try again shortly.", "服务器连接数已满，请稍后再试。")).ExecuteAsync(context);
+            return;
+        }
+        try
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+            await RunAsync(socket);
+        }
+        finally
+        {
+            limits.CloseWebSocket();
+        }
     }
 
     /// <summary>Serves one accepted WebSocket until it closes, whichever path accepted it.</summary>
     public async Task RunAsync(WebSocket socket)
     {
-        var connection = new Connection(socket, log, options.OutboundQueueLimit, time);
+        var connection = new Connection(socket, log, options.OutboundQueueLimit, time, logger);
         metrics.ConnectionOpened();
         pending.Add(connection);
         try
@@ -71,6 +85,12 @@ public sealed partial class WebSocketGateway(
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             // Peer vanished or the connection was closed by the server.
+        }
+        catch (Exception e)
+        {
+            // A bug: logged once, and the connection is ended cleanly rather than dropped without a word.
+            LogReceiveFailed(e);
+            await connection.CloseAsync(WebSocketCloseStatus.InternalServerError, Errors.Internal.Code);
         }
         finally
         {
@@ -93,6 +113,7 @@ public sealed partial class WebSocketGateway(
         if (message.TooLarge)
         {
             connection.EndWith(ErrorReply.From(Errors.FrameTooLarge, 0), WebSocketCloseStatus.MessageTooBig);
+            if (!message.Ended) await connection.DiscardRestAsync(options.MaxDiscardedFrameBytes);
             return false;
         }
         if (message.Type != WebSocketMessageType.Text)
@@ -133,8 +154,9 @@ public sealed partial class WebSocketGateway(
                 ? (parsed, null)
                 : (null, ErrorReply.From(Errors.BadRequest, 0));
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
+            // InvalidOperationException: a lone surrogate escape ("\ud800") in a property name cannot become a string (found by FuzzTests).
             var (id, op, wellFormed) = Peek(frame);
             if (!wellFormed) return (null, ErrorReply.From(Errors.BadJson, id));
             if (op is null || !KnownOps.Contains(op)) return (null, ErrorReply.From(Errors.UnknownOp.With($"Unknown operation '{op}'.", $"未知的操作“{op}”。"), id));
@@ -164,7 +186,7 @@ public sealed partial class WebSocketGateway(
             }
             return (id, op, true);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             return (id, op, false);
         }
@@ -234,6 +256,12 @@ public sealed partial class WebSocketGateway(
         {
             connection.Send(ErrorReply.From(Errors.Unavailable, frame.Id));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug in one request: logged once, answered "internal"; the connection serves the next request.
+            LogHandlerFailed(e, frame.GetType().Name);
+            connection.Send(ErrorReply.From(Errors.Internal, frame.Id));
+        }
     }
 
     private static void Answer<T>(Connection connection, long re, Result<T> result) =>
@@ -270,6 +298,19 @@ public sealed partial class WebSocketGateway(
         await accounts.TouchAsync(session);
         metrics.Authenticated();
         LogAuthenticated(session.UserId, session.SessionId, session.Device);
+    }
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "The receive loop of a connection failed")]
+    private partial void LogReceiveFailed(Exception e);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Handling a {Frame} request failed")]
+    private partial void LogHandlerFailed(Exception e, string frame);
+
+    /// <summary>On stop: every WebSocket is closed with 1001 (going away); the client reconnects elsewhere or later and syncs.</summary>
+    public void CloseAll()
+    {
+        foreach (var connection in registry.All) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
+        foreach (var connection in pending.All) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "User {UserId} session {SessionId} ({Device}) connected")]

@@ -18,9 +18,6 @@ namespace Penguin.Server.Gateway;
 /// </summary>
 public static class WebSocketUpgrade
 {
-    /// <summary>A client that has not finished its handshake by then is handed to Kestrel, whose own timeouts apply.</summary>
-    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>Longer request heads are not ours to judge: Kestrel answers them (431).</summary>
     private const int MaxHeadBytes = 8 * 1024;
 
@@ -28,17 +25,43 @@ public static class WebSocketUpgrade
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
 
     public static void UseWebSocketUpgrade(this ListenOptions listen) =>
-        listen.Use(next => connection => AcceptAsync(connection, next, listen.ApplicationServices.GetRequiredService<WebSocketGateway>()).Unwrap());
+        listen.Use(next =>
+        {
+            var services = listen.ApplicationServices;
+            var gateway = services.GetRequiredService<WebSocketGateway>();
+            var limits = services.GetRequiredService<ConnectionLimits>();
+            var options = services.GetRequiredService<Hosting.ServerOptions>();
+            return connection => ServeAsync(connection, next, gateway, limits, options);
+        });
+
+    /// <summary>Counts the connection against the caps for as long as it lives; one over a cap is closed at once.</summary>
+    private static async Task ServeAsync(ConnectionContext connection, ConnectionDelegate next, WebSocketGateway gateway, ConnectionLimits limits, Hosting.ServerOptions options)
+    {
+        var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        if (!limits.TryOpen(address))
+        {
+            connection.Abort(new ConnectionAbortedException("Connection limit reached."));
+            return;
+        }
+        try
+        {
+            await await AcceptAsync(connection, next, gateway, limits, options);
+        }
+        finally
+        {
+            limits.Close(address);
+        }
+    }
 
     /// <summary>
     /// Reads the request head and returns what serves the connection from then on: the gateway, or Kestrel.
     /// Returning that task instead of awaiting it lets this method's state go once the handshake is done.
     /// </summary>
-    private static async Task<Task> AcceptAsync(ConnectionContext connection, ConnectionDelegate next, WebSocketGateway gateway)
+    private static async Task<Task> AcceptAsync(ConnectionContext connection, ConnectionDelegate next, WebSocketGateway gateway, ConnectionLimits limits, Hosting.ServerOptions options)
     {
         var input = connection.Transport.Input;
         string? key = null;
-        using (var timeout = new CancellationTokenSource(HandshakeTimeout))
+        using (var timeout = new CancellationTokenSource(options.HandshakeTimeout))
         {
             try
             {
@@ -62,18 +85,57 @@ public static class WebSocketUpgrade
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                key = null;
+                // Silent, or a head that never ends ("G", a head without its blank line): closed, not handed on to wait more.
+                connection.Abort(new ConnectionAbortedException("Handshake timeout."));
+                return Task.CompletedTask;
             }
         }
         if (key is null) return next(connection);
 
-        await connection.Transport.Output.WriteAsync(SwitchingProtocols(key));
-        var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport), new WebSocketCreationOptions
+        if (!limits.TryOpenWebSocket())
+        {
+            // The gateway is full: say so over HTTP (REST and /healthz keep working on other connections).
+            await connection.Transport.Output.WriteAsync(GatewayFull);
+            await connection.Transport.Output.CompleteAsync();
+            return Task.CompletedTask;
+        }
+        try
+        {
+            await connection.Transport.Output.WriteAsync(SwitchingProtocols(key));
+        }
+        catch
+        {
+            limits.CloseWebSocket();
+            throw;
+        }
+        var socket = WebSocket.CreateFromStream(new TransportStream(connection.Transport, options.MaxUnflushedBytes, options.SlowConsumerTimeout), new WebSocketCreationOptions
         {
             IsServer = true,
             KeepAliveInterval = TimeSpan.Zero, // the protocol's own ping keeps connections alive
         });
-        return gateway.RunAsync(socket);
+        return RunCountedAsync(gateway, socket, limits);
+    }
+
+    private static async Task RunCountedAsync(WebSocketGateway gateway, WebSocket socket, ConnectionLimits limits)
+    {
+        try
+        {
+            await gateway.RunAsync(socket);
+        }
+        finally
+        {
+            limits.CloseWebSocket();
+        }
+    }
+
+    /// <summary>The answer to an upgrade when the gateway holds its maximum of WebSockets.</summary>
+    internal static readonly byte[] GatewayFull = BuildGatewayFull();
+
+    private static byte[] BuildGatewayFull()
+    {
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Protocol.ErrorResponse(Protocol.Errors.Unavailable.With(
+            "The server holds as many connections as it can; try again shortly.", "服务器连接数已满，请稍后再试。")), Protocol.PenguinJson.Wire.ErrorResponse);
+        return [.. Encoding.ASCII.GetBytes($"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
     }
 
     internal enum Verdict { NeedMore, Ours, NotOurs }
@@ -149,8 +211,10 @@ public static class WebSocketUpgrade
     }
 
     /// <summary>The transport's two pipes as the one stream a WebSocket runs on. A zero-byte read waits for data without holding a buffer.</summary>
-    private sealed class TransportStream(IDuplexPipe transport) : Stream
+    private sealed class TransportStream(IDuplexPipe transport, int maxUnflushedBytes, TimeSpan slowConsumerTimeout) : Stream
     {
+        private long _held;
+
         public override bool CanRead => true;
         public override bool CanWrite => true;
         public override bool CanSeek => false;
@@ -177,12 +241,29 @@ public static class WebSocketUpgrade
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
         {
-            if (FlushHold.IsHeld)
+            // Held bytes are bounded: past the limit the burst is flushed here, and the flush waits for the client.
+            if (FlushHold.IsHeld && _held + source.Length <= maxUnflushedBytes)
             {
                 transport.Output.Write(source.Span);
+                _held += source.Length;
                 return;
             }
-            var flush = await transport.Output.WriteAsync(source, cancellationToken);
+            _held = 0;
+            var pending = transport.Output.WriteAsync(source, cancellationToken);
+            FlushResult flush;
+            if (pending.IsCompleted) flush = pending.Result;
+            else
+            {
+                // The transport is full (its pause threshold): the client is not reading. One that stays so is dropped.
+                try
+                {
+                    flush = await pending.AsTask().WaitAsync(slowConsumerTimeout, cancellationToken);
+                }
+                catch (TimeoutException e)
+                {
+                    throw new SlowConsumerException(e);
+                }
+            }
             if (flush.IsCompleted) throw new IOException("The connection was closed.");
         }
 
@@ -201,3 +282,6 @@ public static class WebSocketUpgrade
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
+
+/// <summary>A write waited longer than the slow-consumer timeout for the client to read.</summary>
+public sealed class SlowConsumerException(Exception inner) : IOException("The client did not read within the slow-consumer timeout.", inner);

@@ -22,15 +22,18 @@ public static class PenguinServer
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrl);
+        // Request lines carry query strings (a message search's text): nothing a user typed goes into the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        var options = builder.Configuration.GetSection("Penguin").Get<ServerOptions>() ?? new ServerOptions();
+        configure?.Invoke(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = Limits.MaxRequestBodyBytes;
             k.AddServerHeader = false;
+            k.Limits.RequestHeadersTimeout = options.HandshakeTimeout;
             k.ConfigureEndpointDefaults(listen => listen.UseWebSocketUpgrade());
         });
 
-        var options = builder.Configuration.GetSection("Penguin").Get<ServerOptions>() ?? new ServerOptions();
-        configure?.Invoke(options);
         builder.Services.AddPenguin(options);
         builder.Services.ConfigureHttpJsonOptions(json => UseProtocolJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -46,6 +49,7 @@ public static class PenguinServer
         app.MapMessagingApi();
         app.MapOpsEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapWebClient();
         return app;
     }
 
@@ -70,6 +74,10 @@ public static class PenguinServer
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<UnauthenticatedConnections>();
         services.AddSingleton<WebSocketGateway>();
+        services.AddSingleton<ConnectionLimits>();
+        services.AddHostedService<GatewayShutdown>();
+        // A stop closes every WebSocket at once (1001), so the host need not wait Kestrel's default 30 s.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<PenguinMetrics>();
         services.AddHostedService<BusConnector>();
         services.AddHostedService<HeartbeatMonitor>();
@@ -81,6 +89,24 @@ public static class PenguinServer
     {
         json.TypeInfoResolverChain.Insert(0, PenguinJson.Wire);
         PenguinJson.Configure(json);
+    }
+}
+
+/// <summary>Closes every WebSocket with 1001 as soon as the host begins to stop (SIGTERM, Ctrl+C).</summary>
+internal sealed class GatewayShutdown(IHostApplicationLifetime lifetime, WebSocketGateway gateway) : IHostedService
+{
+    private CancellationTokenRegistration _stopping;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _stopping = lifetime.ApplicationStopping.Register(gateway.CloseAll);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Dispose();
+        return Task.CompletedTask;
     }
 }
 

@@ -42,6 +42,38 @@ public sealed class ServerOptions
     /// <summary>Frames queued for one connection before it counts as a slow consumer and is closed.</summary>
     public int OutboundQueueLimit { get; set; } = 1024;
 
+    /// <summary>
+    /// Bytes one connection may have written but not yet handed to the socket. A burst (a resume page, live
+    /// events) is flushed once it reaches this, and the flush waits for the client to read: back-pressure.
+    /// </summary>
+    public int MaxUnflushedBytes { get; set; } = 256 * 1024;
+
+    /// <summary>A connection whose writes stay blocked by a client that does not read for this long is closed as a slow consumer (4003).</summary>
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How much of an oversized frame is read and thrown away so its 1009 close reaches the client; a longer frame is cut off.</summary>
+    public long MaxDiscardedFrameBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>A socket must send a complete WebSocket upgrade or HTTP request head within this time, or it is closed.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>TCP connections held at once; beyond it new ones are closed at once. 0: derived from the process's file-descriptor limit.</summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>WebSocket connections held at once; a further upgrade is answered 503 while REST and /healthz still work. 0: 90% of <see cref="MaxConnections"/>.</summary>
+    public int MaxWebSockets { get; set; }
+
+    /// <summary>TCP connections held at once from one IP address (loopback is exempt unless <see cref="LimitLoopback"/>). 0: no limit.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 1000;
+
+    /// <summary>Whether the per-address cap applies to 127.0.0.1 and ::1 too (a local load balancer or test client would otherwise share one address).</summary>
+    public bool LimitLoopback { get; set; }
+
+    /// <summary>The effective connection cap: <see cref="MaxConnections"/>, or 90% of the fd limit less 64 kept for files and the database.</summary>
+    public int EffectiveMaxConnections => MaxConnections > 0 ? MaxConnections : Math.Max(64, (int)Math.Min(int.MaxValue, FileDescriptorLimit.Soft * 9 / 10 - 64));
+
+    public int EffectiveMaxWebSockets => MaxWebSockets > 0 ? Math.Min(MaxWebSockets, EffectiveMaxConnections) : Math.Max(1, EffectiveMaxConnections * 9 / 10);
+
     public AccountOptions Accounts { get; set; } = new();
 
     public MessagingOptions Messaging { get; set; } = new();

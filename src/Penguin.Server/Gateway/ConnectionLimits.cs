@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Penguin.Server.Hosting;
+
+namespace Penguin.Server.Gateway;
+
+/// <summary>
+/// Caps what the node holds so it stays alive at its limits: TCP connections in all (below the process's fd limit),
+/// per IP address, and WebSockets (below the TCP cap, so REST and /healthz still have room when the gateway is full).
+/// </summary>
+public sealed class ConnectionLimits(ServerOptions options)
+{
+    private readonly int _maxConnections = options.EffectiveMaxConnections;
+    private readonly int _maxWebSockets = options.EffectiveMaxWebSockets;
+    private readonly ConcurrentDictionary<IPAddress, int> _byAddress = new();
+    private int _connections;
+    private int _webSockets;
+    private long _refused;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public int WebSockets => Volatile.Read(ref _webSockets);
+
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Counts a new TCP connection; false (nothing counted) when the node or its address is at the cap.</summary>
+    public bool TryOpen(IPAddress? address)
+    {
+        if (Interlocked.Increment(ref _connections) > _maxConnections)
+        {
+            Interlocked.Decrement(ref _connections);
+            Interlocked.Increment(ref _refused);
+            return false;
+        }
+        if (!PerAddress(address)) return true;
+        if (_byAddress.AddOrUpdate(address!, 1, static (_, n) => n + 1) <= options.MaxConnectionsPerAddress) return true;
+        Release(address!);
+        Interlocked.Decrement(ref _connections);
+        Interlocked.Increment(ref _refused);
+        return false;
+    }
+
+    public void Close(IPAddress? address)
+    {
+        Interlocked.Decrement(ref _connections);
+        if (PerAddress(address)) Release(address!);
+    }
+
+    /// <summary>Counts a WebSocket; false when the gateway is full.</summary>
+    public bool TryOpenWebSocket()
+    {
+        if (Interlocked.Increment(ref _webSockets) <= _maxWebSockets) return true;
+        Interlocked.Decrement(ref _webSockets);
+        Interlocked.Increment(ref _refused);
+        return false;
+    }
+
+    public void CloseWebSocket() => Interlocked.Decrement(ref _webSockets);
+
+    private bool PerAddress(IPAddress? address) =>
+        options.MaxConnectionsPerAddress > 0 && address is not null && (options.LimitLoopback || !IPAddress.IsLoopback(address));
+
+    private void Release(IPAddress address)
+    {
+        while (true)
+        {
+            var n = _byAddress.GetValueOrDefault(address);
+            if (n == 0) return;
+            if (n == 1)
+            {
+                if (_byAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, n))) return;
+            }
+            else if (_byAddress.TryUpdate(address, n - 1, n)) return;
+        }
+    }
+}
