@@ -126,6 +126,40 @@ public class MessageLedgerTests
         Assert.Equal(98765, number);
     }
 
+    [Fact]
+    public void ClientId_Utf8_SameAsTextAndAccountedFromBytes()
+    {
+        var ledger = new MessageLedger(3);
+        ledger.Send(2, 0);
+        var id = ledger.Send(2, 42);
+        Span<byte> bytes = stackalloc byte[MessageLedger.MaxClientIdBytes];
+        var length = MessageLedger.WriteClientId(bytes, 2, id);
+
+        Assert.Equal(MessageLedger.ClientId(2, id), System.Text.Encoding.UTF8.GetString(bytes[..length]));
+        Assert.Equal(Arrival.First, ledger.Receive(bytes[..length], out var sentAt));
+        Assert.Equal(42, sentAt);
+        Assert.Equal(Arrival.Duplicate, ledger.Receive(bytes[..length], out _));
+        Assert.Equal(Arrival.Unknown, ledger.Receive("L2-1~0badc0de"u8, out _));
+        Assert.Equal(Arrival.Unknown, ledger.Receive("L2-+1~"u8, out _));
+    }
+
+    [Fact]
+    public void RejectUnsettled_RejectsOnlyUnanswered()
+    {
+        var ledger = new MessageLedger(1);
+        ledger.Send(0, 10);
+        ledger.Send(0, 11);
+        ledger.Send(0, 12);
+        Assert.True(ledger.Acknowledge(0, 0, out var sentAt));
+        Assert.Equal(10, sentAt);
+        Assert.False(ledger.Acknowledge(0, 0, out _));
+        Assert.True(ledger.TryReject(0, 1, out _));
+
+        Assert.Equal([12L], ledger.RejectUnsettled(0));
+        Assert.Equal(2, ledger.Rejected);
+        Assert.Equal(0, ledger.Unsettled);
+    }
+
     [Theory]
     [InlineData("L3-7")]           // an earlier run's format
     [InlineData("L3-7~0badc0de")]  // another run of the tool

@@ -58,6 +58,38 @@ public sealed class MessageLedger
     /// </summary>
     private static readonly string RunTag = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
+    private static readonly byte[] RunTagUtf8 = System.Text.Encoding.ASCII.GetBytes(RunTag);
+
+    /// <summary>The longest client id <see cref="WriteClientId"/> writes.</summary>
+    public const int MaxClientIdBytes = 1 + 10 + 1 + 19 + 1 + 8;
+
+    /// <summary><see cref="ClientId"/> written as UTF-8 into <paramref name="destination"/> (at least <see cref="MaxClientIdBytes"/>); returns its length.</summary>
+    public static int WriteClientId(Span<byte> destination, int stream, long number)
+    {
+        destination[0] = (byte)'L';
+        System.Buffers.Text.Utf8Formatter.TryFormat(stream, destination[1..], out var length);
+        length++;
+        destination[length++] = (byte)'-';
+        System.Buffers.Text.Utf8Formatter.TryFormat(number, destination[length..], out var written);
+        length += written;
+        destination[length++] = (byte)'~';
+        RunTagUtf8.CopyTo(destination[length..]);
+        return length + RunTagUtf8.Length;
+    }
+
+    /// <summary><see cref="TryParseClientId(string, out int, out long)"/> on the UTF-8 bytes of a client id.</summary>
+    public static bool TryParseClientId(ReadOnlySpan<byte> clientId, out int stream, out long number)
+    {
+        stream = 0;
+        number = 0;
+        var dash = clientId.IndexOf((byte)'-');
+        var tilde = clientId.IndexOf((byte)'~');
+        return clientId.Length > 2 && clientId[0] == (byte)'L' && dash > 1 && tilde > dash + 1
+            && clientId[(tilde + 1)..].SequenceEqual(RunTagUtf8)
+            && System.Buffers.Text.Utf8Parser.TryParse(clientId[1..dash], out stream, out var streamLength) && streamLength == dash - 1 && stream >= 0
+            && System.Buffers.Text.Utf8Parser.TryParse(clientId[(dash + 1)..tilde], out number, out var numberLength) && numberLength == tilde - dash - 1 && number >= 0;
+    }
+
     /// <summary>The client id of message <paramref name="number"/> of <paramref name="stream"/>: "L{stream}-{number}~{run}".</summary>
     public static string ClientId(int stream, long number) =>
         string.Create(CultureInfo.InvariantCulture, $"L{stream}-{number}~{RunTag}");
@@ -88,10 +120,35 @@ public sealed class MessageLedger
     }
 
     /// <summary>The server stored the message and said so.</summary>
-    public void Acknowledge(int stream, long number) => Flag(stream, number, AckedFlag, ref _acked);
+    public void Acknowledge(int stream, long number) => Flag(stream, number, AckedFlag, ref _acked, out _);
+
+    /// <summary>The server stored the message and said so; <paramref name="sentAt"/> is when it was sent. False when already acknowledged.</summary>
+    public bool Acknowledge(int stream, long number, out long sentAt) => Flag(stream, number, AckedFlag, ref _acked, out sentAt);
 
     /// <summary>The send failed (error reply, timeout, closed connection): the message is not owed to the recipient.</summary>
-    public void Reject(int stream, long number) => Flag(stream, number, RejectedFlag, ref _rejected);
+    public void Reject(int stream, long number) => Flag(stream, number, RejectedFlag, ref _rejected, out _);
+
+    /// <summary>The send was refused; <paramref name="sentAt"/> is when it was sent. False when already rejected.</summary>
+    public bool TryReject(int stream, long number, out long sentAt) => Flag(stream, number, RejectedFlag, ref _rejected, out sentAt);
+
+    /// <summary>Rejects every message of <paramref name="stream"/> still neither acknowledged nor rejected (its answer never came); returns their send times.</summary>
+    public IReadOnlyList<long> RejectUnsettled(int stream)
+    {
+        var s = _streams[stream];
+        var rejected = new List<long>();
+        lock (s)
+        {
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Entries);
+            for (var i = 0; i < span.Length; i++)
+            {
+                if ((span[i].Flags & (AckedFlag | RejectedFlag)) != 0) continue;
+                span[i].Flags |= RejectedFlag;
+                rejected.Add(span[i].SentAt);
+            }
+        }
+        Interlocked.Add(ref _rejected, rejected.Count);
+        return rejected;
+    }
 
     /// <summary>From now on a repeated arrival is a re-send the check asked for, and a first arrival was recovered by sync.</summary>
     public void BeginSyncCheck() => _syncCheck = true;
@@ -100,7 +157,22 @@ public sealed class MessageLedger
     public Arrival Receive(string clientId, out long sentAt)
     {
         sentAt = 0;
-        if (!TryParseClientId(clientId, out var stream, out var number) || stream >= _streams.Length) return Count(Arrival.Unknown, ref _unknown);
+        if (!TryParseClientId(clientId, out var stream, out var number)) return Count(Arrival.Unknown, ref _unknown);
+        return Receive(stream, number, out sentAt);
+    }
+
+    /// <summary><see cref="Receive(string, out long)"/> for a client id in UTF-8, read straight from a received frame.</summary>
+    public Arrival Receive(ReadOnlySpan<byte> clientId, out long sentAt)
+    {
+        sentAt = 0;
+        if (!TryParseClientId(clientId, out var stream, out var number)) return Count(Arrival.Unknown, ref _unknown);
+        return Receive(stream, number, out sentAt);
+    }
+
+    private Arrival Receive(int stream, long number, out long sentAt)
+    {
+        sentAt = 0;
+        if (stream >= _streams.Length) return Count(Arrival.Unknown, ref _unknown);
         var s = _streams[stream];
         lock (s)
         {
@@ -147,17 +219,19 @@ public sealed class MessageLedger
         lock (s) return s.Entries.Count(e => (e.Flags & AckedFlag) != 0 && e.Arrivals == 0);
     }
 
-    private void Flag(int stream, long number, byte flag, ref long counter)
+    private bool Flag(int stream, long number, byte flag, ref long counter, out long sentAt)
     {
         var s = _streams[stream];
         lock (s)
         {
             var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Entries);
             ref var entry = ref span[(int)number];
-            if ((entry.Flags & flag) != 0) return;
+            sentAt = entry.SentAt;
+            if ((entry.Flags & flag) != 0) return false;
             entry.Flags |= flag;
         }
         Interlocked.Increment(ref counter);
+        return true;
     }
 
     private static Arrival Count(Arrival arrival, ref long counter)

@@ -45,7 +45,11 @@ public sealed class LoopbackNetwork : IDisposable
         return new UriBuilder(server) { Host = host }.Uri;
     }
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct) =>
+        new NetworkStream(await ConnectSocketAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, ct), ownsSocket: true);
+
+    /// <summary>A TCP connection (no delay) to <paramref name="host"/>:<paramref name="port"/> from the next source address of the pool.</summary>
+    public async ValueTask<Socket> ConnectSocketAsync(string host, int port, CancellationToken ct)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -56,9 +60,9 @@ public sealed class LoopbackNetwork : IDisposable
                 catch (SocketException) { /* older kernels: bind picks the port, still per source address */ }
             }
             socket.Bind(new IPEndPoint(Sources.Next(), 0));
-            var target = IPAddress.Parse(context.DnsEndPoint.Host);
-            await socket.ConnectAsync(new IPEndPoint(target, context.DnsEndPoint.Port), ct);
-            return new NetworkStream(socket, ownsSocket: true);
+            var target = IPAddress.Parse(host);
+            await socket.ConnectAsync(new IPEndPoint(target, port), ct);
+            return socket;
         }
         catch
         {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Penguin.Client;
 using Penguin.Load.Hosting;
 using Penguin.Load.Measurement;
+using Penguin.Load.Net;
 
 namespace Penguin.Load.Scenarios;
 
@@ -31,8 +31,7 @@ public sealed class ChatScenario : IScenario
         var befriended = candidates.Where((_, i) => friends[i]).ToArray();
         // Devices are [A0, B0, A1, B1, …]: A sends, B receives; pair i sits on node i mod N (B on the next with --cross-node).
         int NodeOf(int device) => NodePlacement.ForPairSide(device / 2, recipient: device % 2 == 1, context.Servers.Count, o.CrossNode);
-        var devices = await LiveDevices.ConnectAllAsync(context, [.. befriended.SelectMany(p => (SimulatedUser[])[p.A, p.B])],
-            context.Operations.Supporting("setup:connect"), context.Concurrency(200), ct, NodeOf);
+        var devices = await ConnectAllAsync(context, [.. befriended.SelectMany(p => (SimulatedUser[])[p.A, p.B])], NodeOf, ct);
         var pairs = Enumerable.Range(0, befriended.Length)
             .Where(i => devices[2 * i] is not null && devices[2 * i + 1] is not null)
             .Select(i => new Pair(befriended[i].A, devices[2 * i]!, befriended[i].B, devices[2 * i + 1]!, NodeOf(2 * i), NodeOf(2 * i + 1)))
@@ -40,6 +39,7 @@ public sealed class ChatScenario : IScenario
         if (pairs.Length == 0)
         {
             context.Fail("no pair of friends could be connected");
+            await CloseAllAsync(context, devices);
             return;
         }
 
@@ -49,15 +49,14 @@ public sealed class ChatScenario : IScenario
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var cursors = pairs.Select(p => p.Recipient.LastSeq).ToArray();
         var readers = new List<Task>();
-        for (var i = 0; i < pairs.Length; i++)
-        {
-            readers.Add(MessageTraffic.ReceiveAsync(pairs[i].Recipient, pairs[i].To.Number, ledger, Arrived, listening.Token));
-            readers.Add(MessageTraffic.DrainAsync(pairs[i].Sender, listening.Token));
-        }
-        void Arrived(Penguin.Protocol.MessageReceived _, Arrival arrival, long sentAt)
+        void Arrived(Arrival arrival, long sentAt)
         {
             if (arrival == Arrival.First) deliver.SucceedSince(sentAt);
         }
+        var senders = pairs.Select((p, i) => new WireSender(p.Sender, i, p.To.Number, ledger, send, o.Window, o.Rate)).ToArray();
+        foreach (var p in pairs) _ = new WireRecipient(p.Recipient, ledger, Arrived);
+        // One ack per recipient that received something in the last 20 ms (as the general client does), from one timer for all.
+        var acknowledging = AcknowledgeAsync([.. pairs.Select(p => p.Recipient)], listening.Token);
 
         var duration = o.Duration ?? DefaultDuration;
         context.Progress.Line($"{pairs.Length} pairs online; sending {(o.Rate is { } r ? $"{r} msgs/s per pair" : $"as fast as acks allow, window {o.Window}")} for {duration.TotalSeconds} s");
@@ -73,9 +72,19 @@ public sealed class ChatScenario : IScenario
         using (var sending = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             sending.CancelAfter(duration);
-            await Task.WhenAll(pairs.Select((p, i) =>
-                MessageTraffic.SendAsync(new Sender(i, p.Sender, p.To.Number), ledger, send, o.Rate, o.Window, long.MaxValue, sending.Token)));
+            foreach (var sender in senders) sender.Start();
+            var pacers = o.Rate is { } rate ? senders.Select(x => WireSender.PaceAsync(x, rate, sending.Token)).ToArray() : [];
+            try { await Task.Delay(Timeout.InfiniteTimeSpan, sending.Token); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+            foreach (var sender in senders) sender.Stop();
+            await Task.WhenAll(pacers);
         }
+        // Every message sent gets its answer, or 30 s pass (the general client's request timeout).
+        var answering = Stopwatch.GetTimestamp();
+        while (senders.Any(x => x.InFlight > 0 && !x.Device.Completion.IsCompleted) && Stopwatch.GetElapsedTime(answering) < TimeSpan.FromSeconds(30))
+            await Task.Delay(10, ct);
+        foreach (var sender in senders)
+            sender.RejectUnanswered(sender.Device.Completion.IsCompleted ? "connection closed" : "timeout or cancelled");
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var settled = await MessageTraffic.WaitSettledAsync(ledger, Grace, ct);
         var cpuAfter = context.ServerCpuSeconds();
@@ -89,6 +98,7 @@ public sealed class ChatScenario : IScenario
         var synced = settled ? 0 : await SyncCheckAsync(context, pairs, cursors, ledger, deliver, readers, listening.Token);
         await listening.CancelAsync();
         await Task.WhenAll(readers);
+        await acknowledging;
 
         deliver.Plan(ledger.Acknowledged);
         var missing = ledger.Missing;
@@ -140,7 +150,55 @@ public sealed class ChatScenario : IScenario
         if (ledger.Acknowledged == 0) context.Fail("no message was acknowledged: nothing was measured");
         if (pairs.Length < candidates.Length) context.Note($"only {pairs.Length} of {candidates.Length} pairs were online when sending started (see the setup failures)");
 
-        await LiveDevices.CloseAllAsync(context, devices);
+        await CloseAllAsync(context, devices);
+    }
+
+    /// <summary>Connects every user's lean device (WebSocket + auth with its token) to node <paramref name="nodeOf"/>(i); the slot of a failed device is null.</summary>
+    private static async Task<WireDevice?[]> ConnectAllAsync(ScenarioContext context, IReadOnlyList<SimulatedUser> users, Func<int, int> nodeOf, CancellationToken ct)
+    {
+        var connect = context.Operations.Supporting("setup:connect");
+        connect.Plan(users.Count);
+        context.Progress.Track(connect);
+        var devices = new WireDevice?[users.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = context.Concurrency(200), CancellationToken = ct };
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), options, async (i, token) =>
+            {
+                devices[i] = await connect.MeasureAsync(() =>
+                    WireDevice.ConnectAsync(context.Network, context.WebSocketUriOf(nodeOf(i)), users[i].Number, users[i].Token!, token));
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            context.Note($"time limit reached: {connect.Planned - connect.Attempted} connections never started");
+        }
+        return devices;
+    }
+
+    /// <summary>Says goodbye on every open device (teardown, accounted but not measured).</summary>
+    private static async Task CloseAllAsync(ScenarioContext context, IEnumerable<WireDevice?> devices)
+    {
+        var open = devices.OfType<WireDevice>().ToArray();
+        var close = context.Operations.Supporting("teardown:close");
+        close.Plan(open.Length);
+        context.Progress.Track(close);
+        await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (device, _) =>
+            await close.MeasureAsync(device.CloseAsync));
+    }
+
+    private static async Task AcknowledgeAsync(WireDevice[] recipients, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                foreach (var device in recipients) device.AcknowledgeIfDue();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        foreach (var device in recipients) device.AcknowledgeIfDue();
     }
 
     /// <summary>
@@ -153,7 +211,14 @@ public sealed class ChatScenario : IScenario
         ledger.BeginSyncCheck();
         var streams = ledger.StreamsMissing();
         context.Note($"{ledger.Missing} acknowledged messages had not arrived {Grace.TotalSeconds} s after sending stopped; syncing {streams.Count} recipients");
-        var targets = streams.Select(i => new SyncTarget(pairs[i].To.Number, pairs[i].To.Token!, pairs[i].Recipient, context.WebSocketUriOf(pairs[i].RecipientNode), cursors[i])).ToArray();
+        // A recipient still connected syncs on its own device; one whose connection ended connects anew with the general client.
+        var open = streams.Where(i => !pairs[i].Recipient.Completion.IsCompleted).ToArray();
+        var check = context.Operations.Supporting("check:sync");
+        check.Plan(open.Length);
+        await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+            await check.MeasureAsync(() => pairs[i].Recipient.SyncAsync(cursors[i], listening)));
+        var targets = streams.Except(open)
+            .Select(i => new SyncTarget(pairs[i].To.Number, pairs[i].To.Token!, null, context.WebSocketUriOf(pairs[i].RecipientNode), cursors[i])).ToArray();
         await MessageTraffic.SyncCheckAsync(context, ledger, targets, (_, arrival, sentAt) =>
         {
             if (arrival == Arrival.First) deliver.SucceedSince(sentAt);
@@ -161,5 +226,5 @@ public sealed class ChatScenario : IScenario
         return streams.Count;
     }
 
-    private sealed record Pair(SimulatedUser From, PenguinConnection Sender, SimulatedUser To, PenguinConnection Recipient, int SenderNode, int RecipientNode);
+    private sealed record Pair(SimulatedUser From, WireDevice Sender, SimulatedUser To, WireDevice Recipient, int SenderNode, int RecipientNode);
 }
