@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Penguin.Client;
+using Penguin.Core.Accounts;
 using Penguin.Protocol;
 
 namespace Penguin.Server.Tests;
@@ -236,6 +237,44 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
 
         Assert.Equal(5, outcomes.Count(o => o == "auth_failed"));
         Assert.Equal(35, outcomes.Count(o => o == "throttled"));
+    }
+
+    [Fact]
+    public async Task ParallelWrongPasswords_ToManyAccounts_FromOneAddress_MeetTheRealPerAddressLimit()
+    {
+        var limit = new AccountOptions().LoginFailuresPerAddress; // the shipped setting, not the test server's lifted one
+        await using var server = await TestServer.StartAsync(o => o.Accounts.LoginFailuresPerAddress = limit);
+        // Three wrong guesses per account stay under the per-account limit and delay: only the address rule is in play.
+        var accounts = new List<User>();
+        for (var i = 0; i < limit / 3 + 4; i++) accounts.Add(await server.RegisterAsync("user" + i));
+        try
+        {
+            var attempts = accounts.SelectMany(a => Enumerable.Repeat(a.Number, 3)).ToList();
+            var outcomes = await Task.WhenAll(attempts.Select(async number =>
+            {
+                using var client = server.NewClient();
+                try
+                {
+                    await client.LoginAsync(number, "wrong password!", DeviceKind.Pc);
+                    return "ok";
+                }
+                catch (PenguinException e)
+                {
+                    return e.Error.Code;
+                }
+            }));
+
+            Assert.Equal(limit, outcomes.Count(o => o == "auth_failed"));
+            Assert.Equal(attempts.Count - limit, outcomes.Count(o => o == "throttled"));
+            // Not cleared by success, and the right password from that address is refused too.
+            using var owner = server.NewClient();
+            var refused = await Assert.ThrowsAsync<PenguinException>(() => owner.LoginAsync(accounts[0].Number, User.Password, DeviceKind.Mobile));
+            Assert.Equal("throttled", refused.Error.Code);
+        }
+        finally
+        {
+            foreach (var account in accounts) await account.DisposeAsync();
+        }
     }
 
     [Theory]
