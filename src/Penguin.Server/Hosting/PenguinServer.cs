@@ -1,12 +1,11 @@
 using System.Text.Json;
-using Penguin.Core.Accounts;
-using Penguin.Core.Bus;
-using Penguin.Core.Messaging;
-using Penguin.Core.Presence;
-using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
 using Penguin.Server.Api;
+using Penguin.Server.Features.Accounts;
+using Penguin.Server.Features.Messaging;
+using Penguin.Server.Features.Presence;
+using Penguin.Server.Features.Social;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
 
@@ -40,10 +39,10 @@ public static class PenguinServer
         app.UseProtocolErrors();
         app.UseSessionAuthentication();
         app.UseWebSockets();
-        app.Map("/ws", (HttpContext context, WebSocketGateway gateway) => gateway.HandleAsync(context));
-        app.MapAccountApi();
-        app.MapSocialApi();
-        app.MapMessagingApi();
+        app.MapGateway();
+        app.MapAccounts();
+        app.MapSocial();
+        app.MapMessaging();
         app.MapOpsEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
@@ -52,27 +51,20 @@ public static class PenguinServer
     public static IServiceCollection AddPenguin(this IServiceCollection services, ServerOptions options)
     {
         services.AddSingleton(options);
-        services.AddSingleton(options.Accounts);
-        services.AddSingleton(options.Messaging);
         services.AddSingleton(TimeProvider.System);
 
-        // Storage, bus and presence by configuration: embedded (SQLite, in-process) unless told otherwise.
+        // Storage and bus by configuration: embedded (SQLite, in-process) unless told otherwise.
         services.AddStorage(options);
         services.AddBus(options);
-        services.AddPresenceRegistry(options);
-
         services.AddSingleton<EventPublisher>();
-        services.AddSingleton<PresenceService>();
-        services.AddSingleton<AccountService>();
-        services.AddSingleton<SocialService>();
-        services.AddSingleton<MessagingService>();
-
-        services.AddSingleton<ConnectionRegistry>();
-        services.AddSingleton<UnauthenticatedConnections>();
-        services.AddSingleton<WebSocketGateway>();
+        services.AddGateway();
         services.AddSingleton<PenguinMetrics>();
-        services.AddHostedService<BusConnector>();
-        services.AddHostedService<HeartbeatMonitor>();
+
+        // The features: each brings its service, options, REST endpoints, frame handlers and connection hooks.
+        services.AddAccounts(options);
+        services.AddSocial();
+        services.AddPresence(options);
+        services.AddMessaging(options);
         return services;
     }
 
@@ -82,12 +74,4 @@ public static class PenguinServer
         json.TypeInfoResolverChain.Insert(0, PenguinJson.Wire);
         PenguinJson.Configure(json);
     }
-}
-
-/// <summary>Connects the bus to this node's connections at start-up.</summary>
-internal sealed class BusConnector(IEventBus bus, ConnectionRegistry registry) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => bus.StartAsync(registry, cancellationToken).AsTask();
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,11 +1,11 @@
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Protocol;
-using Penguin.Server.Gateway;
+using Penguin.Server.Api;
 using Penguin.Server.Ops;
 using static Penguin.Server.Api.ApiSupport;
 
-namespace Penguin.Server.Api;
+namespace Penguin.Server.Features.Accounts;
 
 /// <summary>Registration, login and device sessions, and the caller's own profile and settings.</summary>
 public static class AccountEndpoints

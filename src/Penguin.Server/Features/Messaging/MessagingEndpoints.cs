@@ -1,8 +1,9 @@
 using Penguin.Core.Messaging;
 using Penguin.Protocol;
+using Penguin.Server.Api;
 using static Penguin.Server.Api.ApiSupport;
 
-namespace Penguin.Server.Api;
+namespace Penguin.Server.Features.Messaging;
 
 /// <summary>What is not real-time about chat: the conversation list, history pages and search. Sending is on /ws.</summary>
 public static class MessagingEndpoints

@@ -1,8 +1,9 @@
 using Penguin.Core.Social;
 using Penguin.Protocol;
+using Penguin.Server.Api;
 using static Penguin.Server.Api.ApiSupport;
 
-namespace Penguin.Server.Api;
+namespace Penguin.Server.Features.Social;
 
 /// <summary>People, friend requests, the buddy list, buddy groups and blocks.</summary>
 public static class SocialEndpoints

@@ -3,7 +3,7 @@ using Penguin.Core.Presence;
 using Penguin.Core.Social;
 using Penguin.Storage.Postgres;
 
-namespace Penguin.Server.Gateway;
+namespace Penguin.Server.Features.Presence;
 
 /// <summary>
 /// Cluster presence upkeep: refreshes this node's rows every third of the TTL, and takes over the rows that
