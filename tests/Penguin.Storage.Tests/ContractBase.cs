@@ -2,6 +2,7 @@ using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Messaging;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Protocol;

@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Protocol;

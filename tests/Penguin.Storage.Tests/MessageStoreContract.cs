@@ -2,8 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Messaging;
-using Penguin.Core.Social;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 using Penguin.Storage.Tests.Engines;
 

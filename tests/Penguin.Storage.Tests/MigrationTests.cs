@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Penguin.Core.Messaging;
+using Penguin.Core.Outbox;
 using Penguin.Core.Sync;
 using Penguin.Storage.Postgres;
 using Penguin.Storage.Sqlite;

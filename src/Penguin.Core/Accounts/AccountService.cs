@@ -1,22 +1,9 @@
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Accounts;
-
-public sealed class AccountOptions
-{
-    public int RegistrationsPerAddress { get; set; } = 20;
-    public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromHours(1);
-    public int LoginFailuresPerAccount { get; set; } = 5;
-    public int LoginFailuresPerAddress { get; set; } = 50;
-    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
-    public int PasswordIterations { get; set; } = PasswordHasher.DefaultIterations;
-}
-
-/// <summary>An authenticated device session: who, and on which device.</summary>
-public sealed record SessionContext(long UserId, long SessionId, DeviceKind Device);
 
 /// <summary>Registration, login and device sessions, and the owner's own profile and settings.</summary>
 public sealed class AccountService

@@ -1,4 +1,4 @@
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Accounts;

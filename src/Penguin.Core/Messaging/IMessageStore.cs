@@ -1,42 +1,8 @@
 using Penguin.Core.Common;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Messaging;
-
-/// <summary>A stored one-to-one message. <see cref="Text"/> is null once recalled.</summary>
-public sealed record MessageRecord(
-    long Id,
-    long SenderId,
-    long RecipientId,
-    long Seq,
-    string ClientId,
-    string? Text,
-    DateTimeOffset SentAt,
-    DateTimeOffset? RecalledAt)
-{
-    public Message ToWire() => new(Id, SenderId, RecipientId, Seq, ClientId, SentAt, Text, RecalledAt is not null);
-
-    public long PeerOf(long userId) => userId == SenderId ? RecipientId : SenderId;
-}
-
-public sealed record NewMessage(long SenderId, long RecipientId, string ClientId, string Text, DateTimeOffset SentAt);
-
-/// <summary>The stored message; <see cref="Duplicate"/> when the client id had been used already (a retry).</summary>
-public sealed record SendOutcome(MessageRecord Message, bool Duplicate);
-
-/// <summary>How far <see cref="ReaderId"/> has received and read the conversation with <see cref="PeerId"/>.</summary>
-public sealed record Receipt(long ReaderId, long PeerId, long DeliveredSeq, long ReadSeq);
-
-/// <summary>One conversation from a user's side, with the peer's cursors for the state of the user's own messages.</summary>
-public sealed record ConversationRecord(
-    long PeerId,
-    long LastSeq,
-    long ReadSeq,
-    long PeerDeliveredSeq,
-    long PeerReadSeq,
-    DateTimeOffset UpdatedAt,
-    MessageRecord? Last);
 
 /// <summary>
 /// Storage of one-to-one conversations. Every conversation has its own message sequence; each message is

@@ -3,23 +3,11 @@ using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Messaging;
-
-public sealed class MessagingOptions
-{
-    /// <summary>Messages one user may send per second (all devices together).</summary>
-    public int SendsPerSecond { get; set; } = 20;
-
-    /// <summary>Typing indicators one user may send per second (all devices together); more are dropped.</summary>
-    public int TypingPerSecond { get; set; } = 5;
-
-    /// <summary>How long acks of one user are gathered into one write.</summary>
-    public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(500);
-}
 
 /// <summary>
 /// One-to-one chat: sending (idempotent, acknowledged only once stored), receipts, read cursors,

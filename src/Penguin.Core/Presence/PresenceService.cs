@@ -5,56 +5,6 @@ using Penguin.Protocol;
 
 namespace Penguin.Core.Presence;
 
-/// <summary>One device's presence.</summary>
-public sealed record DevicePresence(long SessionId, DeviceKind Device, PresenceStatus Status);
-
-/// <summary>Where the presence of every online device is kept (in memory on one node; shared in a cluster).</summary>
-public interface IPresenceRegistry
-{
-    ValueTask SetAsync(long userId, DevicePresence device);
-
-    ValueTask RemoveAsync(long userId, long sessionId);
-
-    ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId);
-}
-
-/// <summary>The embedded default: presence lives only as long as the connections of this process.</summary>
-public sealed class InMemoryPresenceRegistry : IPresenceRegistry
-{
-    private readonly Dictionary<long, DevicePresence[]> _devices = [];
-    private readonly Lock _lock = new();
-
-    public ValueTask SetAsync(long userId, DevicePresence device)
-    {
-        lock (_lock)
-        {
-            var current = _devices.GetValueOrDefault(userId) ?? [];
-            _devices[userId] = [.. current.Where(d => d.SessionId != device.SessionId), device];
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask RemoveAsync(long userId, long sessionId)
-    {
-        lock (_lock)
-        {
-            if (_devices.TryGetValue(userId, out var current))
-            {
-                var rest = current.Where(d => d.SessionId != sessionId).ToArray();
-                if (rest.Length == 0) _devices.Remove(userId);
-                else _devices[userId] = rest;
-            }
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId)
-    {
-        lock (_lock)
-            return ValueTask.FromResult<IReadOnlyList<DevicePresence>>(_devices.GetValueOrDefault(userId) ?? []);
-    }
-}
-
 /// <summary>
 /// Device presence in, friend-visible presence out. A user's status is the most available of their devices;
 /// invisible devices count as offline to others. Every visible change is pushed to the user's friends at once.

@@ -1,34 +1,8 @@
 using Penguin.Core.Common;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Social;
-
-/// <summary>How one user stands to another. Friendship is mutual; blocking is one-sided.</summary>
-public sealed record Relation(bool Friends, bool Blocking, bool BlockedBy)
-{
-    public static readonly Relation None = new(false, false, false);
-}
-
-/// <summary>One side of a friendship: the friend, the buddy group it sits in and the remark given to it.</summary>
-public sealed record FriendEntry(long FriendId, long GroupId, string? Remark);
-
-public sealed record FriendRequestRecord(
-    long Id,
-    long FromId,
-    long ToId,
-    string Message,
-    long FromGroupId,
-    FriendRequestState State,
-    DateTimeOffset CreatedAt);
-
-/// <summary>The two sides of a new friendship.</summary>
-public sealed record Friendship(FriendRequestRecord Request, FriendEntry FromSide, FriendEntry ToSide);
-
-/// <summary>The groups left after a deletion, and the friends moved to the default group (remarks kept).</summary>
-public sealed record GroupDeletion(BuddyGroup[] Groups, long DefaultGroupId, FriendEntry[] MovedFriends);
-
-public sealed record BlockChange(long[] Blocked, bool WereFriends, FriendRequestRecord[] ClosedRequests);
 
 /// <summary>Storage of the social graph: buddy groups, friendships, friend requests and blocks.</summary>
 public interface ISocialStore

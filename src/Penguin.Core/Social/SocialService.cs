@@ -1,7 +1,7 @@
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Presence;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Social;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 using Penguin.Server.Api;
 using Penguin.Server.Features.Accounts;

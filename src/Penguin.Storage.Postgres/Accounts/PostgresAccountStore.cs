@@ -1,6 +1,6 @@
 using Npgsql;
 using Penguin.Core.Accounts;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Storage.Postgres;
@@ -53,7 +53,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                 ("u", user.Number), ("n", user.Nickname), ("a", user.Avatar), ("s", user.Signature), ("g", (int)user.Gender),
                 ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
                 ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion), ("am", s.AllowStrangerMessages));
-            return new Committed<UserRecord>(user, await PostgresEventLog.AppendAsync(c, tx, drafts));
+            return new Committed<UserRecord>(user, await PostgresOutbox.AppendAsync(c, tx, drafts));
         });
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)

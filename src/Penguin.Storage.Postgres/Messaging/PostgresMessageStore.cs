@@ -2,7 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using Penguin.Core.Common;
 using Penguin.Core.Messaging;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Storage.Postgres;
@@ -51,7 +51,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 ("seq", seq), ("s", message.SenderId), ("r", message.RecipientId));
 
             var record = new MessageRecord(id.Value, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, sentAt, null);
-            var committed = await PostgresEventLog.AppendAsync(c, tx, events(record));
+            var committed = await PostgresOutbox.AppendAsync(c, tx, events(record));
             // Remember where the message sits in each log: delivery receipts and recall rewrite need it.
             await c.ExecuteAsync(tx, "UPDATE messages SET sender_event_seq = @se, recipient_event_seq = @re WHERE id = @id",
                 ("se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
@@ -93,7 +93,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                     """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("seq", seq), ("u", userId), ("p", peer));
                 if (moved is not null) receipts.Add(moved);
             }
-            return await PostgresEventLog.CommitAsync<IReadOnlyList<Receipt>>(c, tx, receipts, events);
+            return await PostgresOutbox.CommitAsync<IReadOnlyList<Receipt>>(c, tx, receipts, events);
         });
 
     public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events) =>
@@ -108,7 +108,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 WHERE c.id = d.conversation_id AND d.user_id = @u AND d.peer_id = @p AND d.read_seq < @seq AND d.read_seq < c.last_seq
                 RETURNING d.delivered_seq, d.read_seq
                 """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("seq", seq), ("u", userId), ("p", peerId));
-            return await PostgresEventLog.CommitAsync(c, tx, moved, events);
+            return await PostgresOutbox.CommitAsync(c, tx, moved, events);
         });
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
@@ -132,7 +132,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 await c.ExecuteAsync(tx, "UPDATE user_events SET payload = @p WHERE user_id = @u AND seq = @s",
                     ("p", JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(replacement with { Seq = seq }, PenguinJson.Wire.ServerFrame)),
                     ("u", user), ("s", seq));
-            return await PostgresEventLog.CommitAsync(c, tx, recalled, events);
+            return await PostgresOutbox.CommitAsync(c, tx, recalled, events);
         });
 
     public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events) =>
@@ -146,7 +146,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             if (await c.ExecuteAsync(tx, "INSERT INTO hidden_messages (user_id, message_id) VALUES (@u, @id) ON CONFLICT DO NOTHING",
                     ("u", userId), ("id", messageId)) == 0)
                 return Errors.NotFound;
-            return new Committed<MessageRecord>(message, await PostgresEventLog.AppendAsync(c, tx, drafts));
+            return new Committed<MessageRecord>(message, await PostgresOutbox.AppendAsync(c, tx, drafts));
         });
 
     public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit) =>

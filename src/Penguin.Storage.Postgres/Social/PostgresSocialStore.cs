@@ -1,7 +1,7 @@
 using Npgsql;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Storage.Postgres;
@@ -43,7 +43,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 INSERT INTO buddy_groups (user_id, name, position)
                 VALUES (@u, @n, (SELECT COALESCE(MAX(position), 0) + 1 FROM buddy_groups WHERE user_id = @u))
                 """, ("u", userId), ("n", name));
-            return await PostgresEventLog.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
+            return await PostgresOutbox.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
         });
 
     public ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events) =>
@@ -52,7 +52,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             await c.LockUsersAsync(tx, userId);
             if (await c.ExecuteAsync(tx, "UPDATE buddy_groups SET name = @n WHERE id = @g AND user_id = @u", ("n", name), ("g", groupId), ("u", userId)) == 0)
                 return NoSuchGroup;
-            return await PostgresEventLog.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
+            return await PostgresOutbox.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
         });
 
     public ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events) =>
@@ -67,7 +67,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             var moved = await c.QueryAsync(tx, "UPDATE friendships SET group_id = @d WHERE user_id = @u AND group_id = @g RETURNING friend_id, group_id, remark",
                 r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2)), ("d", defaultId), ("u", userId), ("g", groupId));
             await c.ExecuteAsync(tx, "DELETE FROM buddy_groups WHERE id = @g", ("g", groupId));
-            return await PostgresEventLog.CommitAsync(c, tx, new GroupDeletion(await GroupsAsync(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
+            return await PostgresOutbox.CommitAsync(c, tx, new GroupDeletion(await GroupsAsync(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
         });
 
     public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events) =>
@@ -83,7 +83,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 FROM unnest(@ids) WITH ORDINALITY AS o (id, position)
                 WHERE g.id = o.id AND g.user_id = @u
                 """, ("ids", ids), ("u", userId));
-            return await PostgresEventLog.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
+            return await PostgresOutbox.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
         });
 
     public ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events) =>
@@ -103,7 +103,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             };
             await c.ExecuteAsync(tx, "UPDATE friendships SET group_id = @g, remark = @r WHERE user_id = @u AND friend_id = @f",
                 ("g", updated.GroupId), ("r", updated.Remark), ("u", userId), ("f", friendId));
-            return await PostgresEventLog.CommitAsync(c, tx, updated, events);
+            return await PostgresOutbox.CommitAsync(c, tx, updated, events);
         });
 
     public ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events) =>
@@ -111,7 +111,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
         {
             await c.LockUsersAsync(tx, userId, friendId);
             if (await DeleteFriendshipAsync(c, tx, userId, friendId) == 0) return Errors.NotFriends;
-            return await PostgresEventLog.CommitAsync(c, tx, true, events);
+            return await PostgresOutbox.CommitAsync(c, tx, true, events);
         });
 
     public ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId) =>
@@ -138,7 +138,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 DO UPDATE SET message = EXCLUDED.message, from_group_id = EXCLUDED.from_group_id, updated_at = EXCLUDED.updated_at
                 RETURNING {RequestColumns}
                 """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc())))!;
-            return await PostgresEventLog.CommitAsync(c, tx, request, events);
+            return await PostgresOutbox.CommitAsync(c, tx, request, events);
         });
 
     public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
@@ -151,7 +151,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 UPDATE friend_requests SET state = 1, updated_at = @now WHERE id = @id AND state = 0 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));
             if (request is null) return Errors.RequestClosed;
-            return await PostgresEventLog.CommitAsync(c, tx, await BefriendAsync(c, tx, request, toGroupId, now), events);
+            return await PostgresOutbox.CommitAsync(c, tx, await BefriendAsync(c, tx, request, toGroupId, now), events);
         });
 
     public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
@@ -169,7 +169,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                     INSERT INTO friend_requests (from_id, to_id, message, from_group_id, state, created_at, updated_at)
                     VALUES (@f, @t, @m, @g, 1, @now, @now) RETURNING {RequestColumns}
                     """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc())))!;
-            return await PostgresEventLog.CommitAsync(c, tx, await BefriendAsync(c, tx, request, await DefaultGroupAsync(c, tx, toId), now), events);
+            return await PostgresOutbox.CommitAsync(c, tx, await BefriendAsync(c, tx, request, await DefaultGroupAsync(c, tx, toId), now), events);
         });
 
     public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
@@ -182,7 +182,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 UPDATE friend_requests SET state = 2, updated_at = @now WHERE id = @id AND state = 0 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));
             if (request is null) return Errors.RequestClosed;
-            return await PostgresEventLog.CommitAsync(c, tx, request, events);
+            return await PostgresOutbox.CommitAsync(c, tx, request, events);
         });
 
     public ValueTask<long[]> GetBlockedAsync(long userId) => db.ReadAsync(c => BlockedAsync(c, null, userId));
@@ -199,7 +199,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 WHERE state = 0 AND ((from_id = @u AND to_id = @o) OR (from_id = @o AND to_id = @u))
                 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("u", userId), ("o", otherId));
-            return await PostgresEventLog.CommitAsync(c, tx, new BlockChange(await BlockedAsync(c, tx, userId), wereFriends, [.. closed.OrderBy(r => r.Id)]), events);
+            return await PostgresOutbox.CommitAsync(c, tx, new BlockChange(await BlockedAsync(c, tx, userId), wereFriends, [.. closed.OrderBy(r => r.Id)]), events);
         });
 
     public ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events) =>
@@ -207,7 +207,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
         {
             await c.LockUsersAsync(tx, userId);
             await c.ExecuteAsync(tx, "DELETE FROM blocks WHERE user_id = @u AND blocked_id = @o", ("u", userId), ("o", otherId));
-            return await PostgresEventLog.CommitAsync(c, tx, await BlockedAsync(c, tx, userId), events);
+            return await PostgresOutbox.CommitAsync(c, tx, await BlockedAsync(c, tx, userId), events);
         });
 
     private static async Task<BuddyGroup[]> GroupsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long userId) =>

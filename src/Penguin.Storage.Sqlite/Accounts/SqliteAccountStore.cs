@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Accounts;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Storage.Sqlite;
@@ -48,7 +48,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                 ("$b", user.Birthday?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
                 ("$p", user.Region?.Province), ("$c", user.Region?.City), ("$ap", (int)s.AddPolicy),
                 ("$ss", s.ShowSignature), ("$sg", s.ShowGender), ("$sb", s.ShowBirthday), ("$sr", s.ShowRegion), ("$am", s.AllowStrangerMessages));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, user, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, user, events);
         });
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)

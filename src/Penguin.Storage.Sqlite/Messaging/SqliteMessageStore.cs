@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
 using Penguin.Core.Messaging;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Storage.Sqlite;
@@ -44,7 +44,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             var (id, seq) = inserted[0];
 
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
-            var committed = SqliteEventLog.Append(db.EventHeads, c, tx, events(record));
+            var committed = SqliteOutbox.Append(db.EventHeads, c, tx, events(record));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
         });
     }
@@ -82,7 +82,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                     """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peer));
                 if (moved is not null) receipts.Add(moved);
             }
-            return SqliteEventLog.Commit<IReadOnlyList<Receipt>>(db.EventHeads, c, tx, receipts, events);
+            return SqliteOutbox.Commit<IReadOnlyList<Receipt>>(db.EventHeads, c, tx, receipts, events);
         });
 
     public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events) =>
@@ -96,7 +96,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                   AND read_seq < (SELECT last_seq FROM conversations WHERE id = dialogs.conversation_id)
                 RETURNING delivered_seq, read_seq
                 """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peerId));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, moved, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, moved, events);
         });
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
@@ -113,7 +113,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             // text here erases it from them too: there is nothing for `rewrite` to do in this engine.
             c.Execute(tx, "UPDATE messages SET body = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
             var recalled = message with { Text = null, RecalledAt = now };
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, recalled, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, recalled, events);
         });
 
     public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events) =>
@@ -124,7 +124,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             if (message is null) return Errors.NotFound;
             if (c.Execute(tx, "INSERT OR IGNORE INTO hidden_messages (user_id, message_id) VALUES ($u, $id)", ("$u", userId), ("$id", messageId)) == 0)
                 return Errors.NotFound;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, message, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, message, events);
         });
 
     public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit) =>

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Storage.Sqlite;
@@ -36,7 +36,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 INSERT INTO buddy_groups (user_id, name, position)
                 VALUES ($u, $n, (SELECT COALESCE(MAX(position), 0) + 1 FROM buddy_groups WHERE user_id = $u))
                 """, ("$u", userId), ("$n", name));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
         });
 
     public ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events) =>
@@ -44,7 +44,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
         {
             if (c.Execute(tx, "UPDATE buddy_groups SET name = $n WHERE id = $g AND user_id = $u", ("$n", name), ("$g", groupId), ("$u", userId)) == 0)
                 return NoSuchGroup;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
         });
 
     public ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events) =>
@@ -58,7 +58,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
             var moved = c.Query(tx, "UPDATE friendships SET group_id = $d WHERE user_id = $u AND group_id = $g RETURNING friend_id, group_id, remark",
                 r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.NullableString(2)), ("$d", defaultId), ("$u", userId), ("$g", groupId));
             c.Execute(tx, "DELETE FROM buddy_groups WHERE id = $g", ("$g", groupId));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, new GroupDeletion(Groups(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, new GroupDeletion(Groups(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
         });
 
     public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events) =>
@@ -69,7 +69,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 return Errors.BadRequest.With("List each of your buddy groups exactly once.", "须列出你的每个分组，且每个只列一次。");
             for (var i = 0; i < ids.Length; i++)
                 c.Execute(tx, "UPDATE buddy_groups SET position = $p WHERE id = $g", ("$p", i), ("$g", ids[i]));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
         });
 
     public ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events) =>
@@ -87,14 +87,14 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
             };
             c.Execute(tx, "UPDATE friendships SET group_id = $g, remark = $r WHERE user_id = $u AND friend_id = $f",
                 ("$g", updated.GroupId), ("$r", updated.Remark), ("$u", userId), ("$f", friendId));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, updated, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, updated, events);
         });
 
     public ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events) =>
         db.WriteAsync<Result<Committed<bool>>>((c, tx) =>
         {
             if (DeleteFriendship(c, tx, userId, friendId) == 0) return Errors.NotFriends;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, true, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, true, events);
         });
 
     public ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId) =>
@@ -127,7 +127,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                     ("$m", message), ("$g", fromGroupId), ("$now", now.ToUnixMs()), ("$id", id));
             }
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", id))!;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, request, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, request, events);
         });
 
     public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
@@ -137,7 +137,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                     ("$now", now.ToUnixMs()), ("$id", requestId)) == 0)
                 return Errors.RequestClosed;
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId))!;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, toGroupId, now), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, toGroupId, now), events);
         });
 
     public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
@@ -154,7 +154,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                     INSERT INTO friend_requests (from_id, to_id, message, from_group_id, state, created_at, updated_at)
                     VALUES ($f, $t, $m, $g, 1, $now, $now) RETURNING {RequestColumns}
                     """, ReadRequest, ("$f", fromId), ("$t", toId), ("$m", message), ("$g", fromGroupId), ("$now", now.ToUnixMs()))!;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, DefaultGroup(c, tx, toId), now), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, DefaultGroup(c, tx, toId), now), events);
         });
 
     public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
@@ -164,7 +164,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                     ("$now", now.ToUnixMs()), ("$id", requestId)) == 0)
                 return Errors.RequestClosed;
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId))!;
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, request, events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, request, events);
         });
 
     public ValueTask<long[]> GetBlockedAsync(long userId) => db.ReadAsync(c => Blocked(c, null, userId));
@@ -180,14 +180,14 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 WHERE state = 0 AND ((from_id = $u AND to_id = $o) OR (from_id = $o AND to_id = $u))
                 RETURNING {RequestColumns}
                 """, ReadRequest, ("$now", now.ToUnixMs()), ("$u", userId), ("$o", otherId));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, new BlockChange(Blocked(c, tx, userId), wereFriends, [.. closed]), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, new BlockChange(Blocked(c, tx, userId), wereFriends, [.. closed]), events);
         });
 
     public ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events) =>
         db.WriteAsync((c, tx) =>
         {
             c.Execute(tx, "DELETE FROM blocks WHERE user_id = $u AND blocked_id = $o", ("$u", userId), ("$o", otherId));
-            return SqliteEventLog.Commit(db.EventHeads, c, tx, Blocked(c, tx, userId), events);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Blocked(c, tx, userId), events);
         });
 
     private static readonly Error NoSuchGroup = Errors.NotFound.With("No such buddy group.", "分组不存在。");

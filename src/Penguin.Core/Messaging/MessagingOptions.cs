@@ -1,0 +1,13 @@
+namespace Penguin.Core.Messaging;
+
+public sealed class MessagingOptions
+{
+    /// <summary>Messages one user may send per second (all devices together).</summary>
+    public int SendsPerSecond { get; set; } = 20;
+
+    /// <summary>Typing indicators one user may send per second (all devices together); more are dropped.</summary>
+    public int TypingPerSecond { get; set; } = 5;
+
+    /// <summary>How long acks of one user are gathered into one write.</summary>
+    public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(500);
+}
