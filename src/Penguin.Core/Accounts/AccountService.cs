@@ -31,7 +31,7 @@ public sealed class AccountService
         _failuresPerAddress = new FixedWindowThrottle(options.LoginFailuresPerAddress, options.LoginFailureWindow, time);
     }
 
-    public async ValueTask<Result<long>> RegisterAsync(string? nickname, string? password, string address)
+    public async ValueTask<Result<long>> RegisterAsync(string? nickname, string? password, string address, CancellationToken cancellationToken = default)
     {
         if (Validation.Nickname(nickname) is { } badName) return badName;
         if (Validation.Password(password) is { } badPassword) return badPassword;
@@ -40,19 +40,19 @@ public sealed class AccountService
         var hash = _hasher.Hash(password!);
         var now = _time.GetUtcNow();
         var avatar = Avatars.ForNewUser(now.ToUnixTimeMilliseconds());
-        return await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName);
+        return await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName, cancellationToken);
     }
 
     /// <summary>Checks number and password; wrong password and unknown account give the same answer in the same time.</summary>
     public async ValueTask<Result<(string Token, SessionRecord Session, UserRecord User)>> LoginAsync(
-        long number, string? password, DeviceKind device, string? deviceName, string address)
+        long number, string? password, DeviceKind device, string? deviceName, string address, CancellationToken cancellationToken = default)
     {
         if (password is null) return Errors.AuthFailed;
         if (Validation.Text(deviceName, Limits.DeviceNameMaxLength, "deviceName") is { } badName) return badName;
         var accountKey = $"{number}|{address}";
         if (_failuresPerAccount.IsBlocked(accountKey) || _failuresPerAddress.IsBlocked(address)) return Errors.Throttled;
 
-        var stored = await _accounts.GetPasswordHashAsync(number);
+        var stored = await _accounts.GetPasswordHashAsync(number, cancellationToken);
         var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
         if (!valid)
         {
@@ -63,29 +63,29 @@ public sealed class AccountService
 
         _failuresPerAccount.Reset(accountKey);
         var token = SessionTokens.NewToken();
-        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow());
-        var user = await _accounts.GetUserAsync(number);
+        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow(), cancellationToken);
+        var user = await _accounts.GetUserAsync(number, cancellationToken);
         return (token, session, user!);
     }
 
-    public async ValueTask<SessionContext?> AuthenticateAsync(string? token)
+    public async ValueTask<SessionContext?> AuthenticateAsync(string? token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 128) return null;
-        var session = await _accounts.FindSessionAsync(SessionTokens.HashOf(token));
+        var session = await _accounts.FindSessionAsync(SessionTokens.HashOf(token), cancellationToken);
         return session is null ? null : new SessionContext(session.UserId, session.Id, session.Device);
     }
 
-    public ValueTask TouchAsync(SessionContext session) => _accounts.TouchSessionAsync(session.SessionId, _time.GetUtcNow());
+    public ValueTask TouchAsync(SessionContext session, CancellationToken cancellationToken = default) => _accounts.TouchSessionAsync(session.SessionId, _time.GetUtcNow(), cancellationToken);
 
-    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId) => _accounts.ListSessionsAsync(userId);
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default) => _accounts.ListSessionsAsync(userId, cancellationToken);
 
-    public ValueTask<bool> LogoutAsync(long userId, long sessionId) => _accounts.DeleteSessionAsync(userId, sessionId);
+    public ValueTask<bool> LogoutAsync(long userId, long sessionId, CancellationToken cancellationToken = default) => _accounts.DeleteSessionAsync(userId, sessionId, cancellationToken);
 
-    public ValueTask<IReadOnlyList<long>> LogoutAllAsync(long userId) => _accounts.DeleteAllSessionsAsync(userId);
+    public ValueTask<IReadOnlyList<long>> LogoutAllAsync(long userId, CancellationToken cancellationToken = default) => _accounts.DeleteAllSessionsAsync(userId, cancellationToken);
 
-    public ValueTask<UserRecord?> GetUserAsync(long number) => _accounts.GetUserAsync(number);
+    public ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default) => _accounts.GetUserAsync(number, cancellationToken);
 
-    public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change)
+    public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change, CancellationToken cancellationToken = default)
     {
         if (change.Nickname is not null && Validation.Nickname(change.Nickname) is { } badName) return badName;
         if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar))
@@ -97,7 +97,7 @@ public sealed class AccountService
             return Errors.InvalidField.With("The birthday must be between 1900 and today.", "生日须在 1900 年到今天之间。");
         if (change.Gender is { } gender && !Enum.IsDefined(gender)) return Errors.InvalidField;
 
-        var user = await _accounts.GetUserAsync(userId);
+        var user = await _accounts.GetUserAsync(userId, cancellationToken);
         if (user is null) return Errors.NotFound;
         var updated = user with
         {
@@ -108,19 +108,19 @@ public sealed class AccountService
             Birthday = change.Birthday ?? user.Birthday,
             Region = change.Region ?? user.Region,
         };
-        var friends = await _social.GetFriendIdsAsync(userId);
+        var friends = await _social.GetFriendIdsAsync(userId, cancellationToken);
         var committed = await _accounts.UpdateUserAsync(updated, u =>
-            friends.Append(userId).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))));
+            friends.Append(userId).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))), cancellationToken);
         return await _publisher.PublishAsync(committed);
     }
 
-    public async ValueTask<Result<AccountSettings>> UpdateSettingsAsync(long userId, AccountSettings settings)
+    public async ValueTask<Result<AccountSettings>> UpdateSettingsAsync(long userId, AccountSettings settings, CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(settings.AddPolicy)) return Errors.InvalidField;
-        var user = await _accounts.GetUserAsync(userId);
+        var user = await _accounts.GetUserAsync(userId, cancellationToken);
         if (user is null) return Errors.NotFound;
         var committed = await _accounts.UpdateUserAsync(user with { Settings = settings }, u =>
-            [new EventDraft(userId, new SettingsUpdated(u.Settings))]);
+            [new EventDraft(userId, new SettingsUpdated(u.Settings))], cancellationToken);
         return (await _publisher.PublishAsync(committed)).Settings;
     }
 }

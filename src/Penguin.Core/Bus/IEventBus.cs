@@ -9,13 +9,13 @@ public interface IEventBus : IAsyncDisposable
     /// <summary>Connects this node's delivery target; called once at start-up.</summary>
     ValueTask StartAsync(IDeliveryTarget target, CancellationToken cancellationToken);
 
-    ValueTask PublishAsync(long userId, Delivery delivery);
+    ValueTask PublishAsync(long userId, Delivery delivery, CancellationToken cancellationToken = default);
 
-    ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery);
+    ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery, CancellationToken cancellationToken = default);
 
     /// <summary>This node now holds at least one session of the user.</summary>
-    ValueTask WatchAsync(long userId);
+    ValueTask WatchAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>This node no longer holds any session of the user.</summary>
-    ValueTask UnwatchAsync(long userId);
+    ValueTask UnwatchAsync(long userId, CancellationToken cancellationToken = default);
 }

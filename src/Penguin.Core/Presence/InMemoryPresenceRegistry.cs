@@ -6,7 +6,7 @@ public sealed class InMemoryPresenceRegistry : IPresenceRegistry
     private readonly Dictionary<long, DevicePresence[]> _devices = [];
     private readonly Lock _lock = new();
 
-    public ValueTask SetAsync(long userId, DevicePresence device)
+    public ValueTask SetAsync(long userId, DevicePresence device, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
@@ -16,7 +16,7 @@ public sealed class InMemoryPresenceRegistry : IPresenceRegistry
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask RemoveAsync(long userId, long sessionId)
+    public ValueTask RemoveAsync(long userId, long sessionId, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
@@ -30,7 +30,7 @@ public sealed class InMemoryPresenceRegistry : IPresenceRegistry
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId)
+    public ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId, CancellationToken cancellationToken = default)
     {
         lock (_lock)
             return ValueTask.FromResult<IReadOnlyList<DevicePresence>>(_devices.GetValueOrDefault(userId) ?? []);

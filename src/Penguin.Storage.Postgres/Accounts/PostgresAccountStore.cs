@@ -12,7 +12,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
 
     private const string SessionColumns = "id, user_id, device, device_name, created_at, last_seen_at";
 
-    public ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName) =>
+    public ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             var id = (await c.ScalarAsync(tx,
@@ -21,22 +21,22 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
             await c.ExecuteAsync(tx, "INSERT INTO buddy_groups (user_id, name, position, is_default) VALUES (@u, @n, 0, true)",
                 ("u", id), ("n", defaultGroupName));
             return id;
-        });
+        }, cancellationToken);
 
-    public ValueTask<UserRecord?> GetUserAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {UserColumns} FROM users WHERE id = @u", ReadUser, ("u", number)));
+    public ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {UserColumns} FROM users WHERE id = @u", ReadUser, ("u", number)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers)
+    public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers, CancellationToken cancellationToken = default)
     {
         if (numbers.Count == 0) return ValueTask.FromResult<IReadOnlyList<UserRecord>>([]);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(async c =>
-            await c.QueryAsync(null, $"SELECT {UserColumns} FROM users WHERE id = ANY(@ids)", ReadUser, ("ids", numbers.Distinct().ToArray())));
+            await c.QueryAsync(null, $"SELECT {UserColumns} FROM users WHERE id = ANY(@ids)", ReadUser, ("ids", numbers.Distinct().ToArray())), cancellationToken);
     }
 
-    public ValueTask<string?> GetPasswordHashAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT password_hash FROM users WHERE id = @u", r => r.GetString(0), ("u", number)));
+    public ValueTask<string?> GetPasswordHashAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT password_hash FROM users WHERE id = @u", r => r.GetString(0), ("u", number)), cancellationToken);
 
-    public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events) =>
+    public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             // The outcome is the record itself, so the recipients are known now: lock them all (the user
@@ -54,18 +54,18 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                 ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
                 ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion), ("am", s.AllowStrangerMessages));
             return new Committed<UserRecord>(user, await PostgresOutbox.AppendAsync(c, tx, drafts));
-        });
+        }, cancellationToken);
 
-    public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)
+    public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default)
     {
         // The user's text is matched literally: LIKE's wildcards and the escape character are escaped.
         var pattern = PgSql.Contains(text);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(async c => await c.QueryAsync(null,
             $"SELECT {UserColumns} FROM users WHERE nickname ILIKE @p ESCAPE '\\' ORDER BY id LIMIT @n",
-            ReadUser, ("p", pattern), ("n", limit)));
+            ReadUser, ("p", pattern), ("n", limit)), cancellationToken);
     }
 
-    public ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now) =>
+    public ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             var id = (await c.ScalarAsync(tx, """
@@ -73,24 +73,24 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                 VALUES (@u, @h, @d, @n, @t, @t) RETURNING id
                 """, ("u", userId), ("h", tokenHash), ("d", (int)device), ("n", deviceName), ("t", now.Utc())))!.Value;
             return new SessionRecord(id, userId, device, deviceName, now.Utc(), now.Utc());
-        });
+        }, cancellationToken);
 
-    public ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash) =>
-        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE token_hash = @h", ReadSession, ("h", tokenHash)));
+    public ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE token_hash = @h", ReadSession, ("h", tokenHash)), cancellationToken);
 
-    public async ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now) =>
-        await db.WriteAsync((c, tx) => c.ExecuteAsync(tx, "UPDATE sessions SET last_seen_at = @t WHERE id = @id", ("t", now.Utc()), ("id", sessionId)));
+    public async ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(tx, "UPDATE sessions SET last_seen_at = @t WHERE id = @id", ("t", now.Utc()), ("id", sessionId)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<SessionRecord>>(async c =>
-            await c.QueryAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = @u ORDER BY id", ReadSession, ("u", userId)));
+            await c.QueryAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = @u ORDER BY id", ReadSession, ("u", userId)), cancellationToken);
 
-    public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId) =>
-        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "DELETE FROM sessions WHERE id = @id AND user_id = @u", ("id", sessionId), ("u", userId)) > 0);
+    public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "DELETE FROM sessions WHERE id = @id AND user_id = @u", ("id", sessionId), ("u", userId)) > 0, cancellationToken);
 
-    public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
-            await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", userId)));
+            await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", userId)), cancellationToken);
 
     private static SessionRecord ReadSession(NpgsqlDataReader r) =>
         new(r.GetInt64(0), r.GetInt64(1), (DeviceKind)r.GetInt32(2), r.NullableString(3), r.Instant(4), r.Instant(5));

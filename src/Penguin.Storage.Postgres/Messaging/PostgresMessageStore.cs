@@ -16,7 +16,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 {
     private const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
 
-    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events) =>
+    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             // A retry usually finds its message without waiting for any lock.
@@ -57,9 +57,9 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 ("se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
                 ("re", committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0), ("id", id.Value));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
+    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             Committed<IReadOnlyList<Receipt>> nothing = new([], []);
@@ -94,9 +94,9 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 if (moved is not null) receipts.Add(moved);
             }
             return await PostgresOutbox.CommitAsync<IReadOnlyList<Receipt>>(c, tx, receipts, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events) =>
+    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             // The reader's devices and the peer hear of it: both locks first, in id order.
@@ -109,10 +109,10 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 RETURNING d.delivered_seq, d.read_seq
                 """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("seq", seq), ("u", userId), ("p", peerId));
             return await PostgresOutbox.CommitAsync(c, tx, moved, events);
-        });
+        }, cancellationToken);
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
-        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events) =>
+        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>(async (c, tx) =>
         {
             // Only the sender may recall; to anyone else the message does not exist.
@@ -133,9 +133,9 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                     ("p", JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(replacement with { Seq = seq }, PenguinJson.Wire.ServerFrame)),
                     ("u", user), ("s", seq));
             return await PostgresOutbox.CommitAsync(c, tx, recalled, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events) =>
+    public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>(async (c, tx) =>
         {
             var message = await c.QuerySingleAsync(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = @id AND (m.sender_id = @u OR m.recipient_id = @u)",
@@ -147,9 +147,9 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                     ("u", userId), ("id", messageId)) == 0)
                 return Errors.NotFound;
             return new Committed<MessageRecord>(message, await PostgresOutbox.AppendAsync(c, tx, drafts));
-        });
+        }, cancellationToken);
 
-    public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit) =>
+    public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<ConversationRecord>>(async c => await c.QueryAsync(null, $"""
             SELECT d.peer_id, c.last_seq, d.read_seq, p.delivered_seq, p.read_seq, c.updated_at, {MessageColumns}
             FROM dialogs d
@@ -165,19 +165,19 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             ORDER BY c.updated_at DESC, c.last_message_id DESC
             LIMIT @n
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.Instant(5),
-                r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("u", userId), ("n", limit)));
+                r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("u", userId), ("n", limit)), cancellationToken);
 
-    public ValueTask<bool> HasSentAsync(long senderId, long recipientId) =>
+    public ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(async c => (await c.ScalarAsync(null, """
             SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
                            WHERE c.user_lo = LEAST(@s, @r) AND c.user_hi = GREATEST(@s, @r) AND m.sender_id = @s AND m.recalled_at IS NULL)::int
-            """, ("s", senderId), ("r", recipientId))) == 1);
+            """, ("s", senderId), ("r", recipientId))) == 1, cancellationToken);
 
-    public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
+    public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(async c => await c.QuerySingleAsync(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = @s AND m.client_id = @c",
-            ReadMessage, ("s", senderId), ("c", clientId)));
+            ReadMessage, ("s", senderId), ("c", clientId)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit) =>
+    public ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<MessageRecord>>(async c => await c.QueryAsync(null, $"""
             SELECT {MessageColumns}
             FROM dialogs d JOIN messages m ON m.conversation_id = d.conversation_id
@@ -185,29 +185,29 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
               AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = @u AND h.message_id = m.id)
             ORDER BY m.seq DESC
             LIMIT @n
-            """, ReadMessage, ("u", userId), ("p", peerId), ("before", beforeSeq), ("n", limit)));
+            """, ReadMessage, ("u", userId), ("p", peerId), ("before", beforeSeq), ("n", limit)), cancellationToken);
 
     /// <summary>
     /// ILIKE '%text%' with the wildcards escaped, which the trigram index serves for three characters or more;
     /// shorter text is matched by scanning the user's own messages.
     /// </summary>
-    public ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit) =>
+    public ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<MessageRecord>>(async c => await c.QueryAsync(null, $"""
             SELECT {MessageColumns} FROM messages m
             WHERE m.body ILIKE @p ESCAPE '\' AND (m.sender_id = @u OR m.recipient_id = @u) AND m.recalled_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = @u AND h.message_id = m.id)
             ORDER BY m.id DESC
             LIMIT @n
-            """, ReadMessage, ("p", PgSql.Contains(text)), ("u", userId), ("n", limit)));
+            """, ReadMessage, ("p", PgSql.Contains(text)), ("u", userId), ("n", limit)), cancellationToken);
 
     private static Committed<SendOutcome> Duplicate(MessageRecord message) => new(new SendOutcome(message, Duplicate: true), []);
 
-    private static Task<MessageRecord?> FindByClientIdAsync(NpgsqlConnection c, NpgsqlTransaction tx, NewMessage message) =>
+    private static Task<MessageRecord?> FindByClientIdAsync(NpgsqlConnection c, NpgsqlTransaction tx, NewMessage message, CancellationToken cancellationToken = default) =>
         c.QuerySingleAsync(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = @s AND m.client_id = @c",
             ReadMessage, ("s", message.SenderId), ("c", message.ClientId));
 
     /// <summary>The conversation of the pair, created with both dialogs on the first message, also when two nodes race to.</summary>
-    private static async Task<long> ConversationOfAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b, DateTimeOffset now)
+    private static async Task<long> ConversationOfAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var (lo, hi) = a < b ? (a, b) : (b, a);
         var created = await c.ScalarAsync(tx, """

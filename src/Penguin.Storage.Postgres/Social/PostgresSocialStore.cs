@@ -17,23 +17,23 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
 
     private static readonly Error NoSuchGroup = Errors.NotFound.With("No such buddy group.", "分组不存在。");
 
-    public ValueTask<Relation> GetRelationAsync(long userId, long otherId) =>
+    public ValueTask<Relation> GetRelationAsync(long userId, long otherId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(async c => (await c.QuerySingleAsync(null, """
             SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = @a AND friend_id = @b),
                    EXISTS (SELECT 1 FROM blocks WHERE user_id = @a AND blocked_id = @b),
                    EXISTS (SELECT 1 FROM blocks WHERE user_id = @b AND blocked_id = @a)
-            """, r => new Relation(r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2)), ("a", userId), ("b", otherId)))!);
+            """, r => new Relation(r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2)), ("a", userId), ("b", otherId)))!, cancellationToken);
 
-    public ValueTask<long[]> GetFriendIdsAsync(long userId) =>
-        db.ReadAsync(async c => (await c.QueryAsync(null, "SELECT friend_id FROM friendships WHERE user_id = @u", r => r.GetInt64(0), ("u", userId))).ToArray());
+    public ValueTask<long[]> GetFriendIdsAsync(long userId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(async c => (await c.QueryAsync(null, "SELECT friend_id FROM friendships WHERE user_id = @u", r => r.GetInt64(0), ("u", userId))).ToArray(), cancellationToken);
 
-    public ValueTask<IReadOnlyList<FriendEntry>> GetFriendsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<FriendEntry>> GetFriendsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<FriendEntry>>(async c => await c.QueryAsync(null,
-            "SELECT friend_id, group_id, remark FROM friendships WHERE user_id = @u ORDER BY friend_id", ReadFriend, ("u", userId)));
+            "SELECT friend_id, group_id, remark FROM friendships WHERE user_id = @u ORDER BY friend_id", ReadFriend, ("u", userId)), cancellationToken);
 
-    public ValueTask<BuddyGroup[]> GetGroupsAsync(long userId) => db.ReadAsync(c => GroupsAsync(c, null, userId));
+    public ValueTask<BuddyGroup[]> GetGroupsAsync(long userId, CancellationToken cancellationToken = default) => db.ReadAsync(c => GroupsAsync(c, null, userId), cancellationToken);
 
-    public ValueTask<Result<Committed<BuddyGroup[]>>> CreateGroupAsync(long userId, string name, EventsFor<BuddyGroup[]> events) =>
+    public ValueTask<Result<Committed<BuddyGroup[]>>> CreateGroupAsync(long userId, string name, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<BuddyGroup[]>>>(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId);
@@ -44,18 +44,18 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 VALUES (@u, @n, (SELECT COALESCE(MAX(position), 0) + 1 FROM buddy_groups WHERE user_id = @u))
                 """, ("u", userId), ("n", name));
             return await PostgresOutbox.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events) =>
+    public ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<BuddyGroup[]>>>(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId);
             if (await c.ExecuteAsync(tx, "UPDATE buddy_groups SET name = @n WHERE id = @g AND user_id = @u", ("n", name), ("g", groupId), ("u", userId)) == 0)
                 return NoSuchGroup;
             return await PostgresOutbox.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events) =>
+    public ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupDeletion>>>(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId);
@@ -68,9 +68,9 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2)), ("d", defaultId), ("u", userId), ("g", groupId));
             await c.ExecuteAsync(tx, "DELETE FROM buddy_groups WHERE id = @g", ("g", groupId));
             return await PostgresOutbox.CommitAsync(c, tx, new GroupDeletion(await GroupsAsync(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events) =>
+    public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<BuddyGroup[]>>>(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId);
@@ -84,9 +84,9 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 WHERE g.id = o.id AND g.user_id = @u
                 """, ("ids", ids), ("u", userId));
             return await PostgresOutbox.CommitAsync(c, tx, await GroupsAsync(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events) =>
+    public ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<FriendEntry>>>(async (c, tx) =>
         {
             // The user's lock keeps the target group from being deleted before this commits.
@@ -104,29 +104,29 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             await c.ExecuteAsync(tx, "UPDATE friendships SET group_id = @g, remark = @r WHERE user_id = @u AND friend_id = @f",
                 ("g", updated.GroupId), ("r", updated.Remark), ("u", userId), ("f", friendId));
             return await PostgresOutbox.CommitAsync(c, tx, updated, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events) =>
+    public ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<bool>>>(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId, friendId);
             if (await DeleteFriendshipAsync(c, tx, userId, friendId) == 0) return Errors.NotFriends;
             return await PostgresOutbox.CommitAsync(c, tx, true, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId) =>
-        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id", ReadRequest, ("id", requestId)));
+    public ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id", ReadRequest, ("id", requestId)), cancellationToken);
 
-    public ValueTask<FriendRequestRecord?> FindPendingRequestAsync(long fromId, long toId) =>
+    public ValueTask<FriendRequestRecord?> FindPendingRequestAsync(long fromId, long toId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {RequestColumns} FROM friend_requests WHERE from_id = @f AND to_id = @t AND state = 0",
-            ReadRequest, ("f", fromId), ("t", toId)));
+            ReadRequest, ("f", fromId), ("t", toId)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<FriendRequestRecord>> ListPendingRequestsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<FriendRequestRecord>> ListPendingRequestsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<FriendRequestRecord>>(async c => await c.QueryAsync(null,
             $"SELECT {RequestColumns} FROM friend_requests WHERE (to_id = @u OR from_id = @u) AND state = 0 ORDER BY id DESC",
-            ReadRequest, ("u", userId)));
+            ReadRequest, ("u", userId)), cancellationToken);
 
-    public ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
+    public ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, fromId, toId);
@@ -139,9 +139,9 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 RETURNING {RequestColumns}
                 """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc())))!;
             return await PostgresOutbox.CommitAsync(c, tx, request, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
+    public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<Friendship>>>(async (c, tx) =>
         {
             var pending = await c.QuerySingleAsync(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id", ReadRequest, ("id", requestId));
@@ -152,9 +152,9 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));
             if (request is null) return Errors.RequestClosed;
             return await PostgresOutbox.CommitAsync(c, tx, await BefriendAsync(c, tx, request, toGroupId, now), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
+    public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, fromId, toId);
@@ -170,9 +170,9 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                     VALUES (@f, @t, @m, @g, 1, @now, @now) RETURNING {RequestColumns}
                     """, ReadRequest, ("f", fromId), ("t", toId), ("m", message), ("g", fromGroupId), ("now", now.Utc())))!;
             return await PostgresOutbox.CommitAsync(c, tx, await BefriendAsync(c, tx, request, await DefaultGroupAsync(c, tx, toId), now), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
+    public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<FriendRequestRecord>>>(async (c, tx) =>
         {
             if (await c.QuerySingleAsync(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id", ReadRequest, ("id", requestId)) is not { } pending)
@@ -183,11 +183,11 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));
             if (request is null) return Errors.RequestClosed;
             return await PostgresOutbox.CommitAsync(c, tx, request, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<long[]> GetBlockedAsync(long userId) => db.ReadAsync(c => BlockedAsync(c, null, userId));
+    public ValueTask<long[]> GetBlockedAsync(long userId, CancellationToken cancellationToken = default) => db.ReadAsync(c => BlockedAsync(c, null, userId), cancellationToken);
 
-    public ValueTask<Committed<BlockChange>> BlockAsync(long userId, long otherId, DateTimeOffset now, EventsFor<BlockChange> events) =>
+    public ValueTask<Committed<BlockChange>> BlockAsync(long userId, long otherId, DateTimeOffset now, EventsFor<BlockChange> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId, otherId);
@@ -200,36 +200,36 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
                 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("u", userId), ("o", otherId));
             return await PostgresOutbox.CommitAsync(c, tx, new BlockChange(await BlockedAsync(c, tx, userId), wereFriends, [.. closed.OrderBy(r => r.Id)]), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events) =>
+    public ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, userId);
             await c.ExecuteAsync(tx, "DELETE FROM blocks WHERE user_id = @u AND blocked_id = @o", ("u", userId), ("o", otherId));
             return await PostgresOutbox.CommitAsync(c, tx, await BlockedAsync(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    private static async Task<BuddyGroup[]> GroupsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long userId) =>
+    private static async Task<BuddyGroup[]> GroupsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long userId, CancellationToken cancellationToken = default) =>
         [.. await c.QueryAsync(tx, "SELECT id, name, position, is_default FROM buddy_groups WHERE user_id = @u ORDER BY is_default DESC, position, id",
             r => new BuddyGroup(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetBoolean(3)), ("u", userId))];
 
-    private static async Task<long> DefaultGroupAsync(NpgsqlConnection c, NpgsqlTransaction tx, long userId) =>
+    private static async Task<long> DefaultGroupAsync(NpgsqlConnection c, NpgsqlTransaction tx, long userId, CancellationToken cancellationToken = default) =>
         await c.ScalarAsync(tx, "SELECT id FROM buddy_groups WHERE user_id = @u AND is_default", ("u", userId))
         ?? throw new InvalidOperationException($"User {userId} has no default buddy group.");
 
-    private static async Task<long[]> BlockedAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long userId) =>
+    private static async Task<long[]> BlockedAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long userId, CancellationToken cancellationToken = default) =>
         [.. await c.QueryAsync(tx, "SELECT blocked_id FROM blocks WHERE user_id = @u ORDER BY blocked_id", r => r.GetInt64(0), ("u", userId))];
 
-    private static Task<int> DeleteFriendshipAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b) =>
+    private static Task<int> DeleteFriendshipAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b, CancellationToken cancellationToken = default) =>
         c.ExecuteAsync(tx, "DELETE FROM friendships WHERE (user_id = @a AND friend_id = @b) OR (user_id = @b AND friend_id = @a)", ("a", a), ("b", b));
 
     /// <summary>Writes both sides of a friendship; the sender's chosen group may have been deleted meanwhile.</summary>
-    private static async Task<Friendship> BefriendAsync(NpgsqlConnection c, NpgsqlTransaction tx, FriendRequestRecord request, long toGroupId, DateTimeOffset now)
+    private static async Task<Friendship> BefriendAsync(NpgsqlConnection c, NpgsqlTransaction tx, FriendRequestRecord request, long toGroupId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var fromGroup = await c.ScalarAsync(tx, "SELECT COUNT(*) FROM buddy_groups WHERE id = @g AND user_id = @u", ("g", request.FromGroupId), ("u", request.FromId)) > 0
             ? request.FromGroupId
-            : await DefaultGroupAsync(c, tx, request.FromId);
+            : await DefaultGroupAsync(c, tx, request.FromId, cancellationToken);
         const string insert = "INSERT INTO friendships (user_id, friend_id, group_id, created_at) VALUES (@u, @f, @g, @now) ON CONFLICT DO NOTHING";
         await c.ExecuteAsync(tx, insert, ("u", request.FromId), ("f", request.ToId), ("g", fromGroup), ("now", now.Utc()));
         await c.ExecuteAsync(tx, insert, ("u", request.ToId), ("f", request.FromId), ("g", toGroupId), ("now", now.Utc()));

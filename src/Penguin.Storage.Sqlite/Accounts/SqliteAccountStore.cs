@@ -10,7 +10,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
     private const string UserColumns =
         "id, nickname, avatar, signature, gender, birthday, province, city, add_policy, show_signature, show_gender, show_birthday, show_region, allow_stranger_messages";
 
-    public ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName) =>
+    public ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var id = c.Scalar(tx,
@@ -19,23 +19,23 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             c.Execute(tx, "INSERT INTO buddy_groups (user_id, name, position, is_default) VALUES ($u, $n, 0, 1)",
                 ("$u", id), ("$n", defaultGroupName));
             return id;
-        });
+        }, cancellationToken);
 
-    public ValueTask<UserRecord?> GetUserAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {UserColumns} FROM users WHERE id = $u", ReadUser, ("$u", number)));
+    public ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {UserColumns} FROM users WHERE id = $u", ReadUser, ("$u", number)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers)
+    public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers, CancellationToken cancellationToken = default)
     {
         if (numbers.Count == 0) return ValueTask.FromResult<IReadOnlyList<UserRecord>>([]);
         var (clause, parameters) = SqlExtensions.InList(numbers);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(c =>
-            c.Query(null, $"SELECT {UserColumns} FROM users WHERE id IN {clause}", ReadUser, parameters));
+            c.Query(null, $"SELECT {UserColumns} FROM users WHERE id IN {clause}", ReadUser, parameters), cancellationToken);
     }
 
-    public ValueTask<string?> GetPasswordHashAsync(long number) =>
-        db.ReadAsync(c => c.QuerySingle(null, "SELECT password_hash FROM users WHERE id = $u", r => r.GetString(0), ("$u", number)));
+    public ValueTask<string?> GetPasswordHashAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingle(null, "SELECT password_hash FROM users WHERE id = $u", r => r.GetString(0), ("$u", number)), cancellationToken);
 
-    public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events) =>
+    public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var s = user.Settings;
@@ -49,17 +49,17 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                 ("$p", user.Region?.Province), ("$c", user.Region?.City), ("$ap", (int)s.AddPolicy),
                 ("$ss", s.ShowSignature), ("$sg", s.ShowGender), ("$sb", s.ShowBirthday), ("$sr", s.ShowRegion), ("$am", s.AllowStrangerMessages));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, user, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit)
+    public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default)
     {
         var pattern = SqlExtensions.Contains(text);
         return db.ReadAsync<IReadOnlyList<UserRecord>>(c => c.Query(null,
             $"SELECT {UserColumns} FROM users WHERE nickname LIKE $p ESCAPE '\\' ORDER BY id LIMIT $n",
-            ReadUser, ("$p", pattern), ("$n", limit)));
+            ReadUser, ("$p", pattern), ("$n", limit)), cancellationToken);
     }
 
-    public ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now) =>
+    public ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var id = c.Scalar(tx, """
@@ -69,24 +69,24 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             // What is stored, to the millisecond: the same record FindSessionAsync will return.
             var stored = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixMs());
             return new SessionRecord(id, userId, device, deviceName, stored, stored);
-        });
+        }, cancellationToken);
 
-    public ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash) =>
-        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {SessionColumns} FROM sessions WHERE token_hash = $h", ReadSession, ("$h", tokenHash)));
+    public ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {SessionColumns} FROM sessions WHERE token_hash = $h", ReadSession, ("$h", tokenHash)), cancellationToken);
 
-    public async ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now) =>
-        await db.WriteAsync((c, tx) => c.Execute(tx, "UPDATE sessions SET last_seen_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", sessionId)));
+    public async ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await db.WriteAsync((c, tx) => c.Execute(tx, "UPDATE sessions SET last_seen_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", sessionId)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<SessionRecord>>(c =>
-            c.Query(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = $u ORDER BY id", ReadSession, ("$u", userId)));
+            c.Query(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = $u ORDER BY id", ReadSession, ("$u", userId)), cancellationToken);
 
-    public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId) =>
-        db.WriteAsync((c, tx) => c.Execute(tx, "DELETE FROM sessions WHERE id = $id AND user_id = $u", ("$id", sessionId), ("$u", userId)) > 0);
+    public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, tx) => c.Execute(tx, "DELETE FROM sessions WHERE id = $id AND user_id = $u", ("$id", sessionId), ("$u", userId)) > 0, cancellationToken);
 
-    public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.WriteAsync<IReadOnlyList<long>>((c, tx) =>
-            c.Query(tx, "DELETE FROM sessions WHERE user_id = $u RETURNING id", r => r.GetInt64(0), ("$u", userId)));
+            c.Query(tx, "DELETE FROM sessions WHERE user_id = $u RETURNING id", r => r.GetInt64(0), ("$u", userId)), cancellationToken);
 
     private const string SessionColumns = "id, user_id, device, device_name, created_at, last_seen_at";
 

@@ -15,9 +15,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
 
     internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
 
-    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events)
+    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexPendingAsync().AsTask();
+        if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexPendingAsync(cancellationToken).AsTask();
         return db.WriteAsync((c, tx) =>
         {
             // Usually one statement: the conversation's next seq, unless the client id was used already (a retry)
@@ -46,20 +46,20 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
             var committed = SqliteOutbox.Append(db.EventHeads, c, tx, events(record));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
-        });
+        }, cancellationToken);
     }
 
-    public ValueTask<bool> HasSentAsync(long senderId, long recipientId) =>
+    public ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.Scalar(null, """
             SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
                            WHERE c.user_lo = MIN($s, $r) AND c.user_hi = MAX($s, $r) AND m.sender_id = $s AND m.recalled_at IS NULL)
-            """, ("$s", senderId), ("$r", recipientId)) == 1);
+            """, ("$s", senderId), ("$r", recipientId)) == 1, cancellationToken);
 
-    public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId) =>
+    public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.QuerySingle(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
-            ReadMessage, ("$s", senderId), ("$c", clientId)));
+            ReadMessage, ("$s", senderId), ("$c", clientId)), cancellationToken);
 
-    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events) =>
+    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var acked = c.Query(tx, "SELECT acked_seq FROM users WHERE id = $u", r => r.GetInt64(0), ("$u", userId));
@@ -83,9 +83,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 if (moved is not null) receipts.Add(moved);
             }
             return SqliteOutbox.Commit<IReadOnlyList<Receipt>>(db.EventHeads, c, tx, receipts, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events) =>
+    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var moved = c.QuerySingle(tx, """
@@ -97,10 +97,10 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 RETURNING delivered_seq, read_seq
                 """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peerId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, moved, events);
-        });
+        }, cancellationToken);
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
-        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events) =>
+        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>((c, tx) =>
         {
             var message = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = $id", ReadMessage, ("$id", messageId));
@@ -114,9 +114,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             c.Execute(tx, "UPDATE messages SET body = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
             var recalled = message with { Text = null, RecalledAt = now };
             return SqliteOutbox.Commit(db.EventHeads, c, tx, recalled, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events) =>
+    public ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>((c, tx) =>
         {
             var message = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = $id AND (m.sender_id = $u OR m.recipient_id = $u)",
@@ -125,9 +125,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             if (c.Execute(tx, "INSERT OR IGNORE INTO hidden_messages (user_id, message_id) VALUES ($u, $id)", ("$u", userId), ("$id", messageId)) == 0)
                 return Errors.NotFound;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, message, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit) =>
+    public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<ConversationRecord>>(c => c.Query(null, $"""
             SELECT d.peer_id, c.last_seq, d.read_seq, p.delivered_seq, p.read_seq, c.updated_at, {MessageColumns}
             FROM dialogs d
@@ -143,9 +143,9 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             ORDER BY c.updated_at DESC, m.id DESC
             LIMIT $n
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.FromUnixMs(5),
-                r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("$u", userId), ("$n", limit)));
+                r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("$u", userId), ("$n", limit)), cancellationToken);
 
-    public ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit) =>
+    public ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<MessageRecord>>(c => c.Query(null, $"""
             SELECT {MessageColumns}
             FROM dialogs d JOIN messages m ON m.conversation_id = d.conversation_id
@@ -153,12 +153,12 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
               AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $u AND h.message_id = m.id)
             ORDER BY m.seq DESC
             LIMIT $n
-            """, r => ReadMessage(r), ("$u", userId), ("$p", peerId), ("$before", beforeSeq), ("$n", limit)));
+            """, r => ReadMessage(r), ("$u", userId), ("$p", peerId), ("$before", beforeSeq), ("$n", limit)), cancellationToken);
 
-    public async ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit)
+    public async ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit, CancellationToken cancellationToken = default)
     {
         // Whatever was stored before the search is found by it.
-        while (await IndexPendingAsync() == IndexBatchMax) { }
+        while (await IndexPendingAsync(cancellationToken) == IndexBatchMax) { }
         return await db.ReadAsync<IReadOnlyList<MessageRecord>>(c =>
         {
             const string mine = """
@@ -177,11 +177,11 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 WHERE m.body LIKE $p ESCAPE '\' AND {mine}
                 ORDER BY m.id DESC LIMIT $n
                 """, r => ReadMessage(r), ("$p", SqlExtensions.Contains(text)), ("$u", userId), ("$n", limit));
-        });
+        }, cancellationToken);
     }
 
     /// <summary>Adds messages not yet in the search index to it, oldest first, at most <see cref="IndexBatchMax"/>; returns how many.</summary>
-    private ValueTask<int> IndexPendingAsync() =>
+    private ValueTask<int> IndexPendingAsync(CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var from = c.Scalar(tx, "SELECT indexed_up_to FROM search_progress");
@@ -192,7 +192,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 ("$from", from), ("$to", upTo));
             c.Execute(tx, "UPDATE search_progress SET indexed_up_to = $to", ("$to", upTo));
             return count;
-        });
+        }, cancellationToken);
 
     /// <summary>Creates the pair's conversation with both users' dialogs, before its first message.</summary>
     private static void StartConversation(SqliteConnection c, SqliteTransaction tx, long lo, long hi, DateTimeOffset now)

@@ -10,24 +10,24 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
 {
     private const string RequestColumns = "id, from_id, to_id, message, from_group_id, state, created_at";
 
-    public ValueTask<Relation> GetRelationAsync(long userId, long otherId) =>
+    public ValueTask<Relation> GetRelationAsync(long userId, long otherId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.QuerySingle(null, """
             SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = $a AND friend_id = $b),
                    EXISTS (SELECT 1 FROM blocks WHERE user_id = $a AND blocked_id = $b),
                    EXISTS (SELECT 1 FROM blocks WHERE user_id = $b AND blocked_id = $a)
-            """, r => new Relation(r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2)), ("$a", userId), ("$b", otherId))!);
+            """, r => new Relation(r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2)), ("$a", userId), ("$b", otherId))!, cancellationToken);
 
-    public ValueTask<long[]> GetFriendIdsAsync(long userId) =>
-        db.ReadAsync(c => c.Query(null, "SELECT friend_id FROM friendships WHERE user_id = $u", r => r.GetInt64(0), ("$u", userId)).ToArray());
+    public ValueTask<long[]> GetFriendIdsAsync(long userId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.Query(null, "SELECT friend_id FROM friendships WHERE user_id = $u", r => r.GetInt64(0), ("$u", userId)).ToArray(), cancellationToken);
 
-    public ValueTask<IReadOnlyList<FriendEntry>> GetFriendsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<FriendEntry>> GetFriendsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<FriendEntry>>(c => c.Query(null,
             "SELECT friend_id, group_id, remark FROM friendships WHERE user_id = $u ORDER BY friend_id",
-            r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.NullableString(2)), ("$u", userId)));
+            r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.NullableString(2)), ("$u", userId)), cancellationToken);
 
-    public ValueTask<BuddyGroup[]> GetGroupsAsync(long userId) => db.ReadAsync(c => Groups(c, null, userId));
+    public ValueTask<BuddyGroup[]> GetGroupsAsync(long userId, CancellationToken cancellationToken = default) => db.ReadAsync(c => Groups(c, null, userId), cancellationToken);
 
-    public ValueTask<Result<Committed<BuddyGroup[]>>> CreateGroupAsync(long userId, string name, EventsFor<BuddyGroup[]> events) =>
+    public ValueTask<Result<Committed<BuddyGroup[]>>> CreateGroupAsync(long userId, string name, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<BuddyGroup[]>>>((c, tx) =>
         {
             if (c.Scalar(tx, "SELECT COUNT(*) FROM buddy_groups WHERE user_id = $u", ("$u", userId)) >= Limits.MaxBuddyGroups)
@@ -37,17 +37,17 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 VALUES ($u, $n, (SELECT COALESCE(MAX(position), 0) + 1 FROM buddy_groups WHERE user_id = $u))
                 """, ("$u", userId), ("$n", name));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events) =>
+    public ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<BuddyGroup[]>>>((c, tx) =>
         {
             if (c.Execute(tx, "UPDATE buddy_groups SET name = $n WHERE id = $g AND user_id = $u", ("$n", name), ("$g", groupId), ("$u", userId)) == 0)
                 return NoSuchGroup;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events) =>
+    public ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupDeletion>>>((c, tx) =>
         {
             var groups = Groups(c, tx, userId);
@@ -59,9 +59,9 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 r => new FriendEntry(r.GetInt64(0), r.GetInt64(1), r.NullableString(2)), ("$d", defaultId), ("$u", userId), ("$g", groupId));
             c.Execute(tx, "DELETE FROM buddy_groups WHERE id = $g", ("$g", groupId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, new GroupDeletion(Groups(c, tx, userId), defaultId, [.. moved.OrderBy(f => f.FriendId)]), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events) =>
+    public ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<BuddyGroup[]>>>((c, tx) =>
         {
             var current = Groups(c, tx, userId).Select(g => g.Id).Order().ToArray();
@@ -70,9 +70,9 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
             for (var i = 0; i < ids.Length; i++)
                 c.Execute(tx, "UPDATE buddy_groups SET position = $p WHERE id = $g", ("$p", i), ("$g", ids[i]));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Groups(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events) =>
+    public ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<FriendEntry>>>((c, tx) =>
         {
             var entry = c.QuerySingle(tx, "SELECT friend_id, group_id, remark FROM friendships WHERE user_id = $u AND friend_id = $f",
@@ -88,27 +88,27 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
             c.Execute(tx, "UPDATE friendships SET group_id = $g, remark = $r WHERE user_id = $u AND friend_id = $f",
                 ("$g", updated.GroupId), ("$r", updated.Remark), ("$u", userId), ("$f", friendId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, updated, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events) =>
+    public ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<bool>>>((c, tx) =>
         {
             if (DeleteFriendship(c, tx, userId, friendId) == 0) return Errors.NotFriends;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, true, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId) =>
-        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId)));
+    public ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId)), cancellationToken);
 
-    public ValueTask<FriendRequestRecord?> FindPendingRequestAsync(long fromId, long toId) =>
-        db.ReadAsync(c => FindPending(c, null, fromId, toId));
+    public ValueTask<FriendRequestRecord?> FindPendingRequestAsync(long fromId, long toId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => FindPending(c, null, fromId, toId), cancellationToken);
 
-    public ValueTask<IReadOnlyList<FriendRequestRecord>> ListPendingRequestsAsync(long userId) =>
+    public ValueTask<IReadOnlyList<FriendRequestRecord>> ListPendingRequestsAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<FriendRequestRecord>>(c => c.Query(null,
             $"SELECT {RequestColumns} FROM friend_requests WHERE (to_id = $u OR from_id = $u) AND state = 0 ORDER BY id DESC",
-            ReadRequest, ("$u", userId)));
+            ReadRequest, ("$u", userId)), cancellationToken);
 
-    public ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
+    public ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             var existing = FindPending(c, tx, fromId, toId);
@@ -128,9 +128,9 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
             }
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", id))!;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, request, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
+    public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<Friendship>>>((c, tx) =>
         {
             if (c.Execute(tx, "UPDATE friend_requests SET state = 1, updated_at = $now WHERE id = $id AND state = 0",
@@ -138,9 +138,9 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 return Errors.RequestClosed;
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId))!;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, toGroupId, now), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events) =>
+    public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             // A request the sender still has pending (the receiver has since let anyone add them) is the one
@@ -155,9 +155,9 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                     VALUES ($f, $t, $m, $g, 1, $now, $now) RETURNING {RequestColumns}
                     """, ReadRequest, ("$f", fromId), ("$t", toId), ("$m", message), ("$g", fromGroupId), ("$now", now.ToUnixMs()))!;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, DefaultGroup(c, tx, toId), now), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events) =>
+    public ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<FriendRequestRecord>>>((c, tx) =>
         {
             if (c.Execute(tx, "UPDATE friend_requests SET state = 2, updated_at = $now WHERE id = $id AND state = 0",
@@ -165,11 +165,11 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 return Errors.RequestClosed;
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId))!;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, request, events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<long[]> GetBlockedAsync(long userId) => db.ReadAsync(c => Blocked(c, null, userId));
+    public ValueTask<long[]> GetBlockedAsync(long userId, CancellationToken cancellationToken = default) => db.ReadAsync(c => Blocked(c, null, userId), cancellationToken);
 
-    public ValueTask<Committed<BlockChange>> BlockAsync(long userId, long otherId, DateTimeOffset now, EventsFor<BlockChange> events) =>
+    public ValueTask<Committed<BlockChange>> BlockAsync(long userId, long otherId, DateTimeOffset now, EventsFor<BlockChange> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             c.Execute(tx, "INSERT OR IGNORE INTO blocks (user_id, blocked_id, created_at) VALUES ($u, $o, $now)",
@@ -181,14 +181,14 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 RETURNING {RequestColumns}
                 """, ReadRequest, ("$now", now.ToUnixMs()), ("$u", userId), ("$o", otherId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, new BlockChange(Blocked(c, tx, userId), wereFriends, [.. closed]), events);
-        });
+        }, cancellationToken);
 
-    public ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events) =>
+    public ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
             c.Execute(tx, "DELETE FROM blocks WHERE user_id = $u AND blocked_id = $o", ("$u", userId), ("$o", otherId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Blocked(c, tx, userId), events);
-        });
+        }, cancellationToken);
 
     private static readonly Error NoSuchGroup = Errors.NotFound.With("No such buddy group.", "分组不存在。");
 

@@ -17,8 +17,8 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
             r => r.IsDBNull(2)
                 ? new CommittedEvent(userId, r.GetInt64(0), (byte[])r.GetValue(1))
                 : new CommittedEvent(userId, r.GetInt64(0), new MessageReceived(SqliteMessageStore.ReadMessage(r, 2).ToWire())),
-            ("$u", userId), ("$s", afterSeq), ("$n", limit)));
+            ("$u", userId), ("$s", afterSeq), ("$n", limit)), cancellationToken);
 
     public ValueTask<long> HeadAsync(long userId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => c.Scalar(null, "SELECT COALESCE(MAX(seq), 0) FROM user_events WHERE user_id = $u", ("$u", userId)));
+        db.ReadAsync(c => c.Scalar(null, "SELECT COALESCE(MAX(seq), 0) FROM user_events WHERE user_id = $u", ("$u", userId)), cancellationToken);
 }

@@ -8,8 +8,8 @@ internal sealed partial class AccountConnectionAuthenticator(AccountService acco
 {
     public async ValueTask<AuthenticatedAccount?> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
-        if (await accounts.AuthenticateAsync(token) is not { } session) return null;
-        if (await accounts.GetUserAsync(session.UserId) is not { } user)
+        if (await accounts.AuthenticateAsync(token, cancellationToken) is not { } session) return null;
+        if (await accounts.GetUserAsync(session.UserId, cancellationToken) is not { } user)
         {
             LogSessionWithoutAccount(session.UserId, session.SessionId);
             return null;
@@ -17,7 +17,7 @@ internal sealed partial class AccountConnectionAuthenticator(AccountService acco
         return new AuthenticatedAccount(session, user.FullProfile, user.Settings);
     }
 
-    public ValueTask TouchAsync(SessionContext session, CancellationToken cancellationToken) => accounts.TouchAsync(session);
+    public ValueTask TouchAsync(SessionContext session, CancellationToken cancellationToken) => accounts.TouchAsync(session, cancellationToken);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Session {SessionId} of user {UserId} outlived its account")]
     private partial void LogSessionWithoutAccount(long userId, long sessionId);

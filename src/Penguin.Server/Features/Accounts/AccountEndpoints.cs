@@ -16,18 +16,18 @@ public static class AccountEndpoints
     {
         var api = app.MapGroup("/api/v1");
 
-        api.MapPost("/accounts", async (RegisterRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http) =>
+        api.MapPost("/accounts", async (RegisterRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http, CancellationToken cancellationToken) =>
         {
-            var result = await accounts.RegisterAsync(body.Nickname, body.Password, Address(http));
+            var result = await accounts.RegisterAsync(body.Nickname, body.Password, Address(http), cancellationToken);
             if (!result.IsOk) return Fail(result.Error);
             metrics.Registered();
             return Results.Json(new RegisterResponse(result.Value), Json.RegisterResponse, statusCode: StatusCodes.Status201Created);
         });
 
-        api.MapPost("/sessions", async (LoginRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http) =>
+        api.MapPost("/sessions", async (LoginRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http, CancellationToken cancellationToken) =>
         {
             if (!Enum.IsDefined(body.Device)) return Fail(Errors.InvalidField);
-            var result = await accounts.LoginAsync(body.Number, body.Password, body.Device, body.DeviceName, Address(http));
+            var result = await accounts.LoginAsync(body.Number, body.Password, body.Device, body.DeviceName, Address(http), cancellationToken);
             metrics.LoggedIn(result.IsOk);
             return From(result, r => new LoginResponse(r.Token, r.Session.Id, r.User.FullProfile), Json.LoginResponse);
         });
@@ -36,45 +36,45 @@ public static class AccountEndpoints
 
         var me = app.MapGroup("/api/v1").RequireSession();
 
-        me.MapGet("/sessions", async (Caller caller, AccountService accounts) =>
+        me.MapGet("/sessions", async (Caller caller, AccountService accounts, CancellationToken cancellationToken) =>
         {
-            var sessions = await accounts.ListSessionsAsync(caller.UserId);
+            var sessions = await accounts.ListSessionsAsync(caller.UserId, cancellationToken);
             return Ok(new SessionList([.. sessions.Select(s =>
                 new DeviceSession(s.Id, s.Device, s.CreatedAt, s.LastSeenAt, s.Id == caller.Session.SessionId, s.DeviceName))]), Json.SessionList);
         });
 
         // Logging out ends the session everywhere it is connected, on whichever node.
-        me.MapDelete("/sessions/{id:long}", async (long id, Caller caller, AccountService accounts, IEventBus bus) =>
+        me.MapDelete("/sessions/{id:long}", async (long id, Caller caller, AccountService accounts, IEventBus bus, CancellationToken cancellationToken) =>
         {
-            if (!await accounts.LogoutAsync(caller.UserId, id)) return Fail(Errors.NotFound);
-            await bus.PublishAsync(caller.UserId, Ended(id));
+            if (!await accounts.LogoutAsync(caller.UserId, id, cancellationToken)) return Fail(Errors.NotFound);
+            await bus.PublishAsync(caller.UserId, Ended(id), CancellationToken.None); // logged out: end the device whatever the caller does
             return Results.NoContent();
         });
 
-        me.MapDelete("/sessions/current", async (Caller caller, AccountService accounts, IEventBus bus) =>
+        me.MapDelete("/sessions/current", async (Caller caller, AccountService accounts, IEventBus bus, CancellationToken cancellationToken) =>
         {
-            await accounts.LogoutAsync(caller.UserId, caller.Session.SessionId);
-            await bus.PublishAsync(caller.UserId, Ended(caller.Session.SessionId));
+            await accounts.LogoutAsync(caller.UserId, caller.Session.SessionId, cancellationToken);
+            await bus.PublishAsync(caller.UserId, Ended(caller.Session.SessionId), CancellationToken.None);
             return Results.NoContent();
         });
 
-        me.MapDelete("/sessions", async (Caller caller, AccountService accounts, IEventBus bus) =>
+        me.MapDelete("/sessions", async (Caller caller, AccountService accounts, IEventBus bus, CancellationToken cancellationToken) =>
         {
-            foreach (var id in await accounts.LogoutAllAsync(caller.UserId))
-                await bus.PublishAsync(caller.UserId, Ended(id));
+            foreach (var id in await accounts.LogoutAllAsync(caller.UserId, cancellationToken))
+                await bus.PublishAsync(caller.UserId, Ended(id), CancellationToken.None); // logged out: end the device whatever the caller does
             return Results.NoContent();
         });
 
-        me.MapGet("/me", async (Caller caller, AccountService accounts) =>
-            await accounts.GetUserAsync(caller.UserId) is { } user
+        me.MapGet("/me", async (Caller caller, AccountService accounts, CancellationToken cancellationToken) =>
+            await accounts.GetUserAsync(caller.UserId, cancellationToken) is { } user
                 ? Ok(new Me(user.FullProfile, user.Settings), Json.Me)
                 : Fail(Errors.NotFound));
 
-        me.MapPatch("/me/profile", async (UpdateProfileRequest body, Caller caller, AccountService accounts) =>
-            From(await accounts.UpdateProfileAsync(caller.UserId, body), u => u.FullProfile, Json.Profile));
+        me.MapPatch("/me/profile", async (UpdateProfileRequest body, Caller caller, AccountService accounts, CancellationToken cancellationToken) =>
+            From(await accounts.UpdateProfileAsync(caller.UserId, body, cancellationToken), u => u.FullProfile, Json.Profile));
 
-        me.MapPut("/me/settings", async (AccountSettings body, Caller caller, AccountService accounts) =>
-            From(await accounts.UpdateSettingsAsync(caller.UserId, body), Json.AccountSettings));
+        me.MapPut("/me/settings", async (AccountSettings body, Caller caller, AccountService accounts, CancellationToken cancellationToken) =>
+            From(await accounts.UpdateSettingsAsync(caller.UserId, body, cancellationToken), Json.AccountSettings));
     }
 
     private static Delivery Ended(long sessionId)

@@ -8,5 +8,5 @@ namespace Penguin.Server.Features.Messaging;
 internal sealed class DeleteMessageHandler(MessagingService messaging) : IFrameHandler<DeleteMessage>
 {
     public async ValueTask HandleAsync(Connection connection, DeleteMessage frame, CancellationToken cancellationToken) =>
-        connection.Answer(frame.Id, await messaging.DeleteForUserAsync(connection.Session!.UserId, frame.MessageId));
+        connection.Answer(frame.Id, await messaging.DeleteForUserAsync(connection.Session!.UserId, frame.MessageId, cancellationToken));
 }

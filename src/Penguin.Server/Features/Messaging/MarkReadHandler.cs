@@ -8,5 +8,5 @@ namespace Penguin.Server.Features.Messaging;
 internal sealed class MarkReadHandler(MessagingService messaging) : IFrameHandler<MarkRead>
 {
     public async ValueTask HandleAsync(Connection connection, MarkRead frame, CancellationToken cancellationToken) =>
-        connection.Answer(frame.Id, await messaging.MarkReadAsync(connection.Session!.UserId, frame.Peer, frame.Seq));
+        connection.Answer(frame.Id, await messaging.MarkReadAsync(connection.Session!.UserId, frame.Peer, frame.Seq, cancellationToken));
 }

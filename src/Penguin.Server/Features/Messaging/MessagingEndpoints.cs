@@ -14,13 +14,13 @@ public static class MessagingEndpoints
     {
         var api = app.MapGroup("/api/v1").RequireSession();
 
-        api.MapGet("/conversations", async (Caller caller, MessagingService messaging) =>
-            Ok(new ConversationList(await messaging.ListConversationsAsync(caller.UserId)), Json.ConversationList));
+        api.MapGet("/conversations", async (Caller caller, MessagingService messaging, CancellationToken cancellationToken) =>
+            Ok(new ConversationList(await messaging.ListConversationsAsync(caller.UserId, cancellationToken)), Json.ConversationList));
 
-        api.MapGet("/conversations/{peer:long}/messages", async (long peer, long? before, int? limit, Caller caller, MessagingService messaging) =>
-            From(await messaging.HistoryAsync(caller.UserId, peer, before, limit), Json.MessagePage));
+        api.MapGet("/conversations/{peer:long}/messages", async (long peer, long? before, int? limit, Caller caller, MessagingService messaging, CancellationToken cancellationToken) =>
+            From(await messaging.HistoryAsync(caller.UserId, peer, before, limit, cancellationToken), Json.MessagePage));
 
-        api.MapGet("/messages", async (string? q, int? limit, Caller caller, MessagingService messaging) =>
-            From(await messaging.SearchAsync(caller.UserId, q, limit), Json.MessagePage));
+        api.MapGet("/messages", async (string? q, int? limit, Caller caller, MessagingService messaging, CancellationToken cancellationToken) =>
+            From(await messaging.SearchAsync(caller.UserId, q, limit, cancellationToken), Json.MessagePage));
     }
 }

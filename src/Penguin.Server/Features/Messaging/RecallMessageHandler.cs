@@ -9,7 +9,7 @@ internal sealed partial class RecallMessageHandler(MessagingService messaging, I
 {
     public async ValueTask HandleAsync(Connection connection, RecallMessage frame, CancellationToken cancellationToken)
     {
-        var recalled = await messaging.RecallAsync(connection.Session!.UserId, frame.MessageId);
+        var recalled = await messaging.RecallAsync(connection.Session!.UserId, frame.MessageId, cancellationToken);
         connection.Answer(frame.Id, recalled);
         if (recalled.IsOk) LogRecalled(connection.Session.UserId, frame.MessageId);
     }

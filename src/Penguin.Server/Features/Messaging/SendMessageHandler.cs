@@ -9,7 +9,7 @@ internal sealed partial class SendMessageHandler(MessagingService messaging, ILo
 {
     public async ValueTask HandleAsync(Connection connection, SendMessage frame, CancellationToken cancellationToken)
     {
-        var sent = await messaging.SendAsync(connection.Session!.UserId, frame);
+        var sent = await messaging.SendAsync(connection.Session!.UserId, frame, cancellationToken);
         if (!sent.IsOk)
         {
             connection.Send(ErrorReply.From(sent.Error, frame.Id));

@@ -9,7 +9,7 @@ internal sealed class SetTypingHandler(MessagingService messaging) : IFrameHandl
 {
     public async ValueTask HandleAsync(Connection connection, SetTyping frame, CancellationToken cancellationToken)
     {
-        if (await messaging.SetTypingAsync(connection.Session!.UserId, frame.To, frame.Active) is not { IsOk: true, Value: true }) return;
+        if (await messaging.SetTypingAsync(connection.Session!.UserId, frame.To, frame.Active, cancellationToken) is not { IsOk: true, Value: true }) return;
         if (frame.Active) connection.FeatureState<TypingPeers>().Add(frame.To);
         else connection.FindFeatureState<TypingPeers>()?.Remove(frame.To);
     }

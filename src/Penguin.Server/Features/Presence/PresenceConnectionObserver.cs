@@ -11,13 +11,13 @@ namespace Penguin.Server.Features.Presence;
 internal sealed class PresenceConnectionObserver(PresenceService presence) : IConnectionObserver
 {
     public async ValueTask OnAuthenticatedAsync(Connection connection, Authenticate auth, CancellationToken cancellationToken) =>
-        connection.Send(new PresenceSnapshot(await presence.GetFriendsAsync(connection.Session!.UserId)));
+        connection.Send(new PresenceSnapshot(await presence.GetFriendsAsync(connection.Session!.UserId, cancellationToken)));
 
     public ValueTask OnLiveAsync(Connection connection, Authenticate auth, CancellationToken cancellationToken)
     {
         var session = connection.Session!;
         var status = auth.Status is { } wanted && wanted != PresenceStatus.Offline && Enum.IsDefined(wanted) ? wanted : PresenceStatus.Online;
-        return presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, status));
+        return presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, status), cancellationToken);
     }
 
     public ValueTask OnClosedAsync(Connection connection, bool lastOfSession) =>

@@ -16,18 +16,18 @@ public sealed partial class PresenceKeeper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Rows left by an earlier run under the same node id describe connections that no longer exist.
-        await RunAsync(async () => await TellFriendsAsync(await registry.ClearOwnAsync()));
+        await RunAsync(async () => await TellFriendsAsync(await registry.ClearOwnAsync(stoppingToken), stoppingToken));
         using var timer = new PeriodicTimer(registry.Ttl / 3, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await RunAsync(async () => await registry.RefreshAsync());
-            await RunAsync(async () => await TellFriendsAsync(await registry.TakeExpiredAsync()));
+            await RunAsync(async () => await registry.RefreshAsync(stoppingToken));
+            await RunAsync(async () => await TellFriendsAsync(await registry.TakeExpiredAsync(cancellationToken: stoppingToken), stoppingToken));
         }
     }
 
-    private async Task TellFriendsAsync(IReadOnlyList<long> users)
+    private async Task TellFriendsAsync(IReadOnlyList<long> users, CancellationToken cancellationToken)
     {
-        foreach (var user in users) await presence.TellAsync(user, await social.GetFriendIdsAsync(user));
+        foreach (var user in users) await presence.TellAsync(user, await social.GetFriendIdsAsync(user, cancellationToken), cancellationToken);
     }
 
     /// <summary>The database may be down for a while: report it and try again on the next tick.</summary>

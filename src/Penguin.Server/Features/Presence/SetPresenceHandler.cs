@@ -15,7 +15,7 @@ internal sealed partial class SetPresenceHandler(PresenceService presence, ILogg
             return;
         }
         var session = connection.Session!;
-        await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, frame.Status));
+        await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, frame.Status), cancellationToken);
         connection.Send(new Ok { Re = frame.Id });
         LogStatusSet(session.UserId, session.SessionId, frame.Status);
     }

@@ -14,55 +14,55 @@ public static class SocialEndpoints
     {
         var api = app.MapGroup("/api/v1").RequireSession();
 
-        api.MapGet("/users/{number:long}", async (long number, Caller caller, SocialService social) =>
-            From(await social.GetProfileAsync(caller.UserId, number), Json.Profile));
+        api.MapGet("/users/{number:long}", async (long number, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.GetProfileAsync(caller.UserId, number, cancellationToken), Json.Profile));
 
-        api.MapGet("/users", async (string? q, Caller caller, SocialService social) =>
-            From(await social.SearchAsync(caller.UserId, q), users => new UserList(users), Json.UserList));
+        api.MapGet("/users", async (string? q, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.SearchAsync(caller.UserId, q, cancellationToken), users => new UserList(users), Json.UserList));
 
-        api.MapGet("/friends", async (Caller caller, SocialService social) =>
-            Ok(await social.GetBuddyListAsync(caller.UserId), Json.BuddyList));
+        api.MapGet("/friends", async (Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            Ok(await social.GetBuddyListAsync(caller.UserId, cancellationToken), Json.BuddyList));
 
-        api.MapPatch("/friends/{number:long}", async (long number, UpdateFriendRequest body, Caller caller, SocialService social) =>
-            await social.UpdateFriendAsync(caller.UserId, number, body) is { IsOk: false } r ? Fail(r.Error) : Results.NoContent());
+        api.MapPatch("/friends/{number:long}", async (long number, UpdateFriendRequest body, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            await social.UpdateFriendAsync(caller.UserId, number, body, cancellationToken) is { IsOk: false } r ? Fail(r.Error) : Results.NoContent());
 
-        api.MapDelete("/friends/{number:long}", async (long number, Caller caller, SocialService social) =>
-            await social.RemoveFriendAsync(caller.UserId, number) is { IsOk: false } r ? Fail(r.Error) : Results.NoContent());
+        api.MapDelete("/friends/{number:long}", async (long number, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            await social.RemoveFriendAsync(caller.UserId, number, cancellationToken) is { IsOk: false } r ? Fail(r.Error) : Results.NoContent());
 
-        api.MapGet("/friend-requests", async (Caller caller, SocialService social) =>
-            Ok(await social.ListRequestsAsync(caller.UserId), Json.FriendRequestList));
+        api.MapGet("/friend-requests", async (Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            Ok(await social.ListRequestsAsync(caller.UserId, cancellationToken), Json.FriendRequestList));
 
-        api.MapPost("/friend-requests", async (SendFriendRequest body, Caller caller, SocialService social) =>
-            From(await social.SendRequestAsync(caller.UserId, body), Json.FriendRequestOutcome));
+        api.MapPost("/friend-requests", async (SendFriendRequest body, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.SendRequestAsync(caller.UserId, body, cancellationToken), Json.FriendRequestOutcome));
 
-        api.MapPost("/friend-requests/{id:long}/accept", async (long id, AnswerFriendRequest? body, Caller caller, SocialService social) =>
-            From(await social.AcceptRequestAsync(caller.UserId, id, body?.GroupId), r => new FriendRequestOutcome(r.State, r), Json.FriendRequestOutcome));
+        api.MapPost("/friend-requests/{id:long}/accept", async (long id, AnswerFriendRequest? body, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.AcceptRequestAsync(caller.UserId, id, body?.GroupId, cancellationToken), r => new FriendRequestOutcome(r.State, r), Json.FriendRequestOutcome));
 
-        api.MapPost("/friend-requests/{id:long}/decline", async (long id, Caller caller, SocialService social) =>
-            From(await social.DeclineRequestAsync(caller.UserId, id), r => new FriendRequestOutcome(r.State, r), Json.FriendRequestOutcome));
+        api.MapPost("/friend-requests/{id:long}/decline", async (long id, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.DeclineRequestAsync(caller.UserId, id, cancellationToken), r => new FriendRequestOutcome(r.State, r), Json.FriendRequestOutcome));
 
-        api.MapGet("/buddy-groups", async (Caller caller, SocialService social) =>
-            Ok(new BuddyGroupList(await social.GetGroupsAsync(caller.UserId)), Json.BuddyGroupList));
+        api.MapGet("/buddy-groups", async (Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            Ok(new BuddyGroupList(await social.GetGroupsAsync(caller.UserId, cancellationToken)), Json.BuddyGroupList));
 
-        api.MapPost("/buddy-groups", async (BuddyGroupName body, Caller caller, SocialService social) =>
-            From(await social.CreateGroupAsync(caller.UserId, body.Name), g => new BuddyGroupList(g), Json.BuddyGroupList));
+        api.MapPost("/buddy-groups", async (BuddyGroupName body, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.CreateGroupAsync(caller.UserId, body.Name, cancellationToken), g => new BuddyGroupList(g), Json.BuddyGroupList));
 
-        api.MapPatch("/buddy-groups/{id:long}", async (long id, BuddyGroupName body, Caller caller, SocialService social) =>
-            From(await social.RenameGroupAsync(caller.UserId, id, body.Name), g => new BuddyGroupList(g), Json.BuddyGroupList));
+        api.MapPatch("/buddy-groups/{id:long}", async (long id, BuddyGroupName body, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.RenameGroupAsync(caller.UserId, id, body.Name, cancellationToken), g => new BuddyGroupList(g), Json.BuddyGroupList));
 
-        api.MapDelete("/buddy-groups/{id:long}", async (long id, Caller caller, SocialService social) =>
-            From(await social.DeleteGroupAsync(caller.UserId, id), g => new BuddyGroupList(g), Json.BuddyGroupList));
+        api.MapDelete("/buddy-groups/{id:long}", async (long id, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.DeleteGroupAsync(caller.UserId, id, cancellationToken), g => new BuddyGroupList(g), Json.BuddyGroupList));
 
-        api.MapPut("/buddy-groups/order", async (BuddyGroupOrder body, Caller caller, SocialService social) =>
-            From(await social.ReorderGroupsAsync(caller.UserId, body.Ids), g => new BuddyGroupList(g), Json.BuddyGroupList));
+        api.MapPut("/buddy-groups/order", async (BuddyGroupOrder body, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.ReorderGroupsAsync(caller.UserId, body.Ids, cancellationToken), g => new BuddyGroupList(g), Json.BuddyGroupList));
 
-        api.MapGet("/blocks", async (Caller caller, SocialService social) =>
-            Ok(new BlockList(await social.GetBlockedAsync(caller.UserId)), Json.BlockList));
+        api.MapGet("/blocks", async (Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            Ok(new BlockList(await social.GetBlockedAsync(caller.UserId, cancellationToken)), Json.BlockList));
 
-        api.MapPut("/blocks/{number:long}", async (long number, Caller caller, SocialService social) =>
-            From(await social.BlockAsync(caller.UserId, number), b => new BlockList(b), Json.BlockList));
+        api.MapPut("/blocks/{number:long}", async (long number, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            From(await social.BlockAsync(caller.UserId, number, cancellationToken), b => new BlockList(b), Json.BlockList));
 
-        api.MapDelete("/blocks/{number:long}", async (long number, Caller caller, SocialService social) =>
-            Ok(new BlockList(await social.UnblockAsync(caller.UserId, number)), Json.BlockList));
+        api.MapDelete("/blocks/{number:long}", async (long number, Caller caller, SocialService social, CancellationToken cancellationToken) =>
+            Ok(new BlockList(await social.UnblockAsync(caller.UserId, number, cancellationToken)), Json.BlockList));
     }
 }
