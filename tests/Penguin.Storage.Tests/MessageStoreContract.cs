@@ -102,7 +102,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.True(await Messages.HasSentAsync(alice, bob));
         Assert.False(await Messages.HasSentAsync(bob, alice));
         Assert.False(await Messages.HasSentAsync(alice, carol));
-        Ok(await Messages.RecallAsync(alice, hello.Id, Now, Window, Rewrite, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, hello.Id, Now, Window, RecallEvents));
         Assert.False(await Messages.HasSentAsync(alice, bob));
     }
 
@@ -376,7 +376,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         var kept = await SendAsync(bob, alice, "这条留着 secretword");
         var heads = (await Events.HeadAsync(alice), await Events.HeadAsync(bob));
 
-        var recalled = Ok(await Messages.RecallAsync(alice, sent.Value.Message.Id, Now + Window, Window, Rewrite, RecallEvents));
+        var recalled = Ok(await Messages.RecallAsync(alice, sent.Value.Message.Id, Now + Window, Window, RecallEvents));
 
         Assert.Equal(sent.Value.Message with { Text = null, RecalledAt = Now + Window }, recalled.Value);
         Assert.Equal([(alice, heads.Item1 + 1), (bob, heads.Item2 + 1)], recalled.Events.Select(e => (e.UserId, e.Seq)));
@@ -416,9 +416,9 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         var stranger = await NewUserAsync();
         var message = await SendAsync(alice, bob, "别撤我");
 
-        Fails(Errors.NotFound.Code, await Messages.RecallAsync(bob, message.Id, Now, Window, Rewrite, RecallEvents));
-        Fails(Errors.NotFound.Code, await Messages.RecallAsync(stranger, message.Id, Now, Window, Rewrite, RecallEvents));
-        Fails(Errors.NotFound.Code, await Messages.RecallAsync(alice, 999_999_999, Now, Window, Rewrite, RecallEvents));
+        Fails(Errors.NotFound.Code, await Messages.RecallAsync(bob, message.Id, Now, Window, RecallEvents));
+        Fails(Errors.NotFound.Code, await Messages.RecallAsync(stranger, message.Id, Now, Window, RecallEvents));
+        Fails(Errors.NotFound.Code, await Messages.RecallAsync(alice, 999_999_999, Now, Window, RecallEvents));
 
         Assert.Equal("别撤我", (await Messages.HistoryAsync(bob, alice, long.MaxValue, 10))[0].Text);
         Assert.Equal(1, await Events.HeadAsync(bob));
@@ -432,7 +432,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         var message = await SendAsync(alice, bob, "太晚了");
 
         Fails(Errors.RecallExpired.Code,
-            await Messages.RecallAsync(alice, message.Id, Now + Window + TimeSpan.FromMilliseconds(1), Window, Rewrite, RecallEvents));
+            await Messages.RecallAsync(alice, message.Id, Now + Window + TimeSpan.FromMilliseconds(1), Window, RecallEvents));
 
         Assert.Equal(message, (await Messages.HistoryAsync(alice, bob, long.MaxValue, 10))[0]);
         Assert.Single(await Messages.SearchAsync(bob, "太晚了", 10));
@@ -445,10 +445,10 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         var alice = await NewUserAsync();
         var bob = await NewUserAsync();
         var message = await SendAsync(alice, bob, "撤回两次");
-        Ok(await Messages.RecallAsync(alice, message.Id, Now, Window, Rewrite, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, message.Id, Now, Window, RecallEvents));
         var head = await Events.HeadAsync(bob);
 
-        Fails(Errors.RequestClosed.Code, await Messages.RecallAsync(alice, message.Id, Now.AddSeconds(1), Window, Rewrite, RecallEvents));
+        Fails(Errors.RequestClosed.Code, await Messages.RecallAsync(alice, message.Id, Now.AddSeconds(1), Window, RecallEvents));
 
         Assert.Equal(head, await Events.HeadAsync(bob));
     }
@@ -577,7 +577,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         var alice = await NewUserAsync();
         var bob = await NewUserAsync();
         var message = await SendAsync(alice, bob, "撤回了");
-        Ok(await Messages.RecallAsync(alice, message.Id, Now, Window, Rewrite, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, message.Id, Now, Window, RecallEvents));
 
         var last = Assert.Single(await Messages.ListConversationsAsync(bob, 10)).Last!;
 
@@ -652,8 +652,8 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([early.Id], await IdsAsync(bob, word));
 
         var late = await SendAsync(alice, bob, $"{word} 第二条");
-        Ok(await Messages.RecallAsync(alice, early.Id, Now, Window, Rewrite, RecallEvents));
-        Ok(await Messages.RecallAsync(alice, late.Id, Now, Window, Rewrite, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, early.Id, Now, Window, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, late.Id, Now, Window, RecallEvents));
         var kept = await SendAsync(bob, alice, $"{word} 第三条");
 
         Assert.Equal([kept.Id], await IdsAsync(alice, word));
@@ -717,7 +717,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         var others = await SendAsync(carol, dave, $"{word} 别人的");
         var recalled = await SendAsync(alice, bob, $"{word} 撤回的");
         var deleted = await SendAsync(carol, alice, $"{word} 删除的");
-        Ok(await Messages.RecallAsync(alice, recalled.Id, Now, Window, Rewrite, RecallEvents));
+        Ok(await Messages.RecallAsync(alice, recalled.Id, Now, Window, RecallEvents));
         Ok(await Messages.DeleteForUserAsync(alice, deleted.Id, NoEvents<MessageRecord>()));
 
         Assert.Equal([sentByMe.Id, mine.Id], await IdsAsync(alice, word));
@@ -758,8 +758,6 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     protected static EventsFor<Receipt?> ReadEvents(long reader) => r => r is null
         ? []
         : [new EventDraft(reader, new ConversationRead(r.PeerId, r.ReadSeq)), new EventDraft(r.PeerId, new MessageReceipt(reader, r.DeliveredSeq, r.ReadSeq))];
-
-    protected static DurableEvent Rewrite(MessageRecord m) => new MessageReceived(m.ToWire());
 
     protected static IEnumerable<EventDraft> RecallEvents(MessageRecord m) =>
     [

@@ -34,12 +34,10 @@ public interface IMessageStore
 
     /// <summary>
     /// Recalls the sender's own message within <paramref name="window"/>: erases its text (also from search and
-    /// from the stored message events: an engine that stores them as JSON rewrites them with
-    /// <paramref name="rewrite"/>, one that builds them from the message row has nothing to do) and appends the
-    /// recall events.
+    /// from the stored message events, which every engine builds from the message row) and appends the recall events.
     /// </summary>
     ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
-        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
+        EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>Hides a message the user sent or received from that user's history only.</summary>
     ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);

@@ -109,7 +109,6 @@ public sealed class MessagingService(
     public async ValueTask<Result<MessageRecord>> RecallAsync(long userId, long messageId, CancellationToken cancellationToken = default)
     {
         var committed = await messages.RecallAsync(userId, messageId, time.GetUtcNow(), Limits.RecallWindow,
-            m => new MessageReceived(m.ToWire()),
             m =>
             [
                 new EventDraft(m.SenderId, new MessageRecalled(m.RecipientId, m.Id, m.Seq)),

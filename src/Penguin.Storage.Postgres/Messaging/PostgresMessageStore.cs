@@ -14,7 +14,7 @@ namespace Penguin.Storage.Postgres;
 /// </summary>
 public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 {
-    private const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
+    internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
 
     public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
@@ -52,7 +52,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 
             var record = new MessageRecord(id.Value, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, sentAt, null);
             var committed = await PostgresOutbox.AppendAsync(c, tx, events(record));
-            // Remember where the message sits in each log: delivery receipts and recall rewrite need it.
+            // Remember where the message sits in each log: delivery receipts find the messages an ack delivers by it.
             await c.ExecuteAsync(tx, "UPDATE messages SET sender_event_seq = @se, recipient_event_seq = @re WHERE id = @id",
                 ("se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
                 ("re", committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0), ("id", id.Value));
@@ -112,26 +112,21 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
         }, cancellationToken);
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
-        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
+        EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>(async (c, tx) =>
         {
             // Only the sender may recall; to anyone else the message does not exist.
             var peer = await c.ScalarAsync(tx, "SELECT recipient_id FROM messages WHERE id = @id AND sender_id = @u", ("id", messageId), ("u", userId));
             if (peer is null) return Errors.NotFound;
             await c.LockUsersAsync(tx, userId, peer.Value);
-            var row = (await c.QueryAsync(tx, $"SELECT {MessageColumns}, m.sender_event_seq, m.recipient_event_seq FROM messages m WHERE m.id = @id FOR UPDATE",
-                r => (Message: ReadMessage(r), SenderSeq: r.GetInt64(8), RecipientSeq: r.GetInt64(9)), ("id", messageId))).Single();
-            if (row.Message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
-            if (now - row.Message.SentAt > window) return Errors.RecallExpired;
+            var message = (await c.QueryAsync(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = @id FOR UPDATE",
+                ReadMessage, ("id", messageId))).Single();
+            if (message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
+            if (now - message.SentAt > window) return Errors.RecallExpired;
 
             await c.ExecuteAsync(tx, "UPDATE messages SET body = NULL, recalled_at = @t WHERE id = @id", ("t", now.Utc()), ("id", messageId));
-            var recalled = row.Message with { Text = null, RecalledAt = now.Utc() };
-            // The text also lives in the two stored message events: erase it there too.
-            var replacement = rewrite(recalled);
-            foreach (var (user, seq) in new[] { (recalled.SenderId, row.SenderSeq), (recalled.RecipientId, row.RecipientSeq) })
-                await c.ExecuteAsync(tx, "UPDATE user_events SET payload = @p WHERE user_id = @u AND seq = @s",
-                    ("p", JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(replacement with { Seq = seq }, PenguinJson.Wire.ServerFrame)),
-                    ("u", user), ("s", seq));
+            var recalled = message with { Text = null, RecalledAt = now.Utc() };
+            // The stored message events are built from this row when read: erasing the text here erases it there too.
             return await PostgresOutbox.CommitAsync(c, tx, recalled, events);
         }, cancellationToken);
 
@@ -224,7 +219,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 
     private static MessageRecord ReadMessage(NpgsqlDataReader r) => ReadMessage(r, 0);
 
-    private static MessageRecord ReadMessage(NpgsqlDataReader r, int i) => new(
+    internal static MessageRecord ReadMessage(NpgsqlDataReader r, int i) => new(
         r.GetInt64(i), r.GetInt64(i + 1), r.GetInt64(i + 2), r.GetInt64(i + 3), r.GetString(i + 4), r.NullableString(i + 5),
         r.Instant(i + 6), r.IsDBNull(i + 7) ? null : r.Instant(i + 7));
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using Penguin.Core.Outbox;
 using Penguin.Protocol;
@@ -9,7 +8,7 @@ namespace Penguin.Storage.Postgres;
 internal static class PostgresOutbox
 {
     /// <summary>
-    /// Appends events inside the caller's transaction: each user's next seq, then the stored wire JSON. The
+    /// Appends events inside the caller's transaction: each user's next seq, then the stored event. The
     /// UPDATE locks the user's row until commit, so concurrent appends for one user (from any node) take
     /// turns and the seqs have no gaps and no duplicates.
     /// </summary>
@@ -23,9 +22,13 @@ internal static class PostgresOutbox
         {
             var seq = await c.ScalarAsync(tx, "UPDATE users SET event_seq = event_seq + 1 WHERE id = @u RETURNING event_seq", ("u", draft.UserId))
                 ?? throw new InvalidOperationException($"Event for unknown user {draft.UserId}.");
-            var json = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(draft.Event with { Seq = seq }, PenguinJson.Wire.ServerFrame);
-            await c.ExecuteAsync(tx, "INSERT INTO user_events (user_id, seq, payload) VALUES (@u, @s, @p)", ("u", draft.UserId), ("s", seq), ("p", json));
-            committed.Add(new CommittedEvent(draft.UserId, seq, json));
+            // A message's event stores no JSON but the message's id (see PostgresEventLog.ReadAsync): it is built from
+            // the row when read, and serialized for publishing only after the commit.
+            var e = new CommittedEvent(draft.UserId, seq, draft.Event);
+            var messageId = draft.Event is MessageReceived received ? received.Message.Id : (long?)null;
+            await c.ExecuteAsync(tx, "INSERT INTO user_events (user_id, seq, payload, message_id) VALUES (@u, @s, @p, @m)",
+                ("u", draft.UserId), ("s", seq), ("p", messageId is null ? e.Json : []), ("m", messageId));
+            committed.Add(e);
         }
         return committed;
     }

@@ -1,5 +1,6 @@
 using Penguin.Core.Outbox;
 using Penguin.Core.Sync;
+using Penguin.Protocol;
 
 namespace Penguin.Storage.Postgres;
 
@@ -7,9 +8,15 @@ namespace Penguin.Storage.Postgres;
 public sealed class PostgresEventLog(PostgresDatabase db) : IEventLog
 {
     public ValueTask<IReadOnlyList<CommittedEvent>> ReadAsync(long userId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<IReadOnlyList<CommittedEvent>>(async c => await c.QueryAsync(null,
-            "SELECT seq, payload FROM user_events WHERE user_id = @u AND seq > @s ORDER BY seq LIMIT @n",
-            r => new CommittedEvent(userId, r.GetInt64(0), r.GetFieldValue<byte[]>(1)),
+        db.ReadAsync<IReadOnlyList<CommittedEvent>>(async c => await c.QueryAsync(null, $"""
+            SELECT e.seq, e.payload, {PostgresMessageStore.MessageColumns}
+            FROM user_events e LEFT JOIN messages m ON m.id = e.message_id
+            WHERE e.user_id = @u AND e.seq > @s ORDER BY e.seq LIMIT @n
+            """,
+            // A message's event refers to the message row (see PostgresOutbox): its JSON is built from the row.
+            r => r.IsDBNull(2)
+                ? new CommittedEvent(userId, r.GetInt64(0), r.GetFieldValue<byte[]>(1))
+                : new CommittedEvent(userId, r.GetInt64(0), new MessageReceived(PostgresMessageStore.ReadMessage(r, 2).ToWire())),
             cancellationToken, ("u", userId), ("s", afterSeq), ("n", limit)), cancellationToken);
 
     public ValueTask<long> HeadAsync(long userId, CancellationToken cancellationToken = default) =>

@@ -100,7 +100,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
         }, cancellationToken);
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
-        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
+        EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MessageRecord>>>((c, tx) =>
         {
             var message = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.id = $id", ReadMessage, ("$id", messageId));
@@ -110,7 +110,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             if (now - message.SentAt > window) return Errors.RecallExpired;
 
             // The stored message events are built from this row when read (see SqliteEventLog), so erasing the
-            // text here erases it from them too: there is nothing for `rewrite` to do in this engine.
+            // text here erases it from them too.
             c.Execute(tx, "UPDATE messages SET body = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
             var recalled = message with { Text = null, RecalledAt = now };
             return SqliteOutbox.Commit(db.EventHeads, c, tx, recalled, events);
