@@ -112,9 +112,9 @@ public sealed class RabbitMqRecoveryTests : IAsyncLifetime
         }
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var bus in _buses) await bus.DisposeAsync();
         // Leave the broker running for whatever comes next, even if the test failed half-way.

@@ -9,7 +9,7 @@ public sealed class ChatScenarioTests : IAsyncLifetime
     private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
     private WebApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // Two addresses, so the multi-node path can be driven against one process: each address stands for a node.
         _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0;http://127.0.0.3:0", "--Logging:LogLevel:Default=Warning"], o =>
@@ -22,7 +22,7 @@ public sealed class ChatScenarioTests : IAsyncLifetime
         await _app.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -9,7 +9,7 @@ public sealed class DayScenarioTests : IAsyncLifetime
     private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
     private WebApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
         {
@@ -21,7 +21,7 @@ public sealed class DayScenarioTests : IAsyncLifetime
         await _app.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();

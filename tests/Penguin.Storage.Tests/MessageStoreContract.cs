@@ -18,7 +18,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Send -------------------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task Send_SeveralPairs_SeqsCountFromOnePerPairInEitherDirection()
     {
         var alice = await NewUserAsync("alice");
@@ -39,7 +39,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(new MessageRecord(ab3.Id, alice, bob, 3, ab3.ClientId, "吃了吗", Now, null), ab3);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_SameClientIdAgain_ReturnsTheStoredMessageAsDuplicateAndAppendsNothing()
     {
         var alice = await NewUserAsync();
@@ -59,7 +59,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(2, (await SendAsync(alice, bob, "第二条")).Seq);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_WhoseEventsFail_LeavesNoTraceAndTheWritesAroundItStayGapless()
     {
         var alice = await NewUserAsync();
@@ -89,7 +89,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(42, (await SendAsync(alice, bob, "之后")).Seq);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task HasSent_OnlyTheSendersOwnMessagesNotRecalled()
     {
         var alice = await NewUserAsync();
@@ -106,7 +106,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.False(await Messages.HasSentAsync(alice, bob));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_SameClientIdFromAnotherSender_IsAnotherMessage()
     {
         var alice = await NewUserAsync();
@@ -121,7 +121,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(["from bob", "from alice"], (await Messages.HistoryAsync(alice, bob, long.MaxValue, 10)).Select(m => m.Text));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_Always_AppendsTheMessageEventsOfBothUsersWithIt()
     {
         var alice = await NewUserAsync();
@@ -143,7 +143,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         });
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_Always_ReadsTheConversationUpToItForTheSender()
     {
         var alice = await NewUserAsync();
@@ -159,7 +159,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal((2L, 3L, 3L), (theirs.ReadSeq, theirs.PeerDeliveredSeq, theirs.PeerReadSeq));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_ConcurrentlyInOnePair_SeqsAreGaplessAndEveryEventIsStored()
     {
         var alice = await NewUserAsync();
@@ -174,7 +174,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(30, Assert.Single(await Messages.ListConversationsAsync(alice, 10)).LastSeq);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Send_SameClientIdConcurrently_StoresOneMessageAndTheOthersAreDuplicates()
     {
         var alice = await NewUserAsync();
@@ -191,7 +191,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Single(await Messages.HistoryAsync(bob, alice, long.MaxValue, 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Writes_ConcurrentOnCrossedPairs_AllCommitAndEveryLogStaysGapless()
     {
         // Sends both ways, acknowledgements and reads, from three users at once: every write touches two logs.
@@ -223,7 +223,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Acknowledge ------------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task Acknowledge_EventRange_DeliversOnlyTheMessagesInItOnce()
     {
         var alice = await NewUserAsync();
@@ -252,7 +252,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(3, Assert.Single(await Messages.ListConversationsAsync(alice, 10)).PeerDeliveredSeq);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Acknowledge_BeyondTheHead_StopsAtTheHeadSoLaterMessagesStillCount()
     {
         var alice = await NewUserAsync();
@@ -266,7 +266,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty((await Messages.AcknowledgeAsync(bob, 1_000, ReceiptEvents)).Value);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Acknowledge_SeveralConversations_ReceiptsOnlyForThoseThatMoved()
     {
         var alice = await NewUserAsync();
@@ -285,7 +285,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(carolHead + 1, await Events.HeadAsync(carol));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Acknowledge_NothingNew_ReturnsNothing()
     {
         var bob = await NewUserAsync();
@@ -298,7 +298,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Mark read --------------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task MarkRead_Forward_MovesTheCursorAndDeliveredWithIt()
     {
         var alice = await NewUserAsync();
@@ -316,7 +316,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal((2L, 2L), (senderSide.PeerDeliveredSeq, senderSide.PeerReadSeq));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task MarkRead_BackwardsOrSame_ReturnsNullAndAppendsNothing()
     {
         var alice = await NewUserAsync();
@@ -335,7 +335,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(2, Assert.Single(await Messages.ListConversationsAsync(bob, 10)).ReadSeq);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task MarkRead_PastTheLastMessage_IsClampedAndThenNothingMoves()
     {
         var alice = await NewUserAsync();
@@ -350,7 +350,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(new Receipt(bob, alice, 3, 3), (await Messages.MarkReadAsync(bob, alice, 3, ReadEvents(bob))).Value);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task MarkRead_NoSuchConversation_ReturnsNull()
     {
         var alice = await NewUserAsync();
@@ -366,7 +366,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Recall -----------------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task Recall_BySenderInTime_ErasesTheTextEverywhereAndAppendsRecallEvents()
     {
         var alice = await NewUserAsync();
@@ -408,7 +408,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         }
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Recall_NotTheSender_IsNotFound()
     {
         var alice = await NewUserAsync();
@@ -424,7 +424,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(1, await Events.HeadAsync(bob));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Recall_AfterTheWindow_IsExpiredAndChangesNothing()
     {
         var alice = await NewUserAsync();
@@ -439,7 +439,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal((1L, 1L), (await Events.HeadAsync(alice), await Events.HeadAsync(bob)));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Recall_Twice_IsRequestClosed()
     {
         var alice = await NewUserAsync();
@@ -455,7 +455,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Delete for one user ----------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteForUser_Participant_HidesItFromTheirHistoryOnly()
     {
         var alice = await NewUserAsync();
@@ -478,7 +478,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty(await Messages.HistoryAsync(bob, alice, long.MaxValue, 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteForUser_TheLastMessage_ConversationListShowsTheNewestOneStillThere()
     {
         var alice = await NewUserAsync();
@@ -497,7 +497,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Null(Assert.Single(await Messages.ListConversationsAsync(bob, 10)).Last);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteForUser_StrangerOrUnknownMessage_IsNotFound()
     {
         var alice = await NewUserAsync();
@@ -513,7 +513,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Single(await Messages.HistoryAsync(bob, alice, long.MaxValue, 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteForUser_Twice_IsNotFoundTheSecondTime()
     {
         var alice = await NewUserAsync();
@@ -529,7 +529,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Conversation list ------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task ListConversations_SeveralPeers_MostRecentFirstWithLastMessageAndCursors()
     {
         var alice = await NewUserAsync();
@@ -557,7 +557,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty(await Messages.ListConversationsAsync(await NewUserAsync(), 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ListConversations_NewMessageInAnOldConversation_MovesItToTheTop()
     {
         var alice = await NewUserAsync();
@@ -571,7 +571,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([bob, carol], (await Messages.ListConversationsAsync(alice, 10)).Select(c => c.PeerId));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ListConversations_LastMessageRecalled_ShowsItWithoutText()
     {
         var alice = await NewUserAsync();
@@ -586,7 +586,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- History ----------------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task History_Pages_NewestFirstBeforeTheSeqWithoutHiddenMessages()
     {
         var alice = await NewUserAsync();
@@ -610,7 +610,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([3L, 2L, 1L], (await Messages.HistoryAsync(bob, alice, 4, 10)).Select(m => m.Seq));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task History_NotAParticipant_IsEmpty()
     {
         var alice = await NewUserAsync();
@@ -625,7 +625,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Search -----------------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task Search_ChineseSubstrings_TwoAndMoreCharacters()
     {
         var alice = await NewUserAsync();
@@ -642,7 +642,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([fly.Id], (await Messages.SearchAsync(alice, "企鹅", 1)).Select(m => m.Id));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Search_RecallAfterTheMessageWasFound_RemovesItFromTheIndex()
     {
         var alice = await NewUserAsync();
@@ -660,7 +660,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([kept.Id], await IdsAsync(bob, word));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Search_LatinText_IgnoresCase()
     {
         var alice = await NewUserAsync();
@@ -672,7 +672,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty(await Messages.SearchAsync(bob, "penguins", 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Search_WildcardsAndQuotes_AreTakenLiterally()
     {
         var alice = await NewUserAsync();
@@ -704,7 +704,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty(await IdsAsync(bob, "a OR b"));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Search_OnlyTheUsersOwnConversationsWithoutRecalledOrDeleted()
     {
         var alice = await NewUserAsync();
@@ -728,7 +728,7 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
 
     // --- Account settings -------------------------------------------------------------------------------
 
-    [ContractFact]
+    [Fact]
     public async Task AllowStrangerMessages_RoundTripsThroughTheAccountStore()
     {
         var user = await NewUserAsync();
