@@ -104,10 +104,10 @@ public sealed class RabbitMqRecoveryTests : IAsyncLifetime
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(15));
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The bus did not reach the expected state in time.");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The bus did not reach the expected state in time.");
             await Task.Delay(100);
         }
     }
