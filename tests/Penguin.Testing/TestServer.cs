@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Penguin.Client;
 using Penguin.Protocol;
 using Penguin.Server.Hosting;
@@ -12,9 +13,14 @@ namespace Penguin.Testing;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly Action<ServerOptions>? _configure;
+    private readonly TimeProvider? _time;
     private WebApplication _app = null!;
 
-    private TestServer(Action<ServerOptions>? configure) => _configure = configure;
+    private TestServer(Action<ServerOptions>? configure, TimeProvider? time)
+    {
+        _configure = configure;
+        _time = time;
+    }
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
 
@@ -23,9 +29,11 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The base address without the trailing slash, as a user would type it.</summary>
     public string Url => BaseUri.ToString().TrimEnd('/');
 
-    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null)
+    /// <param name="configure">Changes to the test defaults.</param>
+    /// <param name="time">The server's clock (a FakeTimeProvider for virtual time); the real one when null.</param>
+    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, TimeProvider? time = null)
     {
-        var server = new TestServer(configure);
+        var server = new TestServer(configure, time);
         await server.StartAppAsync();
         return server;
     }
@@ -51,6 +59,9 @@ public sealed class TestServer : IAsyncDisposable
             options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
             options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
             _configure?.Invoke(options);
+        }, services =>
+        {
+            if (_time is not null) services.AddSingleton(_time);
         });
         await _app.StartAsync();
         BaseUri = new Uri(_app.Urls.First() + "/");

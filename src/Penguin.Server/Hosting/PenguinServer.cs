@@ -16,7 +16,10 @@ public static class PenguinServer
 {
     public const string DefaultUrl = "http://127.0.0.1:5180";
 
-    public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null)
+    /// <param name="args">Command-line arguments (configuration).</param>
+    /// <param name="configure">Changes to the options bound from configuration.</param>
+    /// <param name="replaceServices">Replacements registered after Penguin's own (tests: a FakeTimeProvider as the clock).</param>
+    public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null, Action<IServiceCollection>? replaceServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -31,6 +34,7 @@ public static class PenguinServer
         var options = builder.Configuration.GetSection("Penguin").Get<ServerOptions>() ?? new ServerOptions();
         configure?.Invoke(options);
         builder.Services.AddPenguin(options);
+        replaceServices?.Invoke(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => UseProtocolJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
