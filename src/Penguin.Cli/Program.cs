@@ -9,11 +9,11 @@ namespace Penguin.Cli;
 
 /// <summary>
 /// The <c>penguin</c> command. Exit codes: 0 done, 1 the server (or the network) said no, 2 the command line
-/// was wrong, 130 interrupted.
+/// was wrong, 70 a bug in penguin (one line, never a stack trace), 130 interrupted.
 /// </summary>
 public static class Program
 {
-    public const int Ok = 0, Failed = 1, BadUsage = 2, Interrupted = 130;
+    public const int Ok = 0, Failed = 1, BadUsage = 2, Bug = 70, Interrupted = 130;
 
     /// <summary>The command table: every command, in the order help lists them.</summary>
     public static IReadOnlyList<CommandSpec> Commands { get; } =
@@ -33,7 +33,17 @@ public static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
+        // 'kill' and a closed terminal end a live command the same clean way (the connection says goodbye).
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop);
         return await RunAsync(args, CliHost.FromConsole(), cancel.Token);
+
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            if (cancel.IsCancellationRequested) return;
+            context.Cancel = true;
+            cancel.Cancel();
+        }
     }
 
     /// <summary>Runs one command line against the given host; the whole CLI, minus the console.</summary>
@@ -57,18 +67,31 @@ public static class Program
             return Ok;
         }
 
+        Invocation? invocation = null;
         try
         {
-            var invocation = new Invocation(host, line, printer, ConfigStore.For(host), ct);
+            invocation = new Invocation(host, line, printer, ConfigStore.For(host, line.Global.Profile), ct);
             return await line.Command!.Run(invocation);
         }
         catch (UsageException e)
         {
             return UsageError(host, printer, e);
         }
+        catch (PenguinException e) when (e.Error.Code == Errors.InvalidToken.Code && invocation is not null)
+        {
+            printer.Error(e.Error.With(
+                $"This login's session has ended (logged out on another device, or the server's data was reset); run 'penguin login {invocation.Config.Number}' again.",
+                $"此登录的会话已结束（在其他设备上退出，或服务器数据已重置）；请重新运行“penguin login {invocation.Config.Number}”。"));
+            return Failed;
+        }
         catch (PenguinException e)
         {
             printer.Error(e.Error);
+            return Failed;
+        }
+        catch (CliException e) when (e.IsNotLoggedIn && invocation is not null)
+        {
+            printer.Error(await NotLoggedInAsync(invocation));
             return Failed;
         }
         catch (CliException e)
@@ -82,9 +105,58 @@ public static class Program
         }
         catch (Exception e) when (e is HttpRequestException or WebSocketException or TaskCanceledException or TimeoutException)
         {
-            printer.Error(Errors.Unavailable.With($"Cannot reach the server: {e.Message}", $"无法连接服务器：{e.Message}"));
+            printer.Error(Unreachable(invocation?.ServerText ?? "?", e));
             return Failed;
         }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
+        {
+            var url = invocation?.ServerText ?? "?";
+            printer.Error(Errors.Unavailable.With($"The server at {url} did not answer like a Penguin server ({e.Message}); check --server or $PENGUIN_SERVER.",
+                $"{url} 的应答不像企鹅服务器（{e.Message}）；请检查 --server 或 $PENGUIN_SERVER。"));
+            return Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            printer.Error(Errors.Internal.With($"Cannot use the config directory: {e.Message} (set PENGUIN_HOME to a writable directory).",
+                $"无法使用配置目录：{e.Message}（请把 PENGUIN_HOME 设为可写的目录）。"));
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            // A bug: one line that says so, never a stack trace (PENGUIN_DEBUG=1 shows it).
+            printer.Error(Errors.Internal.With($"Unexpected error ({e.GetType().Name}: {e.Message}); this is a bug in penguin, please report it.",
+                $"意外错误（{e.GetType().Name}：{e.Message}）；这是 penguin 的缺陷，请报告。"));
+            if (host.GetEnv("PENGUIN_DEBUG") is { Length: > 0 }) host.Error.WriteLine(e);
+            return Bug;
+        }
+    }
+
+    /// <summary>"Not logged in", unless the server does not answer at all: then that is what to fix first.</summary>
+    private static async Task<Error> NotLoggedInAsync(Invocation inv)
+    {
+        var url = inv.ServerText;
+        try
+        {
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            using var _ = await probe.GetAsync(new Uri(new Uri(url), "/api/v1/avatars"), inv.Cancel);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or UriFormatException)
+        {
+            return Unreachable(url, e);
+        }
+        var profile = inv.Store.Profile == ConfigStore.DefaultProfile ? "" : $" --profile {inv.Store.Profile}";
+        return Errors.NotAuthenticated.With(
+            $"Not logged in to {url}{(profile.Length > 0 ? $" in profile '{inv.Store.Profile}'" : "")}: run 'penguin{profile} login <number>' first ('penguin register <nickname>' gives you a number).",
+            $"尚未登录 {url}{(profile.Length > 0 ? $"（档案 {inv.Store.Profile}）" : "")}：请先运行“penguin{profile} login <账号>”（没有账号可用“penguin register <昵称>”注册）。");
+    }
+
+    /// <summary>The server did not answer: say where we looked and how to start it.</summary>
+    public static Error Unreachable(string url, Exception? e = null)
+    {
+        var why = e is null ? "" : $" ({e.Message})";
+        return Errors.Unavailable.With(
+            $"The server is unreachable at {url}{why}. Is it running? Start it with scripts/run.sh, or point --server / $PENGUIN_SERVER at it.",
+            $"无法连接服务器 {url}{why}。服务器在运行吗？可用 scripts/run.sh 启动，或用 --server / $PENGUIN_SERVER 指定地址。");
     }
 
     private static int UsageError(CliHost host, Printer printer, UsageException e)

@@ -39,13 +39,18 @@ public sealed class CliUser : IDisposable
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, input: null);
 
-    public async Task<CliResult> RunAsync(string[] args, string? input, TextWriter? output = null, TimeSpan? pingInterval = null, TextReader? stdin = null, CancellationToken ct = default)
+    public async Task<CliResult> RunAsync(string[] args, string? input, TextWriter? output = null, TimeSpan? pingInterval = null, TextReader? stdin = null,
+        KeyInput? keys = null, CancellationToken ct = default)
     {
         var stdout = output ?? new StringWriter();
         var stderr = new StringWriter();
         var host = new CliHost(stdout, stderr, stdin ?? new StringReader(input ?? ""), name => Env.GetValueOrDefault(name))
         {
             PingInterval = pingInterval ?? TimeSpan.FromSeconds(20),
+            // Keys given: a terminal at both ends, typed key by key.
+            InputIsTerminal = keys is not null,
+            OutputIsTerminal = keys is not null,
+            ReadKey = keys is null ? () => throw new InvalidOperationException("not a terminal") : keys.Read,
         };
         var exit = await Program.RunAsync(args, host, ct);
         return new CliResult(exit, stdout.ToString() ?? "", stderr.ToString());
@@ -121,4 +126,26 @@ public sealed class PipeInput : TextReader
         if (disposing) _lines.Dispose();
         base.Dispose(disposing);
     }
+}
+
+/// <summary>A terminal's keyboard for the test to type on: Read blocks until a key is typed.</summary>
+public sealed class KeyInput : IDisposable
+{
+    private readonly System.Collections.Concurrent.BlockingCollection<ConsoleKeyInfo> _keys = [];
+
+    /// <summary>Types the text; '\n' is Enter, '\x04' is Ctrl+D.</summary>
+    public void Type(string text)
+    {
+        foreach (var c in text)
+            _keys.Add(c switch
+            {
+                '\n' => new ConsoleKeyInfo('\r', ConsoleKey.Enter, false, false, false),
+                '\x04' => new ConsoleKeyInfo('\x04', ConsoleKey.D, false, false, true),
+                _ => new ConsoleKeyInfo(c, ConsoleKey.A, false, false, false),
+            });
+    }
+
+    public ConsoleKeyInfo Read() => _keys.Take();
+
+    public void Dispose() => _keys.Dispose();
 }

@@ -36,10 +36,12 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
         var second = JsonSerializer.Deserialize(await alice.RunOkAsync("send", bob.N, "second", "--json"), CliJson.Wire.Message)!;
         Assert.Equal((alice.Number, bob.Number, 2L, "second"), (second.From, second.To, second.Seq, second.Text));
 
+        Assert.Contains("Me: second  ✓ sent", await alice.RunOkAsync("history", bob.N), StringComparison.Ordinal);
         var bobsView = await bob.RunOkAsync("history", alice.N);
         Assert.Contains($"#1 ", bobsView, StringComparison.Ordinal);
         Assert.Contains($"{alice.Nickname}: 你好，Bob", bobsView, StringComparison.Ordinal);
-        Assert.Contains("Me: second  ✓ sent", await alice.RunOkAsync("history", bob.N), StringComparison.Ordinal);
+        // What Bob was shown is read (and so delivered) for Alice.
+        Assert.Contains("Me: second  ✓✓ read", await alice.RunOkAsync("history", bob.N), StringComparison.Ordinal);
 
         var page = JsonSerializer.Deserialize(await alice.RunOkAsync("history", bob.N, "--before", "2", "--json"), PenguinJson.Wire.MessagePage)!;
         Assert.Equal(["你好，Bob"], page.Messages.Select(m => m.Text));

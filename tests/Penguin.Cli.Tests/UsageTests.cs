@@ -71,7 +71,32 @@ public sealed class UsageTests : IDisposable
     {
         var result = await _user.RunAsync("register", "Nobody", "--password", CliUser.Password);
         Assert.Equal(1, result.Exit);
-        Assert.Contains("Cannot reach the server", result.Err, StringComparison.Ordinal);
+        Assert.Contains("unreachable at http://127.0.0.1:9", result.Err, StringComparison.Ordinal);
+        Assert.Contains("scripts/run.sh", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerDown_WithoutALogin_SaysUnreachableRatherThanNotLoggedIn()
+    {
+        var result = await _user.RunAsync("whoami");
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("unreachable at http://127.0.0.1:9", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Not logged in", result.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("accept", "#")]
+    [InlineData("accept", "#x")]
+    [InlineData("profile", "show", "")]
+    [InlineData("--profile", "../etc", "whoami")]
+    [InlineData("--", "")]
+    [InlineData("--=x")]
+    [InlineData("login", "10001", "--sessions", "0", "--password", "x")]
+    public async Task MoreBadCommandLines_PrintUsageAndExit2(params string[] args)
+    {
+        var result = await _user.RunAsync(args);
+        Assert.True(result.Exit == 2, result.Err);
+        Assert.StartsWith("error: ", result.Err, StringComparison.Ordinal);
     }
 
     [Fact]

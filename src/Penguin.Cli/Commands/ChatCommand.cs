@@ -23,13 +23,23 @@ public static class ChatCommand
         var me = MessageCommands.Me(inv);
         if (peer == me) throw inv.Usage("You cannot chat with yourself.", "不能和自己聊天。");
         var ct = inv.Cancel;
-        using var client = inv.Client();
-        var profile = await client.GetUserAsync(peer, ct); // not_found ends here, before anything is shown
+        using var lease = inv.TakeSession(); // a device session of its own: friends --watch runs beside it
+        var client = lease.Client;
+        Profile profile;
+        try
+        {
+            profile = await client.GetUserAsync(peer, ct); // not_found ends here, before anything is shown
+        }
+        catch (PenguinException e) when (e.Error.Code == Errors.NotFound.Code)
+        {
+            throw FriendCommands.NoSuchAccount(inv.Arg(0), e.Error);
+        }
         var names = await PeerNames.LoadAsync(client, inv.Out, me, ct);
         var (nickname, remark) = await names.LookUpAsync(peer, ct);
         var screen = new ChatScreen(inv.Host, inv.Out);
         var session = new ChatSession(screen, names, peer, remark ?? profile.Nickname);
-        var link = new ChatLink(client, inv.Host.PingInterval, session.OnEventAsync, (en, zh) => screen.Line($"[{inv.Out.T(en, zh)}]"));
+        var status = new StatusFollower(inv.Store, inv.RememberedStatus);
+        var link = new ChatLink(client, inv.Host.PingInterval, status, session.OnEventAsync, (en, zh) => screen.Line($"[{inv.Out.T(en, zh)}]"));
         session.Link = link;
 
         // Connect first, then read the history: whatever arrives in between is an event, shown once.
@@ -55,6 +65,10 @@ public static class ChatCommand
             if (running.IsFaulted) await running; // the session ended for good: its error is the answer
             await worker;
             return session.Failures > 0 ? Program.Failed : Program.Ok;
+        }
+        catch (PenguinException e) when (e.Error.Code == Errors.MessageRefused.Code)
+        {
+            throw MessageCommands.Refused(peer, e.Error);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

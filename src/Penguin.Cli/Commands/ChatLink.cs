@@ -8,10 +8,10 @@ namespace Penguin.Cli.Commands;
 /// <summary>
 /// The chat's live connection, kept open for as long as the chat lasts. A dropped connection is reopened with the
 /// token, resuming at the last event seq it held (so the server replays what was missed); a revoked session or an
-/// invalid token ends the chat. Another connection of the same device session (another 'penguin' command) takes
-/// the session over; the chat then takes it back after a growing delay.
+/// invalid token ends the chat. The chat holds a device session of its own (<see cref="Runtime.SessionLease"/>); should
+/// something else connect with it anyway, the chat takes it back after a growing delay.
 /// </summary>
-public sealed class ChatLink(PenguinClient client, TimeSpan pingInterval, Func<ServerFrame, PenguinConnection, Task> onEvent, Action<string, string> notice)
+public sealed class ChatLink(PenguinClient client, TimeSpan pingInterval, StatusFollower status, Func<ServerFrame, PenguinConnection, Task> onEvent, Action<string, string> notice)
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private readonly Lock _lock = new();
@@ -21,7 +21,7 @@ public sealed class ChatLink(PenguinClient client, TimeSpan pingInterval, Func<S
     /// <summary>Opens the first connection; failures (server down, invalid token) end the chat before it starts.</summary>
     public async Task<PenguinConnection> OpenAsync(CancellationToken ct)
     {
-        _first = await client.ConnectAsync(ct: ct);
+        _first = await client.ConnectAsync(status: status.Applied, ct: ct);
         _ready.TrySetResult(_first);
         return _first;
     }
@@ -69,7 +69,7 @@ public sealed class ChatLink(PenguinClient client, TimeSpan pingInterval, Func<S
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
                 try
                 {
-                    connection = await client.ConnectAsync(since: since, ct: ct);
+                    connection = await client.ConnectAsync(since: since, status: status.Applied, ct: ct);
                     break;
                 }
                 catch (Exception e) when (e is WebSocketException or HttpRequestException or TimeoutException
@@ -86,7 +86,7 @@ public sealed class ChatLink(PenguinClient client, TimeSpan pingInterval, Func<S
     private async Task ServeAsync(PenguinConnection connection, CancellationToken ct)
     {
         using var stopPings = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var pings = KeepAlive.RunAsync(connection, pingInterval, stopPings.Token);
+        var pings = KeepAlive.RunAsync(connection, pingInterval, status, stopPings.Token);
         try
         {
             await foreach (var frame in connection.ReadEventsAsync(ct))
@@ -95,7 +95,7 @@ public sealed class ChatLink(PenguinClient client, TimeSpan pingInterval, Func<S
                 {
                     if (ended.Code == Errors.SessionReplaced.Code)
                     {
-                        notice("This login connected again from another 'penguin' command.", "此登录已被另一个 penguin 命令重新连接。");
+                        notice("This device session connected again elsewhere.", "此设备会话已在别处重新连接。");
                         return;
                     }
                     throw new PenguinException(new Error(ended.Code, ended.Message, ended.MessageZh));

@@ -1,3 +1,4 @@
+using Penguin.Client;
 using Penguin.Cli.Runtime;
 using Penguin.Cli.Output;
 using Penguin.Protocol;
@@ -21,7 +22,7 @@ public static class FriendCommands
         new(Section, "decline", "<requestId>", "Decline a friend request", "拒绝好友申请", DeclineAsync),
         new(Section, "friends", "", "Show the buddy list with presence", "显示好友列表及在线状态", FriendsAsync,
             new("watch", null, "Stay connected and redraw on every change (Ctrl+C ends)", "保持连接并实时刷新（Ctrl+C 结束）"),
-            new("status", "online|away|busy|dnd|invisible", "Your own status while watching (default online)", "监视期间自己的状态（默认 online）")),
+            new("status", "online|away|busy|dnd|invisible", "Set your status first, as 'penguin status' does (remembered)", "先设置自己的状态，同 penguin status（会被保存）")),
         new(Section, "friend remark", "<number> <text>", "Set the remark shown instead of a friend's nickname (\"\" clears)", "设置好友备注（\"\" 清除）", RemarkAsync),
         new(Section, "friend move", "<number> <groupId>", "Move a friend to another buddy group", "将好友移到其他分组", MoveAsync),
         new(Section, "friend remove", "<number>", "Remove a friend", "删除好友", RemoveAsync),
@@ -29,6 +30,8 @@ public static class FriendCommands
 
     private static async Task<int> SearchAsync(Invocation inv)
     {
+        if (string.IsNullOrWhiteSpace(inv.Arg(0)))
+            throw inv.Usage("Say whom to look for: a number or part of a nickname.", "请给出要查找的账号或昵称的一部分。");
         using var client = inv.Client();
         var users = await client.SearchAsync(inv.Arg(0), inv.Cancel);
         inv.Out.Result(new UserList(users), Json.UserList, list =>
@@ -43,12 +46,20 @@ public static class FriendCommands
     private static async Task<int> AddAsync(Invocation inv)
     {
         using var client = inv.Client();
-        var outcome = await client.SendFriendRequestAsync(inv.Number(0), inv.Option("message"), inv.LongOption("group"), inv.Cancel);
+        FriendRequestOutcome outcome;
+        try
+        {
+            outcome = await client.SendFriendRequestAsync(inv.Number(0), inv.Option("message"), inv.LongOption("group"), inv.Cancel);
+        }
+        catch (PenguinException e) when (e.Error.Code == Errors.NotFound.Code)
+        {
+            throw NoSuchAccount(inv.Arg(0), e.Error);
+        }
         inv.Out.Result(outcome, Json.FriendRequestOutcome, o =>
         {
             var who = Words.Person(o.Request.To);
             if (o.State == FriendRequestState.Accepted) inv.Out.Line($"You and {who} are now friends.", $"你和 {who} 已成为好友。");
-            else inv.Out.Line($"Friend request {o.Request.Id} sent to {who}.", $"已向 {who} 发送好友申请（编号 {o.Request.Id}）。");
+            else inv.Out.Line($"Friend request #{o.Request.Id} sent to {who}.", $"已向 {who} 发送好友申请（#{o.Request.Id}）。");
         });
         return 0;
     }
@@ -60,11 +71,13 @@ public static class FriendCommands
         inv.Out.Result(requests, Json.FriendRequestList, list =>
         {
             inv.Out.Line("Incoming / 收到的申请:");
-            foreach (var r in list.Incoming) inv.Out.Line($"  #{r.Id,-6} {Words.Person(r.From),-28} {inv.Out.State(r.State),-9} {Words.Time(r.CreatedAt)}  {r.Message}");
+            foreach (var r in list.Incoming) inv.Out.Line($"  #{r.Id,-6} {Words.Pad(Words.Person(r.From), 30)} {Words.Pad(inv.Out.State(r.State), 9)} {Words.Time(r.CreatedAt)}  {r.Message}");
             if (list.Incoming.Length == 0) inv.Out.Line("  (none)", "  （无）");
             inv.Out.Line("Outgoing / 发出的申请:");
-            foreach (var r in list.Outgoing) inv.Out.Line($"  #{r.Id,-6} {Words.Person(r.To),-28} {inv.Out.State(r.State),-9} {Words.Time(r.CreatedAt)}  {r.Message}");
+            foreach (var r in list.Outgoing) inv.Out.Line($"  #{r.Id,-6} {Words.Pad(Words.Person(r.To), 30)} {Words.Pad(inv.Out.State(r.State), 9)} {Words.Time(r.CreatedAt)}  {r.Message}");
             if (list.Outgoing.Length == 0) inv.Out.Line("  (none)", "  （无）");
+            if (list.Incoming.Any(r => r.State == FriendRequestState.Pending))
+                inv.Out.Line("Answer with: penguin accept '#ID' (or decline '#ID').", "处理申请：penguin accept '#编号'（或 decline '#编号'）。");
         });
         return 0;
     }
@@ -113,6 +126,10 @@ public static class FriendCommands
         inv.Out.Done("Friend moved.", "已移动好友。");
         return 0;
     }
+
+    /// <summary>A number nobody has: say so, and how to find people.</summary>
+    public static CliException NoSuchAccount(string number, Error error) => new(error.With(
+        $"There is no account {number}; 'penguin search <nickname>' finds people.", $"不存在账号 {number}；可用“penguin search <昵称>”查找用户。"));
 
     private static async Task<int> RemoveAsync(Invocation inv)
     {

@@ -19,8 +19,9 @@ public static class MessageCommands
             "与某人聊天：显示最近消息，发送输入的内容，实时显示回复。聊天内命令：/recall <序号|编号>、/delete <序号|编号>、/history [n]、/quit。也可从管道逐行发送",
             ChatCommand.RunAsync),
         new(Section, "send", "<number> <text>", "Send one message and print its number in the conversation", "发送一条消息并显示其序号", SendAsync),
-        new(Section, "history", "<number>", "Show the messages of a conversation, newest page first; --before pages back", "查看聊天记录；用 --before 向前翻页", HistoryAsync,
-            new("before", "SEQ", "Only messages before this #seq", "只显示此序号之前的消息"), LimitOption),
+        new(Section, "history", "<number>", "Show the messages of a conversation, newest page first, and mark what is shown read; --before pages back", "查看聊天记录并将显示的消息标为已读；用 --before 向前翻页", HistoryAsync,
+            new("before", "SEQ", "Only messages before this #seq", "只显示此序号之前的消息"), LimitOption,
+            new("keep-unread", null, "Do not mark the messages read", "不标记为已读")),
         new(Section, "conversations", "", "List conversations with unread counts and the last message", "列出会话、未读数和最后一条消息", ConversationsAsync),
         new(Section, "inbox", "", "Same as 'conversations'", "同 conversations", ConversationsAsync),
         new(Section, "search-messages", "<text>", "Search your messages (Chinese works; 3+ characters search fastest). People: 'search'", "搜索聊天记录（支持中文）；找人请用 search", SearchAsync, LimitOption),
@@ -30,12 +31,23 @@ public static class MessageCommands
     private static async Task<int> SendAsync(Invocation inv)
     {
         var peer = inv.Number(0);
-        using var client = inv.Client();
-        var connection = await client.ConnectAsync(ct: inv.Cancel);
+        if (string.IsNullOrWhiteSpace(inv.Arg(1)))
+            throw inv.Usage("The message is empty; nothing was sent.", "消息为空，未发送。");
+        using var lease = inv.TakeSession();
+        // Invisible: a connection this short must not flash the user online and offline to their friends.
+        var connection = await lease.Client.ConnectAsync(status: PresenceStatus.Invisible, ct: inv.Cancel);
         MessageAccepted accepted;
         try
         {
             accepted = await connection.SendTextAsync(peer, inv.Arg(1), ct: inv.Cancel);
+        }
+        catch (PenguinException e) when (e.Error.Code == Errors.MessageRefused.Code)
+        {
+            throw Refused(peer, e.Error);
+        }
+        catch (PenguinException e) when (e.Error.Code == Errors.NotFound.Code)
+        {
+            throw FriendCommands.NoSuchAccount(inv.Arg(0), e.Error);
         }
         finally
         {
@@ -52,13 +64,17 @@ public static class MessageCommands
         var (before, limit) = (inv.LongOption("before"), Limit(inv));
         using var client = inv.Client();
         var page = await client.GetHistoryAsync(peer, before, limit, inv.Cancel);
+        var conversation = (await client.GetConversationsAsync(inv.Cancel)).FirstOrDefault(c => c.Peer == peer);
+        // What is shown has been read (which makes it delivered too): tell the server, as a chat would.
+        var newest = page.Messages.Where(m => m.From == peer).Select(m => m.Seq).DefaultIfEmpty(0).Max();
+        var marked = !inv.Flag("keep-unread") && conversation is not null && newest > conversation.ReadSeq
+            && await MarkReadAsync(inv, peer, newest);
         if (inv.Out.IsJson)
         {
             inv.Out.Json(page, Json.MessagePage);
             return 0;
         }
         var names = await PeerNames.LoadAsync(client, inv.Out, Me(inv), inv.Cancel);
-        var conversation = (await client.GetConversationsAsync(inv.Cancel)).FirstOrDefault(c => c.Peer == peer);
         foreach (var m in page.Messages)
         {
             MessageState? state = m.From == names.Me && conversation is not null
@@ -68,7 +84,30 @@ public static class MessageCommands
         if (page.Messages.Length == 0) inv.Out.Line("No messages.", "没有消息。");
         else if (page.More)
             inv.Out.Line($"(older: penguin history {peer} --before {page.Messages[0].Seq})", $"（更早的消息：penguin history {peer} --before {page.Messages[0].Seq}）");
+        if (marked) inv.Out.Line($"(marked read up to #{newest})", $"（已标记为已读，至 #{newest}）");
         return 0;
+    }
+
+    /// <summary>Marks the conversation read up to <paramref name="seq"/> on a short, invisible connection; false if it could not.</summary>
+    private static async Task<bool> MarkReadAsync(Invocation inv, long peer, long seq)
+    {
+        using var lease = SessionLease.TryTake(inv.Store, inv.Config, inv.Server);
+        if (lease is null)
+        {
+            if (!inv.Out.IsJson)
+                inv.Host.Error.WriteLine(inv.Out.T("(not marked read: every device session of this login is in use)", "（未标记已读：本登录的设备会话都在使用中）"));
+            return false;
+        }
+        var connection = await lease.Client.ConnectAsync(status: PresenceStatus.Invisible, ct: inv.Cancel);
+        try
+        {
+            await connection.MarkReadAsync(peer, seq, inv.Cancel);
+        }
+        finally
+        {
+            await connection.CloseAsync(); // also disposes
+        }
+        return true;
     }
 
     private static async Task<int> ConversationsAsync(Invocation inv)
@@ -121,6 +160,11 @@ public static class MessageCommands
         else if (page.More) inv.Out.Line("(more results: raise --limit)", "（还有更多结果：增大 --limit）");
         return 0;
     }
+
+    /// <summary>A refused message, with the way forward (without revealing whether a block is the reason).</summary>
+    public static CliException Refused(long peer, Error error) => new(error.With(
+        $"{error.Message} They may take messages from friends only: send a friend request with 'penguin add {peer}'.",
+        $"{error.MessageZh} 对方可能只接收好友的消息：请用“penguin add {peer}”发送好友申请。"));
 
     private static int? Limit(Invocation inv) => inv.LongOption("limit") switch
     {

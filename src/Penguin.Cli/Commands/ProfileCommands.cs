@@ -20,7 +20,7 @@ public static class ProfileCommands
             new("birthday", "yyyy-MM-dd", "Birthday", "生日"),
             new("province", "TEXT", "Province", "省份"),
             new("city", "TEXT", "City", "城市"),
-            new("avatar", "ID", "Avatar (see 'profile avatars')", "头像（见 profile avatars）")),
+            new("avatar", "NAME", "Avatar (see 'profile avatars')", "头像（见 profile avatars）")),
         new(Section, "profile avatars", "", "List the avatars you can choose", "列出可选头像", AvatarsAsync),
         new(Section, "settings", "", "Show your privacy settings", "查看隐私设置", SettingsShowAsync),
         new(Section, "settings set", "", "Change who may add you and what strangers see", "修改加好友方式和陌生人可见的资料", SettingsSetAsync,
@@ -49,7 +49,15 @@ public static class ProfileCommands
     private static async Task<int> ShowAsync(Invocation inv)
     {
         using var client = inv.Client();
-        var profile = inv.Args.Count > 0 ? await client.GetUserAsync(inv.Number(0), inv.Cancel) : (await client.GetMeAsync(inv.Cancel)).Profile;
+        Profile profile;
+        try
+        {
+            profile = inv.Args.Count > 0 ? await client.GetUserAsync(inv.Number(0), inv.Cancel) : (await client.GetMeAsync(inv.Cancel)).Profile;
+        }
+        catch (Client.PenguinException e) when (e.Error.Code == Errors.NotFound.Code && inv.Args.Count > 0)
+        {
+            throw FriendCommands.NoSuchAccount(inv.Arg(0), e.Error);
+        }
         inv.Out.Result(profile, Json.Profile, p => WriteProfile(inv.Out, p));
         return 0;
     }

@@ -9,6 +9,7 @@ namespace Penguin.Cli.Commands;
 /// <summary>
 /// <c>friends --watch</c>: the live buddy list. Presence events patch the list in place; friend and group
 /// events refetch it. A dropped connection is reopened with back-off; a revoked session ends the watch.
+/// It holds a device session of its own (<see cref="SessionLease"/>), so a chat runs beside it.
 /// </summary>
 public static class WatchCommand
 {
@@ -16,20 +17,23 @@ public static class WatchCommand
 
     public static async Task<int> RunAsync(Invocation inv)
     {
-        var status = inv.Option("status") is { } s ? inv.Choice(s, "--status", Invocation.Statuses) : PresenceStatus.Online;
+        // --status is the same as 'penguin status X' first: remembered, so a chat beside the watch shows it too.
+        if (inv.Option("status") is { } s) PresenceCommands.Remember(inv, inv.Choice(s, "--status", Invocation.Statuses));
         var ct = inv.Cancel;
-        using var client = inv.Client();
+        using var lease = inv.TakeSession();
+        var client = lease.Client;
         var delay = TimeSpan.FromSeconds(1);
         while (!ct.IsCancellationRequested)
         {
             try
             {
                 // CloseAsync also disposes (and PenguinConnection's dispose is not idempotent): no 'await using'.
-                var connection = await client.ConnectAsync(status: status, ct: ct);
+                var status = new StatusFollower(inv.Store, inv.RememberedStatus);
+                var connection = await client.ConnectAsync(status: status.Applied, ct: ct);
                 try
                 {
                     delay = TimeSpan.FromSeconds(1);
-                    await WatchAsync(inv, client, connection, ct);
+                    await WatchAsync(inv, client, connection, status, ct);
                 }
                 finally
                 {
@@ -53,10 +57,10 @@ public static class WatchCommand
         return 0;
     }
 
-    private static async Task WatchAsync(Invocation inv, PenguinClient client, PenguinConnection connection, CancellationToken ct)
+    private static async Task WatchAsync(Invocation inv, PenguinClient client, PenguinConnection connection, StatusFollower status, CancellationToken ct)
     {
         using var stopPings = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var pings = KeepAlive.RunAsync(connection, inv.Host.PingInterval, stopPings.Token);
+        var pings = KeepAlive.RunAsync(connection, inv.Host.PingInterval, status, stopPings.Token);
         try
         {
             var list = await client.GetFriendsAsync(ct);
@@ -104,15 +108,31 @@ public static class WatchCommand
     }
 }
 
-/// <summary>Pings a live connection so the server's heartbeat timeout does not take the device offline.</summary>
+/// <summary>
+/// Pings a live connection so the server's heartbeat timeout does not take the device offline, and applies the
+/// login's remembered status when another command changes it (checked every second).
+/// </summary>
 public static class KeepAlive
 {
-    public static async Task RunAsync(PenguinConnection connection, TimeSpan every, CancellationToken ct)
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    public static async Task RunAsync(PenguinConnection connection, TimeSpan every, StatusFollower? status, CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(every);
+        using var timer = new PeriodicTimer(every < Tick ? every : Tick);
+        var sincePing = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            while (await timer.WaitForNextTickAsync(ct)) await connection.PingAsync(ct);
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (status?.Changed() is { } wanted)
+                {
+                    await connection.SetPresenceAsync(wanted, ct);
+                    status.Apply(wanted);
+                }
+                if (sincePing.Elapsed < every) continue;
+                sincePing.Restart();
+                await connection.PingAsync(ct);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or TimeoutException or PenguinException or ObjectDisposedException)
         {

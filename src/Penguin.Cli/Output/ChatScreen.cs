@@ -9,7 +9,8 @@ namespace Penguin.Cli.Output;
 /// <summary>
 /// The chat's terminal: lines from the live connection and from the user's sends come from different tasks, so
 /// every write goes through one lock. On a terminal the input line is edited here key by key, so that incoming
-/// lines are printed above it (and it is redrawn) and the first key of a line can say "typing".
+/// lines are printed above it (and it is redrawn) and the first key of a message can say "typing" (a slash command
+/// never does).
 /// </summary>
 public sealed class ChatScreen(CliHost host, Printer printer)
 {
@@ -71,9 +72,10 @@ public sealed class ChatScreen(CliHost host, Printer printer)
     private string? ReadKeys(Action startedTyping)
     {
         lock (_lock) RedrawInput();
+        var signalled = false;
         while (true)
         {
-            var key = Console.ReadKey(intercept: true);
+            var key = host.ReadKey();
             var first = false;
             lock (_lock)
             {
@@ -92,8 +94,9 @@ public sealed class ChatScreen(CliHost host, Printer printer)
                 }
                 else if (!char.IsControl(key.KeyChar))
                 {
-                    first = _input.Length == 0;
                     _input.Append(key.KeyChar);
+                    first = !signalled && IsMessage(_input);
+                    signalled |= first;
                 }
                 ClearInput();
                 RedrawInput();
@@ -101,6 +104,10 @@ public sealed class ChatScreen(CliHost host, Printer printer)
             if (first) startedTyping();
         }
     }
+
+    /// <summary>What is typed so far will be sent as a message: not a slash command ("//" starts a text with "/").</summary>
+    public static bool IsMessage(StringBuilder input) =>
+        input.Length > 0 && (input[0] != '/' || (input.Length > 1 && input[1] == '/'));
 
     private void ClearInput()
     {

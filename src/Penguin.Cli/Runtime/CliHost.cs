@@ -12,6 +12,9 @@ public sealed record CliHost(TextWriter Out, TextWriter Error, TextReader In, Fu
     /// <summary>Input comes from a terminal: passwords are read key by key without echo.</summary>
     public bool InputIsTerminal { get; init; }
 
+    /// <summary>Reads one key without echo when input is a terminal (tests give their own keys).</summary>
+    public Func<ConsoleKeyInfo> ReadKey { get; init; } = () => Console.ReadKey(intercept: true);
+
     /// <summary>How often a live connection pings so the server's heartbeat timeout does not drop it.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -29,7 +32,7 @@ public sealed record CliHost(TextWriter Out, TextWriter Error, TextReader In, Fu
         var text = new System.Text.StringBuilder();
         while (true)
         {
-            var key = Console.ReadKey(intercept: true);
+            var key = ReadKey();
             if (key.Key == ConsoleKey.Enter) break;
             if (key.Key == ConsoleKey.Backspace) { if (text.Length > 0) text.Length--; }
             else if (!char.IsControl(key.KeyChar)) text.Append(key.KeyChar);

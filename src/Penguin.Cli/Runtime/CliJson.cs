@@ -4,8 +4,28 @@ using Penguin.Protocol;
 
 namespace Penguin.Cli.Runtime;
 
-/// <summary>What the CLI keeps between runs: which server, which account, and the device's session token.</summary>
-public sealed record CliConfig(string? Server = null, long? Number = null, string? Token = null, long? SessionId = null);
+/// <summary>
+/// What the CLI keeps between runs: which server, which account, the device's session token, the extra device
+/// sessions of this login that live commands use (one live connection per session: see <see cref="SessionLease"/>)
+/// and the status to show while connected (null: online).
+/// </summary>
+public sealed record CliConfig(
+    string? Server = null, long? Number = null, string? Token = null, long? SessionId = null,
+    LiveSession[]? Live = null, PresenceStatus? Status = null)
+{
+    /// <summary>Every session of this login, the main one first.</summary>
+    public IEnumerable<LiveSession> Sessions =>
+        Token is null ? [] : [new LiveSession(Token, SessionId ?? 0), .. Live ?? []];
+}
+
+/// <summary>One device session of the login: its token and id.</summary>
+public sealed record LiveSession(string Token, long SessionId);
+
+/// <summary>One row of <c>profiles --json</c>.</summary>
+public sealed record ProfileEntry(string Name, string? Server, long? Number, bool Current);
+
+/// <summary>The --json answer of <c>profiles</c>.</summary>
+public sealed record ProfileList(ProfileEntry[] Profiles);
 
 /// <summary>The --json answer of <c>login</c>: everything but the token, which stays in the config file.</summary>
 public sealed record LoggedIn(string Server, long Number, long SessionId, Profile Profile);
@@ -26,6 +46,7 @@ public sealed record Inbox(InboxEntry[] Conversations);
 [JsonSerializable(typeof(Done))]
 [JsonSerializable(typeof(Inbox))]
 [JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(ProfileList))]
 public sealed partial class CliJson : JsonSerializerContext
 {
     public static CliJson Wire { get; } = new(PenguinJson.WireOptions());

@@ -33,11 +33,12 @@ public sealed class UsageException(string message, string messageZh, CommandSpec
 public enum Lang { En, Zh }
 
 /// <summary>The options every command understands.</summary>
-public sealed record GlobalOptions(string? Server, bool Json, Lang? Lang, bool Help)
+public sealed record GlobalOptions(string? Server, bool Json, Lang? Lang, bool Help, string? Profile = null)
 {
     public static readonly OptionSpec[] Specs =
     [
         new("server", "URL", "Server address (default: from config, else http://127.0.0.1:5180)", "服务器地址（默认取自配置，否则为 http://127.0.0.1:5180）"),
+        new("profile", "NAME", "Which saved login to use (default: $PENGUIN_PROFILE, else 'default'); one login per profile", "使用哪个已保存的登录（默认取 $PENGUIN_PROFILE，否则为 default）；每个档案一个登录"),
         new("json", null, "Print machine-readable JSON", "输出机器可读的 JSON"),
         new("lang", "en|zh", "Language of messages (default: from LANG)", "提示语言（默认取自 LANG）"),
         new("help", null, "Show help (also -h)", "显示帮助（也可用 -h）"),
@@ -52,29 +53,32 @@ public static class CommandLine
 {
     public static ParsedLine Parse(string[] argv, IReadOnlyList<CommandSpec> table)
     {
-        string? server = null, lang = null;
+        string? server = null, lang = null, profile = null;
         bool json = false, help = false, endOfOptions = false;
         var words = new List<string>();
         var options = new List<(string Name, string? Inline)>();
         var rest = new Queue<string>(argv);
-        var raw = new List<string>();
+        // Words and option placeholders in order; an option's value (if any) is taken once the command is known.
+        var raw = new List<(string Text, bool IsOption)>();
         while (rest.TryDequeue(out var arg))
         {
-            if (endOfOptions || !arg.StartsWith('-') || arg == "-" || IsNegativeNumber(arg)) { raw.Add(arg); continue; }
+            if (endOfOptions || !arg.StartsWith('-') || arg == "-" || IsNegativeNumber(arg)) { raw.Add((arg, false)); continue; }
             if (arg == "--") { endOfOptions = true; continue; }
             if (arg == "-h") { help = true; continue; }
             if (!arg.StartsWith("--", StringComparison.Ordinal))
                 throw new UsageException($"Unknown option '{arg}'.", $"未知的选项“{arg}”。");
             var (name, inline) = arg[2..].Split('=', 2) is [var n, var v] ? (n, (string?)v) : (arg[2..], null);
+            if (name.Length == 0) throw new UsageException($"Unknown option '{arg}'.", $"未知的选项“{arg}”。");
             switch (name)
             {
                 case "server": server = inline ?? Next(rest, name); break;
                 case "lang": lang = inline ?? Next(rest, name); break;
+                case "profile": profile = inline ?? Next(rest, name); break;
                 case "json": json = true; break;
                 case "help": help = true; break;
                 default:
                     options.Add((name, inline));
-                    raw.Add("\0" + name); // placeholder: the value (if any) is taken once the command is known
+                    raw.Add((name, true));
                     break;
             }
         }
@@ -86,8 +90,10 @@ public static class CommandLine
             "zh" => Lang.Zh,
             _ => throw new UsageException("--lang must be en or zh.", "--lang 只能是 en 或 zh。"),
         };
-        words.AddRange(raw.Where(r => r[0] != '\0'));
-        var global = new GlobalOptions(server, json, language, help);
+        words.AddRange(raw.Where(r => !r.IsOption).Select(r => r.Text));
+        if (profile is not null && !ConfigStore.IsProfileName(profile))
+            throw new UsageException($"--profile must be 1–32 letters, digits, '-' or '_', not '{profile}'.", $"--profile 须为 1–32 个字母、数字、“-”或“_”，而不是“{profile}”。");
+        var global = new GlobalOptions(server, json, language, help, profile);
 
         var command = table
             .Where(c => c.Path.Length <= words.Count && c.Path.SequenceEqual(words.Take(c.Path.Length)))
@@ -110,9 +116,9 @@ public static class CommandLine
         var skip = command.Path.Length;
         for (var i = 0; i < raw.Count; i++)
         {
-            if (raw[i][0] != '\0')
+            if (!raw[i].IsOption)
             {
-                if (skip > 0) skip--; else args.Add(raw[i]);
+                if (skip > 0) skip--; else args.Add(raw[i].Text);
                 continue;
             }
             var (name, inline) = options[optionIndex++];
@@ -124,7 +130,7 @@ public static class CommandLine
                 values[name] = "true";
             }
             else if (inline is not null) values[name] = inline;
-            else if (i + 1 < raw.Count && raw[i + 1][0] != '\0') values[name] = raw[++i];
+            else if (i + 1 < raw.Count && !raw[i + 1].IsOption) values[name] = raw[++i].Text;
             else throw new UsageException($"--{name} needs a value ({spec.Value}).", $"--{name} 需要一个值（{spec.Value}）。", command);
         }
 
@@ -145,6 +151,8 @@ public static class CommandLine
         for (var i = 0; i < args.Count; i++)
         {
             var name = names[Math.Min(i, names.Length - 1)];
+            // 'requests' shows "#12": accept '#12' as well as 12.
+            if (name == "<requestId>" && args[i].StartsWith('#')) args[i] = args[i][1..];
             if (NumericArgs.Contains(name) && !IsNumber(args[i]))
                 throw new UsageException($"{name.Trim('<', '>', '[', ']', '.')} must be a number, not '{args[i]}'.", $"{name.Trim('<', '>', '[', ']', '.')} 须为数字，而不是“{args[i]}”。", command);
         }

@@ -33,6 +33,30 @@ public sealed class Invocation(CliHost host, ParsedLine line, Printer printer, C
         }
     }
 
+    /// <summary>The server's address as people type it: scheme, host and port.</summary>
+    public string ServerText
+    {
+        get
+        {
+            try { return Server.GetLeftPart(UriPartial.Authority); }
+            catch (UsageException) { return line.Global.Server ?? DefaultServer; }
+        }
+    }
+
+    /// <summary>
+    /// A device session of the login for a command that opens a live connection: each such command needs its own
+    /// (see <see cref="SessionLease"/>). Dispose it when the connection is closed.
+    /// </summary>
+    public SessionLease TakeSession()
+    {
+        var server = Server;
+        if (Config.Token is null || !SameServer(Config.Server, server)) throw CliException.NotLoggedIn();
+        return SessionLease.TryTake(store, Config, server) ?? throw SessionLease.AllTaken(Config.Sessions.Count());
+    }
+
+    /// <summary>The status this login shows while connected (<c>penguin status</c> remembers it); online if never set.</summary>
+    public PresenceStatus RememberedStatus => store.Load().Status ?? PresenceStatus.Online;
+
     /// <summary>A client without a session (register, login).</summary>
     public PenguinClient Anonymous() => new(Server);
 
@@ -87,7 +111,10 @@ public sealed class Invocation(CliHost host, ParsedLine line, Printer printer, C
     {
         if (Option("password") is { } given) return given;
         if (host.GetEnv("PENGUIN_PASSWORD") is { Length: > 0 } env) return env;
-        var password = host.ReadSecret(Out.T("Password: ", "密码：")) ?? throw Usage("No password given.", "没有提供密码。");
+        var password = host.ReadSecret(Out.T("Password: ", "密码："));
+        if (string.IsNullOrEmpty(password))
+            throw Usage("No password given: pass --password PASSWORD, set PENGUIN_PASSWORD, or type it when asked (on a terminal).",
+                "没有提供密码：请用 --password 密码、设置 PENGUIN_PASSWORD，或在终端提示时输入。");
         if (confirm && host.InputIsTerminal && host.ReadSecret(Out.T("Again: ", "再输一次：")) != password)
             throw Usage("The passwords differ.", "两次输入的密码不一致。");
         return password;

@@ -49,6 +49,7 @@ public static class PenguinServer
         app.MapMessaging();
         app.MapOpsEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapWebClient();
         return app;
     }
 
