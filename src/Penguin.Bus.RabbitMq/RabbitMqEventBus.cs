@@ -52,13 +52,13 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         await _firstAttempt.Task.WaitAsync(cancellationToken);
     }
 
-    public ValueTask PublishAsync(long userId, Delivery delivery) => PublishAsync([userId], delivery);
+    public ValueTask PublishAsync(long userId, Delivery delivery, CancellationToken cancellationToken = default) => PublishAsync([userId], delivery, cancellationToken);
 
     /// <summary>
     /// One publish per user (a direct exchange routes on one key) sharing one encoded body, all written under one
     /// lock without waiting for the broker: a presence change to 500 friends is 500 small frames in one burst.
     /// </summary>
-    public async ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery)
+    public async ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery, CancellationToken cancellationToken = default)
     {
         if (userIds.Count == 0) return;
         // Local sessions get it at once, broker or not; the copy routed back to this node is skipped.
@@ -71,7 +71,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             return;
         }
         var body = DeliveryEnvelope.Encode(delivery, _origin);
-        await _publishing.WaitAsync();
+        await _publishing.WaitAsync(cancellationToken);
         try
         {
             foreach (var userId in userIds)
@@ -87,9 +87,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         }
     }
 
-    public async ValueTask WatchAsync(long userId)
+    public async ValueTask WatchAsync(long userId, CancellationToken cancellationToken = default)
     {
-        await _topology.WaitAsync();
+        await _topology.WaitAsync(cancellationToken);
         try
         {
             _watched[userId] = 0;
@@ -103,9 +103,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         }
     }
 
-    public async ValueTask UnwatchAsync(long userId)
+    public async ValueTask UnwatchAsync(long userId, CancellationToken cancellationToken = default)
     {
-        await _topology.WaitAsync();
+        await _topology.WaitAsync(cancellationToken);
         try
         {
             _watched.TryRemove(userId, out _);

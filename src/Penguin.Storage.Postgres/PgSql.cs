@@ -5,6 +5,31 @@ namespace Penguin.Storage.Postgres;
 /// <summary>Small helpers so every statement is parameterized and mapping stays next to its query.</summary>
 internal static class PgSql
 {
+    // The token of the unit of work a connection was opened for (PostgresDatabase.ReadAsync/WriteAsync): every
+    // statement on that connection runs with it, without each of the stores' statements naming it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NpgsqlConnection, TokenBox> Tokens = new();
+
+    private sealed class TokenBox(CancellationToken token)
+    {
+        public CancellationToken Token { get; } = token;
+    }
+
+    /// <summary>Binds <paramref name="cancellationToken"/> to the connection until the returned scope ends.</summary>
+    public static Binding Bind(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        Tokens.AddOrUpdate(connection, new TokenBox(cancellationToken));
+        return new Binding(connection);
+    }
+
+    /// <summary>Ends a <see cref="Bind"/> (pooled connections are reused by other units of work).</summary>
+    public readonly struct Binding(NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose() => Tokens.Remove(connection);
+    }
+
+    private static CancellationToken TokenOf(NpgsqlConnection connection) =>
+        Tokens.TryGetValue(connection, out var box) ? box.Token : CancellationToken.None;
+
     public static NpgsqlCommand Sql(this NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = new NpgsqlCommand(sql, connection, tx);
@@ -15,21 +40,21 @@ internal static class PgSql
     public static async Task<int> ExecuteAsync(this NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, params (string, object?)[] parameters)
     {
         await using var cmd = connection.Sql(tx, sql, parameters);
-        return await cmd.ExecuteNonQueryAsync();
+        return await cmd.ExecuteNonQueryAsync(TokenOf(connection));
     }
 
     /// <summary>The first column of the first row, or null when there is no row.</summary>
     public static async Task<long?> ScalarAsync(this NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, params (string, object?)[] parameters)
     {
         await using var cmd = connection.Sql(tx, sql, parameters);
-        return await cmd.ExecuteScalarAsync() is { } value and not DBNull
+        return await cmd.ExecuteScalarAsync(TokenOf(connection)) is { } value and not DBNull
             ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)
             : null;
     }
 
     public static async Task<List<T>> QueryAsync<T>(this NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> map,
         params (string, object?)[] parameters) =>
-        await connection.QueryAsync(tx, sql, map, CancellationToken.None, parameters);
+        await connection.QueryAsync(tx, sql, map, TokenOf(connection), parameters);
 
     public static async Task<List<T>> QueryAsync<T>(this NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> map,
         CancellationToken cancellationToken, params (string, object?)[] parameters)
@@ -46,8 +71,9 @@ internal static class PgSql
         where T : class
     {
         await using var cmd = connection.Sql(tx, sql, parameters);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? map(reader) : null;
+        var cancellationToken = TokenOf(connection);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
     }
 
     /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards taken literally (use ESCAPE '\').</summary>

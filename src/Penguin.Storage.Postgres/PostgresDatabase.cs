@@ -26,23 +26,29 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
 
     public int SchemaVersion { get; private set; }
 
-    internal async ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction. The token reaches opening the connection, the transaction and
+    /// every statement (<see cref="PgSql.Bind"/>); the commit itself is not cancelled, so once it is sent the
+    /// outcome is the database's, and the events of a committed change are always returned for publishing.
+    /// </summary>
+    internal async ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var connection = await _source.OpenConnectionAsync();
-                await using var tx = await connection.BeginTransactionAsync();
+                await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+                using var bound = PgSql.Bind(connection, cancellationToken);
+                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
                 var result = await work(connection, tx);
-                await tx.CommitAsync();
+                await tx.CommitAsync(CancellationToken.None);
                 return result;
             }
             // Nothing was committed, so running the whole unit again is safe; the event callbacks only build drafts.
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
                                               && attempt < MaxAttempts)
             {
-                await Task.Delay(Random.Shared.Next(1, 10 * attempt));
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
             }
             // Not retried: the commit may or may not have reached the server, and only the caller can tell.
             catch (NpgsqlException e) when (IsUnavailable(e))
@@ -59,6 +65,7 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
             try
             {
                 await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+                using var bound = PgSql.Bind(connection, cancellationToken);
                 return await work(connection);
             }
             // After a restart the pool still holds dead connections: a read is safe to run once more on a fresh one.

@@ -70,8 +70,13 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     /// <summary>The users' event log heads; only for work running on the writer thread.</summary>
     internal EventHeads EventHeads { get; } = new();
 
-    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    /// <summary>
+    /// Queues a write for the writer's next group commit. A cancelled caller is refused before the write is queued;
+    /// once queued, the write runs and its task completes with the commit, so its outcome is always known.
+    /// </summary>
+    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var write = new Write<T>(work);
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
         return new ValueTask<T>(write.Task);
@@ -130,8 +135,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         return true;
     }
 
-    internal ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> work)
+    /// <summary>Runs a read on a pooled reader connection, on the caller's thread; a cancelled caller is refused before it starts.</summary>
+    internal ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         SqliteConnection connection;
         try
         {

@@ -104,17 +104,17 @@ public sealed class RabbitMqRecoveryTests : IAsyncLifetime
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(15));
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The bus did not reach the expected state in time.");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The bus did not reach the expected state in time.");
             await Task.Delay(100);
         }
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var bus in _buses) await bus.DisposeAsync();
         // Leave the broker running for whatever comes next, even if the test failed half-way.

@@ -98,12 +98,12 @@ public sealed class LockedWriter : TextWriter
     /// <summary>Waits until the current frame satisfies the condition.</summary>
     public async Task<string> WaitForFrameAsync(Func<string, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(10));
         while (true)
         {
             var frame = LastFrame();
             if (condition(frame)) return frame;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The watch never showed the expected frame; output so far:\n{this}");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The watch never showed the expected frame; output so far:\n{this}");
             await Task.Delay(50);
         }
     }

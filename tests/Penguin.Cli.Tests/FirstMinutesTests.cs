@@ -310,20 +310,20 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
 
     private static async Task WaitForTextAsync(LockedWriter screen, string text)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
         while (!screen.ToString().Contains(text, StringComparison.Ordinal))
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The screen never showed '{text}'; output so far:\n{screen}");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The screen never showed '{text}'; output so far:\n{screen}");
             await Task.Delay(25);
         }
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition never became true.");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The condition never became true.");
             await Task.Delay(50);
         }
     }

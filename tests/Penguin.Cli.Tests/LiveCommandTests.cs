@@ -134,10 +134,10 @@ public sealed class LiveCommandTests
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition never became true.");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The condition never became true.");
             await Task.Delay(50);
         }
     }

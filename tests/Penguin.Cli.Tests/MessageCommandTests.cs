@@ -244,10 +244,10 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
 
     private static async Task WaitForTextAsync(LockedWriter screen, string text)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
         while (!screen.ToString().Contains(text, StringComparison.Ordinal))
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The chat never showed '{text}'; output so far:\n{screen}");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The chat never showed '{text}'; output so far:\n{screen}");
             await Task.Delay(25);
         }
     }

@@ -28,7 +28,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public Uri NodeUri(int node) => _uris[node];
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (Services.SkipReason is not null) return;
         // DDL takes no parameters; the name is ours (hex digits), never input.
@@ -80,7 +80,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         return new ClusterUser(this, await client.RegisterAsync(nickname, ClusterUser.Password), nickname);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Services.SkipReason is not null) return;
         foreach (var app in _apps.OfType<WebApplication>())

@@ -28,10 +28,10 @@ public static class Expect
     /// <summary>Polls until <paramref name="condition"/> holds.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = TimeProvider.System.GetUtcNow() + timeout;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for {what}.");
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"Timed out waiting for {what}.");
             await Task.Delay(200);
         }
     }

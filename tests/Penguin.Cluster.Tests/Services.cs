@@ -1,5 +1,5 @@
 // Fault tests stop the shared PostgreSQL and RabbitMQ: nothing else in this assembly may run meanwhile.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
 
 namespace Penguin.Cluster.Tests;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Protocol;
@@ -62,7 +63,7 @@ public sealed class AccountRulesTests
     [Fact]
     public void Throttle_AllowsTheLimitPerWindow_ThenRecovers()
     {
-        var time = new ManualTime(DateTimeOffset.UnixEpoch);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var throttle = new FixedWindowThrottle(limit: 3, TimeSpan.FromMinutes(1), time);
 
         Assert.True(throttle.TryAcquire("10.0.0.1"));
@@ -81,7 +82,7 @@ public sealed class AccountRulesTests
     [Fact]
     public void Throttle_Reset_ClearsTheKey()
     {
-        var throttle = new FixedWindowThrottle(limit: 1, TimeSpan.FromMinutes(1), new ManualTime(DateTimeOffset.UnixEpoch));
+        var throttle = new FixedWindowThrottle(limit: 1, TimeSpan.FromMinutes(1), new FakeTimeProvider(DateTimeOffset.UnixEpoch));
         throttle.Record("k");
         Assert.True(throttle.IsBlocked("k"));
         throttle.Reset("k");

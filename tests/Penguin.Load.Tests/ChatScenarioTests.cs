@@ -1,35 +1,26 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Penguin.Server.Hosting;
+using Penguin.Testing;
 
 namespace Penguin.Load.Tests;
 
 public sealed class ChatScenarioTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
-    private WebApplication _app = null!;
+    private TestServer _server = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // Two addresses, so the multi-node path can be driven against one process: each address stands for a node.
-        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0;http://127.0.0.3:0", "--Logging:LogLevel:Default=Warning"], o =>
-        {
-            o.DataDirectory = _data;
-            o.Accounts.PasswordIterations = 1000;
-            o.Accounts.RegistrationsPerAddress = 100000;
-            o.Messaging.SendsPerSecond = 100000;
-        });
-        await _app.StartAsync();
+        _server = await TestServer.StartAsync(o => o.Messaging.SendsPerSecond = 100000, addresses: ["127.0.0.1", "127.0.0.3"]);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }
 
-    private string[] Common() => ["--server", _app.Urls.First(s => s.Contains("127.0.0.1", StringComparison.Ordinal)), "--server-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+    private string[] Common() => ["--server", _server.Url, "--server-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         "--sources", "8", "--out", Path.Combine(_data, "reports")];
 
     [Fact]
@@ -60,7 +51,7 @@ public sealed class ChatScenarioTests : IAsyncLifetime
     public async Task Chat_TwoNodesAcross_EveryPairSpansBothAndEveryMessageArrives()
     {
         var options = LoadOptions.Parse(["chat", "--pairs", "4", "--duration", "2s", "--window", "2", .. Common(),
-            "--servers", string.Join(',', _app.Urls), "--cross-node"]);
+            "--servers", string.Join(',', _server.Urls), "--cross-node"]);
 
         var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
 

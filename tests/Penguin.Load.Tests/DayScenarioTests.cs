@@ -1,37 +1,28 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Penguin.Server.Hosting;
+using Penguin.Testing;
 
 namespace Penguin.Load.Tests;
 
 public sealed class DayScenarioTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
-    private WebApplication _app = null!;
+    private TestServer _server = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
-        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
-        {
-            o.DataDirectory = _data;
-            o.Accounts.PasswordIterations = 1000;
-            o.Accounts.RegistrationsPerAddress = 100000;
-            o.Messaging.SendsPerSecond = 100000;
-        });
-        await _app.StartAsync();
+        _server = await TestServer.StartAsync(o => o.Messaging.SendsPerSecond = 100000);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }
 
     [Fact]
     public async Task Day_SixtyAccountsInTwelveSeconds_EveryAcknowledgedMessageArrivesLiveOrAfterLogin()
     {
-        var options = LoadOptions.Parse(["day", "--server", _app.Urls.First(), "--users", "60", "--duration", "12s", "--ping-interval", "1s",
+        var options = LoadOptions.Parse(["day", "--server", _server.Url, "--users", "60", "--duration", "12s", "--ping-interval", "1s",
             "--server-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--sources", "8", "--out", Path.Combine(_data, "reports")]);
 
         var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);

@@ -1,29 +1,21 @@
-using Microsoft.AspNetCore.Builder;
 using Penguin.Load.Scenarios;
-using Penguin.Server.Hosting;
+using Penguin.Testing;
 
 namespace Penguin.Load.Tests;
 
 public sealed class IdleScenarioTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("penguin-load-test-").FullName;
-    private WebApplication _app = null!;
+    private TestServer _server = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
-        _app = PenguinServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
-        {
-            o.DataDirectory = _data;
-            o.Accounts.PasswordIterations = 1000;
-            o.Accounts.RegistrationsPerAddress = 100000;
-        });
-        await _app.StartAsync();
+        _server = await TestServer.StartAsync(o => o.Accounts.RegistrationsPerAddress = 100000);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }
 
@@ -31,7 +23,7 @@ public sealed class IdleScenarioTests : IAsyncLifetime
     public async Task Idle_TwentyUsers_EveryDeviceAuthenticatesAndReportsAreWritten()
     {
         var output = Path.Combine(_data, "reports");
-        var options = LoadOptions.Parse(["idle", "--server", _app.Urls.First(), "--users", "20", "--duration", "2s",
+        var options = LoadOptions.Parse(["idle", "--server", _server.Url, "--users", "20", "--duration", "2s",
             "--ping-interval", "500ms", "--server-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--sources", "8", "--out", output]);
 

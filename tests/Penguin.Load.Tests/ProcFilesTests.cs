@@ -71,8 +71,8 @@ public class ProcFilesTests
         using var live = new ManualResetEventSlim();
         var busy = new Thread(() =>
         {
-            var until = DateTime.UtcNow.AddMilliseconds(300);
-            while (DateTime.UtcNow < until) Thread.SpinWait(1000);
+            var until = TimeProvider.System.GetUtcNow().AddMilliseconds(300);
+            while (TimeProvider.System.GetUtcNow() < until) Thread.SpinWait(1000);
             spun.Set();
             live.Wait();
         }) { Name = "load-test-busy" };

@@ -188,7 +188,7 @@ public sealed class AccountTests(ServerFixture fixture) : IClassFixture<ServerFi
         {
             "avatar" => new UpdateProfileRequest(Avatar: "http://evil.example/x.png"),
             "signature" => new UpdateProfileRequest(Signature: new string('长', Limits.SignatureMaxLength + 1)),
-            "birthday" => new UpdateProfileRequest(Birthday: DateOnly.FromDateTime(DateTime.UtcNow.AddDays(2))),
+            "birthday" => new UpdateProfileRequest(Birthday: DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(2))),
             _ => new UpdateProfileRequest(Nickname: "\t"),
         };
 

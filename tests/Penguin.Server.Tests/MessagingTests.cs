@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.Extensions.Time.Testing;
 using Penguin.Client;
 using Penguin.Protocol;
 
@@ -161,6 +162,27 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Empty((await mallory.Rest.GetHistoryAsync(alice.Number)).Messages);
         Assert.Empty((await mallory.Rest.GetHistoryAsync(bob.Number)).Messages);
         Assert.Empty(await mallory.Rest.SearchMessagesAsync("private") is { Messages: var found } ? found : []);
+    }
+
+    /// <summary>The two-minute window, on the server's own (virtual) clock: no test waits two minutes.</summary>
+    [Fact]
+    public async Task Recall_AtTheWindowsEnd_IsAllowed_AndOneMillisecondLater_Expired()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
+        // Nothing else is timed by this clock in the test: the heartbeat would otherwise see two silent minutes.
+        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = TimeSpan.FromDays(1), clock);
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        var aliceLive = await alice.ConnectAsync();
+        var first = (await aliceLive.SendTextAsync(bob.Number, "第一条")).Message;
+        var second = (await aliceLive.SendTextAsync(bob.Number, "第二条")).Message;
+
+        clock.Advance(Limits.RecallWindow);
+        await aliceLive.RecallAsync(first.Id);
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("recall_expired", (await Assert.ThrowsAsync<PenguinException>(() => aliceLive.RecallAsync(second.Id))).Error.Code);
     }
 
     [Fact]

@@ -45,8 +45,8 @@ public sealed class ServerProcess : IDisposable
         _process.BeginErrorReadLine();
 
         using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(60);
+        while (TimeProvider.System.GetUtcNow() < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"penguin-server exited with {_process.ExitCode}");
             try

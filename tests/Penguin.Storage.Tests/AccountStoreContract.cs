@@ -7,7 +7,7 @@ namespace Penguin.Storage.Tests;
 /// <summary>What every <see cref="IAccountStore"/> must do; run once per engine by the subclasses at the end.</summary>
 public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(engine)
 {
-    [ContractFact]
+    [Fact]
     public async Task CreateUser_FreshDatabase_NumbersStartAt10001AndCountUp()
     {
         var accounts = (await Engine.OpenFreshAsync()).Accounts;
@@ -17,7 +17,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([10001L, 10002L, 10003L], numbers);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task CreateUser_ManyUsers_NumbersAreNeverReused()
     {
         var numbers = new List<long>();
@@ -28,7 +28,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(numbers.Count, numbers.Distinct().Count());
     }
 
-    [ContractFact]
+    [Fact]
     public async Task CreateUser_Always_CreatesTheDefaultBuddyGroup()
     {
         var user = await NewUserAsync();
@@ -39,7 +39,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(0, group.Position);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task GetUser_NewUser_HasTheGivenProfileAndDefaultSettings()
     {
         var user = await Accounts.CreateUserAsync(new NewUser("小企鹅", "hash", "penguin-07", Now), DefaultGroupName);
@@ -50,7 +50,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal("hash", await Accounts.GetPasswordHashAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task SetPasswordHash_LiveAccount_Replaces_UnknownIsFalse()
     {
         var user = await NewUserAsync();
@@ -61,7 +61,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.False(await Accounts.SetPasswordHashAsync(999_999_999, "x"));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task SetDisabled_ShowsInStatus_AndCanBeUndone()
     {
         var user = await Accounts.CreateUserAsync(new NewUser("停用", "hash", "penguin-01", Now), DefaultGroupName);
@@ -75,7 +75,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Null(await Accounts.GetAccountStatusAsync(999_999_999));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteOtherSessions_KeepsTheGivenOne()
     {
         var user = await NewUserAsync();
@@ -88,7 +88,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([keep.Id], (await Accounts.ListSessionsAsync(user)).Select(s => s.Id));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task MarkDeleted_HidesTheAccount_KeepsATombstone_EndsSessions()
     {
         var user = await Accounts.CreateUserAsync(new NewUser("deleteme", "hash", "penguin-02", Now), DefaultGroupName);
@@ -109,14 +109,14 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.NotEqual(user, await NewUserAsync());
     }
 
-    [ContractFact]
+    [Fact]
     public async Task GetUser_Unknown_ReturnsNull()
     {
         Assert.Null(await Accounts.GetUserAsync(999_999_999));
         Assert.Null(await Accounts.GetPasswordHashAsync(999_999_999));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task GetUsers_SomeKnownSomeNot_ReturnsTheKnownOnesOnce()
     {
         var a = await NewUserAsync("甲");
@@ -129,7 +129,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty(await Accounts.GetUsersAsync([]));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpdateUser_EveryField_IsStoredAndEventsAreAppended()
     {
         var user = await NewUserAsync();
@@ -144,7 +144,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([(user, 1L), (friend, 1L)], committed.Events.Select(e => (e.UserId, e.Seq)));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpdateUser_RegionWithCityOnlyAndFieldsCleared_RoundTrips()
     {
         var user = await NewUserAsync();
@@ -157,7 +157,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(second, await Accounts.GetUserAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task SearchByNickname_ChinesePartialMatch_FindsTheUser()
     {
         var tag = Tag();
@@ -171,7 +171,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Contains(user, middle.Select(u => u.Number));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task SearchByNickname_LatinLetters_IgnoresCase()
     {
         var tag = Tag();
@@ -182,7 +182,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([user], found.Select(u => u.Number));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task SearchByNickname_LikeWildcards_AreMatchedLiterally()
     {
         var tag = Tag();
@@ -200,7 +200,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Empty(await Accounts.SearchByNicknameAsync($"{tag}_", 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task SearchByNickname_MoreMatchesThanLimit_ReturnsLowestNumbersFirst()
     {
         var tag = Tag();
@@ -212,7 +212,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(users.Take(3), found.Select(u => u.Number));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task CreateSession_ThenFindByHash_ReturnsTheSession()
     {
         var user = await NewUserAsync();
@@ -225,7 +225,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Null(await Accounts.FindSessionAsync(Guid.NewGuid().ToByteArray()));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task CreateSession_SubMillisecondTimeWithOffset_ReturnsWhatFindReturns()
     {
         var user = await NewUserAsync();
@@ -238,7 +238,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(odd.AddTicks(-4567), session.CreatedAt);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task TouchSession_Later_UpdatesLastSeenOnly()
     {
         var user = await NewUserAsync();
@@ -250,7 +250,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(session with { LastSeenAt = Now.AddMinutes(5) }, await Accounts.FindSessionAsync(hash));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ListSessions_SeveralDevices_ReturnsOnlyTheUsersInCreationOrder()
     {
         var user = await NewUserAsync();
@@ -262,7 +262,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal([pc, phone], await Accounts.ListSessionsAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteSession_OwnSession_RemovesItOnce()
     {
         var user = await NewUserAsync();
@@ -274,7 +274,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Null(await Accounts.FindSessionAsync(hash));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteSession_AnotherUsersSession_ReturnsFalseAndKeepsIt()
     {
         var owner = await NewUserAsync();
@@ -286,7 +286,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(session, await Accounts.FindSessionAsync(hash));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteAllSessions_SeveralDevices_RemovesOnlyTheUsersAndReturnsTheirIds()
     {
         var user = await NewUserAsync();

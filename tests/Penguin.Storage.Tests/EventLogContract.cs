@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
@@ -12,7 +13,7 @@ namespace Penguin.Storage.Tests;
 /// </summary>
 public abstract class EventLogContract(StorageEngine engine) : ContractBase(engine)
 {
-    [ContractFact]
+    [Fact]
     public async Task Head_NewUser_IsZeroAndTheLogIsEmpty()
     {
         var user = await NewUserAsync();
@@ -22,7 +23,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.Equal(0, await Events.HeadAsync(999_999_999));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Append_SeveralChanges_SeqsStartAtOneAndHaveNoGaps()
     {
         var user = await NewUserAsync();
@@ -40,7 +41,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.Equal([1L, 2L], (await Events.ReadAsync(other, 0, 100)).Select(e => e.Seq));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Append_ReturnedEvents_AreExactlyWhatIsStored()
     {
         var user = await NewUserAsync();
@@ -56,7 +57,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.All(stored, e => Assert.Equal(e.Seq, SeqInJson(e)));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Append_CallbackFails_NeitherTheChangeNorAnyEventIsStored()
     {
         var user = await NewUserAsync("before");
@@ -82,7 +83,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         }
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Append_EventForAnUnknownUser_FailsAndStoresNothing()
     {
         var user = await NewUserAsync();
@@ -95,7 +96,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.Empty(await Events.ReadAsync(999_999_999, 0, 10));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ReadAsync_AfterAndLimit_PagesThroughTheLog()
     {
         var user = await NewUserAsync();
@@ -112,7 +113,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.Equal([6L, 7L], (await Events.ReadAsync(user, 5, 100)).Select(e => e.Seq));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Append_ConcurrentWritesForOneUser_SeqsStayGaplessAndUnique()
     {
         var user = await NewUserAsync();
@@ -133,7 +134,7 @@ public abstract class EventLogContract(StorageEngine engine) : ContractBase(engi
         Assert.Equal(32, await Events.HeadAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Append_ConcurrentWritesWithCrossedRecipients_AllCommitGapless()
     {
         // Two friends change their profiles at once, each telling both of them, in opposite orders.

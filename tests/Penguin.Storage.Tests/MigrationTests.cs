@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Penguin.Core.Messaging;
+using Penguin.Core.Outbox;
 using Penguin.Core.Sync;
 using Penguin.Storage.Postgres;
 using Penguin.Storage.Sqlite;
@@ -117,7 +118,7 @@ public sealed class MigrationTests(PostgresEngine postgres) : IClassFixture<Post
 
         // The old messages were indexed by the old trigger; recalling one takes it out of search.
         Assert.Equal([2L, 1L], (await messages.SearchAsync(10002, "旧消息", 10)).Select(m => m.Id));
-        Assert.True((await messages.RecallAsync(10001, 2, sentAt, TimeSpan.FromMinutes(2), m => new Protocol.MessageReceived(m.ToWire()), m => [])).IsOk);
+        Assert.True((await messages.RecallAsync(10001, 2, sentAt, TimeSpan.FromMinutes(2), m => [])).IsOk);
         Assert.Equal([1L], (await messages.SearchAsync(10002, "旧消息", 10)).Select(m => m.Id));
         Assert.DoesNotContain("world", System.Text.Encoding.UTF8.GetString((await log.ReadAsync(10002, 1, 1))[0].Json), StringComparison.Ordinal);
         File.Delete(path);
@@ -140,6 +141,71 @@ public sealed class MigrationTests(PostgresEngine postgres) : IClassFixture<Post
 
         Assert.True(db.SchemaVersion > 1);
         await AssertUpgradedAsync(new PostgresAccountStore(db), new PostgresMessageStore(db), new PostgresEventLog(db));
+    }
+
+    /// <summary>
+    /// Schema version 3 stored a message's two events as copies of their wire JSON; version 4 refers to the message
+    /// row instead, as the embedded engine does: the old logs read back byte for byte, and a recall reaches them.
+    /// </summary>
+    [PostgresFact]
+    public async Task Postgres_VersionThreeDatabaseWithMessages_KeepsItsLogsAndMessagesWorking()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        MessageRecord Old(long id, string text) => new(id, 10001, 10002, id, $"c{id}", text, sentAt, null);
+        byte[] Json(Protocol.DurableEvent e) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<Protocol.ServerFrame>(e, Protocol.PenguinJson.Wire.ServerFrame);
+        var first = Old(1, "旧消息一 hello");
+        var second = Old(2, "旧消息二 world");
+        var stored = new Dictionary<(long User, long Seq), byte[]>
+        {
+            [(10001, 1)] = Json(new Protocol.MessageReceived(first.ToWire()) { Seq = 1 }),
+            [(10001, 2)] = Json(new Protocol.MessageReceived(second.ToWire()) { Seq = 2 }),
+            [(10002, 1)] = Json(new Protocol.MessageReceived(first.ToWire()) { Seq = 1 }),
+            [(10002, 2)] = Json(new Protocol.MessageReceived(second.ToWire()) { Seq = 2 }),
+            [(10002, 3)] = Json(new Protocol.ConversationRead(10001, 1) { Seq = 3 }),
+        };
+        var at = $"'{sentAt.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}+00'::timestamptz";
+        await using (var v3 = new NpgsqlConnection(connectionString))
+        {
+            await v3.OpenAsync();
+            var sql = "CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (1), (2), (3);"
+                + FirstScript("Postgres") + Script("Postgres", "0002_presence.sql") + Script("Postgres", "0003_messaging.sql")
+                + VersionOneUsers("now()") + $"""
+                UPDATE users SET event_seq = 2 WHERE id = 10001;
+                UPDATE users SET event_seq = 3 WHERE id = 10002;
+                INSERT INTO conversations (user_lo, user_hi, last_seq, last_message_id, updated_at) VALUES (10001, 10002, 2, 2, {at});
+                INSERT INTO dialogs (user_id, peer_id, conversation_id, delivered_seq, read_seq) VALUES (10001, 10002, 1, 2, 2), (10002, 10001, 1, 0, 1);
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, sender_event_seq, recipient_event_seq)
+                VALUES (1, 1, 10001, 10002, 'c1', '{first.Text}', {at}, 1, 1),
+                       (1, 2, 10001, 10002, 'c2', '{second.Text}', {at}, 2, 2);
+                """;
+            foreach (var ((user, seq), json) in stored)
+                sql += $"INSERT INTO user_events (user_id, seq, payload) VALUES ({user}, {seq}, '\\x{Convert.ToHexString(json)}'::bytea);";
+            await using var cmd = new NpgsqlCommand(sql, v3);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        using var db = new PostgresDatabase(connectionString);
+        var log = new PostgresEventLog(db);
+        var messages = new PostgresMessageStore(db);
+
+        // Every stored event reads back exactly as the old version stored it, at its seq.
+        foreach (var user in new long[] { 10001, 10002 })
+            foreach (var e in await log.ReadAsync(user, 0, 10))
+                Assert.Equal(stored[(user, e.Seq)], e.Json);
+        Assert.Equal(3, (await log.ReadAsync(10002, 0, 10)).Count);
+        Assert.Equal(3, await log.HeadAsync(10002));
+
+        // The old message events refer to their rows now: recalling one erases its text from both logs.
+        Assert.True((await messages.RecallAsync(10001, 2, sentAt, TimeSpan.FromMinutes(2), m => [])).IsOk);
+        Assert.DoesNotContain("world", System.Text.Encoding.UTF8.GetString((await log.ReadAsync(10002, 1, 1))[0].Json), StringComparison.Ordinal);
+        Assert.DoesNotContain("world", System.Text.Encoding.UTF8.GetString((await log.ReadAsync(10001, 1, 1))[0].Json), StringComparison.Ordinal);
+
+        // New events continue each log without a gap.
+        var reply = await messages.SendAsync(new NewMessage(10002, 10001, "r1", "新回复", sentAt),
+            m => [new EventDraft(m.RecipientId, new Protocol.MessageReceived(m.ToWire())), new EventDraft(m.SenderId, new Protocol.MessageReceived(m.ToWire()))]);
+        Assert.Equal(3, reply.Value.Message.Seq);
+        Assert.Equal([(10001L, 3L), (10002L, 4L)], reply.Events.Select(e => (e.UserId, e.Seq)));
     }
 
     private static async Task AssertUpgradedAsync(Core.Accounts.IAccountStore accounts, IMessageStore messages, IEventLog log)

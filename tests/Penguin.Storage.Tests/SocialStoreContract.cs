@@ -9,7 +9,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
 {
     // Buddy groups
 
-    [ContractFact]
+    [Fact]
     public async Task CreateGroup_Twice_AppendsAfterTheDefaultInOrder()
     {
         var user = await NewUserAsync();
@@ -24,7 +24,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(user, Assert.Single(committed.Events).UserId);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task RenameGroup_OwnGroup_ChangesTheName()
     {
         var user = await NewUserAsync();
@@ -36,7 +36,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(groups, await Social.GetGroupsAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task RenameGroup_SomeoneElsesGroup_IsNotFoundAndUnchanged()
     {
         var owner = await NewUserAsync();
@@ -49,7 +49,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(0, await Events.HeadAsync(other));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteGroup_WithFriends_MovesThemToTheDefaultGroup()
     {
         var user = await NewUserAsync();
@@ -71,7 +71,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.All(await Social.GetFriendsAsync(user), f => Assert.Equal(defaultGroup, f.GroupId));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteGroup_DefaultGroup_FailsWithDefaultGroup()
     {
         var user = await NewUserAsync();
@@ -82,7 +82,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(0, await Events.HeadAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeleteGroup_UnknownOrSomeoneElses_IsNotFound()
     {
         var owner = await NewUserAsync();
@@ -94,7 +94,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Contains(await Social.GetGroupsAsync(owner), g => g.Id == group);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ReorderGroups_APermutation_SetsPositionsInThatOrder()
     {
         var user = await NewUserAsync();
@@ -109,7 +109,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(groups, await Social.GetGroupsAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ReorderGroups_NotAPermutation_FailsAndChangesNothing()
     {
         var user = await NewUserAsync();
@@ -129,7 +129,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
 
     // Friend requests
 
-    [ContractFact]
+    [Fact]
     public async Task UpsertPendingRequest_New_IsPendingForBothSides()
     {
         var from = await NewUserAsync();
@@ -148,7 +148,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal((to, 1L), (Assert.Single(committed.Events).UserId, committed.Events[0].Seq));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpsertPendingRequest_Again_RefreshesTheMessageOfTheSameRequest()
     {
         var from = await NewUserAsync();
@@ -162,7 +162,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([second], await Social.ListPendingRequestsAsync(to));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task ListPendingRequests_SentAndReceived_NewestFirst()
     {
         var user = await NewUserAsync();
@@ -175,7 +175,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Null(await Social.GetRequestAsync(999_999_999));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task AcceptRequest_Pending_MakesBothFriendsInTheirGroups()
     {
         var from = await NewUserAsync();
@@ -200,7 +200,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(2, committed.Events.Count);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task AcceptRequest_Twice_SecondIsRequestClosed()
     {
         var from = await NewUserAsync();
@@ -213,7 +213,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(0, await Events.HeadAsync(to));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task AcceptRequest_SendersGroupDeletedMeanwhile_FallsBackToTheirDefaultGroup()
     {
         var from = await NewUserAsync();
@@ -228,7 +228,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([friendship.FromSide], await Social.GetFriendsAsync(from));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task DeclineRequest_Pending_ClosesItOnce()
     {
         var from = await NewUserAsync();
@@ -247,7 +247,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(1, await Events.HeadAsync(from));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpsertPendingRequest_AfterADecline_CreatesANewRequest()
     {
         var from = await NewUserAsync();
@@ -262,7 +262,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(FriendRequestState.Declined, (await Social.GetRequestAsync(first.Id))!.State);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task AddFriends_Directly_BefriendsAndRecordsAnAcceptedRequest()
     {
         var from = await NewUserAsync();
@@ -279,7 +279,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([(from, 1L), (to, 1L), (to, 2L)], committed.Events.Select(e => (e.UserId, e.Seq)));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task AddFriends_SenderHasAPendingRequest_AcceptsThatRequestInstead()
     {
         // The receiver switched to "anyone may add me" while the sender's request was pending.
@@ -297,7 +297,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
 
     // Friends
 
-    [ContractFact]
+    [Fact]
     public async Task UpdateFriend_MoveAndRemark_UpdatesOnlyThisSide()
     {
         var user = await NewUserAsync();
@@ -312,7 +312,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Null(Assert.Single(await Social.GetFriendsAsync(friend)).Remark);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpdateFriend_NullKeepsAndEmptyClears()
     {
         var user = await NewUserAsync();
@@ -329,7 +329,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([cleared], await Social.GetFriendsAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpdateFriend_NotFriends_FailsWithNotFriends()
     {
         var user = await NewUserAsync();
@@ -339,7 +339,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(0, await Events.HeadAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task UpdateFriend_SomeoneElsesGroup_IsNotFoundAndUnchanged()
     {
         var user = await NewUserAsync();
@@ -352,7 +352,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(before, await Social.GetFriendsAsync(user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task RemoveFriend_Friends_EndsBothSides()
     {
         var user = await NewUserAsync();
@@ -370,7 +370,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
 
     // Blocks
 
-    [ContractFact]
+    [Fact]
     public async Task Block_Friend_EndsTheFriendshipAndRecordsTheBlock()
     {
         var user = await NewUserAsync();
@@ -390,7 +390,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal(new Relation(false, false, true), await Social.GetRelationAsync(other, user));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Block_PendingRequestsBothWays_DeclinesThem()
     {
         var user = await NewUserAsync();
@@ -410,7 +410,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Empty(await Social.ListPendingRequestsAsync(other));
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Block_Twice_IsIdempotent()
     {
         var user = await NewUserAsync();
@@ -425,7 +425,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.False(change.WereFriends);
     }
 
-    [ContractFact]
+    [Fact]
     public async Task Unblock_Blocked_RemovesOnlyThatBlock()
     {
         var user = await NewUserAsync();

@@ -1,26 +1,33 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Xunit;
-using Xunit.Abstractions;
-using Xunit.Sdk;
 
 namespace Penguin.Testing;
 
 /// <summary>A test that needs real services: it runs when their variables are set and shows as skipped otherwise.</summary>
 public class ServiceFactAttribute : FactAttribute
 {
-    public ServiceFactAttribute(params string[] variables)
+    public ServiceFactAttribute(string[] variables, [CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (TestServices.SkipReason(variables) is { } reason) Skip = reason;
     }
 }
 
-public sealed class PostgresFactAttribute() : ServiceFactAttribute(TestServices.PostgresVariable);
+public sealed class PostgresFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+    : ServiceFactAttribute([TestServices.PostgresVariable], sourceFilePath, sourceLineNumber);
 
-public sealed class RabbitMqFactAttribute() : ServiceFactAttribute(TestServices.RabbitMqVariable);
+public sealed class RabbitMqFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+    : ServiceFactAttribute([TestServices.RabbitMqVariable], sourceFilePath, sourceLineNumber);
 
-public sealed class ClusterFactAttribute() : ServiceFactAttribute(TestServices.PostgresVariable, TestServices.RabbitMqVariable);
+public sealed class ClusterFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+    : ServiceFactAttribute([TestServices.PostgresVariable, TestServices.RabbitMqVariable], sourceFilePath, sourceLineNumber);
 
-/// <summary>Marks a contract subclass whose implementation needs services: its inherited contract tests skip without them.</summary>
+/// <summary>
+/// Marks a contract subclass whose implementation needs services. The contract's tests are plain [Fact]s declared
+/// once in the abstract suite; its constructor calls <see cref="RequiredServices.SkipUnlessConfigured"/>, so each
+/// subclass skips them, visibly, where its implementation cannot run (xUnit v3's dynamic skip).
+/// </summary>
 [AttributeUsage(AttributeTargets.Class)]
 public class RequiresServicesAttribute(params string[] variables) : Attribute
 {
@@ -31,36 +38,13 @@ public sealed class RequiresPostgresAttribute() : RequiresServicesAttribute(Test
 
 public sealed class RequiresRabbitMqAttribute() : RequiresServicesAttribute(TestServices.RabbitMqVariable);
 
-/// <summary>
-/// A contract test, declared once in an abstract suite and run by every implementation's subclass. Unlike a
-/// plain [Fact], whose Skip is fixed where it is declared, it skips per subclass: visibly, for an
-/// implementation that cannot run here.
-/// </summary>
-[XunitTestCaseDiscoverer("Penguin.Testing.ContractFactDiscoverer", "Penguin.Testing")]
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class ContractFactAttribute : FactAttribute;
-
-public sealed class ContractFactDiscoverer(IMessageSink diagnostics) : IXunitTestCaseDiscoverer
+/// <summary>The per-class skip of contract suites.</summary>
+public static class RequiredServices
 {
-    public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute) =>
-        [new ContractTestCase(diagnostics, discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod)];
-}
-
-public sealed class ContractTestCase : XunitTestCase
-{
-    [Obsolete("For deserialization only.")]
-    public ContractTestCase()
+    /// <summary>Skips the running test when <paramref name="testClass"/> requires services that are not configured.</summary>
+    public static void SkipUnlessConfigured(Type testClass)
     {
-    }
-
-    public ContractTestCase(IMessageSink diagnostics, TestMethodDisplay display, TestMethodDisplayOptions displayOptions, ITestMethod testMethod)
-        : base(diagnostics, display, displayOptions, testMethod)
-    {
-    }
-
-    protected override string GetSkipReason(IAttributeInfo factAttribute)
-    {
-        var needs = TestMethod.TestClass.Class.ToRuntimeType().GetCustomAttributes<RequiresServicesAttribute>(inherit: true).SelectMany(a => a.Variables);
-        return TestServices.SkipReason(needs) ?? base.GetSkipReason(factAttribute);
+        var needs = testClass.GetCustomAttributes<RequiresServicesAttribute>(inherit: true).SelectMany(a => a.Variables);
+        if (TestServices.SkipReason(needs) is { } reason) Assert.Skip(reason);
     }
 }

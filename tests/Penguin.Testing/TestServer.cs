@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Penguin.Client;
 using Penguin.Protocol;
 using Penguin.Server.Hosting;
@@ -12,20 +13,33 @@ namespace Penguin.Testing;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly Action<ServerOptions>? _configure;
+    private readonly TimeProvider? _time;
+    private readonly string[] _addresses;
     private WebApplication _app = null!;
 
-    private TestServer(Action<ServerOptions>? configure) => _configure = configure;
+    private TestServer(Action<ServerOptions>? configure, TimeProvider? time, string[] addresses)
+    {
+        _configure = configure;
+        _time = time;
+        _addresses = addresses;
+    }
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>Every address the server listens on (one per requested loopback address).</summary>
+    public IReadOnlyList<string> Urls { get; private set; } = [];
+
     /// <summary>The base address without the trailing slash, as a user would type it.</summary>
     public string Url => BaseUri.ToString().TrimEnd('/');
 
-    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null)
+    /// <param name="configure">Changes to the test defaults.</param>
+    /// <param name="time">The server's clock (a FakeTimeProvider for virtual time); the real one when null.</param>
+    /// <param name="addresses">Loopback addresses to listen on, each with a free port (the first is <see cref="BaseUri"/>).</param>
+    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, TimeProvider? time = null, string[]? addresses = null)
     {
-        var server = new TestServer(configure);
+        var server = new TestServer(configure, time, addresses ?? ["127.0.0.1"]);
         await server.StartAppAsync();
         return server;
     }
@@ -40,7 +54,7 @@ public sealed class TestServer : IAsyncDisposable
     private async Task StartAppAsync()
     {
         // Reuse the port across a restart so clients reconnect to the same address.
-        var url = BaseUri?.ToString().TrimEnd('/') ?? "http://127.0.0.1:0";
+        var url = Urls.Count > 0 ? string.Join(';', Urls) : string.Join(';', _addresses.Select(a => $"http://{a}:0"));
         _app = PenguinServer.Build(["--urls", url, "--Logging:LogLevel:Default=Warning"], options =>
         {
             options.DataDirectory = DataDirectory;
@@ -51,9 +65,13 @@ public sealed class TestServer : IAsyncDisposable
             options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
             options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
             _configure?.Invoke(options);
+        }, services =>
+        {
+            if (_time is not null) services.AddSingleton(_time);
         });
         await _app.StartAsync();
-        BaseUri = new Uri(_app.Urls.First() + "/");
+        Urls = [.. _app.Urls];
+        BaseUri = new Uri(_app.Urls.First(u => u.Contains(_addresses[0], StringComparison.Ordinal)) + "/");
     }
 
     public PenguinClient NewClient() => new(BaseUri);

@@ -101,7 +101,7 @@ public static class WatchCommand
         var o = inv.Out;
         if (o.IsJson) { o.Json(list, Json.BuddyList); return; }
         if (inv.Host.OutputIsTerminal) o.Out.Write("\e[H\e[2J");
-        else o.Line($"--- {DateTime.Now:HH:mm:ss} ---");
+        else o.Line($"--- {TimeProvider.System.GetLocalNow():HH:mm:ss} ---");
         BuddyListView.Write(o, list);
         if (inv.Host.OutputIsTerminal) o.Line("Watching; Ctrl+C to stop.", "实时更新中，按 Ctrl+C 结束。");
         o.Out.Flush();

@@ -1,42 +1,9 @@
-using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Accounts;
-
-public sealed class AccountOptions
-{
-    [Range(1, int.MaxValue)]
-    public int RegistrationsPerAddress { get; set; } = 20;
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
-    public TimeSpan RegistrationWindow { get; set; } = TimeSpan.FromHours(1);
-    [Range(1, int.MaxValue)]
-    public int LoginFailuresPerAccount { get; set; } = 5;
-    [Range(1, int.MaxValue)]
-    public int LoginFailuresPerAddress { get; set; } = 50;
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
-    /// <summary>PBKDF2 iterations for new hashes; below the default only for tests and load runs.</summary>
-    [Range(1_000, 10_000_000)]
-    public int PasswordIterations { get; set; } = PasswordHasher.DefaultIterations;
-
-    /// <summary>Failed logins of one account from all addresses (per window) after which every further attempt is delayed.</summary>
-    [Range(1, int.MaxValue)]
-    public int LoginFailuresBeforeDelay { get; set; } = 10;
-
-    /// <summary>The longest delay: 250 ms after the first failure past the threshold, doubling up to this.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan LoginDelayMax { get; set; } = TimeSpan.FromSeconds(8);
-
-    /// <summary>Device sessions one account keeps; a login beyond it ends the least recently seen session (its token stops working).</summary>
-    [Range(1, 100_000)]
-    public int MaxSessionsPerAccount { get; set; } = 50;
-}
-
-/// <summary>An authenticated device session: who, and on which device.</summary>
-public sealed record SessionContext(long UserId, long SessionId, DeviceKind Device);
 
 /// <summary>Registration, login and device sessions, and the owner's own profile and settings.</summary>
 public sealed class AccountService
@@ -70,7 +37,7 @@ public sealed class AccountService
         _failuresPerAddress = new FixedWindowThrottle(options.LoginFailuresPerAddress, options.LoginFailureWindow, time);
     }
 
-    public async ValueTask<Result<long>> RegisterAsync(string? nickname, string? password, string address)
+    public async ValueTask<Result<long>> RegisterAsync(string? nickname, string? password, string address, CancellationToken cancellationToken = default)
     {
         if (Validation.Nickname(nickname) is { } badName) return badName;
         if (Validation.Password(password) is { } badPassword) return badPassword;
@@ -79,12 +46,12 @@ public sealed class AccountService
         var hash = _hasher.Hash(password!);
         var now = _time.GetUtcNow();
         var avatar = Avatars.ForNewUser(now.ToUnixTimeMilliseconds());
-        return await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName);
+        return await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName, cancellationToken);
     }
 
     /// <summary>Checks number and password; wrong password and unknown account give the same answer in the same time.</summary>
     public async ValueTask<Result<(string Token, SessionRecord Session, UserRecord User)>> LoginAsync(
-        long number, string? password, DeviceKind device, string? deviceName, string address)
+        long number, string? password, DeviceKind device, string? deviceName, string address, CancellationToken cancellationToken = default)
     {
         if (password is null) return Errors.AuthFailed;
         if (Validation.Text(deviceName, Limits.DeviceNameMaxLength, "deviceName") is { } badName) return badName;
@@ -103,7 +70,7 @@ public sealed class AccountService
         if (LoginDelay(number.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } delay && delay > TimeSpan.Zero)
             await Task.Delay(delay, _time);
 
-        var stored = await _accounts.GetPasswordHashAsync(number);
+        var stored = await _accounts.GetPasswordHashAsync(number, cancellationToken);
         var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
         if (!valid)
         {
@@ -113,11 +80,11 @@ public sealed class AccountService
 
         _failuresPerAccount.Reset(accountKey);
         _failuresPerAddress.Release(address);
-        if ((await _accounts.GetAccountStatusAsync(number))?.Disabled == true) return Errors.AccountDisabled;
+        if ((await _accounts.GetAccountStatusAsync(number, cancellationToken))?.Disabled == true) return Errors.AccountDisabled;
         var token = SessionTokens.NewToken();
-        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow());
-        await EvictBeyondCapAsync(number, session.Id);
-        var user = await _accounts.GetUserAsync(number);
+        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow(), cancellationToken);
+        await EvictBeyondCapAsync(number, session.Id, cancellationToken);
+        var user = await _accounts.GetUserAsync(number, cancellationToken);
         return (token, session, user!);
     }
 
@@ -130,78 +97,78 @@ public sealed class AccountService
     }
 
     /// <summary>Keeps an account's sessions (rows and token lookups) bounded: the least recently seen ones beyond the cap end.</summary>
-    private async ValueTask EvictBeyondCapAsync(long userId, long keep)
+    private async ValueTask EvictBeyondCapAsync(long userId, long keep, CancellationToken cancellationToken)
     {
-        var sessions = await _accounts.ListSessionsAsync(userId);
+        var sessions = await _accounts.ListSessionsAsync(userId, cancellationToken);
         if (sessions.Count <= _maxSessions) return;
         foreach (var old in sessions.Where(s => s.Id != keep).OrderBy(s => s.LastSeenAt).ThenBy(s => s.Id).Take(sessions.Count - _maxSessions))
-            await _accounts.DeleteSessionAsync(userId, old.Id);
+            await _accounts.DeleteSessionAsync(userId, old.Id, cancellationToken);
     }
 
-    public async ValueTask<SessionContext?> AuthenticateAsync(string? token)
+    public async ValueTask<SessionContext?> AuthenticateAsync(string? token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 128) return null;
-        var session = await _accounts.FindSessionAsync(SessionTokens.HashOf(token));
+        var session = await _accounts.FindSessionAsync(SessionTokens.HashOf(token), cancellationToken);
         return session is null ? null : new SessionContext(session.UserId, session.Id, session.Device);
     }
 
-    public ValueTask TouchAsync(SessionContext session) => _accounts.TouchSessionAsync(session.SessionId, _time.GetUtcNow());
+    public ValueTask TouchAsync(SessionContext session, CancellationToken cancellationToken = default) => _accounts.TouchSessionAsync(session.SessionId, _time.GetUtcNow(), cancellationToken);
 
-    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId) => _accounts.ListSessionsAsync(userId);
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default) => _accounts.ListSessionsAsync(userId, cancellationToken);
 
-    public ValueTask<bool> LogoutAsync(long userId, long sessionId) => _accounts.DeleteSessionAsync(userId, sessionId);
+    public ValueTask<bool> LogoutAsync(long userId, long sessionId, CancellationToken cancellationToken = default) => _accounts.DeleteSessionAsync(userId, sessionId, cancellationToken);
 
-    public ValueTask<IReadOnlyList<long>> LogoutAllAsync(long userId) => _accounts.DeleteAllSessionsAsync(userId);
+    public ValueTask<IReadOnlyList<long>> LogoutAllAsync(long userId, CancellationToken cancellationToken = default) => _accounts.DeleteAllSessionsAsync(userId, cancellationToken);
 
-    public ValueTask<UserRecord?> GetUserAsync(long number) => _accounts.GetUserAsync(number);
+    public ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default) => _accounts.GetUserAsync(number, cancellationToken);
 
     /// <summary>
     /// Changes the caller's password after checking the current one (wrong guesses count towards the login
     /// throttle). Every other session of the user ends: whoever knew the old password is logged out, the
     /// device that made the change stays. Returns the ended sessions.
     /// </summary>
-    public async ValueTask<Result<IReadOnlyList<long>>> ChangePasswordAsync(SessionContext caller, string? current, string? next, string address)
+    public async ValueTask<Result<IReadOnlyList<long>>> ChangePasswordAsync(SessionContext caller, string? current, string? next, string address, CancellationToken cancellationToken = default)
     {
-        if (await CheckPasswordAsync(caller.UserId, current, address) is { } wrong) return wrong;
+        if (await CheckPasswordAsync(caller.UserId, current, address, cancellationToken) is { } wrong) return wrong;
         if (Validation.Password(next) is { } badPassword) return badPassword;
-        await _accounts.SetPasswordHashAsync(caller.UserId, _hasher.Hash(next!));
-        return Ok(await _accounts.DeleteOtherSessionsAsync(caller.UserId, caller.SessionId));
+        await _accounts.SetPasswordHashAsync(caller.UserId, _hasher.Hash(next!), cancellationToken);
+        return Ok(await _accounts.DeleteOtherSessionsAsync(caller.UserId, caller.SessionId, cancellationToken));
     }
 
     /// <summary>Checks the caller's own password before something irreversible; null when it is right.</summary>
-    public async ValueTask<Error?> CheckPasswordAsync(long userId, string? password, string address)
+    public async ValueTask<Error?> CheckPasswordAsync(long userId, string? password, string address, CancellationToken cancellationToken = default)
     {
         var key = $"{userId}|{address}";
         if (_failuresPerAccount.IsBlocked(key)) return Errors.Throttled;
-        var stored = await _accounts.GetPasswordHashAsync(userId);
+        var stored = await _accounts.GetPasswordHashAsync(userId, cancellationToken);
         if (password is not null && stored is not null && _hasher.Verify(password, stored)) return null;
         _failuresPerAccount.Record(key);
         return Errors.WrongPassword;
     }
 
     /// <summary>An administrator sets a new password (the user forgot theirs): every session of the account ends.</summary>
-    public async ValueTask<Result<IReadOnlyList<long>>> ResetPasswordAsync(long number, string? password)
+    public async ValueTask<Result<IReadOnlyList<long>>> ResetPasswordAsync(long number, string? password, CancellationToken cancellationToken = default)
     {
         if (Validation.Password(password) is { } badPassword) return badPassword;
-        if (!await _accounts.SetPasswordHashAsync(number, _hasher.Hash(password!))) return Errors.NotFound;
-        return Ok(await _accounts.DeleteAllSessionsAsync(number));
+        if (!await _accounts.SetPasswordHashAsync(number, _hasher.Hash(password!), cancellationToken)) return Errors.NotFound;
+        return Ok(await _accounts.DeleteAllSessionsAsync(number, cancellationToken));
     }
 
     /// <summary>An administrator disables an account (no login; every session ends) or enables it again.</summary>
-    public async ValueTask<Result<IReadOnlyList<long>>> SetDisabledAsync(long number, bool disabled)
+    public async ValueTask<Result<IReadOnlyList<long>>> SetDisabledAsync(long number, bool disabled, CancellationToken cancellationToken = default)
     {
-        if (!await _accounts.SetDisabledAsync(number, disabled)) return Errors.NotFound;
-        return disabled ? Ok(await _accounts.DeleteAllSessionsAsync(number)) : Ok([]);
+        if (!await _accounts.SetDisabledAsync(number, disabled, cancellationToken)) return Errors.NotFound;
+        return disabled ? Ok(await _accounts.DeleteAllSessionsAsync(number, cancellationToken)) : Ok([]);
     }
 
-    public ValueTask<AccountStatus?> GetStatusAsync(long number) => _accounts.GetAccountStatusAsync(number);
+    public ValueTask<AccountStatus?> GetStatusAsync(long number, CancellationToken cancellationToken = default) => _accounts.GetAccountStatusAsync(number, cancellationToken);
 
     /// <summary>Marks the account deleted (see <see cref="IAccountStore.MarkDeletedAsync"/>); returns the sessions it had.</summary>
-    public ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long userId) => _accounts.MarkDeletedAsync(userId, _time.GetUtcNow());
+    public ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long userId, CancellationToken cancellationToken = default) => _accounts.MarkDeletedAsync(userId, _time.GetUtcNow(), cancellationToken);
 
     private static Result<IReadOnlyList<long>> Ok(IReadOnlyList<long> sessions) => sessions.ToArray();
 
-    public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change)
+    public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change, CancellationToken cancellationToken = default)
     {
         if (change.Nickname is not null && Validation.Nickname(change.Nickname) is { } badName) return badName;
         if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar))
@@ -213,7 +180,7 @@ public sealed class AccountService
             return Errors.InvalidField.With("The birthday must be between 1900 and today.", "生日须在 1900 年到今天之间。");
         if (change.Gender is { } gender && !Enum.IsDefined(gender)) return Errors.InvalidField;
 
-        var user = await _accounts.GetUserAsync(userId);
+        var user = await _accounts.GetUserAsync(userId, cancellationToken);
         if (user is null) return Errors.NotFound;
         var updated = user with
         {
@@ -224,19 +191,19 @@ public sealed class AccountService
             Birthday = change.Birthday ?? user.Birthday,
             Region = change.Region ?? user.Region,
         };
-        var friends = await _social.GetFriendIdsAsync(userId);
+        var friends = await _social.GetFriendIdsAsync(userId, cancellationToken);
         var committed = await _accounts.UpdateUserAsync(updated, u =>
-            friends.Append(userId).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))));
+            friends.Append(userId).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))), cancellationToken);
         return await _publisher.PublishAsync(committed);
     }
 
-    public async ValueTask<Result<AccountSettings>> UpdateSettingsAsync(long userId, AccountSettings settings)
+    public async ValueTask<Result<AccountSettings>> UpdateSettingsAsync(long userId, AccountSettings settings, CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(settings.AddPolicy)) return Errors.InvalidField;
-        var user = await _accounts.GetUserAsync(userId);
+        var user = await _accounts.GetUserAsync(userId, cancellationToken);
         if (user is null) return Errors.NotFound;
         var committed = await _accounts.UpdateUserAsync(user with { Settings = settings }, u =>
-            [new EventDraft(userId, new SettingsUpdated(u.Settings))]);
+            [new EventDraft(userId, new SettingsUpdated(u.Settings))], cancellationToken);
         return (await _publisher.PublishAsync(committed)).Settings;
     }
 }

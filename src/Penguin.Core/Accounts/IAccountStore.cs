@@ -1,4 +1,4 @@
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Accounts;
@@ -10,44 +10,44 @@ public interface IAccountStore
     const string DeletedNickname = "已注销 Deleted";
 
     /// <summary>Creates the user with the next account number (never reused) and their default buddy group.</summary>
-    ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName);
+    ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName, CancellationToken cancellationToken = default);
 
-    ValueTask<UserRecord?> GetUserAsync(long number);
+    ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default);
 
-    ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers);
+    ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers, CancellationToken cancellationToken = default);
 
-    ValueTask<string?> GetPasswordHashAsync(long number);
+    ValueTask<string?> GetPasswordHashAsync(long number, CancellationToken cancellationToken = default);
 
-    ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events);
+    ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>Users whose nickname contains <paramref name="text"/> (case-insensitive for Latin letters), lowest number first.</summary>
-    ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit);
+    ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default);
 
-    ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now);
+    ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash);
+    ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash, CancellationToken cancellationToken = default);
 
-    ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now);
+    ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId);
+    ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes one session of the user; false when it does not exist or is not theirs.</summary>
-    ValueTask<bool> DeleteSessionAsync(long userId, long sessionId);
+    ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every session of the user and returns their ids.</summary>
-    ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId);
+    ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every session of the user but <paramref name="keepSessionId"/> and returns their ids.</summary>
-    ValueTask<IReadOnlyList<long>> DeleteOtherSessionsAsync(long userId, long keepSessionId);
+    ValueTask<IReadOnlyList<long>> DeleteOtherSessionsAsync(long userId, long keepSessionId, CancellationToken cancellationToken = default);
 
     /// <summary>The account as an administrator sees it, deleted accounts included; null when the number was never given out.</summary>
-    ValueTask<AccountStatus?> GetAccountStatusAsync(long number);
+    ValueTask<AccountStatus?> GetAccountStatusAsync(long number, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces the password hash of a live (not deleted) account; false when there is none.</summary>
-    ValueTask<bool> SetPasswordHashAsync(long number, string passwordHash);
+    ValueTask<bool> SetPasswordHashAsync(long number, string passwordHash, CancellationToken cancellationToken = default);
 
     /// <summary>Disables or enables a live account; false when there is none.</summary>
-    ValueTask<bool> SetDisabledAsync(long number, bool disabled);
+    ValueTask<bool> SetDisabledAsync(long number, bool disabled, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes the account: clears its password, sessions and profile (the nickname becomes
@@ -55,5 +55,5 @@ public interface IAccountStore
     /// login treat it as absent; <see cref="GetUsersAsync"/> still finds the tombstone, for records that name it
     /// (old friend requests). Returns the ids of the sessions it had.
     /// </summary>
-    ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at);
+    ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at, CancellationToken cancellationToken = default);
 }

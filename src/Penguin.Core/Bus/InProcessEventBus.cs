@@ -15,13 +15,13 @@ public sealed class InProcessEventBus : IEventBus
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask PublishAsync(long userId, Delivery delivery)
+    public ValueTask PublishAsync(long userId, Delivery delivery, CancellationToken cancellationToken = default)
     {
         Deliver(userId, delivery);
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery)
+    public ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery, CancellationToken cancellationToken = default)
     {
         foreach (var userId in userIds) Deliver(userId, delivery);
         return ValueTask.CompletedTask;
@@ -32,13 +32,13 @@ public sealed class InProcessEventBus : IEventBus
         if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
     }
 
-    public ValueTask WatchAsync(long userId)
+    public ValueTask WatchAsync(long userId, CancellationToken cancellationToken = default)
     {
         _watched[userId] = 0;
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask UnwatchAsync(long userId)
+    public ValueTask UnwatchAsync(long userId, CancellationToken cancellationToken = default)
     {
         _watched.TryRemove(userId, out _);
         return ValueTask.CompletedTask;

@@ -1,42 +1,8 @@
 using Penguin.Core.Common;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Messaging;
-
-/// <summary>A stored one-to-one message. <see cref="Text"/> is null once recalled.</summary>
-public sealed record MessageRecord(
-    long Id,
-    long SenderId,
-    long RecipientId,
-    long Seq,
-    string ClientId,
-    string? Text,
-    DateTimeOffset SentAt,
-    DateTimeOffset? RecalledAt)
-{
-    public Message ToWire() => new(Id, SenderId, RecipientId, Seq, ClientId, SentAt, Text, RecalledAt is not null);
-
-    public long PeerOf(long userId) => userId == SenderId ? RecipientId : SenderId;
-}
-
-public sealed record NewMessage(long SenderId, long RecipientId, string ClientId, string Text, DateTimeOffset SentAt);
-
-/// <summary>The stored message; <see cref="Duplicate"/> when the client id had been used already (a retry).</summary>
-public sealed record SendOutcome(MessageRecord Message, bool Duplicate);
-
-/// <summary>How far <see cref="ReaderId"/> has received and read the conversation with <see cref="PeerId"/>.</summary>
-public sealed record Receipt(long ReaderId, long PeerId, long DeliveredSeq, long ReadSeq);
-
-/// <summary>One conversation from a user's side, with the peer's cursors for the state of the user's own messages.</summary>
-public sealed record ConversationRecord(
-    long PeerId,
-    long LastSeq,
-    long ReadSeq,
-    long PeerDeliveredSeq,
-    long PeerReadSeq,
-    DateTimeOffset UpdatedAt,
-    MessageRecord? Last);
 
 /// <summary>
 /// Storage of one-to-one conversations. Every conversation has its own message sequence; each message is
@@ -49,41 +15,39 @@ public interface IMessageStore
     /// Idempotent by (sender, client id): a retry returns the stored message and appends nothing.
     /// Sending also reads the conversation up to the new message for the sender.
     /// </summary>
-    ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events);
+    ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>The message the sender already sent with this client id, if any (a retry).</summary>
-    ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId);
+    ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId, CancellationToken cancellationToken = default);
 
     /// <summary>Whether <paramref name="senderId"/> has ever sent <paramref name="recipientId"/> a message (that was not recalled).</summary>
-    ValueTask<bool> HasSentAsync(long senderId, long recipientId);
+    ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The user's devices hold every event of their log up to <paramref name="eventSeq"/>: messages received
     /// up to there count as delivered. Returns the conversations whose delivered cursor moved.
     /// </summary>
-    ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events);
+    ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default);
 
     /// <summary>Moves the user's read cursor of the conversation forward (never back, never past its last message); null when nothing moved.</summary>
-    ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events);
+    ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Recalls the sender's own message within <paramref name="window"/>: erases its text (also from search and
-    /// from the stored message events: an engine that stores them as JSON rewrites them with
-    /// <paramref name="rewrite"/>, one that builds them from the message row has nothing to do) and appends the
-    /// recall events.
+    /// from the stored message events, which every engine builds from the message row) and appends the recall events.
     /// </summary>
     ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
-        Func<MessageRecord, DurableEvent> rewrite, EventsFor<MessageRecord> events);
+        EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>Hides a message the user sent or received from that user's history only.</summary>
-    ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events);
+    ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>The user's conversations, most recent first.</summary>
-    ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit);
+    ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="limit"/> messages of the conversation before <paramref name="beforeSeq"/>, newest first, without those the user deleted.</summary>
-    ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit);
+    ValueTask<IReadOnlyList<MessageRecord>> HistoryAsync(long userId, long peerId, long beforeSeq, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>The user's own messages (sent or received, not recalled or deleted) containing <paramref name="text"/>, newest first.</summary>
-    ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit);
+    ValueTask<IReadOnlyList<MessageRecord>> SearchAsync(long userId, string text, int limit, CancellationToken cancellationToken = default);
 }

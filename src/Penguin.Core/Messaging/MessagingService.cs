@@ -1,29 +1,13 @@
-using System.ComponentModel.DataAnnotations;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Social;
-using Penguin.Core.Sync;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Messaging;
-
-public sealed class MessagingOptions
-{
-    /// <summary>Messages one user may send per second (all devices together).</summary>
-    [Range(1, int.MaxValue)]
-    public int SendsPerSecond { get; set; } = 20;
-
-    /// <summary>Typing indicators one user may send per second (all devices together); more are dropped.</summary>
-    [Range(1, int.MaxValue)]
-    public int TypingPerSecond { get; set; } = 5;
-
-    /// <summary>How long acks of one user are gathered into one write.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan AckCoalescing { get; set; } = TimeSpan.FromMilliseconds(500);
-}
 
 /// <summary>
 /// One-to-one chat: sending (idempotent, acknowledged only once stored), receipts, read cursors,
@@ -43,7 +27,7 @@ public sealed class MessagingService(
     private readonly ConcurrentDictionary<long, long> _pendingAcks = new();
     private int _ackFlushScheduled;
 
-    public async ValueTask<Result<SendOutcome>> SendAsync(long senderId, SendMessage send)
+    public async ValueTask<Result<SendOutcome>> SendAsync(long senderId, SendMessage send, CancellationToken cancellationToken = default)
     {
         if (InvalidText(send.Text) is { } badText) return badText;
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
@@ -51,9 +35,9 @@ public sealed class MessagingService(
         if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
         // A retry is answered with the stored message even when a block or the rate limit would now refuse it:
         // what was acknowledged once stays acknowledged. Looked up only when refused; the store dedups the rest.
-        if (await CheckMayMessageAsync(senderId, send.To) is { } refused) return await AnswerRetryAsync(senderId, send) ?? refused;
+        if (await CheckMayMessageAsync(senderId, send.To, cancellationToken) is { } refused) return await AnswerRetryAsync(senderId, send, cancellationToken) ?? refused;
         if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            return await AnswerRetryAsync(senderId, send) ?? Errors.RateLimited;
+            return await AnswerRetryAsync(senderId, send, cancellationToken) ?? Errors.RateLimited;
 
         // Stored to the millisecond: the acknowledged message and a later read of it must be equal.
         var now = time.GetUtcNow();
@@ -62,13 +46,13 @@ public sealed class MessagingService(
         {
             var received = new MessageReceived(m.ToWire());
             return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
-        });
+        }, cancellationToken);
         if (committed.Value.Duplicate) return AnswerRetry(committed.Value.Message, send);
         return await publisher.PublishAsync(committed);
     }
 
-    private async ValueTask<Result<SendOutcome>?> AnswerRetryAsync(long senderId, SendMessage send) =>
-        await messages.FindSentAsync(senderId, send.ClientId) is { } earlier ? AnswerRetry(earlier, send) : (Result<SendOutcome>?)null;
+    private async ValueTask<Result<SendOutcome>?> AnswerRetryAsync(long senderId, SendMessage send, CancellationToken cancellationToken = default) =>
+        await messages.FindSentAsync(senderId, send.ClientId, cancellationToken) is { } earlier ? AnswerRetry(earlier, send) : (Result<SendOutcome>?)null;
 
     /// <summary>The stored message again for a retry; an error when the client id was used for a different message.</summary>
     private static Result<SendOutcome> AnswerRetry(MessageRecord earlier, SendMessage send) =>
@@ -88,22 +72,22 @@ public sealed class MessagingService(
         if (Interlocked.CompareExchange(ref _ackFlushScheduled, 1, 0) == 0) _ = FlushAcknowledgementsAsync();
     }
 
-    private async Task FlushAcknowledgementsAsync()
+    private async Task FlushAcknowledgementsAsync(CancellationToken cancellationToken = default)
     {
-        await Task.Delay(options.AckCoalescing, time);
+        await Task.Delay(options.AckCoalescing, time, cancellationToken);
         // Reset before taking: an ack arriving from now on is either taken below or schedules the next flush.
         Volatile.Write(ref _ackFlushScheduled, 0);
         var writes = new List<Task>();
         foreach (var userId in _pendingAcks.Keys)
-            if (_pendingAcks.TryRemove(userId, out var upTo)) writes.Add(AcknowledgeNowAsync(userId, upTo));
+            if (_pendingAcks.TryRemove(userId, out var upTo)) writes.Add(AcknowledgeNowAsync(userId, upTo, cancellationToken));
         await Task.WhenAll(writes);
     }
 
-    private async Task AcknowledgeNowAsync(long userId, long upTo)
+    private async Task AcknowledgeNowAsync(long userId, long upTo, CancellationToken cancellationToken = default)
     {
         try
         {
-            var committed = await messages.AcknowledgeAsync(userId, upTo, receipts => receipts.Select(ToSender));
+            var committed = await messages.AcknowledgeAsync(userId, upTo, receipts => receipts.Select(ToSender), cancellationToken);
             await publisher.PublishAsync(committed.Events);
         }
         catch (StorageUnavailableException)
@@ -112,31 +96,30 @@ public sealed class MessagingService(
         }
     }
 
-    public async ValueTask<Result<bool>> MarkReadAsync(long userId, long peerId, long seq)
+    public async ValueTask<Result<bool>> MarkReadAsync(long userId, long peerId, long seq, CancellationToken cancellationToken = default)
     {
         if (seq < 0) return Errors.InvalidField;
         var committed = await messages.MarkReadAsync(userId, peerId, seq, r => r is null
             ? []
-            : [new EventDraft(userId, new ConversationRead(peerId, r.ReadSeq)), ToSender(r)]);
+            : [new EventDraft(userId, new ConversationRead(peerId, r.ReadSeq)), ToSender(r)], cancellationToken);
         await publisher.PublishAsync(committed.Events);
         return true;
     }
 
-    public async ValueTask<Result<MessageRecord>> RecallAsync(long userId, long messageId)
+    public async ValueTask<Result<MessageRecord>> RecallAsync(long userId, long messageId, CancellationToken cancellationToken = default)
     {
         var committed = await messages.RecallAsync(userId, messageId, time.GetUtcNow(), Limits.RecallWindow,
-            m => new MessageReceived(m.ToWire()),
             m =>
             [
                 new EventDraft(m.SenderId, new MessageRecalled(m.RecipientId, m.Id, m.Seq)),
                 new EventDraft(m.RecipientId, new MessageRecalled(m.SenderId, m.Id, m.Seq)),
-            ]);
+            ], cancellationToken);
         return committed.IsOk ? await publisher.PublishAsync(committed.Value) : committed.Error;
     }
 
-    public async ValueTask<Result<MessageRecord>> DeleteForUserAsync(long userId, long messageId)
+    public async ValueTask<Result<MessageRecord>> DeleteForUserAsync(long userId, long messageId, CancellationToken cancellationToken = default)
     {
-        var committed = await messages.DeleteForUserAsync(userId, messageId, m => [new EventDraft(userId, new MessageDeleted(m.PeerOf(userId), m.Id))]);
+        var committed = await messages.DeleteForUserAsync(userId, messageId, m => [new EventDraft(userId, new MessageDeleted(m.PeerOf(userId), m.Id))], cancellationToken);
         return committed.IsOk ? await publisher.PublishAsync(committed.Value) : committed.Error;
     }
 
@@ -145,38 +128,38 @@ public sealed class MessagingService(
     /// <see cref="MessagingOptions.TypingPerSecond"/> they are dropped: each costs permission reads and a
     /// relay, and a client refreshes an indicator every few seconds, not many times a second.
     /// </summary>
-    public async ValueTask<Result<bool>> SetTypingAsync(long userId, long to, bool active)
+    public async ValueTask<Result<bool>> SetTypingAsync(long userId, long to, bool active, CancellationToken cancellationToken = default)
     {
         if (to == userId || !_typingRate.TryAcquire(userId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return false;
-        if (await CheckMayMessageAsync(userId, to) is not null) return false;
-        await RelayTypingAsync(userId, to, active);
+        if (await CheckMayMessageAsync(userId, to, cancellationToken) is not null) return false;
+        await RelayTypingAsync(userId, to, active, cancellationToken);
         return true;
     }
 
     /// <summary>Tells the peer's devices the user stopped typing: the device that showed it went away.</summary>
-    public ValueTask EndTypingAsync(long userId, long to) => RelayTypingAsync(userId, to, active: false);
+    public ValueTask EndTypingAsync(long userId, long to, CancellationToken cancellationToken = default) => RelayTypingAsync(userId, to, active: false, cancellationToken);
 
-    private ValueTask RelayTypingAsync(long userId, long to, bool active) =>
-        bus.PublishAsync(to, new Delivery(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, active), PenguinJson.Wire.ServerFrame)));
+    private ValueTask RelayTypingAsync(long userId, long to, bool active, CancellationToken cancellationToken = default) =>
+        bus.PublishAsync(to, new Delivery(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new TypingChanged(userId, active), PenguinJson.Wire.ServerFrame)), cancellationToken);
 
-    public async ValueTask<Conversation[]> ListConversationsAsync(long userId) =>
-        [.. (await messages.ListConversationsAsync(userId, Limits.ConversationListMax)).Select(c => new Conversation(
+    public async ValueTask<Conversation[]> ListConversationsAsync(long userId, CancellationToken cancellationToken = default) =>
+        [.. (await messages.ListConversationsAsync(userId, Limits.ConversationListMax, cancellationToken)).Select(c => new Conversation(
             c.PeerId, c.LastSeq, c.ReadSeq, Math.Max(0, c.LastSeq - c.ReadSeq), c.PeerDeliveredSeq, c.PeerReadSeq, c.UpdatedAt, c.Last?.ToWire()))];
 
-    public async ValueTask<Result<MessagePage>> HistoryAsync(long userId, long peerId, long? beforeSeq, int? limit)
+    public async ValueTask<Result<MessagePage>> HistoryAsync(long userId, long peerId, long? beforeSeq, int? limit, CancellationToken cancellationToken = default)
     {
         var size = Math.Clamp(limit ?? 50, 1, Limits.HistoryPageMax);
-        var page = await messages.HistoryAsync(userId, peerId, beforeSeq ?? long.MaxValue, size + 1);
+        var page = await messages.HistoryAsync(userId, peerId, beforeSeq ?? long.MaxValue, size + 1, cancellationToken);
         return new MessagePage([.. page.Take(size).Reverse().Select(m => m.ToWire())], page.Count > size);
     }
 
-    public async ValueTask<Result<MessagePage>> SearchAsync(long userId, string? text, int? limit)
+    public async ValueTask<Result<MessagePage>> SearchAsync(long userId, string? text, int? limit, CancellationToken cancellationToken = default)
     {
         text = text?.Trim();
         if (string.IsNullOrEmpty(text) || text.Length > 100 || Accounts.Validation.HasControl(text))
             return Errors.InvalidField.With("Search for 1 to 100 characters without control characters.", "请输入 1 到 100 个字符进行搜索，且不能包含控制字符。");
         var size = Math.Clamp(limit ?? 50, 1, Limits.HistoryPageMax);
-        var found = await messages.SearchAsync(userId, text, size + 1);
+        var found = await messages.SearchAsync(userId, text, size + 1, cancellationToken);
         return new MessagePage([.. found.Take(size).Select(m => m.ToWire())], found.Count > size);
     }
 
@@ -185,13 +168,13 @@ public sealed class MessagingService(
     /// (a temporary session, 临时会话) or has messaged the sender first (a reply in one). A block in either
     /// direction always refuses, with the same answer.
     /// </summary>
-    private async ValueTask<Error?> CheckMayMessageAsync(long senderId, long recipientId)
+    private async ValueTask<Error?> CheckMayMessageAsync(long senderId, long recipientId, CancellationToken cancellationToken = default)
     {
-        var recipient = await accounts.GetUserAsync(recipientId);
+        var recipient = await accounts.GetUserAsync(recipientId, cancellationToken);
         if (recipient is null) return Errors.NotFound;
-        var relation = await social.GetRelationAsync(senderId, recipientId);
+        var relation = await social.GetRelationAsync(senderId, recipientId, cancellationToken);
         if (relation.Blocking || relation.BlockedBy) return Errors.MessageRefused;
-        if (!relation.Friends && !recipient.Settings.AllowStrangerMessages && !await messages.HasSentAsync(recipientId, senderId))
+        if (!relation.Friends && !recipient.Settings.AllowStrangerMessages && !await messages.HasSentAsync(recipientId, senderId, cancellationToken))
             return Errors.MessageRefused;
         return null;
     }

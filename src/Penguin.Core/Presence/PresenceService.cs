@@ -5,56 +5,6 @@ using Penguin.Protocol;
 
 namespace Penguin.Core.Presence;
 
-/// <summary>One device's presence.</summary>
-public sealed record DevicePresence(long SessionId, DeviceKind Device, PresenceStatus Status);
-
-/// <summary>Where the presence of every online device is kept (in memory on one node; shared in a cluster).</summary>
-public interface IPresenceRegistry
-{
-    ValueTask SetAsync(long userId, DevicePresence device);
-
-    ValueTask RemoveAsync(long userId, long sessionId);
-
-    ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId);
-}
-
-/// <summary>The embedded default: presence lives only as long as the connections of this process.</summary>
-public sealed class InMemoryPresenceRegistry : IPresenceRegistry
-{
-    private readonly Dictionary<long, DevicePresence[]> _devices = [];
-    private readonly Lock _lock = new();
-
-    public ValueTask SetAsync(long userId, DevicePresence device)
-    {
-        lock (_lock)
-        {
-            var current = _devices.GetValueOrDefault(userId) ?? [];
-            _devices[userId] = [.. current.Where(d => d.SessionId != device.SessionId), device];
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask RemoveAsync(long userId, long sessionId)
-    {
-        lock (_lock)
-        {
-            if (_devices.TryGetValue(userId, out var current))
-            {
-                var rest = current.Where(d => d.SessionId != sessionId).ToArray();
-                if (rest.Length == 0) _devices.Remove(userId);
-                else _devices[userId] = rest;
-            }
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<IReadOnlyList<DevicePresence>> GetAsync(long userId)
-    {
-        lock (_lock)
-            return ValueTask.FromResult<IReadOnlyList<DevicePresence>>(_devices.GetValueOrDefault(userId) ?? []);
-    }
-}
-
 /// <summary>
 /// Device presence in, friend-visible presence out. A user's status is the most available of their devices;
 /// invisible devices count as offline to others. Every visible change is pushed to the user's friends at once.
@@ -77,45 +27,45 @@ public sealed class PresenceService(IPresenceRegistry registry, ISocialStore soc
     public static bool SameAs(UserPresence a, UserPresence b) =>
         a.Status == b.Status && a.Devices.AsSpan().SequenceEqual(b.Devices);
 
-    public ValueTask SetDeviceAsync(long userId, DevicePresence device) =>
-        ChangeAsync(userId, () => registry.SetAsync(userId, device));
+    public ValueTask SetDeviceAsync(long userId, DevicePresence device, CancellationToken cancellationToken = default) =>
+        ChangeAsync(userId, () => registry.SetAsync(userId, device), cancellationToken);
 
-    public ValueTask RemoveDeviceAsync(long userId, long sessionId) =>
-        ChangeAsync(userId, () => registry.RemoveAsync(userId, sessionId));
+    public ValueTask RemoveDeviceAsync(long userId, long sessionId, CancellationToken cancellationToken = default) =>
+        ChangeAsync(userId, () => registry.RemoveAsync(userId, sessionId), cancellationToken);
 
-    public async ValueTask<UserPresence> GetVisibleAsync(long userId) =>
-        Visible(userId, await registry.GetAsync(userId));
+    public async ValueTask<UserPresence> GetVisibleAsync(long userId, CancellationToken cancellationToken = default) =>
+        Visible(userId, await registry.GetAsync(userId, cancellationToken));
 
-    public async ValueTask<UserPresence[]> GetVisibleAsync(IEnumerable<long> userIds)
+    public async ValueTask<UserPresence[]> GetVisibleAsync(IEnumerable<long> userIds, CancellationToken cancellationToken = default)
     {
         var result = new List<UserPresence>();
-        foreach (var id in userIds) result.Add(await GetVisibleAsync(id));
+        foreach (var id in userIds) result.Add(await GetVisibleAsync(id, cancellationToken));
         return [.. result];
     }
 
     /// <summary>The presence of every friend of the user, as the user may see it.</summary>
-    public async ValueTask<UserPresence[]> GetFriendsAsync(long userId) =>
-        await GetVisibleAsync(await social.GetFriendIdsAsync(userId));
+    public async ValueTask<UserPresence[]> GetFriendsAsync(long userId, CancellationToken cancellationToken = default) =>
+        await GetVisibleAsync(await social.GetFriendIdsAsync(userId, cancellationToken), cancellationToken);
 
     /// <summary>Tells <paramref name="watchers"/> the current presence of <paramref name="userId"/> (a new friend, say).</summary>
-    public async ValueTask TellAsync(long userId, IReadOnlyCollection<long> watchers)
+    public async ValueTask TellAsync(long userId, IReadOnlyCollection<long> watchers, CancellationToken cancellationToken = default)
     {
         if (watchers.Count == 0) return;
-        await bus.PublishAsync(watchers, new Delivery(Serialize(await GetVisibleAsync(userId))));
+        await bus.PublishAsync(watchers, new Delivery(Serialize(await GetVisibleAsync(userId, cancellationToken))), cancellationToken);
     }
 
-    private async ValueTask ChangeAsync(long userId, Func<ValueTask> change)
+    private async ValueTask ChangeAsync(long userId, Func<ValueTask> change, CancellationToken cancellationToken = default)
     {
         var stripe = _stripes[(int)(userId % _stripes.Length)];
-        await stripe.WaitAsync();
+        await stripe.WaitAsync(cancellationToken);
         try
         {
-            var before = await GetVisibleAsync(userId);
+            var before = await GetVisibleAsync(userId, cancellationToken);
             await change();
-            var after = await GetVisibleAsync(userId);
+            var after = await GetVisibleAsync(userId, cancellationToken);
             if (SameAs(before, after)) return;
-            var friends = await social.GetFriendIdsAsync(userId);
-            if (friends.Length > 0) await bus.PublishAsync(friends, new Delivery(Serialize(after)));
+            var friends = await social.GetFriendIdsAsync(userId, cancellationToken);
+            if (friends.Length > 0) await bus.PublishAsync(friends, new Delivery(Serialize(after)), cancellationToken);
         }
         finally
         {

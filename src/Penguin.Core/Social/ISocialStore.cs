@@ -1,84 +1,58 @@
 using Penguin.Core.Common;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Social;
 
-/// <summary>How one user stands to another. Friendship is mutual; blocking is one-sided.</summary>
-public sealed record Relation(bool Friends, bool Blocking, bool BlockedBy)
-{
-    public static readonly Relation None = new(false, false, false);
-}
-
-/// <summary>One side of a friendship: the friend, the buddy group it sits in and the remark given to it.</summary>
-public sealed record FriendEntry(long FriendId, long GroupId, string? Remark);
-
-public sealed record FriendRequestRecord(
-    long Id,
-    long FromId,
-    long ToId,
-    string Message,
-    long FromGroupId,
-    FriendRequestState State,
-    DateTimeOffset CreatedAt);
-
-/// <summary>The two sides of a new friendship.</summary>
-public sealed record Friendship(FriendRequestRecord Request, FriendEntry FromSide, FriendEntry ToSide);
-
-/// <summary>The groups left after a deletion, and the friends moved to the default group (remarks kept).</summary>
-public sealed record GroupDeletion(BuddyGroup[] Groups, long DefaultGroupId, FriendEntry[] MovedFriends);
-
-public sealed record BlockChange(long[] Blocked, bool WereFriends, FriendRequestRecord[] ClosedRequests);
-
 /// <summary>Storage of the social graph: buddy groups, friendships, friend requests and blocks.</summary>
 public interface ISocialStore
 {
-    ValueTask<Relation> GetRelationAsync(long userId, long otherId);
+    ValueTask<Relation> GetRelationAsync(long userId, long otherId, CancellationToken cancellationToken = default);
 
-    ValueTask<long[]> GetFriendIdsAsync(long userId);
+    ValueTask<long[]> GetFriendIdsAsync(long userId, CancellationToken cancellationToken = default);
 
-    ValueTask<IReadOnlyList<FriendEntry>> GetFriendsAsync(long userId);
+    ValueTask<IReadOnlyList<FriendEntry>> GetFriendsAsync(long userId, CancellationToken cancellationToken = default);
 
-    ValueTask<BuddyGroup[]> GetGroupsAsync(long userId);
+    ValueTask<BuddyGroup[]> GetGroupsAsync(long userId, CancellationToken cancellationToken = default);
 
-    ValueTask<Result<Committed<BuddyGroup[]>>> CreateGroupAsync(long userId, string name, EventsFor<BuddyGroup[]> events);
+    ValueTask<Result<Committed<BuddyGroup[]>>> CreateGroupAsync(long userId, string name, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default);
 
-    ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events);
+    ValueTask<Result<Committed<BuddyGroup[]>>> RenameGroupAsync(long userId, long groupId, string name, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a group; its friends move to the default group. The default group cannot be deleted.</summary>
-    ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events);
+    ValueTask<Result<Committed<GroupDeletion>>> DeleteGroupAsync(long userId, long groupId, EventsFor<GroupDeletion> events, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the order of the groups; <paramref name="ids"/> must name each of the user's groups exactly once.</summary>
-    ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events);
+    ValueTask<Result<Committed<BuddyGroup[]>>> ReorderGroupsAsync(long userId, long[] ids, EventsFor<BuddyGroup[]> events, CancellationToken cancellationToken = default);
 
     /// <summary>Moves a friend to another of the user's groups and/or sets the remark ("" clears it).</summary>
-    ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events);
+    ValueTask<Result<Committed<FriendEntry>>> UpdateFriendAsync(long userId, long friendId, long? groupId, string? remark, EventsFor<FriendEntry> events, CancellationToken cancellationToken = default);
 
     /// <summary>Ends a friendship on both sides.</summary>
-    ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events);
+    ValueTask<Result<Committed<bool>>> RemoveFriendAsync(long userId, long friendId, EventsFor<bool> events, CancellationToken cancellationToken = default);
 
-    ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId);
+    ValueTask<FriendRequestRecord?> GetRequestAsync(long requestId, CancellationToken cancellationToken = default);
 
-    ValueTask<FriendRequestRecord?> FindPendingRequestAsync(long fromId, long toId);
+    ValueTask<FriendRequestRecord?> FindPendingRequestAsync(long fromId, long toId, CancellationToken cancellationToken = default);
 
     /// <summary>Pending requests sent to or by the user, newest first.</summary>
-    ValueTask<IReadOnlyList<FriendRequestRecord>> ListPendingRequestsAsync(long userId);
+    ValueTask<IReadOnlyList<FriendRequestRecord>> ListPendingRequestsAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a pending request, or refreshes the message of the one already pending between the two.</summary>
-    ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events);
+    ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>Accepts a pending request: both become friends (a deleted group falls back to the default). Fails when not pending.</summary>
-    ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events);
+    ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default);
 
     /// <summary>Adds the friendship at once (the receiver lets anyone add them), recording an accepted request.</summary>
-    ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events);
+    ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default);
 
-    ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events);
+    ValueTask<Result<Committed<FriendRequestRecord>>> DeclineRequestAsync(long requestId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default);
 
-    ValueTask<long[]> GetBlockedAsync(long userId);
+    ValueTask<long[]> GetBlockedAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>Blocks a user: ends any friendship and declines pending requests between the two.</summary>
-    ValueTask<Committed<BlockChange>> BlockAsync(long userId, long otherId, DateTimeOffset now, EventsFor<BlockChange> events);
+    ValueTask<Committed<BlockChange>> BlockAsync(long userId, long otherId, DateTimeOffset now, EventsFor<BlockChange> events, CancellationToken cancellationToken = default);
 
-    ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events);
+    ValueTask<Committed<long[]>> UnblockAsync(long userId, long otherId, EventsFor<long[]> events, CancellationToken cancellationToken = default);
 }

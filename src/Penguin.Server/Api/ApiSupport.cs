@@ -35,7 +35,7 @@ public static class ApiSupport
             var header = http.Request.Headers.Authorization.ToString();
             var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
             var accounts = http.RequestServices.GetRequiredService<AccountService>();
-            if (await accounts.AuthenticateAsync(token) is not { } session)
+            if (await accounts.AuthenticateAsync(token, http.RequestAborted) is not { } session)
             {
                 if (token is not null) http.RequestServices.GetRequiredService<Penguin.Server.Ops.PenguinMetrics>().AuthenticationFailed("token");
                 await Fail(token is null ? Errors.NotAuthenticated : Errors.InvalidToken).ExecuteAsync(http);

@@ -35,7 +35,7 @@ public sealed class Connection
     private readonly CancellationTokenSource _closed = new();
     private long _lastSeq;
     private int _closing;
-    private HashSet<long>? _typingTo; // allocated only once the device types
+    private Dictionary<Type, object>? _features; // allocated only once a feature keeps state here
 
     // The outbound queue and its pump, guarded by the queue's lock. No task exists while the queue is empty:
     // an idle connection holds no parked send loop, only an empty queue.
@@ -70,15 +70,20 @@ public sealed class Connection
 
     public WebSocket Socket => _socket;
 
-    /// <summary>Peers this device has shown "typing" to and not yet "stopped": told it stopped when the device goes away.</summary>
-    public IReadOnlyCollection<long> TypingTo => (IReadOnlyCollection<long>?)_typingTo ?? [];
-
-    /// <summary>Records a relayed typing indicator (only the receive loop calls this).</summary>
-    public void NoteTyping(long peer, bool active)
+    /// <summary>
+    /// A feature's state for this connection (one object per type), created on first use. Only the receive loop
+    /// and the end of the connection touch it, one after the other, so it takes no lock.
+    /// </summary>
+    public T FeatureState<T>() where T : class, new()
     {
-        if (active) (_typingTo ??= []).Add(peer);
-        else _typingTo?.Remove(peer);
+        _features ??= [];
+        if (!_features.TryGetValue(typeof(T), out var state)) _features[typeof(T)] = state = new T();
+        return (T)state;
     }
+
+    /// <summary>A feature's state for this connection, or null when the feature never kept any.</summary>
+    public T? FindFeatureState<T>() where T : class =>
+        _features is not null && _features.TryGetValue(typeof(T), out var state) ? (T)state : null;
 
     /// <summary>Starts durable delivery after <paramref name="seq"/> (the device's cursor); call before the pump sees any event.</summary>
     public void StartAt(long seq) => _lastSeq = seq;

@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Penguin.Core.Accounts;
 using Penguin.Core.Common;
-using Penguin.Core.Messaging;
-using Penguin.Core.Presence;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
 using Penguin.Server.Hosting;
@@ -14,15 +10,17 @@ namespace Penguin.Server.Gateway;
 
 /// <summary>
 /// The /ws endpoint: authenticates the device, streams what it missed, keeps it live, and on goodbye or
-/// silence takes the device offline. Requests are answered in order; a bad frame gets an error and the
-/// connection survives, except an oversized frame, which closes it with 1009.
+/// silence ends it. Requests are answered in order; a bad frame gets an error and the connection survives,
+/// except an oversized frame, which closes it with 1009. The gateway answers ping, auth and sync itself and
+/// hands every other op to the handler a feature registered for it (<see cref="FrameDispatcher"/>); the
+/// features' <see cref="IConnectionObserver"/>s hear when a device comes online and goes away.
 /// </summary>
 public sealed partial class WebSocketGateway(
     ConnectionRegistry registry,
     UnauthenticatedConnections pending,
-    AccountService accounts,
-    PresenceService presence,
-    MessagingService messaging,
+    IConnectionAuthenticator authenticator,
+    FrameDispatcher dispatcher,
+    IEnumerable<IConnectionObserver> observers,
     IEventLog log,
     PenguinMetrics metrics,
     ServerOptions options,
@@ -31,6 +29,8 @@ public sealed partial class WebSocketGateway(
     ILogger<WebSocketGateway> logger)
 {
     public const int ProtocolVersion = 1;
+
+    private readonly IConnectionObserver[] _observers = [.. observers];
 
     /// <summary>
     /// The HTTP path to /ws: upgrades the WebSocket requests that <see cref="WebSocketUpgrade"/> left to Kestrel
@@ -139,9 +139,8 @@ public sealed partial class WebSocketGateway(
         await registry.RemoveAsync(connection);
         if (connection.Session is { } session)
         {
-            if (!registry.HasSession(session.UserId, session.SessionId)) await presence.RemoveDeviceAsync(session.UserId, session.SessionId);
-            // An indicator this device left on would otherwise show until the peer's client times it out.
-            foreach (var peer in connection.TypingTo) await messaging.EndTypingAsync(session.UserId, peer);
+            var lastOfSession = !registry.HasSession(session.UserId, session.SessionId);
+            foreach (var observer in _observers) await observer.OnClosedAsync(connection, lastOfSession);
         }
         metrics.ConnectionClosed();
     }
@@ -195,27 +194,19 @@ public sealed partial class WebSocketGateway(
 
     private async Task HandleAsync(Connection connection, ClientFrame frame)
     {
-        var session = connection.Session;
         switch (frame)
         {
             case Ping:
                 connection.Send(new Pong { Re = frame.Id });
                 break;
-            case Authenticate auth when session is null:
+            case Authenticate auth when connection.Session is null:
                 await AuthenticateAsync(connection, auth);
                 break;
             case Authenticate:
                 connection.Send(ErrorReply.From(Errors.AlreadyAuthenticated, frame.Id));
                 break;
-            case not null when session is null:
+            case not null when connection.Session is null:
                 connection.Send(ErrorReply.From(Errors.NotAuthenticated, frame.Id));
-                break;
-            case SetPresence set when set.Status == PresenceStatus.Offline || !Enum.IsDefined(set.Status):
-                connection.Send(ErrorReply.From(Errors.InvalidField.With("Set online, away, busy, dnd or invisible; disconnect to go offline.", "可设为在线、离开、忙碌、请勿打扰或隐身；断开连接即为离线。"), frame.Id));
-                break;
-            case SetPresence set:
-                await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, set.Status));
-                connection.Send(new Ok { Re = frame.Id });
                 break;
             case Sync sync when sync.Since < 0:
                 connection.Send(ErrorReply.From(Errors.InvalidField.With("'since' must be 0 or more.", "“since”不能小于 0。"), frame.Id));
@@ -223,28 +214,8 @@ public sealed partial class WebSocketGateway(
             case Sync sync:
                 connection.CatchUp(frame.Id, sync.Since);
                 break;
-            case SendMessage send:
-                var started = Stopwatch.GetTimestamp();
-                var sent = await messaging.SendAsync(session.UserId, send);
-                connection.Send(sent.IsOk ? new MessageAccepted(sent.Value.Message.ToWire(), sent.Value.Duplicate) { Re = frame.Id } : ErrorReply.From(sent.Error, frame.Id));
-                metrics.MessageSent(!sent.IsOk ? "rejected" : sent.Value.Duplicate ? "duplicate" : "ok", Stopwatch.GetElapsedTime(started));
-                break;
-            case Acknowledge ack:
-                messaging.Acknowledge(session.UserId, ack.Seq);
-                metrics.Delivered();
-                break;
-            case MarkRead read:
-                Answer(connection, frame.Id, await messaging.MarkReadAsync(session.UserId, read.Peer, read.Seq));
-                break;
-            case RecallMessage recall:
-                Answer(connection, frame.Id, await messaging.RecallAsync(session.UserId, recall.MessageId));
-                break;
-            case DeleteMessage delete:
-                Answer(connection, frame.Id, await messaging.DeleteForUserAsync(session.UserId, delete.MessageId));
-                break;
-            case SetTyping typing:
-                if (await messaging.SetTypingAsync(session.UserId, typing.To, typing.Active) is { IsOk: true, Value: true })
-                    connection.NoteTyping(typing.To, typing.Active);
+            default:
+                await dispatcher.RouteOf(frame!).Handle(connection, frame!, connection.Closed);
                 break;
         }
     }
@@ -268,39 +239,29 @@ public sealed partial class WebSocketGateway(
         }
     }
 
-    private static void Answer<T>(Connection connection, long re, Result<T> result) =>
-        connection.Send(result.IsOk ? new Ok { Re = re } : ErrorReply.From(result.Error, re));
-
     private async Task AuthenticateAsync(Connection connection, Authenticate auth)
     {
-        var session = await accounts.AuthenticateAsync(auth.Token);
-        if (session is null)
+        if (await authenticator.AuthenticateAsync(auth.Token, connection.Closed) is not { } account)
         {
             metrics.AuthenticationFailed("token");
             connection.Send(ErrorReply.From(Errors.InvalidToken, auth.Id));
             return;
         }
-        var user = await accounts.GetUserAsync(session.UserId);
-        if (user is null)
-        {
-            connection.Send(ErrorReply.From(Errors.InvalidToken, auth.Id));
-            return;
-        }
-        var head = await log.HeadAsync(session.UserId);
-        var status = auth.Status is { } wanted && wanted != PresenceStatus.Offline && Enum.IsDefined(wanted) ? wanted : PresenceStatus.Online;
+        var session = account.Session;
+        var head = await log.HeadAsync(session.UserId, connection.Closed);
 
         connection.Session = session;
         pending.Remove(connection);
         connection.StartAt(auth.Since is { } since && since >= 0 && since <= head ? since : head);
-        connection.Send(new Authenticated(user.FullProfile, user.Settings, session.SessionId, session.Device, head) { Re = auth.Id });
-        // Registered before the snapshot is read, so no presence change can fall between the two.
+        connection.Send(new Authenticated(account.Profile, account.Settings, session.SessionId, session.Device, head) { Re = auth.Id });
+        // Registered before the features speak (a presence snapshot), so no change can fall between the two.
         foreach (var old in await registry.AddAsync(connection))
             old.EndWith(new SessionEnded(Errors.SessionReplaced.Code, Errors.SessionReplaced.Message, Errors.SessionReplaced.MessageZh), CloseCodes.Replaced);
-        connection.Send(new PresenceSnapshot(await presence.GetFriendsAsync(session.UserId)));
+        foreach (var observer in _observers) await observer.OnAuthenticatedAsync(connection, auth, connection.Closed);
         // Whatever was committed before registration and after the cursor arrives now, in order.
         connection.CatchUp(0, from: null);
-        await presence.SetDeviceAsync(session.UserId, new DevicePresence(session.SessionId, session.Device, status));
-        await accounts.TouchAsync(session);
+        foreach (var observer in _observers) await observer.OnLiveAsync(connection, auth, connection.Closed);
+        await authenticator.TouchAsync(session, connection.Closed);
         metrics.Authenticated();
         LogAuthenticated(session.UserId, session.SessionId, session.Device);
     }

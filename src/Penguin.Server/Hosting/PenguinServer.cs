@@ -1,12 +1,11 @@
 using System.Text.Json;
-using Penguin.Core.Accounts;
-using Penguin.Core.Bus;
-using Penguin.Core.Messaging;
-using Penguin.Core.Presence;
-using Penguin.Core.Social;
-using Penguin.Core.Sync;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 using Penguin.Server.Api;
+using Penguin.Server.Features.Accounts;
+using Penguin.Server.Features.Messaging;
+using Penguin.Server.Features.Presence;
+using Penguin.Server.Features.Social;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
 
@@ -17,7 +16,10 @@ public static class PenguinServer
 {
     public const string DefaultUrl = "http://127.0.0.1:5180";
 
-    public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null)
+    /// <param name="args">Command-line arguments (configuration).</param>
+    /// <param name="configure">Changes to the options bound from configuration.</param>
+    /// <param name="replaceServices">Replacements registered after Penguin's own (tests: a FakeTimeProvider as the clock).</param>
+    public static WebApplication Build(string[] args, Action<ServerOptions>? configure = null, Action<IServiceCollection>? replaceServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddSettingsBesideExecutable();
@@ -38,6 +40,7 @@ public static class PenguinServer
 
         builder.Services.AddPenguin(options);
         builder.Services.AddPenguinHealth();
+        replaceServices?.Invoke(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => UseProtocolJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddPenguinOpenApi();
@@ -47,10 +50,10 @@ public static class PenguinServer
         app.UseProtocolErrors();
         app.UseSessionAuthentication();
         app.UseWebSockets();
-        app.Map("/ws", (HttpContext context, WebSocketGateway gateway) => gateway.HandleAsync(context));
-        app.MapAccountApi();
-        app.MapSocialApi();
-        app.MapMessagingApi();
+        app.MapGateway();
+        app.MapAccounts();
+        app.MapSocial();
+        app.MapMessaging();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;
@@ -61,32 +64,23 @@ public static class PenguinServer
         // First, so that nothing else starts on storage that cannot be used.
         services.AddHostedService<StorageStartupCheck>();
         services.AddSingleton(options);
-        services.AddSingleton(options.Accounts);
-        services.AddSingleton(options.Messaging);
         services.AddSingleton(TimeProvider.System);
 
-        // Storage, bus and presence by configuration: embedded (SQLite, in-process) unless told otherwise.
+        // Storage and bus by configuration: embedded (SQLite, in-process) unless told otherwise.
         services.AddStorage(options);
         services.AddBus(options);
-        services.AddPresenceRegistry(options);
-
         services.AddSingleton<EventPublisher>();
-        services.AddSingleton<PresenceService>();
-        services.AddSingleton<AccountService>();
-        services.AddSingleton<SocialService>();
-        services.AddSingleton<MessagingService>();
-
-        services.AddSingleton<ConnectionRegistry>();
-        services.AddSingleton<UnauthenticatedConnections>();
-        services.AddSingleton<WebSocketGateway>();
-        services.AddSingleton<ConnectionLimits>();
-        services.AddHostedService<GatewayShutdown>();
+        services.AddGateway();
         // A stop closes every WebSocket at once (1001), so the host need not wait Kestrel's default 30 s.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<PenguinMetrics>();
         services.AddSingleton<PrometheusExposition>();
-        services.AddHostedService<BusConnector>();
-        services.AddHostedService<HeartbeatMonitor>();
+
+        // The features: each brings its service, options, REST endpoints, frame handlers and connection hooks.
+        services.AddAccounts(options);
+        services.AddSocial();
+        services.AddPresence(options);
+        services.AddMessaging(options);
         return services;
     }
 
@@ -96,30 +90,4 @@ public static class PenguinServer
         json.TypeInfoResolverChain.Insert(0, PenguinJson.Wire);
         PenguinJson.Configure(json);
     }
-}
-
-/// <summary>Closes every WebSocket with 1001 as soon as the host begins to stop (SIGTERM, Ctrl+C).</summary>
-internal sealed class GatewayShutdown(IHostApplicationLifetime lifetime, WebSocketGateway gateway) : IHostedService
-{
-    private CancellationTokenRegistration _stopping;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _stopping = lifetime.ApplicationStopping.Register(gateway.CloseAll);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _stopping.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>Connects the bus to this node's connections at start-up.</summary>
-internal sealed class BusConnector(IEventBus bus, ConnectionRegistry registry) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => bus.StartAsync(registry, cancellationToken).AsTask();
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

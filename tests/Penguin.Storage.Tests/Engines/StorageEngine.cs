@@ -36,13 +36,13 @@ public abstract class StorageEngine : IAsyncLifetime
         return stores;
     }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // The fixture is built even when every test is skipped: then there is nothing to open.
         if (Unavailable is null) _shared = await OpenFreshAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var owner in _opened) await owner.DisposeAsync();
         if (Unavailable is null) await DeleteDatabasesAsync();

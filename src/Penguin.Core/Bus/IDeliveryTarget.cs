@@ -1,0 +1,13 @@
+namespace Penguin.Core.Bus;
+
+/// <summary>The node's side of delivery: hands a frame to the user's connections held by this node.</summary>
+public interface IDeliveryTarget
+{
+    void Deliver(long userId, Delivery delivery);
+
+    /// <summary>
+    /// Deliveries may have been lost (the bus was down): every local connection catches up from the event log.
+    /// Durable events come back that way; ephemeral frames do not.
+    /// </summary>
+    void ResyncAll();
+}

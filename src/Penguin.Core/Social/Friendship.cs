@@ -1,0 +1,4 @@
+namespace Penguin.Core.Social;
+
+/// <summary>The two sides of a new friendship.</summary>
+public sealed record Friendship(FriendRequestRecord Request, FriendEntry FromSide, FriendEntry ToSide);

@@ -1,0 +1,23 @@
+using Penguin.Core.Accounts;
+using Penguin.Server.Gateway;
+using Penguin.Server.Hosting;
+
+namespace Penguin.Server.Features.Accounts;
+
+/// <summary>Registration, login, device sessions, the caller's profile and settings; the token check of /ws.</summary>
+public static class AccountsFeature
+{
+    public static IServiceCollection AddAccounts(this IServiceCollection services, ServerOptions options)
+    {
+        services.AddSingleton(options.Accounts);
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<IConnectionAuthenticator, AccountConnectionAuthenticator>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        app.MapAccountApi();
+        return app;
+    }
+}

@@ -1,0 +1,13 @@
+using Penguin.Core.Accounts;
+
+namespace Penguin.Server.Gateway;
+
+/// <summary>Turns an "auth" token into a session and the account the reply shows; provided by the accounts feature.</summary>
+public interface IConnectionAuthenticator
+{
+    /// <summary>The session and its account, or null when the token is not valid (or the account is gone).</summary>
+    ValueTask<AuthenticatedAccount?> AuthenticateAsync(string token, CancellationToken cancellationToken);
+
+    /// <summary>The device is connected and live: record that it was seen.</summary>
+    ValueTask TouchAsync(SessionContext session, CancellationToken cancellationToken);
+}

@@ -1,0 +1,139 @@
+using Npgsql;
+using Penguin.Core.Accounts;
+using Penguin.Core.Outbox;
+using Penguin.Protocol;
+
+namespace Penguin.Storage.Postgres;
+
+public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
+{
+    private const string UserColumns =
+        "id, nickname, avatar, signature, gender, birthday, province, city, add_policy, show_signature, show_gender, show_birthday, show_region, allow_stranger_messages";
+
+    private const string SessionColumns = "id, user_id, device, device_name, created_at, last_seen_at";
+
+    public ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var id = (await c.ScalarAsync(tx,
+                "INSERT INTO users (nickname, password_hash, avatar, created_at) VALUES (@n, @h, @a, @t) RETURNING id",
+                ("n", user.Nickname), ("h", user.PasswordHash), ("a", user.Avatar), ("t", user.CreatedAt.Utc())))!.Value;
+            await c.ExecuteAsync(tx, "INSERT INTO buddy_groups (user_id, name, position, is_default) VALUES (@u, @n, 0, true)",
+                ("u", id), ("n", defaultGroupName));
+            return id;
+        }, cancellationToken);
+
+    public ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {UserColumns} FROM users WHERE id = @u AND deleted_at IS NULL", ReadUser, ("u", number)), cancellationToken);
+
+    public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers, CancellationToken cancellationToken = default)
+    {
+        if (numbers.Count == 0) return ValueTask.FromResult<IReadOnlyList<UserRecord>>([]);
+        return db.ReadAsync<IReadOnlyList<UserRecord>>(async c =>
+            await c.QueryAsync(null, $"SELECT {UserColumns} FROM users WHERE id = ANY(@ids)", ReadUser, ("ids", numbers.Distinct().ToArray())), cancellationToken);
+    }
+
+    public ValueTask<string?> GetPasswordHashAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT password_hash FROM users WHERE id = @u AND deleted_at IS NULL", r => r.GetString(0), ("u", number)), cancellationToken);
+
+    public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            // The outcome is the record itself, so the recipients are known now: lock them all (the user
+            // included) in id order first, or two friends changing their profiles at once would deadlock.
+            var drafts = events(user).ToList();
+            await c.LockUsersAsync(tx, [user.Number, .. drafts.Select(d => d.UserId)]);
+            var s = user.Settings;
+            await c.ExecuteAsync(tx, """
+                UPDATE users SET nickname = @n, avatar = @a, signature = @s, gender = @g, birthday = @b, province = @p, city = @c,
+                    add_policy = @ap, show_signature = @ss, show_gender = @sg, show_birthday = @sb, show_region = @sr,
+                    allow_stranger_messages = @am
+                WHERE id = @u
+                """,
+                ("u", user.Number), ("n", user.Nickname), ("a", user.Avatar), ("s", user.Signature), ("g", (int)user.Gender),
+                ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
+                ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion), ("am", s.AllowStrangerMessages));
+            return new Committed<UserRecord>(user, await PostgresOutbox.AppendAsync(c, tx, drafts));
+        }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default)
+    {
+        // The user's text is matched literally: LIKE's wildcards and the escape character are escaped.
+        var pattern = PgSql.Contains(text);
+        return db.ReadAsync<IReadOnlyList<UserRecord>>(async c => await c.QueryAsync(null,
+            $"SELECT {UserColumns} FROM users WHERE nickname ILIKE @p ESCAPE '\\' AND deleted_at IS NULL ORDER BY id LIMIT @n",
+            ReadUser, ("p", pattern), ("n", limit)), cancellationToken);
+    }
+
+    public ValueTask<SessionRecord> CreateSessionAsync(long userId, byte[] tokenHash, DeviceKind device, string? deviceName, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var id = (await c.ScalarAsync(tx, """
+                INSERT INTO sessions (user_id, token_hash, device, device_name, created_at, last_seen_at)
+                VALUES (@u, @h, @d, @n, @t, @t) RETURNING id
+                """, ("u", userId), ("h", tokenHash), ("d", (int)device), ("n", deviceName), ("t", now.Utc())))!.Value;
+            return new SessionRecord(id, userId, device, deviceName, now.Utc(), now.Utc());
+        }, cancellationToken);
+
+    public ValueTask<SessionRecord?> FindSessionAsync(byte[] tokenHash, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE token_hash = @h", ReadSession, ("h", tokenHash)), cancellationToken);
+
+    public async ValueTask TouchSessionAsync(long sessionId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(tx, "UPDATE sessions SET last_seen_at = @t WHERE id = @id", ("t", now.Utc()), ("id", sessionId)), cancellationToken);
+
+    public ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<SessionRecord>>(async c =>
+            await c.QueryAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = @u ORDER BY id", ReadSession, ("u", userId)), cancellationToken);
+
+    public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "DELETE FROM sessions WHERE id = @id AND user_id = @u", ("id", sessionId), ("u", userId)) > 0, cancellationToken);
+
+    public ValueTask<IReadOnlyList<long>> DeleteAllSessionsAsync(long userId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
+            await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", userId)), cancellationToken);
+
+    public ValueTask<IReadOnlyList<long>> DeleteOtherSessionsAsync(long userId, long keepSessionId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
+            await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u AND id <> @k RETURNING id", r => r.GetInt64(0), ("u", userId), ("k", keepSessionId)), cancellationToken);
+
+    public ValueTask<AccountStatus?> GetAccountStatusAsync(long number, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, "SELECT id, nickname, created_at, disabled, deleted_at FROM users WHERE id = @u",
+            r => new AccountStatus(r.GetInt64(0), r.GetString(1), r.Instant(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.Instant(4)),
+            ("u", number)), cancellationToken);
+
+    public ValueTask<bool> SetPasswordHashAsync(long number, string passwordHash, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "UPDATE users SET password_hash = @h WHERE id = @u AND deleted_at IS NULL",
+            ("h", passwordHash), ("u", number)) > 0, cancellationToken);
+
+    public ValueTask<bool> SetDisabledAsync(long number, bool disabled, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "UPDATE users SET disabled = @d WHERE id = @u AND deleted_at IS NULL",
+            ("d", disabled), ("u", number)) > 0, cancellationToken);
+
+    public ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<IReadOnlyList<long>>(async (c, tx) =>
+        {
+            await c.ExecuteAsync(tx, """
+                UPDATE users SET deleted_at = @t, password_hash = '', nickname = @n, signature = NULL, birthday = NULL, province = NULL, city = NULL
+                WHERE id = @u AND deleted_at IS NULL
+                """, ("n", IAccountStore.DeletedNickname), ("t", at.Utc()), ("u", number));
+            return await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", number));
+        }, cancellationToken);
+
+    private static SessionRecord ReadSession(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), r.GetInt64(1), (DeviceKind)r.GetInt32(2), r.NullableString(3), r.Instant(4), r.Instant(5));
+
+    private static UserRecord ReadUser(NpgsqlDataReader r)
+    {
+        var province = r.NullableString(6);
+        var city = r.NullableString(7);
+        return new UserRecord(
+            r.GetInt64(0),
+            r.GetString(1),
+            r.GetString(2),
+            r.NullableString(3),
+            (Gender)r.GetInt32(4),
+            r.IsDBNull(5) ? null : r.GetFieldValue<DateOnly>(5),
+            province is null && city is null ? null : new Region(province, city),
+            new AccountSettings((AddPolicy)r.GetInt32(8), r.GetBoolean(9), r.GetBoolean(10), r.GetBoolean(11), r.GetBoolean(12), r.GetBoolean(13)));
+    }
+}

@@ -1,0 +1,61 @@
+using Penguin.Protocol;
+
+namespace Penguin.Core.Tests.Golden;
+
+/// <summary>One sample of every client frame, server frame and event of protocol v1, with every field set.</summary>
+public static class ProtocolSamples
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 8, 30, 15, 123, TimeSpan.Zero);
+
+    private static readonly Profile Alice = new(10001, "小企鹅 Alice", "penguin-01", "你好 hello", Gender.Female, new DateOnly(1999, 2, 3), new Region("广东", "深圳"));
+
+    private static readonly Profile Bob = new(10002, "Bob", "penguin-02");
+
+    private static readonly AccountSettings Settings = new(AddPolicy.Verify, ShowSignature: true, ShowGender: false, ShowBirthday: true, ShowRegion: false, AllowStrangerMessages: true);
+
+    private static readonly Message Text = new(42, 10001, 10002, 7, "c-7", At, "你好，Bob！", Recalled: false);
+
+    private static readonly BuddyGroup[] Groups = [new(1, "我的好友", 0, true), new(2, "同学", 1, false)];
+
+    public static readonly IReadOnlyList<ClientFrame> ClientFrames =
+    [
+        new Authenticate("token-abc", Since: 12, Status: PresenceStatus.Away) { Id = 1 },
+        new Ping { Id = 2 },
+        new SetPresence(PresenceStatus.Busy) { Id = 3 },
+        new Protocol.Sync(12) { Id = 4 },
+        new Acknowledge(15) { Id = 5 },
+        new SendMessage(10002, "c-7", "你好，Bob！") { Id = 6 },
+        new MarkRead(10002, 7) { Id = 7 },
+        new RecallMessage(42) { Id = 8 },
+        new DeleteMessage(42) { Id = 9 },
+        new SetTyping(10002, true) { Id = 10 },
+    ];
+
+    public static readonly IReadOnlyList<ServerFrame> ServerFrames =
+    [
+        new Authenticated(Alice, Settings, 77, DeviceKind.Pc, 15) { Re = 1 },
+        new Pong { Re = 2 },
+        new Ok { Re = 3 },
+        new ErrorReply("invalid_field", "Invalid field.", "字段无效。") { Re = 4 },
+        new Synced(15) { Re = 5 },
+        new PresenceChanged(new UserPresence(10002, PresenceStatus.Online, [DeviceKind.Pc, DeviceKind.Mobile])),
+        new PresenceSnapshot([new UserPresence(10002, PresenceStatus.Away, [DeviceKind.Mobile]), new UserPresence(10003, PresenceStatus.Offline, [])]),
+        new SessionEnded("session_revoked", "Logged out.", "已退出登录。"),
+        new FriendRequested(new FriendRequest(5, Alice, Bob, "我是 Alice", FriendRequestState.Pending, At)) { Seq = 16 },
+        new FriendRequestDeclined(5, 10002) { Seq = 17 },
+        new FriendAdded(Bob, 2, "老同学") { Seq = 18 },
+        new FriendRemoved(10002) { Seq = 19 },
+        new FriendUpdated(10002, 1, "Bob 哥") { Seq = 20 },
+        new BuddyGroupsChanged(Groups) { Seq = 21 },
+        new ProfileUpdated(Alice) { Seq = 22 },
+        new SettingsUpdated(Settings) { Seq = 23 },
+        new BlocksChanged([10003, 10004]) { Seq = 24 },
+        new MessageAccepted(Text, Duplicate: false) { Re = 6 },
+        new MessageReceived(Text) { Seq = 25 },
+        new MessageReceipt(10002, 7, 6) { Seq = 26 },
+        new ConversationRead(10002, 7) { Seq = 27 },
+        new MessageRecalled(10002, 42, 7) { Seq = 28 },
+        new MessageDeleted(10002, 42) { Seq = 29 },
+        new TypingChanged(10002, true),
+    ];
+}
