@@ -68,7 +68,7 @@ public sealed class AccountService
         // Guessing one account from many addresses: past a threshold each attempt waits, doubling up to a maximum.
         // A delay, not a lock: the owner still gets in (a few seconds later), and tokens keep working meanwhile.
         if (LoginDelay(number.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } delay && delay > TimeSpan.Zero)
-            await Task.Delay(delay, _time);
+            await Task.Delay(delay, _time, cancellationToken);
 
         var stored = await _accounts.GetPasswordHashAsync(number, cancellationToken);
         var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;

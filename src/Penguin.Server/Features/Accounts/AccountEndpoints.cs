@@ -83,7 +83,7 @@ public static class AccountEndpoints
         {
             var changed = await accounts.ChangePasswordAsync(caller.Session, body.CurrentPassword, body.NewPassword, Address(http), cancellationToken);
             if (!changed.IsOk) return Fail(changed.Error);
-            foreach (var id in changed.Value) await bus.PublishAsync(caller.UserId, Ended(id));
+            foreach (var id in changed.Value) await bus.PublishAsync(caller.UserId, Ended(id), CancellationToken.None); // after the commit: never cancelled
             return Results.NoContent();
         });
 
