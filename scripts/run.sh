@@ -12,9 +12,7 @@ if ! command -v dotnet >/dev/null; then
   exit 1
 fi
 
-# Further build steps (e.g. the web client) go here, each announced with 'step'.
-
-step "Building the server (Release): the first build restores packages and takes a minute or two; later ones take seconds"
+step "Building the server and the web client (Release): the first build restores packages (NuGet, npm) and takes a minute or two; later ones take seconds"
 # Minimal verbosity prints one line per finished project: the progress.
 dotnet build src/Penguin.Server -c Release -nologo -v m -clp:NoSummary
 
