@@ -170,7 +170,7 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
         // Nothing else is timed by this clock in the test: the heartbeat would otherwise see two silent minutes.
-        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = TimeSpan.FromDays(1), clock);
+        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = TimeSpan.FromHours(1), clock);
         await using var alice = await server.RegisterAsync("alice");
         await using var bob = await server.RegisterAsync("bob");
         await alice.BefriendAsync(bob);
