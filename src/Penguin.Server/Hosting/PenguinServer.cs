@@ -78,7 +78,7 @@ public static class PenguinServer
 
         // The features: each brings its service, options, REST endpoints, frame handlers and connection hooks.
         services.AddAccounts(options);
-        services.AddSocial();
+        services.AddSocial(options);
         services.AddPresence(options);
         services.AddMessaging(options);
         return services;

@@ -1,6 +1,8 @@
 using Penguin.Core.Accounts;
 using Penguin.Server.Gateway;
 using Penguin.Server.Hosting;
+using Penguin.Storage.Postgres;
+using Penguin.Storage.Sqlite;
 
 namespace Penguin.Server.Features.Accounts;
 
@@ -9,6 +11,7 @@ public static class AccountsFeature
 {
     public static IServiceCollection AddAccounts(this IServiceCollection services, ServerOptions options)
     {
+        services.AddStore<IAccountStore, SqliteAccountStore, PostgresAccountStore>(options);
         services.AddSingleton(options.Accounts);
         services.AddSingleton<AccountService>();
         services.AddSingleton<IConnectionAuthenticator, AccountConnectionAuthenticator>();

@@ -2,6 +2,8 @@ using Penguin.Core.Messaging;
 using Penguin.Protocol;
 using Penguin.Server.Gateway;
 using Penguin.Server.Hosting;
+using Penguin.Storage.Postgres;
+using Penguin.Storage.Sqlite;
 
 namespace Penguin.Server.Features.Messaging;
 
@@ -10,6 +12,7 @@ public static class MessagingFeature
 {
     public static IServiceCollection AddMessaging(this IServiceCollection services, ServerOptions options)
     {
+        services.AddStore<IMessageStore, SqliteMessageStore, PostgresMessageStore>(options);
         services.AddSingleton(options.Messaging);
         services.AddSingleton<MessagingService>();
         services.AddFrameHandler<SendMessage, SendMessageHandler>();
