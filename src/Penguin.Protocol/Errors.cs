@@ -42,3 +42,19 @@ public static class Errors
     public static readonly Error Unavailable = new("unavailable", "The service is temporarily unavailable; try again shortly.", "服务暂时不可用，请稍后再试。");
     public static readonly Error Internal = new("internal", "Something went wrong on the server.", "服务器内部错误。");
 }
+
+/// <summary>Error codes of file uploads and downloads (docs/protocol.md, "Files").</summary>
+public static class FileErrors
+{
+    public static readonly Error OffsetMismatch = new("upload_offset_mismatch", "The chunk does not start where the upload stands; resume from the confirmed offset.", "分片的起始位置与已确认的位置不符，请从已确认的位置继续上传。");
+    public static readonly Error ChunkHashMismatch = new("chunk_hash_mismatch", "The chunk's SHA-256 does not match its bytes; nothing of it was kept.", "分片的 SHA-256 与内容不符，该分片未保存。");
+    public static readonly Error FileHashMismatch = new("file_hash_mismatch", "The uploaded bytes do not match the announced SHA-256; nothing was stored.", "上传内容与声明的 SHA-256 不符，未保存任何内容。");
+    public static readonly Error UploadIncomplete = new("upload_incomplete", "Not all bytes have been uploaded yet.", "文件尚未上传完整。");
+    public static readonly Error UploadBusy = new("upload_busy", "Another request is sending to this upload; try again shortly.", "另一个请求正在上传此文件，请稍后再试。");
+    public static readonly Error FileTooLarge = new("file_too_large", "The file is larger than the limit.", "文件超过大小限制。");
+    public static readonly Error QuotaExceeded = new("quota_exceeded", "Your storage quota does not allow this file.", "存储空间不足，无法保存此文件。");
+    public static readonly Error TooManyUploads = new("too_many_uploads", "You have too many uploads in progress; finish or cancel one first.", "进行中的上传过多，请先完成或取消一个。");
+    public static readonly Error TypeMismatch = new("type_mismatch", "The file's content does not match its declared picture type.", "文件内容与声明的图片类型不符。");
+    public static readonly Error FileExpired = new("file_expired", "The file has expired and is no longer kept.", "文件已过期，不再保存。");
+    public static readonly Error InvalidFileName = new("invalid_file_name", "The file name must be 1 to 255 characters, without control characters or path separators.", "文件名须为 1 到 255 个字符，且不能包含控制字符或路径分隔符。");
+}

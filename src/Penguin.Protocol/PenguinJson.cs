@@ -44,6 +44,11 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(ConversationList))]
 [JsonSerializable(typeof(MessagePage))]
 [JsonSerializable(typeof(UserPresence[]))]
+// Files
+[JsonSerializable(typeof(CreateUpload))]
+[JsonSerializable(typeof(UploadStatus))]
+[JsonSerializable(typeof(StoredFile))]
+[JsonSerializable(typeof(UploadResult))]
 public sealed partial class PenguinJson : JsonSerializerContext
 {
     /// <summary>

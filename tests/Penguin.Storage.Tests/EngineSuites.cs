@@ -23,3 +23,8 @@ public sealed class PostgresEventLogTests(PostgresEngine engine) : EventLogContr
 
 [RequiresPostgres]
 public sealed class PostgresMessageStoreTests(PostgresEngine engine) : MessageStoreContract(engine), IClassFixture<PostgresEngine>;
+
+public sealed class SqliteFileStoreTests(SqliteEngine engine) : FileStoreContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresFileStoreTests(PostgresEngine engine) : FileStoreContract(engine), IClassFixture<PostgresEngine>;
