@@ -76,6 +76,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public PenguinClient NewClient() => new(BaseUri);
 
+    /// <summary>The running server's services (to run a background job now rather than wait for it).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Reads one value from /metrics.</summary>
     public async Task<double> MetricAsync(string name)
     {

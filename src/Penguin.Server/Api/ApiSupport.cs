@@ -68,6 +68,13 @@ public static class ApiSupport
         "frame_too_large" => StatusCodes.Status413PayloadTooLarge,
         "unavailable" => StatusCodes.Status503ServiceUnavailable,
         "internal" => StatusCodes.Status500InternalServerError,
+        // Files
+        "upload_offset_mismatch" or "upload_busy" or "upload_incomplete" => StatusCodes.Status409Conflict,
+        "file_too_large" or "quota_exceeded" => StatusCodes.Status413PayloadTooLarge,
+        "too_many_uploads" => StatusCodes.Status429TooManyRequests,
+        "type_mismatch" => StatusCodes.Status415UnsupportedMediaType,
+        "file_hash_mismatch" or "chunk_hash_mismatch" => StatusCodes.Status422UnprocessableEntity,
+        "file_expired" => StatusCodes.Status410Gone,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -76,7 +83,7 @@ public static class ApiSupport
         app.Use(async (context, next) =>
         {
             // Refused before the body is read: the minimal API binder would answer a body over the limit with an empty 413.
-            if (context.Request.ContentLength > Limits.MaxRequestBodyBytes)
+            if (context.Request.ContentLength > Limits.MaxRequestBodyBytes && context.GetEndpoint()?.Metadata.GetMetadata<LargeRequestBody>() is null)
             {
                 context.Response.Headers.Connection = "close";
                 await Results.Json(new ErrorResponse(Errors.FrameTooLarge.With(
