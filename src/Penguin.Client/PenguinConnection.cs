@@ -70,6 +70,10 @@ public sealed class PenguinConnection : IAsyncDisposable
     public async Task<MessageAccepted> SendTextAsync(long to, string text, string? clientId = null, CancellationToken ct = default) =>
         await RequestAsync<MessageAccepted>(new SendMessage(to, clientId ?? Guid.NewGuid().ToString("N"), text), ct);
 
+    /// <summary>Sends an uploaded file (docs/protocol.md, "Files") as a message, with an optional caption; a voice clip with its length.</summary>
+    public Task<MessageAccepted> SendFileAsync(long to, string fileId, string? caption = null, int? durationMs = null, string? clientId = null, CancellationToken ct = default) =>
+        RequestAsync<MessageAccepted>(new SendMessage(to, clientId ?? Guid.NewGuid().ToString("N"), caption) { FileId = fileId, DurationMs = durationMs }, ct);
+
     public Task MarkReadAsync(long peer, long seq, CancellationToken ct = default) => RequestAsync<Ok>(new MarkRead(peer, seq), ct);
 
     public Task RecallAsync(long messageId, CancellationToken ct = default) => RequestAsync<Ok>(new RecallMessage(messageId), ct);

@@ -41,7 +41,14 @@ public sealed record Acknowledge(long Seq) : ClientFrame;
 /// Sends a text message to <see cref="To"/>. <see cref="ClientId"/> (1–64 characters, unique per sender, e.g. a UUID)
 /// makes the send idempotent: a retry with the same id is the same message.
 /// </summary>
-public sealed record SendMessage(long To, string ClientId, string Text) : ClientFrame;
+public sealed record SendMessage(long To, string ClientId, string? Text = null) : ClientFrame
+{
+    /// <summary>A file, picture or voice clip the sender uploaded (docs/protocol.md, "Files"); <see cref="Text"/> is then an optional caption.</summary>
+    public string? FileId { get; init; }
+
+    /// <summary>A voice clip's length as the sender recorded it, in milliseconds.</summary>
+    public int? DurationMs { get; init; }
+}
 
 /// <summary>The user has read the conversation with <see cref="Peer"/> up to message seq <see cref="Seq"/>.</summary>
 public sealed record MarkRead(long Peer, long Seq) : ClientFrame;

@@ -89,7 +89,11 @@ public sealed record DeviceSession(long Id, DeviceKind Device, DateTimeOffset Cr
 /// A one-to-one message. <see cref="Seq"/> is its place in the conversation (1, 2, 3…), not the user's sync seq.
 /// A recalled message keeps its place but has no text.
 /// </summary>
-public sealed record Message(long Id, long From, long To, long Seq, string ClientId, DateTimeOffset SentAt, string? Text = null, bool Recalled = false);
+public sealed record Message(long Id, long From, long To, long Seq, string ClientId, DateTimeOffset SentAt, string? Text = null, bool Recalled = false)
+{
+    /// <summary>The file sent with the message, if any (absent once recalled); older clients ignore it.</summary>
+    public Attachment? Attachment { get; init; }
+}
 
 /// <summary>
 /// One conversation as the user sees it. Unread = LastSeq − ReadSeq (sending a message reads the conversation

@@ -49,6 +49,7 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(UploadStatus))]
 [JsonSerializable(typeof(StoredFile))]
 [JsonSerializable(typeof(UploadResult))]
+[JsonSerializable(typeof(Attachment))]
 public sealed partial class PenguinJson : JsonSerializerContext
 {
     /// <summary>

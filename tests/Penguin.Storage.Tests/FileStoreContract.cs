@@ -209,4 +209,28 @@ public abstract class FileStoreContract(StorageEngine engine) : ContractBase(eng
         Assert.Null(await Files.GetUploadAsync(idle.Id));
         Assert.NotNull(await Files.GetUploadAsync(fresh.Id));
     }
+
+    [Fact]
+    public async Task MessageWithAFile_KeepsItsAttachment_OnlyThePairMaySeeTheFile_UntilRecalled()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        var carol = await NewUserAsync();
+        var fileId = FileRules.NewId();
+        var attachment = new Attachment(fileId, "猫.jpg", 1234, "image/jpeg", 800, 600, Preview: true);
+
+        var sent = await Messages.SendAsync(new Penguin.Core.Messaging.NewMessage(alice, bob, "c-file", null, Now, attachment), NoEvents<Penguin.Core.Messaging.MessageRecord>());
+
+        Assert.Equal(attachment, sent.Value.Message.Attachment);
+        Assert.Equal(attachment, (await Messages.HistoryAsync(bob, alice, long.MaxValue, 10)).Single().Attachment);
+        Assert.True(await Messages.MaySeeFileAsync(alice, fileId));
+        Assert.True(await Messages.MaySeeFileAsync(bob, fileId));
+        Assert.False(await Messages.MaySeeFileAsync(carol, fileId));
+        Assert.False(await Messages.MaySeeFileAsync(bob, FileRules.NewId()));
+
+        Ok(await Messages.RecallAsync(alice, sent.Value.Message.Id, Now, TimeSpan.FromMinutes(2), NoEvents<Penguin.Core.Messaging.MessageRecord>()));
+
+        Assert.False(await Messages.MaySeeFileAsync(bob, fileId));
+        Assert.Null((await Messages.HistoryAsync(bob, alice, long.MaxValue, 10)).Single().Attachment);
+    }
 }

@@ -42,6 +42,9 @@ public interface IMessageStore
     /// <summary>Hides a message the user sent or received from that user's history only.</summary>
     ValueTask<Result<Committed<MessageRecord>>> DeleteForUserAsync(long userId, long messageId, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether the user sent or received a message carrying the file that is neither recalled nor deleted for them.</summary>
+    ValueTask<bool> MaySeeFileAsync(long userId, string fileId, CancellationToken cancellationToken = default);
+
     /// <summary>The user's conversations, most recent first.</summary>
     ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit, CancellationToken cancellationToken = default);
 

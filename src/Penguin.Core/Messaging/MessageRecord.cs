@@ -11,9 +11,10 @@ public sealed record MessageRecord(
     string ClientId,
     string? Text,
     DateTimeOffset SentAt,
-    DateTimeOffset? RecalledAt)
+    DateTimeOffset? RecalledAt,
+    Attachment? Attachment = null)
 {
-    public Message ToWire() => new(Id, SenderId, RecipientId, Seq, ClientId, SentAt, Text, RecalledAt is not null);
+    public Message ToWire() => new(Id, SenderId, RecipientId, Seq, ClientId, SentAt, Text, RecalledAt is not null) { Attachment = Attachment };
 
     public long PeerOf(long userId) => userId == SenderId ? RecipientId : SenderId;
 }

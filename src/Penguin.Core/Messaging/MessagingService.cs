@@ -20,7 +20,8 @@ public sealed class MessagingService(
     EventPublisher publisher,
     IEventBus bus,
     TimeProvider time,
-    MessagingOptions options)
+    MessagingOptions options,
+    IAttachments? attachments = null)
 {
     private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
     private readonly FixedWindowThrottle _typingRate = new(options.TypingPerSecond, TimeSpan.FromSeconds(1), time);
@@ -29,7 +30,8 @@ public sealed class MessagingService(
 
     public async ValueTask<Result<SendOutcome>> SendAsync(long senderId, SendMessage send, CancellationToken cancellationToken = default)
     {
-        if (InvalidText(send.Text) is { } badText) return badText;
+        // A file may go without text (the text is then a caption); a text message needs its text.
+        if ((send.FileId is null || send.Text is not null) && InvalidText(send.Text) is { } badText) return badText;
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
             return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
         if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
@@ -38,11 +40,20 @@ public sealed class MessagingService(
         if (await CheckMayMessageAsync(senderId, send.To, cancellationToken) is { } refused) return await AnswerRetryAsync(senderId, send, cancellationToken) ?? refused;
         if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             return await AnswerRetryAsync(senderId, send, cancellationToken) ?? Errors.RateLimited;
+        Attachment? attachment = null;
+        if (send.FileId is not null)
+        {
+            if (await messages.FindSentAsync(senderId, send.ClientId, cancellationToken) is { } earlier) return AnswerRetry(earlier, send);
+            if (attachments is null) return Errors.BadRequest.With("This server does not carry files.", "此服务器不支持发送文件。");
+            var attached = await attachments.AttachAsync(senderId, send.FileId, send.DurationMs, cancellationToken);
+            if (!attached.IsOk) return attached.Error;
+            attachment = attached.Value;
+        }
 
         // Stored to the millisecond: the acknowledged message and a later read of it must be equal.
         var now = time.GetUtcNow();
         var sentAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
-        var committed = await messages.SendAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, sentAt), m =>
+        var committed = await messages.SendAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, sentAt, attachment), m =>
         {
             var received = new MessageReceived(m.ToWire());
             return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
@@ -56,7 +67,7 @@ public sealed class MessagingService(
 
     /// <summary>The stored message again for a retry; an error when the client id was used for a different message.</summary>
     private static Result<SendOutcome> AnswerRetry(MessageRecord earlier, SendMessage send) =>
-        earlier.RecipientId == send.To && (earlier.Text == send.Text || earlier.RecalledAt is not null)
+        earlier.RecipientId == send.To && ((earlier.Text == send.Text && earlier.Attachment?.FileId == send.FileId) || earlier.RecalledAt is not null)
             ? new SendOutcome(earlier, Duplicate: true)
             : Errors.BadRequest.With("This clientId was already used for a different message.", "此 clientId 已用于另一条消息。");
 

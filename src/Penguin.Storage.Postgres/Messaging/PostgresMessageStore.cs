@@ -14,7 +14,7 @@ namespace Penguin.Storage.Postgres;
 /// </summary>
 public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 {
-    internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
+    internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at, m.attachment";
 
     public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
@@ -32,12 +32,13 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             var seq = (await c.ScalarAsync(tx, "UPDATE conversations SET last_seq = last_seq + 1, updated_at = @t WHERE id = @id RETURNING last_seq",
                 ("t", sentAt), ("id", conversation)))!.Value;
             var id = await c.ScalarAsync(tx, """
-                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at)
-                VALUES (@conv, @seq, @s, @r, @c, @b, @t)
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, attachment, file_id)
+                VALUES (@conv, @seq, @s, @r, @c, @b, @t, @a, @f)
                 ON CONFLICT (sender_id, client_id) DO NOTHING
                 RETURNING id
                 """, ("conv", conversation), ("seq", seq), ("s", message.SenderId), ("r", message.RecipientId),
-                ("c", message.ClientId), ("b", message.Text), ("t", sentAt));
+                ("c", message.ClientId), ("b", message.Text), ("t", sentAt),
+                ("a", AttachmentJson.Write(message.Attachment)), ("f", message.Attachment?.FileId));
             if (id is null)
             {
                 // Cannot happen while every send locks the sender first; if it ever does, give the seq back and
@@ -50,7 +51,7 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             await c.ExecuteAsync(tx, "UPDATE dialogs SET read_seq = @seq, delivered_seq = @seq WHERE user_id = @s AND peer_id = @r",
                 ("seq", seq), ("s", message.SenderId), ("r", message.RecipientId));
 
-            var record = new MessageRecord(id.Value, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, sentAt, null);
+            var record = new MessageRecord(id.Value, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, sentAt, null, message.Attachment);
             var committed = await PostgresOutbox.AppendAsync(c, tx, events(record));
             // Remember where the message sits in each log: delivery receipts find the messages an ack delivers by it.
             await c.ExecuteAsync(tx, "UPDATE messages SET sender_event_seq = @se, recipient_event_seq = @re WHERE id = @id",
@@ -124,8 +125,8 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             if (message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
             if (now - message.SentAt > window) return Errors.RecallExpired;
 
-            await c.ExecuteAsync(tx, "UPDATE messages SET body = NULL, recalled_at = @t WHERE id = @id", ("t", now.Utc()), ("id", messageId));
-            var recalled = message with { Text = null, RecalledAt = now.Utc() };
+            await c.ExecuteAsync(tx, "UPDATE messages SET body = NULL, attachment = NULL, file_id = NULL, recalled_at = @t WHERE id = @id", ("t", now.Utc()), ("id", messageId));
+            var recalled = message with { Text = null, RecalledAt = now.Utc(), Attachment = null };
             // The stored message events are built from this row when read: erasing the text here erases it there too.
             return await PostgresOutbox.CommitAsync(c, tx, recalled, events);
         }, cancellationToken);
@@ -143,6 +144,14 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 return Errors.NotFound;
             return new Committed<MessageRecord>(message, await PostgresOutbox.AppendAsync(c, tx, drafts));
         }, cancellationToken);
+
+    public ValueTask<bool> MaySeeFileAsync(long userId, string fileId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(async c => await c.ScalarAsync(null, """
+            SELECT 1 FROM messages m
+            WHERE m.file_id = @f AND (m.sender_id = @u OR m.recipient_id = @u) AND m.recalled_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = @u AND h.message_id = m.id)
+            LIMIT 1
+            """, ("f", fileId), ("u", userId)) is not null, cancellationToken);
 
     public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<ConversationRecord>>(async c => await c.QueryAsync(null, $"""
@@ -221,5 +230,5 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 
     internal static MessageRecord ReadMessage(NpgsqlDataReader r, int i) => new(
         r.GetInt64(i), r.GetInt64(i + 1), r.GetInt64(i + 2), r.GetInt64(i + 3), r.GetString(i + 4), r.NullableString(i + 5),
-        r.Instant(i + 6), r.IsDBNull(i + 7) ? null : r.Instant(i + 7));
+        r.Instant(i + 6), r.IsDBNull(i + 7) ? null : r.Instant(i + 7), AttachmentJson.Read(r.NullableString(i + 8)));
 }

@@ -13,7 +13,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
     private const int IndexBatchMax = 20_000;
     private int _sendsSinceIndexing;
 
-    internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at";
+    internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at, m.attachment";
 
     public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
     {
@@ -25,10 +25,11 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             // last seq and the sender's read cursor.
             var (lo, hi) = message.SenderId < message.RecipientId ? (message.SenderId, message.RecipientId) : (message.RecipientId, message.SenderId);
             (string, object?)[] values = [("$lo", lo), ("$hi", hi), ("$s", message.SenderId), ("$r", message.RecipientId),
-                ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs())];
+                ("$c", message.ClientId), ("$b", message.Text), ("$t", message.SentAt.ToUnixMs()),
+                ("$a", AttachmentJson.Write(message.Attachment)), ("$f", message.Attachment?.FileId)];
             const string insert = """
-                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at)
-                SELECT id, last_seq + 1, $s, $r, $c, $b, $t FROM conversations WHERE user_lo = $lo AND user_hi = $hi
+                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, attachment, file_id)
+                SELECT id, last_seq + 1, $s, $r, $c, $b, $t, $a, $f FROM conversations WHERE user_lo = $lo AND user_hi = $hi
                 ON CONFLICT DO NOTHING
                 RETURNING id, seq
                 """;
@@ -43,7 +44,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             }
             var (id, seq) = inserted[0];
 
-            var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null);
+            var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null, message.Attachment);
             var committed = SqliteOutbox.Append(db.EventHeads, c, tx, events(record));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
         }, cancellationToken);
@@ -111,8 +112,8 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
 
             // The stored message events are built from this row when read (see SqliteEventLog), so erasing the
             // text here erases it from them too.
-            c.Execute(tx, "UPDATE messages SET body = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
-            var recalled = message with { Text = null, RecalledAt = now };
+            c.Execute(tx, "UPDATE messages SET body = NULL, attachment = NULL, file_id = NULL, recalled_at = $t WHERE id = $id", ("$t", now.ToUnixMs()), ("$id", messageId));
+            var recalled = message with { Text = null, RecalledAt = now, Attachment = null };
             return SqliteOutbox.Commit(db.EventHeads, c, tx, recalled, events);
         }, cancellationToken);
 
@@ -126,6 +127,13 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
                 return Errors.NotFound;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, message, events);
         }, cancellationToken);
+
+    public ValueTask<bool> MaySeeFileAsync(long userId, string fileId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.Scalar(null, """
+            SELECT EXISTS (SELECT 1 FROM messages m
+                           WHERE m.file_id = $f AND (m.sender_id = $u OR m.recipient_id = $u) AND m.recalled_at IS NULL
+                             AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $u AND h.message_id = m.id))
+            """, ("$f", fileId), ("$u", userId)) == 1, cancellationToken);
 
     public ValueTask<IReadOnlyList<ConversationRecord>> ListConversationsAsync(long userId, int limit, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<ConversationRecord>>(c => c.Query(null, $"""
@@ -208,5 +216,5 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
 
     internal static MessageRecord ReadMessage(SqliteDataReader r, int i) => new(
         r.GetInt64(i), r.GetInt64(i + 1), r.GetInt64(i + 2), r.GetInt64(i + 3), r.GetString(i + 4), r.NullableString(i + 5),
-        r.FromUnixMs(i + 6), r.IsDBNull(i + 7) ? null : r.FromUnixMs(i + 7));
+        r.FromUnixMs(i + 6), r.IsDBNull(i + 7) ? null : r.FromUnixMs(i + 7), AttachmentJson.Read(r.NullableString(i + 8)));
 }

@@ -15,6 +15,7 @@ public static class FilesFeature
         services.AddSingleton<IBlobStore>(_ => new LocalBlobStore(BlobDirectory(options)));
         services.AddSingleton<IPictureInspector, VipsPictureInspector>();
         services.AddSingleton<FilesService>();
+        services.AddSingleton<Penguin.Core.Messaging.IAttachments, FileAttachments>();
         services.AddHostedService<FileSweeper>();
         return services;
     }

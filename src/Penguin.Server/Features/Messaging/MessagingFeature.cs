@@ -22,6 +22,7 @@ public static class MessagingFeature
         services.AddFrameHandler<DeleteMessage, DeleteMessageHandler>();
         services.AddFrameHandler<SetTyping, SetTypingHandler>();
         services.AddConnectionObserver<TypingConnectionObserver>();
+        services.AddSingleton<Penguin.Core.Files.IFileAccess, MessageFileAccess>();
         return services;
     }
 
