@@ -118,6 +118,7 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         var reader = new Utf8JsonReader(stored);
         int? version = null;
         string? name = null;
+        string? wireType = null;
         var hasData = false;
         var data = default(Utf8JsonReader);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Invalid("not a JSON object");
@@ -125,6 +126,12 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         {
             if (reader.ValueTextEquals("v"u8)) { reader.Read(); version = reader.GetInt32(); }
             else if (reader.ValueTextEquals("event"u8)) { reader.Read(); name = reader.GetString(); }
+            else if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String) wireType = reader.GetString();
+                else reader.Skip();
+            }
             else if (reader.ValueTextEquals("data"u8))
             {
                 reader.Read();
@@ -138,12 +145,41 @@ public sealed partial class StoredEventJson : JsonSerializerContext
                 reader.Skip();
             }
         }
+        if (version is null && wireType is not null && LegacyWireNames.TryGetValue(wireType, out var legacy))
+        {
+            // Format 0: the wire JSON of protocol v1, the event's fields at the top. Migration 0011 converted every
+            // such row; one still comes from a node older than it during a rolling upgrade, so it is read too.
+            (version, name, hasData) = (FormatVersion, legacy, true);
+            data = new Utf8JsonReader(stored);
+        }
         if (version != FormatVersion) throw Invalid($"format {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"}, this version reads {FormatVersion}");
         if (name is null || !ByName.TryGetValue(name, out var info)) throw Invalid($"unknown event '{name}'");
         if (!hasData) throw Invalid("no data");
         var e = (DurableEvent?)JsonSerializer.Deserialize(ref data, info) ?? throw Invalid("null data");
         return e with { Seq = seq };
     }
+
+    /// <summary>
+    /// Format 0's names (the wire's "type" of protocol v1) → stored names, frozen as migration 0011 converts them.
+    /// Only for rows written before that migration: new event types never need a line here.
+    /// </summary>
+    private static readonly Dictionary<string, string> LegacyWireNames = new()
+    {
+        ["friend.request"] = "friend_requested",
+        ["friend.request.declined"] = "friend_request_declined",
+        ["friend.added"] = "friend_added",
+        ["friend.removed"] = "friend_removed",
+        ["friend.updated"] = "friend_updated",
+        ["buddygroups.changed"] = "buddy_groups_changed",
+        ["profile.updated"] = "profile_updated",
+        ["settings.updated"] = "settings_updated",
+        ["blocks.changed"] = "blocks_changed",
+        ["message"] = "message_received",
+        ["message.receipt"] = "message_receipt",
+        ["conversation.read"] = "conversation_read",
+        ["message.recalled"] = "message_recalled",
+        ["message.deleted"] = "message_deleted",
+    };
 
     private static InvalidDataException Invalid(string why) => new($"Stored event not readable: {why}.");
 
