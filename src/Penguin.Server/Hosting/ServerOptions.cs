@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
 using Penguin.Core.Messaging;
 using Microsoft.Extensions.Options;
+using Penguin.Server.Features.Xmpp;
 
 namespace Penguin.Server.Hosting;
 
@@ -103,6 +104,10 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public MessagingOptions Messaging { get; set; } = new();
+
+    /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
+    [ValidateObjectMembers]
+    public XmppOptions Xmpp { get; set; } = new();
 }
 
 public sealed class PostgresOptions
