@@ -22,7 +22,14 @@ internal sealed class StanzaLimitStream(Stream inner, long budget) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The XMPP parser reads asynchronously.");
+    /// <summary>The parser reads asynchronously; should it ever read synchronously, the same budget holds.</summary>
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (_used >= budget) throw new XmppStreamException("policy-violation", "Stanza too large / 消息节过大");
+        var n = inner.Read(buffer, offset, (int)Math.Min(count, budget - _used));
+        _used += n;
+        return n;
+    }
 
     public override bool CanRead => true;
     public override bool CanSeek => false;

@@ -48,7 +48,12 @@ internal sealed class XmppStreamReader : IDisposable
     }
 
     /// <summary>Reads up to the opening &lt;stream:stream&gt; and returns its attributes.</summary>
-    public async Task<StreamHeader> ReadHeaderAsync()
+    public Task<StreamHeader> ReadHeaderAsync() => Guard(ReadHeaderCoreAsync());
+
+    /// <summary>The next stanza, or null when the client closed the stream (&lt;/stream:stream&gt;).</summary>
+    public Task<XElement?> ReadStanzaAsync() => Guard(ReadStanzaCoreAsync());
+
+    private async Task<StreamHeader> ReadHeaderCoreAsync()
     {
         while (true)
         {
@@ -73,8 +78,7 @@ internal sealed class XmppStreamReader : IDisposable
         }
     }
 
-    /// <summary>The next stanza, or null when the client closed the stream (&lt;/stream:stream&gt;).</summary>
-    public async Task<XElement?> ReadStanzaAsync()
+    private async Task<XElement?> ReadStanzaCoreAsync()
     {
         while (true)
         {
@@ -94,7 +98,11 @@ internal sealed class XmppStreamReader : IDisposable
                     Activity?.Invoke();
                     return stanza;
                 case XmlNodeType.Text or XmlNodeType.CDATA:
-                    throw new XmppStreamException("not-well-formed", "Text is not allowed between stanzas.");
+                    // A long whitespace keepalive can come as text; anything else between stanzas is not XMPP.
+                    if (!string.IsNullOrWhiteSpace(await _reader.GetValueAsync())) throw new XmppStreamException("not-well-formed", "Text is not allowed between stanzas.");
+                    _input.Reset();
+                    Activity?.Invoke();
+                    continue;
                 default:
                     throw Restricted(_reader.NodeType) ?? new XmppStreamException("not-well-formed");
             }
@@ -127,7 +135,7 @@ internal sealed class XmppStreamReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    open.Peek().Add(new XText(_reader.Value));
+                    open.Peek().Add(new XText(await _reader.GetValueAsync()));
                     break;
                 default:
                     throw Restricted(_reader.NodeType) ?? new XmppStreamException("not-well-formed");
@@ -155,10 +163,15 @@ internal sealed class XmppStreamReader : IDisposable
 
     private async Task ReadNodeAsync()
     {
-        bool more;
+        if (!await _reader.ReadAsync()) throw new EndOfStreamException();
+    }
+
+    /// <summary>Runs the parser; whatever it throws becomes the matching stream error.</summary>
+    private static async Task<T> Guard<T>(Task<T> step)
+    {
         try
         {
-            more = await _reader.ReadAsync();
+            return await step;
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("entity", StringComparison.OrdinalIgnoreCase))
         {
@@ -168,7 +181,17 @@ internal sealed class XmppStreamReader : IDisposable
         {
             throw new XmppStreamException("not-well-formed", "Malformed XML / XML 格式错误");
         }
-        if (!more) throw new EndOfStreamException();
+        catch (Exception e) when (e is not XmppStreamException && Inner(e) is { } limit)
+        {
+            throw limit; // the stanza budget, thrown by the input under the parser and wrapped on the way up
+        }
+    }
+
+    private static XmppStreamException? Inner(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is XmppStreamException found) return found;
+        return null;
     }
 
     private static XmppStreamException? Restricted(XmlNodeType type) => type switch
