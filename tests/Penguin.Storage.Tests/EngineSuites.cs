@@ -28,3 +28,7 @@ public sealed class SqliteFileStoreTests(SqliteEngine engine) : FileStoreContrac
 
 [RequiresPostgres]
 public sealed class PostgresFileStoreTests(PostgresEngine engine) : FileStoreContract(engine), IClassFixture<PostgresEngine>;
+public sealed class SqliteXmppStoreTests(SqliteEngine engine) : XmppStoreContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresXmppStoreTests(PostgresEngine engine) : XmppStoreContract(engine), IClassFixture<PostgresEngine>;

@@ -74,10 +74,10 @@ public sealed class TestServer : IAsyncDisposable
         BaseUri = new Uri(_app.Urls.First(u => u.Contains(_addresses[0], StringComparison.Ordinal)) + "/");
     }
 
-    public PenguinClient NewClient() => new(BaseUri);
-
-    /// <summary>The running server's services (to run a background job now rather than wait for it).</summary>
+    /// <summary>The running node's services (e.g. where a protocol listener bound its port).</summary>
     public IServiceProvider Services => _app.Services;
+
+    public PenguinClient NewClient() => new(BaseUri);
 
     /// <summary>Reads one value from /metrics.</summary>
     public async Task<double> MetricAsync(string name)
