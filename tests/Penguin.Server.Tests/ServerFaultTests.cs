@@ -97,6 +97,7 @@ public sealed class ServerFaultTests
         await watcher.WaitForAsync<PresenceChanged>(p => p.Presence.Number == bob.Number && p.Presence.Status == PresenceStatus.Online);
         Assert.Equal(2, await server.MetricAsync("penguin_connections_open"));
         var offline = watcher.WaitForAsync<PresenceChanged>(p => p.Presence.Number == bob.Number && p.Presence.Status == PresenceStatus.Offline);
+        await bobLive.PingAsync(); // its first catch-up, queued before the pong, is done: only the sync below reads the log
         faults.Arm(nameof(IEventLog.ReadAsync), Planted);
 
         // Reading the log (a sync, as a gap fill does) fails on the connection's send loop.
@@ -115,12 +116,36 @@ public sealed class ServerFaultTests
     }
 
     [Fact]
+    public async Task AckFlush_UnexpectedException_IsLoggedOnce_AndTheNextAckStillDelivers()
+    {
+        var (server, faults, logs) = await StartWithFaultsAsync<IMessageStore>();
+        await using var _ = server;
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        var aliceLive = await alice.ConnectAsync();
+        var bobLive = await bob.ConnectAsync();
+        var sent = (await aliceLive.SendTextAsync(bob.Number, "one")).Message;
+        await bobLive.WaitForAsync<MessageReceived>(m => m.Message.Id == sent.Id);
+        faults.Arm(nameof(IMessageStore.AcknowledgeAsync), Planted);
+
+        await bobLive.AcknowledgeAsync(); // no request waits for the flush that fails
+        for (var i = 0; i < 300 && PlantedErrors(logs).Length == 0; i++) await Task.Delay(50);
+        faults.Disarm();
+        await bobLive.AcknowledgeAsync();
+
+        await aliceLive.WaitForAsync<MessageReceipt>(r => r.Peer == bob.Number && r.DeliveredSeq >= sent.Seq);
+        Assert.Single(PlantedErrors(logs));
+    }
+
+    [Fact]
     public async Task GapFill_StorageUnavailable_EndsTheConnectionWith1013_ToRetryLater()
     {
         var (server, faults, logs) = await StartWithFaultsAsync<IEventLog>();
         await using var _ = server;
         await using var bob = await server.RegisterAsync("bob");
         var bobLive = await bob.ConnectAsync();
+        await bobLive.PingAsync(); // its first catch-up, queued before the pong, is done: only the sync below reads the log
         faults.Arm(nameof(IEventLog.ReadAsync), () => new Penguin.Core.Common.StorageUnavailableException("down", Planted()));
 
         var error = await Assert.ThrowsAsync<PenguinException>(() => bobLive.SyncAsync(0));
