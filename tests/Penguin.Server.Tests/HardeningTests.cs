@@ -307,6 +307,27 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Contains("\"code\":\"frame_too_large\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GET", "api/v1/users/99999999999999999999", HttpStatusCode.NotFound, "not_found")] // beyond int64: no route matches
+    [InlineData("GET", "api/v1/nothing", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("GET", "api/v2/me", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("PUT", "api/v1/me", HttpStatusCode.MethodNotAllowed, "bad_request")]
+    [InlineData("GET", "api/v1/sessions/-1", HttpStatusCode.MethodNotAllowed, "bad_request")]
+    public async Task UnmatchedApiRequest_GetsTheDocumentedJson_NotAnEmptyBody(string method, string path, HttpStatusCode status, string code)
+    {
+        await using var alice = await fixture.Server.RegisterAsync("alice");
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseUri };
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.Rest.Token);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(status, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains($"\"code\":\"{code}\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"messageZh\"", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TenMegabyteFrame_GetsFrameTooLargeAnd1009_NotAReset()
     {
