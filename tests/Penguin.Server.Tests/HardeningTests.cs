@@ -307,6 +307,38 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Contains("\"code\":\"frame_too_large\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A JSON "\ud800" escape would decode to a lone surrogate, which is not text (stored, it would come back as U+FFFD,
+    /// so a retry of the acknowledged message would no longer match it). The JSON layer refuses it on every path, and
+    /// the domain's text rules refuse it too (AccountRulesTests).
+    /// </summary>
+    [Fact]
+    public async Task LoneSurrogate_InAnyText_IsRefused_AndNothingIsStored()
+    {
+        await using var alice = await fixture.Server.RegisterAsync("alice");
+        await using var bob = await fixture.Server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        var live = await alice.ConnectAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.Rest.Token);
+        static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+        await live.SendRawAsync(Encoding.UTF8.GetBytes($"{{\"op\":\"msg.send\",\"id\":71,\"to\":{bob.Number},\"text\":\"a\\ud800b\",\"clientId\":\"lone\"}}"));
+        var reply = await live.WaitForAsync<ErrorReply>(e => e.Re == 71);
+        using var register = await http.PostAsync(new Uri("api/v1/accounts", UriKind.Relative), Json("{\"nickname\":\"x\\udc00\",\"password\":\"12345678\"}"));
+        using var profile = await http.PatchAsync(new Uri("api/v1/me/profile", UriKind.Relative), Json("{\"signature\":\"\\ud83d\"}"));
+        using var search = await http.GetAsync(new Uri("api/v1/messages?q=ab%ED%A0%80", UriKind.Relative)); // invalid UTF-8 decodes to U+FFFD: fine
+
+        Assert.Contains(reply.Code, (string[])["bad_request", "invalid_message"]); // the frame parser refuses it already
+        Assert.Empty((await alice.Rest.GetHistoryAsync(bob.Number)).Messages);
+        Assert.Equal(HttpStatusCode.BadRequest, register.StatusCode);
+        Assert.Contains("\"code\":\"bad_request\"", await register.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, profile.StatusCode);
+        Assert.Null((await alice.Rest.GetMeAsync()).Profile.Signature);
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        await live.SendTextAsync(bob.Number, "a😀b", clientId: "pair"); // a proper pair is text
+    }
+
     [Theory]
     [InlineData("GET", "api/v1/users/99999999999999999999", HttpStatusCode.NotFound, "not_found")] // beyond int64: no route matches
     [InlineData("GET", "api/v1/nothing", HttpStatusCode.NotFound, "not_found")]

@@ -194,7 +194,7 @@ public sealed partial class MessagingService(
     /// <summary>Text must have something visible, fit the limit, and carry no control characters but line breaks and tabs.</summary>
     private static Error? InvalidText(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength) return Errors.InvalidMessage;
+        if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength || Accounts.Validation.HasLoneSurrogate(text)) return Errors.InvalidMessage;
         foreach (var c in text)
             if (char.IsControl(c) && c is not ('\n' or '\t' or '\r')) return Errors.InvalidMessage;
         return Accounts.Validation.IsDisplayable(text) ? null : Errors.InvalidMessage;
