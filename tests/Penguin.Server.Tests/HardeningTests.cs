@@ -14,7 +14,7 @@ namespace Penguin.Server.Tests;
 /// </summary>
 public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+    private const string Key = RawHttp.SampleKey;
 
     private static string Handshake(string target = "/ws?v=1") =>
         $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
@@ -26,19 +26,6 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         if (receiveBuffer is { } size) client.ReceiveBufferSize = size;
         await client.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
         return client;
-    }
-
-    private static async Task<string> ReadHeadAsync(Stream stream)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(one, timeout.Token) == 0) break;
-            head.Append((char)one[0]);
-        }
-        return head.ToString();
     }
 
     /// <summary>True when the server closed the socket (end of stream or reset) before <paramref name="within"/>.</summary>
@@ -65,7 +52,7 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
     {
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
-        Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(stream), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 101 ", await RawHttp.ReadHeadAsync(stream), StringComparison.Ordinal);
         return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false });
     }
 
@@ -143,7 +130,7 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
 
         using var tcp = await TcpAsync(server);
         await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
-        var head = await ReadHeadAsync(tcp.GetStream());
+        var head = await RawHttp.ReadHeadAsync(tcp.GetStream());
         var body = new byte[1024];
         var read = await tcp.GetStream().ReadAsync(body);
 
