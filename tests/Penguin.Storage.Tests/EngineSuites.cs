@@ -23,3 +23,8 @@ public sealed class PostgresEventLogTests(PostgresEngine engine) : EventLogContr
 
 [RequiresPostgres]
 public sealed class PostgresMessageStoreTests(PostgresEngine engine) : MessageStoreContract(engine), IClassFixture<PostgresEngine>;
+
+public sealed class SqliteXmppStoreTests(SqliteEngine engine) : XmppStoreContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresXmppStoreTests(PostgresEngine engine) : XmppStoreContract(engine), IClassFixture<PostgresEngine>;

@@ -26,8 +26,6 @@ public sealed class TestServer : IAsyncDisposable
         _services = services;
     }
 
-    /// <summary>The running server's services (to reach a store or the database in a fault test).</summary>
-    public IServiceProvider Services => _app.Services;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
 
@@ -81,6 +79,9 @@ public sealed class TestServer : IAsyncDisposable
         Urls = [.. _app.Urls];
         BaseUri = new Uri(_app.Urls.First(u => u.Contains(_addresses[0], StringComparison.Ordinal)) + "/");
     }
+
+    /// <summary>The running node's services (where a protocol listener bound its port; a store or the database in a fault test).</summary>
+    public IServiceProvider Services => _app.Services;
 
     public PenguinClient NewClient() => new(BaseUri);
 

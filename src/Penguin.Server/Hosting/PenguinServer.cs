@@ -6,6 +6,7 @@ using Penguin.Server.Features.Accounts;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
 using Penguin.Server.Features.Social;
+using Penguin.Server.Features.Xmpp;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
 
@@ -81,6 +82,7 @@ public static class PenguinServer
         services.AddSocial(options);
         services.AddPresence(options);
         services.AddMessaging(options);
+        services.AddXmpp(options);
         return services;
     }
 
