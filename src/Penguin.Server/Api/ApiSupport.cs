@@ -78,6 +78,16 @@ public static class ApiSupport
             try
             {
                 await next(context);
+                // No endpoint answered (an unknown path, a route value out of range, a method the path does not take):
+                // the API still answers in its documented shape, not with an empty body.
+                if (!context.Response.HasStarted && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
+                    && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+                {
+                    var error = context.Response.StatusCode == StatusCodes.Status404NotFound
+                        ? Errors.NotFound
+                        : Errors.BadRequest.With($"{context.Request.Method} is not allowed here.", $"此处不支持 {context.Request.Method} 请求。");
+                    await Results.Json(new ErrorResponse(error), PenguinJson.Wire.ErrorResponse, statusCode: context.Response.StatusCode).ExecuteAsync(context);
+                }
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {

@@ -47,6 +47,13 @@ public sealed class ServerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan HeartbeatSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the sessions of all connections are checked: a session ended where the bus cannot reach (an administrator's
+    /// command, a delivery lost in a broker outage) has its connection closed (4001) within this time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A connection must authenticate within this time.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan AuthTimeout { get; set; } = TimeSpan.FromSeconds(15);
