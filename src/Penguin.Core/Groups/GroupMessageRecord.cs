@@ -18,6 +18,13 @@ public sealed record GroupMessageRecord(
     public GroupMessage ToWire() =>
         new(Id, GroupId, SenderId, Seq, ClientId, SentAt, Text, RecalledAt is not null, Mentions.Length == 0 ? null : Mentions, MentionAll);
 
+    public bool Equals(GroupMessageRecord? other) =>
+        other is not null && Id == other.Id && GroupId == other.GroupId && SenderId == other.SenderId && Seq == other.Seq
+        && ClientId == other.ClientId && Text == other.Text && SentAt == other.SentAt && RecalledAt == other.RecalledAt
+        && Mentions.SequenceEqual(other.Mentions) && MentionAll == other.MentionAll;
+
+    public override int GetHashCode() => HashCode.Combine(Id, GroupId, Seq);
+
     /// <summary>Mentions as stored: numbers separated by commas ("" for none).</summary>
     public static string EncodeMentions(long[] mentions) => string.Join(',', mentions);
 

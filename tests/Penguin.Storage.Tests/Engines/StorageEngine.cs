@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
@@ -6,7 +7,7 @@ using Penguin.Core.Sync;
 namespace Penguin.Storage.Tests.Engines;
 
 /// <summary>The stores of one open database.</summary>
-public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events, IMessageStore Messages);
+public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events, IMessageStore Messages, IGroupStore Groups);
 
 /// <summary>
 /// One storage engine under test, shared by the tests of one class: a database of its own (so classes never
