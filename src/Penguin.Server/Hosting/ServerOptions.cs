@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Microsoft.Extensions.Options;
 
@@ -103,6 +104,9 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public MessagingOptions Messaging { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public GroupsOptions Groups { get; set; } = new();
 }
 
 public sealed class PostgresOptions
