@@ -85,7 +85,15 @@ public sealed record GroupMessage(
     string? Text = null,
     bool Recalled = false,
     long[]? Mentions = null,
-    bool MentionAll = false);
+    bool MentionAll = false)
+{
+    public bool Equals(GroupMessage? other) =>
+        other is not null && Id == other.Id && GroupId == other.GroupId && From == other.From && Seq == other.Seq && ClientId == other.ClientId
+        && SentAt == other.SentAt && Text == other.Text && Recalled == other.Recalled && MentionAll == other.MentionAll
+        && (Mentions ?? []).SequenceEqual(other.Mentions ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Id, GroupId, Seq);
+}
 
 /// <summary>One of the caller's groups with their place in it. Unread = LastSeq − ReadSeq.</summary>
 public sealed record GroupSummary(GroupInfo Group, GroupRole Role, GroupNotify Notify, long JoinedSeq, long LastSeq, long ReadSeq, long Unread, string? Card = null);
