@@ -306,4 +306,23 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
         Fails("group_dissolved", await Groups.UpdateGroupAsync(record, NoEvents<GroupRecord>()));
         Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
     }
+
+    [Fact]
+    public async Task Send_ConcurrentFromSeveralMembers_SeqsAreGaplessAndEachRetryIsStoredOnce()
+    {
+        var (group, owner) = await NewGroupAsync();
+        long[] senders = [owner, await JoinAsync(group), await JoinAsync(group), await JoinAsync(group)];
+
+        // Every send twice at once with the same client id: a retry racing its original.
+        var sends = senders.SelectMany(s => Enumerable.Range(0, 10).SelectMany(i => Enumerable.Repeat((Sender: s, ClientId: $"c-{s}-{i}"), 2)))
+            .Select(x => Task.Run(async () => Ok(await Groups.SendAsync(new NewGroupMessage(group, x.Sender, x.ClientId, x.ClientId, [], false, Now), NoEvents<GroupMessageRecord>()))))
+            .ToArray();
+        var outcomes = await Task.WhenAll(sends);
+
+        Assert.Equal(40, outcomes.Count(o => !o.Value.Duplicate));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), outcomes.Where(o => !o.Value.Duplicate).Select(o => o.Value.Message.Seq).Order());
+        Assert.All(outcomes.GroupBy(o => o.Value.Message.ClientId), g => Assert.Single(g.Select(o => o.Value.Message.Id).Distinct()));
+        Assert.Equal(40, (await Groups.GetAsync(group))!.LastSeq);
+        Assert.Equal(40, (await Groups.HistoryAsync(group, 0, long.MaxValue, 100, oldestFirst: true)).Count);
+    }
 }
