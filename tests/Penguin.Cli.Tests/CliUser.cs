@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using System.Globalization;
 using Penguin.Cli.Runtime;
+using Penguin.Client;
 using Penguin.Protocol;
 
 namespace Penguin.Cli.Tests;
@@ -66,6 +68,22 @@ public sealed class CliUser : IDisposable
 
     public string N => Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Makes two users friends through the CLI: <paramref name="bob"/> asks, <paramref name="alice"/> accepts.</summary>
+    public static async Task BefriendAsync(CliUser alice, CliUser bob)
+    {
+        await bob.RunOkAsync("add", alice.N);
+        var request = Assert.Single(JsonSerializer.Deserialize(await alice.RunOkAsync("requests", "--json"), PenguinJson.Wire.FriendRequestList)!.Incoming);
+        await alice.RunOkAsync("accept", request.Id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The same account on another device, through the client library (not the CLI).</summary>
+    public async Task<PenguinClient> LogInClientAsync(DeviceKind device = DeviceKind.Mobile)
+    {
+        var client = new PenguinClient(new Uri(Server));
+        await client.LoginAsync(Number, Password, device);
+        return client;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
@@ -95,6 +113,17 @@ public sealed class LockedWriter : TextWriter
         return at < 0 ? text : text[at..];
     }
 
+    /// <summary>Waits until the output so far contains <paramref name="text"/>.</summary>
+    public async Task WaitForTextAsync(string text)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
+        while (!ToString().Contains(text, StringComparison.Ordinal))
+        {
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The screen never showed '{text}'; output so far:\n{this}");
+            await Task.Delay(25);
+        }
+    }
+
     /// <summary>Waits until the current frame satisfies the condition.</summary>
     public async Task<string> WaitForFrameAsync(Func<string, bool> condition, TimeSpan? timeout = null)
     {
@@ -104,6 +133,22 @@ public sealed class LockedWriter : TextWriter
             var frame = LastFrame();
             if (condition(frame)) return frame;
             if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The watch never showed the expected frame; output so far:\n{this}");
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>Polls a condition the test cannot await directly (another process's screen, a friend's presence).</summary>
+public static class Eventually
+{
+    public static Task TrueAsync(Func<bool> condition) => TrueAsync(() => Task.FromResult(condition()));
+
+    public static async Task TrueAsync(Func<Task<bool>> condition)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The condition never became true.");
             await Task.Delay(50);
         }
     }

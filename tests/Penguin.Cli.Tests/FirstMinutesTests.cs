@@ -13,20 +13,6 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
 {
     private string Server => fixture.Server.Url;
 
-    private static async Task BefriendAsync(CliUser alice, CliUser bob)
-    {
-        await bob.RunOkAsync("add", alice.N);
-        var request = Assert.Single(JsonSerializer.Deserialize(await alice.RunOkAsync("requests", "--json"), PenguinJson.Wire.FriendRequestList)!.Incoming);
-        await alice.RunOkAsync("accept", request.Id.ToString(CultureInfo.InvariantCulture));
-    }
-
-    private async Task<PenguinClient> LogInAsync(CliUser user)
-    {
-        var client = new PenguinClient(new Uri(Server));
-        await client.LoginAsync(user.Number, CliUser.Password, DeviceKind.Mobile);
-        return client;
-    }
-
     [GeneratedRegex(@"number is (\d+)")]
     private static partial Regex NumberIs();
 
@@ -66,16 +52,16 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
         CliResult chatResult;
         try
         {
-            await WaitForTextAsync(chatScreen, "(no messages yet)");
+            await chatScreen.WaitForTextAsync("(no messages yet)");
             stdin.WriteLine("你好，小红");
-            await WaitForTextAsync(chatScreen, "#1 ✓ sent]");
+            await chatScreen.WaitForTextAsync("#1 ✓ sent]");
 
             // 小红 comes online and answers: the watch (still live beside the chat) and the chat both show it.
             using var stopStatus = new CancellationTokenSource();
             var status = xiaohong.RunAsync(["status", "busy", "--wait"], input: null, ct: stopStatus.Token);
             await watchScreen.WaitForFrameAsync(f => f.Contains($"◐ {xiaohong.Nickname} {xiaohong.N}  busy (pc)", StringComparison.Ordinal));
             await xiaohong.RunOkAsync("send", number, "在呢");
-            await WaitForTextAsync(chatScreen, $"{xiaohong.Nickname}: 在呢");
+            await chatScreen.WaitForTextAsync($"{xiaohong.Nickname}: 在呢");
             await stopStatus.CancelAsync();
             Assert.Equal(0, (await status.WaitAsync(TimeSpan.FromSeconds(10))).Exit);
             await watchScreen.WaitForFrameAsync(f => f.Contains($"○ {xiaohong.Nickname} {xiaohong.N}  offline", StringComparison.Ordinal));
@@ -178,33 +164,33 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
-        using var bobClient = await LogInAsync(bob);
+        await CliUser.BefriendAsync(alice, bob);
+        using var bobClient = await bob.LogInClientAsync();
         async Task<PresenceStatus> AliceSeenByBob() => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status;
 
         using var stop = new CancellationTokenSource();
         var watch = alice.RunAsync(["friends", "--watch"], input: null, output: new LockedWriter(), ct: stop.Token);
-        await WaitForAsync(async () => await AliceSeenByBob() == PresenceStatus.Online);
+        await Eventually.TrueAsync(async () => await AliceSeenByBob() == PresenceStatus.Online);
 
         // 'status away' (no --wait) changes the running watch's status and says how the status lasts.
         var set = await alice.RunOkAsync("status", "away");
         Assert.Contains("saved", set, StringComparison.Ordinal);
-        await WaitForAsync(async () => await AliceSeenByBob() == PresenceStatus.Away);
+        await Eventually.TrueAsync(async () => await AliceSeenByBob() == PresenceStatus.Away);
 
         // A chat started later connects as away too: Alice does not turn online.
         var screen = new LockedWriter();
         using var stdin = new PipeInput();
         var chat = alice.RunAsync(["chat", bob.N], input: null, output: screen, stdin: stdin);
-        await WaitForTextAsync(screen, "(no messages yet)");
+        await screen.WaitForTextAsync("(no messages yet)");
         Assert.Equal(PresenceStatus.Away, await AliceSeenByBob());
 
         await alice.RunOkAsync("status", "online");
-        await WaitForAsync(async () => await AliceSeenByBob() == PresenceStatus.Online);
+        await Eventually.TrueAsync(async () => await AliceSeenByBob() == PresenceStatus.Online);
         stdin.End();
         Assert.Equal(0, (await chat.WaitAsync(TimeSpan.FromSeconds(20))).Exit);
         await stop.CancelAsync();
         Assert.Equal(0, (await watch.WaitAsync(TimeSpan.FromSeconds(10))).Exit);
-        await WaitForAsync(async () => await AliceSeenByBob() == PresenceStatus.Offline);
+        await Eventually.TrueAsync(async () => await AliceSeenByBob() == PresenceStatus.Offline);
     }
 
     [Fact]
@@ -212,7 +198,7 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
 
         var asked = await alice.RunAsync("block", bob.N);
         Assert.Equal(1, asked.Exit);
@@ -231,7 +217,7 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
         await bob.RunOkAsync("send", alice.N, "one");
         await bob.RunOkAsync("send", alice.N, "two");
         Assert.Contains("Me: two  ✓ sent", await bob.RunOkAsync("history", alice.N), StringComparison.Ordinal);
@@ -251,8 +237,8 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
-        using var bobClient = await LogInAsync(bob);
+        await CliUser.BefriendAsync(alice, bob);
+        using var bobClient = await bob.LogInClientAsync();
         var bobLive = await bobClient.ConnectAsync();
 
         // A slash command typed at the terminal: no typing indicator reaches Bob.
@@ -260,9 +246,9 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
         {
             var screen = new LockedWriter();
             var chat = alice.RunAsync(["chat", bob.N], input: null, output: screen, keys: keys);
-            await WaitForTextAsync(screen, "(no messages yet)");
+            await screen.WaitForTextAsync("(no messages yet)");
             keys.Type("/help\n");
-            await WaitForTextAsync(screen, "Commands:");
+            await screen.WaitForTextAsync("Commands:");
             keys.Type("\x04");
             Assert.Equal(0, (await chat.WaitAsync(TimeSpan.FromSeconds(20))).Exit);
         }
@@ -276,7 +262,7 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
         {
             var screen = new LockedWriter();
             var chat = alice.RunAsync(["chat", bob.N], input: null, output: screen, keys: keys);
-            await WaitForTextAsync(screen, "after");
+            await screen.WaitForTextAsync("after");
             keys.Type("h");
             Assert.True((await bobLive.WaitForAsync<TypingChanged>()).Active);
             keys.Type("i\n");
@@ -308,23 +294,4 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
         Assert.Equal(2, Words.Width("🐧"));
     }
 
-    private static async Task WaitForTextAsync(LockedWriter screen, string text)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (!screen.ToString().Contains(text, StringComparison.Ordinal))
-        {
-            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The screen never showed '{text}'; output so far:\n{screen}");
-            await Task.Delay(25);
-        }
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The condition never became true.");
-            await Task.Delay(50);
-        }
-    }
 }

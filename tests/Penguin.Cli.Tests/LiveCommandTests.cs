@@ -7,27 +7,13 @@ namespace Penguin.Cli.Tests;
 /// <summary>Commands that hold a WebSocket open: friends --watch and status --wait.</summary>
 public sealed class LiveCommandTests
 {
-    private static async Task BefriendAsync(CliUser alice, CliUser bob)
-    {
-        await bob.RunOkAsync("add", alice.N);
-        var request = Assert.Single(JsonSerializer.Deserialize(await alice.RunOkAsync("requests", "--json"), PenguinJson.Wire.FriendRequestList)!.Incoming);
-        await alice.RunOkAsync("accept", request.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private static async Task<PenguinClient> LogInAsync(TestServer server, CliUser user, DeviceKind device = DeviceKind.Mobile)
-    {
-        var client = new PenguinClient(new Uri(server.Url));
-        await client.LoginAsync(user.Number, CliUser.Password, device);
-        return client;
-    }
-
     [Fact]
     public async Task FriendsWatch_RedrawsWhenAFriendComesOnlineAndGoesOffline()
     {
         await using var server = await TestServer.StartAsync();
         using var alice = await CliUser.CreateAsync(server.Url, "Alice");
         using var bob = await CliUser.CreateAsync(server.Url, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
 
         var screen = new LockedWriter();
         using var stop = new CancellationTokenSource();
@@ -36,7 +22,7 @@ public sealed class LiveCommandTests
         {
             await screen.WaitForFrameAsync(f => f.Contains($"{bob.Nickname} {bob.N}  offline", StringComparison.Ordinal));
 
-            using var bobClient = await LogInAsync(server, bob);
+            using var bobClient = await bob.LogInClientAsync();
             var bobConnection = await bobClient.ConnectAsync();
             try
             {
@@ -69,9 +55,9 @@ public sealed class LiveCommandTests
         var watch = alice.RunAsync(["friends", "--watch", "--json"], input: null, output: screen, ct: stop.Token);
         try
         {
-            await WaitForAsync(() => screen.ToString().Contains("\"friends\":[]", StringComparison.Ordinal));
-            await BefriendAsync(alice, carol);
-            await WaitForAsync(() => screen.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            await Eventually.TrueAsync(() => screen.ToString().Contains("\"friends\":[]", StringComparison.Ordinal));
+            await CliUser.BefriendAsync(alice, carol);
+            await Eventually.TrueAsync(() => screen.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => JsonSerializer.Deserialize(l, PenguinJson.Wire.BuddyList)!)
                 .Any(l => l.Friends.Any(f => f.Profile.Number == carol.Number)));
         }
@@ -92,15 +78,15 @@ public sealed class LiveCommandTests
         });
         using var alice = await CliUser.CreateAsync(server.Url, "Alice");
         using var bob = await CliUser.CreateAsync(server.Url, "Bob");
-        await BefriendAsync(alice, bob);
-        using var bobClient = await LogInAsync(server, bob);
+        await CliUser.BefriendAsync(alice, bob);
+        using var bobClient = await bob.LogInClientAsync();
 
         using var stop = new CancellationTokenSource();
         var watch = alice.RunAsync(["friends", "--watch", "--status", "busy"], input: null, output: new LockedWriter(),
             pingInterval: TimeSpan.FromMilliseconds(250), ct: stop.Token);
         try
         {
-            await WaitForAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.Busy);
+            await Eventually.TrueAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.Busy);
             // Three heartbeat timeouts later Alice is still there, because the watch pings.
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(PresenceStatus.Busy, (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status);
@@ -110,7 +96,7 @@ public sealed class LiveCommandTests
             await stop.CancelAsync();
         }
         Assert.Equal(0, (await watch.WaitAsync(TimeSpan.FromSeconds(10))).Exit);
-        await WaitForAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.Offline);
+        await Eventually.TrueAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.Offline);
     }
 
     [Fact]
@@ -119,26 +105,15 @@ public sealed class LiveCommandTests
         await using var server = await TestServer.StartAsync();
         using var alice = await CliUser.CreateAsync(server.Url, "Alice");
         using var bob = await CliUser.CreateAsync(server.Url, "Bob");
-        await BefriendAsync(alice, bob);
-        using var bobClient = await LogInAsync(server, bob);
+        await CliUser.BefriendAsync(alice, bob);
+        using var bobClient = await bob.LogInClientAsync();
 
         using var stop = new CancellationTokenSource();
         var status = alice.RunAsync(["status", "dnd", "--wait"], input: null, ct: stop.Token);
-        await WaitForAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.DoNotDisturb);
+        await Eventually.TrueAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.DoNotDisturb);
         await stop.CancelAsync();
         Assert.Equal(0, (await status.WaitAsync(TimeSpan.FromSeconds(10))).Exit);
-        await WaitForAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.Offline);
+        await Eventually.TrueAsync(async () => (await bobClient.GetFriendsAsync()).Friends.Single().Presence.Status == PresenceStatus.Offline);
     }
 
-    private static Task WaitForAsync(Func<bool> condition) => WaitForAsync(() => Task.FromResult(condition()));
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException("The condition never became true.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -11,26 +11,12 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
 {
     private string Server => fixture.Server.Url;
 
-    private static async Task BefriendAsync(CliUser alice, CliUser bob)
-    {
-        await bob.RunOkAsync("add", alice.N);
-        var request = Assert.Single(JsonSerializer.Deserialize(await alice.RunOkAsync("requests", "--json"), PenguinJson.Wire.FriendRequestList)!.Incoming);
-        await alice.RunOkAsync("accept", request.Id.ToString(CultureInfo.InvariantCulture));
-    }
-
-    private async Task<PenguinClient> LogInAsync(CliUser user)
-    {
-        var client = new PenguinClient(new Uri(Server));
-        await client.LoginAsync(user.Number, CliUser.Password, DeviceKind.Mobile);
-        return client;
-    }
-
     [Fact]
     public async Task Send_ThenHistory_ShowsTheMessageToBothSides()
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
 
         Assert.Contains("Sent #1", await alice.RunOkAsync("send", bob.N, "你好，Bob"), StringComparison.Ordinal);
         var second = JsonSerializer.Deserialize(await alice.RunOkAsync("send", bob.N, "second", "--json"), CliJson.Wire.Message)!;
@@ -55,7 +41,7 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
         await alice.RunOkAsync("send", bob.N, "one");
         await alice.RunOkAsync("send", bob.N, "two 二");
 
@@ -84,10 +70,10 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
         using var carol = await CliUser.CreateAsync(Server, "Carol");
-        await BefriendAsync(alice, bob);
-        await BefriendAsync(alice, carol);
-        using var bobClient = await LogInAsync(bob);
-        using var carolClient = await LogInAsync(carol);
+        await CliUser.BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, carol);
+        using var bobClient = await bob.LogInClientAsync();
+        using var carolClient = await carol.LogInClientAsync();
         var bobLive = await bobClient.ConnectAsync();
         var carolLive = await carolClient.ConnectAsync();
         var screen = new LockedWriter();
@@ -95,32 +81,32 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
         var chat = alice.RunAsync(["chat", bob.N], input: null, output: screen, stdin: stdin);
         try
         {
-            await WaitForTextAsync(screen, "(no messages yet)");
+            await screen.WaitForTextAsync("(no messages yet)");
             string[] lines = ["第一条 🐧", "second line", "三"];
             foreach (var line in lines) stdin.WriteLine(line);
 
             // Bob's device receives and auto-acknowledges them: delivered.
             foreach (var line in lines) Assert.Equal(line, (await bobLive.WaitForAsync<MessageReceived>(m => m.Message.From == alice.Number)).Message.Text);
-            await WaitForTextAsync(screen, "#3 ✓✓ delivered]");
+            await screen.WaitForTextAsync("#3 ✓✓ delivered]");
 
             await bobLive.MarkReadAsync(alice.Number, 3);
-            await WaitForTextAsync(screen, "#3 ✓✓ read]");
+            await screen.WaitForTextAsync("#3 ✓✓ read]");
 
             await bobLive.SetTypingAsync(alice.Number, true);
-            await WaitForTextAsync(screen, $"({bob.Nickname} is typing…)");
+            await screen.WaitForTextAsync($"({bob.Nickname} is typing…)");
             await bobLive.SendTextAsync(alice.Number, "收到 Alice");
-            await WaitForTextAsync(screen, $"#4 ");
-            await WaitForTextAsync(screen, $"{bob.Nickname}: 收到 Alice");
+            await screen.WaitForTextAsync($"#4 ");
+            await screen.WaitForTextAsync($"{bob.Nickname}: 收到 Alice");
             // The chat is open: Bob's message is read at once.
             await bobLive.WaitForAsync<MessageReceipt>(r => r.ReadSeq == 4);
 
             // A message from elsewhere is a one-line notice with the unread count.
             await carolLive.SendTextAsync(alice.Number, "carol here");
-            await WaitForTextAsync(screen, $"[new message from {carol.Nickname} ({carol.N}): 1 unread");
+            await screen.WaitForTextAsync($"[new message from {carol.Nickname} ({carol.N}): 1 unread");
 
             stdin.WriteLine("/recall #1");
             await bobLive.WaitForAsync<MessageRecalled>();
-            await WaitForTextAsync(screen, "[You recalled #1]");
+            await screen.WaitForTextAsync("[You recalled #1]");
         }
         finally
         {
@@ -143,27 +129,27 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
-        using var bobClient = await LogInAsync(bob);
+        await CliUser.BefriendAsync(alice, bob);
+        using var bobClient = await bob.LogInClientAsync();
         var bobLive = await bobClient.ConnectAsync();
         var screen = new LockedWriter();
         using var stdin = new PipeInput();
         var chat = alice.RunAsync(["chat", bob.N], input: null, output: screen, stdin: stdin);
         try
         {
-            await WaitForTextAsync(screen, "(no messages yet)");
+            await screen.WaitForTextAsync("(no messages yet)");
             // Another connection of the same device session takes it over: the chat's connection is closed.
             var config = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(alice.Home, "config.json")), CliJson.Wire.CliConfig)!;
             using (var thief = new PenguinClient(new Uri(Server)) { Token = config.Token })
             {
                 var taken = await thief.ConnectAsync();
-                await WaitForTextAsync(screen, "reconnecting");
+                await screen.WaitForTextAsync("reconnecting");
                 await bobLive.SendTextAsync(alice.Number, "while you were away");
                 stdin.WriteLine("sent while offline");
                 await taken.CloseAsync();
             }
-            await WaitForTextAsync(screen, "Reconnected.");
-            await WaitForTextAsync(screen, $"{bob.Nickname}: while you were away");
+            await screen.WaitForTextAsync("Reconnected.");
+            await screen.WaitForTextAsync($"{bob.Nickname}: while you were away");
             Assert.Equal("sent while offline", (await bobLive.WaitForAsync<MessageReceived>(m => m.Message.From == alice.Number)).Message.Text);
         }
         finally
@@ -211,7 +197,7 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
         var tag = Guid.NewGuid().ToString("N")[..8];
         await alice.RunOkAsync("send", bob.N, $"今天天气不错 {tag}");
         await alice.RunOkAsync("send", bob.N, "明天见");
@@ -230,7 +216,7 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
     {
         using var alice = await CliUser.CreateAsync(Server, "Alice");
         using var bob = await CliUser.CreateAsync(Server, "Bob");
-        await BefriendAsync(alice, bob);
+        await CliUser.BefriendAsync(alice, bob);
         await bob.RunOkAsync("send", alice.N, "早上好");
 
         var chat = await alice.RunAsync(["chat", bob.N, "--json"], input: "hi\nhi\n");
@@ -242,13 +228,4 @@ public sealed class MessageCommandTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal([2L, 3L], sent.Select(s => s.Message.Seq)); // the same text twice is two messages
     }
 
-    private static async Task WaitForTextAsync(LockedWriter screen, string text)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (!screen.ToString().Contains(text, StringComparison.Ordinal))
-        {
-            if (TimeProvider.System.GetUtcNow() > deadline) throw new TimeoutException($"The chat never showed '{text}'; output so far:\n{screen}");
-            await Task.Delay(25);
-        }
-    }
 }

@@ -208,6 +208,128 @@ public sealed class MigrationTests(PostgresEngine postgres) : IClassFixture<Post
         Assert.Equal([(10001L, 3L), (10002L, 4L)], reply.Events.Select(e => (e.UserId, e.Seq)));
     }
 
+    /// <summary>Every script of an engine up to <paramref name="version"/>, and the schema_version rows saying so.</summary>
+    private static string ScriptsUpTo(string engine, int version)
+    {
+        var files = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src", $"Penguin.Storage.{engine}", "Migrations"), "*.sql")
+            .Select(f => (Version: int.Parse(Path.GetFileName(f)[..4], System.Globalization.CultureInfo.InvariantCulture), File: f))
+            .Where(f => f.Version <= version).OrderBy(f => f.Version).ToList();
+        return $"CREATE TABLE schema_version (version {(engine == "Sqlite" ? "INTEGER" : "integer")} NOT NULL);"
+            + string.Concat(files.Select(f => $"INSERT INTO schema_version VALUES ({f.Version});"))
+            + string.Concat(files.Select(f => File.ReadAllText(f.File)));
+    }
+
+    /// <summary>What version 10 stored in the logs: each event's wire JSON of protocol v1, seq included.</summary>
+    private static readonly Dictionary<long, byte[]> WireFormatEvents = new()
+    {
+        [1] = Wire(new Protocol.FriendRequested(new Protocol.FriendRequest(5, new Protocol.Profile(10001, "老用户", "penguin-01", "你好 \"hello\"",
+            Protocol.Gender.Female, new DateOnly(1999, 2, 3), new Protocol.Region("广东", "深圳")), new Protocol.Profile(10002, "老朋友", "penguin-02"),
+            "我是老用户", Protocol.FriendRequestState.Pending, new DateTimeOffset(2026, 11, 1, 8, 0, 0, 123, TimeSpan.Zero))) { Seq = 1 }),
+        [2] = Wire(new Protocol.FriendAdded(new Protocol.Profile(10002, "老朋友", "penguin-02"), 1) { Seq = 2 }),
+        [3] = Wire(new Protocol.BuddyGroupsChanged([new(1, "我的好友", 0, true), new(2, "同学 🐧", 1, false)]) { Seq = 3 }),
+        [4] = Wire(new Protocol.SettingsUpdated(new Protocol.AccountSettings(Protocol.AddPolicy.Verify, true, false, true, false, true)) { Seq = 4 }),
+        [5] = Wire(new Protocol.BlocksChanged([10003, 10004]) { Seq = 5 }),
+        [6] = Wire(new Protocol.MessageReceipt(10002, 7, 6) { Seq = 6 }),
+        [7] = Wire(new Protocol.MessageRecalled(10002, 42, 7) { Seq = 7 }),
+    };
+
+    private static byte[] Wire(Protocol.DurableEvent e) =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<Protocol.ServerFrame>(e, Protocol.PenguinJson.Wire.ServerFrame);
+
+    /// <summary>
+    /// Version 10 stored events as their wire JSON; version 11 stores them in a format of their own. An old log is
+    /// converted by the migration and reads back as the same wire JSON (what sync sends), byte for byte.
+    /// </summary>
+    [Fact]
+    public async Task Sqlite_VersionTenLogOfWireJson_IsConvertedAndSyncsTheSameFrames()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "penguin-storage-tests", $"{Guid.NewGuid():N}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var v10 = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            v10.Open();
+            await using var cmd = v10.CreateCommand();
+            cmd.CommandText = ScriptsUpTo("Sqlite", 10) + VersionOneUsers("0")
+                + string.Concat(WireFormatEvents.Select(e => $"INSERT INTO user_events (user_id, seq, payload) VALUES (10001, {e.Key}, x'{Convert.ToHexString(e.Value)}');"));
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        using (var db = new SqliteDatabase(path))
+        {
+            await AssertConvertedAsync(new SqliteAccountStore(db), new SqliteEventLog(db));
+        }
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            raw.Open();
+            await using var cmd = raw.CreateCommand();
+            cmd.CommandText = "SELECT payload FROM user_events WHERE user_id = 10001 ORDER BY seq";
+            await using var reader = await cmd.ExecuteReaderAsync();
+            var payloads = new List<byte[]>();
+            while (await reader.ReadAsync()) payloads.Add((byte[])reader.GetValue(0));
+            AssertStoredFormat(payloads);
+        }
+        File.Delete(path);
+    }
+
+    [PostgresFact]
+    public async Task Postgres_VersionTenLogOfWireJson_IsConvertedAndSyncsTheSameFrames()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using (var v10 = new NpgsqlConnection(connectionString))
+        {
+            await v10.OpenAsync();
+            await using var cmd = new NpgsqlCommand(ScriptsUpTo("Postgres", 10) + VersionOneUsers("now()")
+                + string.Concat(WireFormatEvents.Select(e => $"INSERT INTO user_events (user_id, seq, payload) VALUES (10001, {e.Key}, '\\x{Convert.ToHexString(e.Value)}'::bytea);"))
+                + $"UPDATE users SET event_seq = {WireFormatEvents.Count} WHERE id = 10001;", v10);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        using (var db = new PostgresDatabase(connectionString))
+        {
+            await AssertConvertedAsync(new PostgresAccountStore(db), new PostgresEventLog(db));
+        }
+        await using (var raw = new NpgsqlConnection(connectionString))
+        {
+            await raw.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT payload FROM user_events WHERE user_id = 10001 ORDER BY seq", raw);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            var payloads = new List<byte[]>();
+            while (await reader.ReadAsync()) payloads.Add(reader.GetFieldValue<byte[]>(0));
+            AssertStoredFormat(payloads);
+        }
+    }
+
+    private static async Task AssertConvertedAsync(Core.Accounts.IAccountStore accounts, IEventLog log)
+    {
+        // What sync serves from the converted log: the same frames, byte for byte, at the same seqs.
+        var read = await log.ReadAsync(10001, 0, 100);
+        Assert.Equal(WireFormatEvents.Keys, read.Select(e => e.Seq));
+        foreach (var e in read) Assert.Equal(System.Text.Encoding.UTF8.GetString(WireFormatEvents[e.Seq]), System.Text.Encoding.UTF8.GetString(e.Json));
+        Assert.Equal(WireFormatEvents.Count, await log.HeadAsync(10001));
+        Assert.Equal([3L, 4L], (await log.ReadAsync(10001, 2, 2)).Select(e => e.Seq));
+
+        // The log goes on from there in the new format.
+        var user = (await accounts.GetUserAsync(10001))!;
+        var profile = new Protocol.Profile(10001, "老用户", "penguin-01");
+        var committed = await accounts.UpdateUserAsync(user, _ => [new EventDraft(10001, new Protocol.ProfileUpdated(profile))]);
+        Assert.Equal(WireFormatEvents.Count + 1, Assert.Single(committed.Events).Seq);
+        Assert.Equal(Convert.ToBase64String(committed.Events[0].Json),
+            Convert.ToBase64String(Assert.Single(await log.ReadAsync(10001, WireFormatEvents.Count, 10)).Json));
+    }
+
+    /// <summary>Every row is in the stored format now, none is wire JSON.</summary>
+    private static void AssertStoredFormat(List<byte[]> payloads)
+    {
+        Assert.Equal(WireFormatEvents.Count + 1, payloads.Count);
+        foreach (var payload in payloads)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(payload);
+            Assert.Equal(StoredEventJson.FormatVersion, document.RootElement.GetProperty("v").GetInt32());
+            Assert.False(document.RootElement.TryGetProperty("type", out _));
+            Assert.False(document.RootElement.GetProperty("data").TryGetProperty("seq", out _));
+        }
+    }
+
     private static async Task AssertUpgradedAsync(Core.Accounts.IAccountStore accounts, IMessageStore messages, IEventLog log)
     {
         var old = await accounts.GetUserAsync(10001);

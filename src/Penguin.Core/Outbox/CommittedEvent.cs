@@ -3,34 +3,23 @@ using Penguin.Protocol;
 
 namespace Penguin.Core.Outbox;
 
-/// <summary>An event stored in a user's log: its sequence and its wire JSON (seq included).</summary>
-public sealed class CommittedEvent
+/// <summary>
+/// An event in a user's log, at its sequence: the domain event, and its wire JSON (seq included) made when first
+/// needed, after the commit and off the (single) writer. What the log stores is another format
+/// (<see cref="StoredEventJson"/>), so the wire can change without touching stored data.
+/// </summary>
+public sealed class CommittedEvent(long userId, long seq, DurableEvent e)
 {
-    private readonly DurableEvent? _event;
+    private readonly DurableEvent _event = e.Seq == seq ? e : e with { Seq = seq };
     private byte[]? _json;
 
-    public CommittedEvent(long userId, long seq, byte[] json)
-    {
-        UserId = userId;
-        Seq = seq;
-        _json = json;
-    }
+    public long UserId { get; } = userId;
 
-    /// <summary>
-    /// An event whose JSON is made when first needed: a store that does not keep the JSON itself lets the
-    /// publisher serialize it after the commit, off the (single) writer.
-    /// </summary>
-    public CommittedEvent(long userId, long seq, DurableEvent e)
-    {
-        UserId = userId;
-        Seq = seq;
-        _event = e with { Seq = seq };
-    }
+    public long Seq { get; } = seq;
 
-    public long UserId { get; }
-
-    public long Seq { get; }
+    /// <summary>The domain event (with <see cref="Seq"/>).</summary>
+    public DurableEvent Event => _event;
 
     // Two threads may both serialize the first time; they make the same bytes.
-    public byte[] Json => _json ??= JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(_event!, PenguinJson.Wire.ServerFrame);
+    public byte[] Json => _json ??= JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(_event, PenguinJson.Wire.ServerFrame);
 }

@@ -51,6 +51,37 @@ public sealed class LoopbackNetwork : IDisposable
     /// <summary>A TCP connection (no delay) to <paramref name="host"/>:<paramref name="port"/> from the next source address of the pool.</summary>
     public async ValueTask<Socket> ConnectSocketAsync(string host, int port, CancellationToken ct)
     {
+        var socket = BoundSocket();
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(host), port), ct);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The same, connected with a blocking call: the socket never touches the .NET async socket engine.</summary>
+    public Socket ConnectSocket(string host, int port)
+    {
+        var socket = BoundSocket();
+        try
+        {
+            socket.Connect(new IPEndPoint(IPAddress.Parse(host), port));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private Socket BoundSocket()
+    {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -60,8 +91,6 @@ public sealed class LoopbackNetwork : IDisposable
                 catch (SocketException) { /* older kernels: bind picks the port, still per source address */ }
             }
             socket.Bind(new IPEndPoint(Sources.Next(), 0));
-            var target = IPAddress.Parse(host);
-            await socket.ConnectAsync(new IPEndPoint(target, port), ct);
             return socket;
         }
         catch

@@ -27,8 +27,9 @@ public interface IWireEvents
 }
 
 /// <summary>
-/// A lean WebSocket device for the load tool's hot path (chat): RFC 6455 framing on a raw socket, one receive loop
-/// per connection reading everything the kernel has into one buffer and parsing every complete frame in it with a
+/// A lean WebSocket device for the load tool's hot path (chat): RFC 6455 framing on a raw socket, read by an
+/// <see cref="EpollReactor"/> thread (no thread-pool hand-off per read) that takes everything the kernel has into
+/// one buffer and parses every complete frame in it with a
 /// <see cref="Utf8JsonReader"/> for only the fields the accounting needs (type, re, seq, message.from,
 /// message.clientId); frames the caller composes are written together in one <c>send</c>. No task, completion
 /// source or object per message. Request ids are the caller's: even ids are its own (<see cref="IWireEvents"/>),
@@ -36,10 +37,17 @@ public interface IWireEvents
 /// this one speaks the same protocol (v1) for as little CPU as possible. Client frames are masked with a zero key
 /// (valid framing; masking protects proxies' caches, and this tool only talks to loopback).
 /// </summary>
-public sealed class WireDevice : IAsyncDisposable
+public sealed class WireDevice : IReadable, IAsyncDisposable
 {
     private const int MaxFrame = 16 * 1024 * 1024;
     private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly EpollReactor _reactor = EpollReactor.Next();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _upgraded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _expectedAccept;
+    private int _slot = -1;
+    private int _ending;
     private readonly Lock _sendLock = new();
     private readonly ArrayBufferWriter<byte> _out = new(16 * 1024);
     private readonly ArrayBufferWriter<byte> _fragments = new();
@@ -50,15 +58,15 @@ public sealed class WireDevice : IAsyncDisposable
     private long _nextControl = 1;
     private TaskCompletionSource<ControlReply>? _control;
     private long _controlId;
-    private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    private WireDevice(Socket socket, long number, byte[] buffer, int count)
+    private WireDevice(Socket socket, long number, string expectedAccept)
     {
         _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
         Number = number;
-        _in = buffer;
-        _count = count;
+        _expectedAccept = expectedAccept;
+        _in = new byte[64 * 1024];
     }
 
     /// <summary>The account this device is logged in as (its own copies of what it sends are not handed on).</summary>
@@ -71,7 +79,7 @@ public sealed class WireDevice : IAsyncDisposable
     public long LastSeq => Volatile.Read(ref _lastSeq);
 
     /// <summary>Completes when the connection has ended.</summary>
-    public Task Completion => _loop;
+    public Task Completion => _ended.Task;
 
     /// <summary>Guards composing frames (<see cref="AppendFrame"/>) and <see cref="Flush"/>.</summary>
     public Lock SendLock => _sendLock;
@@ -79,32 +87,24 @@ public sealed class WireDevice : IAsyncDisposable
     /// <summary>Connects from the next source address, upgrades to a WebSocket at <paramref name="uri"/> and authenticates with <paramref name="token"/>.</summary>
     public static async Task<WireDevice> ConnectAsync(LoopbackNetwork network, Uri uri, long number, string token, CancellationToken ct)
     {
-        var socket = await network.ConnectSocketAsync(uri.Host, uri.Port, ct);
-        WireDevice? device = null;
+        // Connected and written with blocking calls (immediate on loopback): a socket that once used the .NET async
+        // API stays registered with the runtime's own epoll, which would wake for every read the reactor makes.
+        var socket = network.ConnectSocket(uri.Host, uri.Port);
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+#pragma warning disable CA5350 // RFC 6455 names SHA-1 for the handshake; it protects nothing
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        var device = new WireDevice(socket, number, accept);
         try
         {
-            var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            device._slot = device._reactor.Add(device._fd, device);
             var head = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
-            await socket.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None, ct);
-            var buffer = new byte[64 * 1024];
-            int count = 0, end;
-            while ((end = buffer.AsSpan(0, count).IndexOf("\r\n\r\n"u8)) < 0)
+            lock (device._sendLock)
             {
-                if (count == buffer.Length) throw new IOException("The WebSocket upgrade answer is too long.");
-                var n = await socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, ct);
-                if (n == 0) throw new IOException("The server closed the connection during the WebSocket upgrade.");
-                count += n;
+                device._out.Write(Encoding.ASCII.GetBytes(head));
+                device.Flush();
             }
-            var answer = Encoding.ASCII.GetString(buffer, 0, end);
-            if (!answer.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
-                throw new IOException($"The WebSocket upgrade was refused: {answer.Split("\r\n")[0]}");
-#pragma warning disable CA5350 // RFC 6455 names SHA-1 for the handshake; it protects nothing
-            var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-#pragma warning restore CA5350
-            if (!answer.Contains(accept, StringComparison.Ordinal)) throw new IOException("The WebSocket upgrade answer has a wrong Sec-WebSocket-Accept.");
-            buffer.AsSpan(end + 4, count - end - 4).CopyTo(buffer);
-            device = new WireDevice(socket, number, buffer, count - end - 4);
-            device._loop = Task.Run(device.ReceiveLoopAsync, CancellationToken.None);
+            await device._upgraded.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
             var authed = await device.RequestAsync((w, id) =>
             {
                 w.WriteString("op"u8, "auth"u8);
@@ -116,8 +116,7 @@ public sealed class WireDevice : IAsyncDisposable
         }
         catch
         {
-            if (device is not null) await device.DisposeAsync();
-            else socket.Dispose();
+            await device.DisposeAsync();
             throw;
         }
     }
@@ -140,7 +139,7 @@ public sealed class WireDevice : IAsyncDisposable
     /// <summary>Sends one <c>ack</c> with the cursor when messages arrived since the last one (call it every few ms).</summary>
     public void AcknowledgeIfDue()
     {
-        if (Interlocked.Exchange(ref _ackDue, 0) == 0 || _loop.IsCompleted) return;
+        if (Interlocked.Exchange(ref _ackDue, 0) == 0 || Completion.IsCompleted) return;
         Span<byte> json = stackalloc byte[48];
         "{\"op\":\"ack\",\"seq\":"u8.CopyTo(json);
         var length = 17;
@@ -175,14 +174,14 @@ public sealed class WireDevice : IAsyncDisposable
     /// <summary>Says goodbye (close 1000) and waits up to 5 s for the server's close before dropping the socket.</summary>
     public async Task CloseAsync()
     {
-        if (!_loop.IsCompleted)
+        if (!Completion.IsCompleted)
         {
             lock (_sendLock)
             {
                 AppendFrame([0x03, 0xE8], opcode: 0x8);
                 Flush();
             }
-            await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(5)));
+            await Task.WhenAny(Completion, Task.Delay(TimeSpan.FromSeconds(5)));
         }
         await DisposeAsync();
     }
@@ -190,9 +189,11 @@ public sealed class WireDevice : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (_slot < 0) End(); // never registered: nothing will read it
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+        // The reactor reads the end of the stream and unregisters the socket before it is closed.
+        await Completion;
         _socket.Dispose();
-        await _loop;
     }
 
     private async Task<ControlReply> RequestAsync(Action<Utf8JsonWriter, long> write, CancellationToken ct)
@@ -246,37 +247,79 @@ public sealed class WireDevice : IAsyncDisposable
         _out.Advance(header + payload.Length);
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>On the reactor's thread: reads what the kernel holds, handles every complete frame, then lets the owner send.</summary>
+    public void OnReadable()
     {
+        if (Volatile.Read(ref _ending) == 1) return;
         try
         {
             while (true)
             {
-                var needed = ParseFrames();
-                if (needed < 0) return; // closed by the server
-                Events?.Drained();
-                if (_start > 0)
+                var space = _in.Length - _count;
+                var n = EpollReactor.ReceiveNow(_fd, _in.AsSpan(_count));
+                if (n == -1) break; // nothing more for now
+                if (n <= 0)
                 {
-                    Buffer.BlockCopy(_in, _start, _in, 0, _count - _start);
-                    _count -= _start;
-                    _start = 0;
+                    End();
+                    return;
                 }
-                if (needed > _in.Length) Array.Resize(ref _in, Math.Max(needed, _in.Length * 2));
-                var n = await _socket.ReceiveAsync(_in.AsMemory(_count), SocketFlags.None);
-                if (n == 0) return;
                 _count += n;
+                if (!Process())
+                {
+                    End();
+                    return;
+                }
+                if (n < space) break; // the kernel had no more (level-triggered: anything newer is reported again)
             }
+            if (_upgraded.Task.IsCompletedSuccessfully) Events?.Drained();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or JsonException or InvalidOperationException or FormatException)
         {
             // A broken connection or a frame this client cannot read ends it; the accounting notices what is missing.
+            End();
         }
-        finally
+    }
+
+    /// <summary>Handles what the buffer holds (the upgrade answer first); false when the server closed the connection.</summary>
+    private bool Process()
+    {
+        if (!_upgraded.Task.IsCompleted)
         {
-            try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-            Volatile.Read(ref _control)?.TrySetException(new IOException("The connection ended."));
-            Events?.Closed();
+            var end = _in.AsSpan(0, _count).IndexOf("\r\n\r\n"u8);
+            if (end < 0)
+            {
+                if (_count == _in.Length) throw new IOException("The WebSocket upgrade answer is too long.");
+                return true;
+            }
+            var answer = Encoding.ASCII.GetString(_in, 0, end);
+            if (!answer.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+                throw new IOException($"The WebSocket upgrade was refused: {answer.Split("\r\n")[0]}");
+            if (!answer.Contains(_expectedAccept, StringComparison.Ordinal)) throw new IOException("The WebSocket upgrade answer has a wrong Sec-WebSocket-Accept.");
+            _start = end + 4;
+            _upgraded.TrySetResult();
         }
+        var needed = ParseFrames();
+        if (needed < 0) return false; // closed by the server
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_in, _start, _in, 0, _count - _start);
+            _count -= _start;
+            _start = 0;
+        }
+        if (needed > _in.Length) Array.Resize(ref _in, Math.Max(needed, _in.Length * 2));
+        return true;
+    }
+
+    /// <summary>Ends the connection once: unregisters it, fails what waits on it and tells the owner.</summary>
+    private void End()
+    {
+        if (Interlocked.Exchange(ref _ending, 1) == 1) return;
+        if (_slot >= 0) _reactor.Remove(_fd, _slot);
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        _upgraded.TrySetException(new IOException("The connection ended during the WebSocket upgrade."));
+        Volatile.Read(ref _control)?.TrySetException(new IOException("The connection ended."));
+        Events?.Closed();
+        _ended.TrySetResult();
     }
 
     /// <summary>Handles every complete frame in the buffer; returns the bytes the next frame needs in all, or -1 after a close.</summary>

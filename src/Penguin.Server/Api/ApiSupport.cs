@@ -6,15 +6,6 @@ using Penguin.Protocol;
 
 namespace Penguin.Server.Api;
 
-/// <summary>The authenticated caller of a REST endpoint, bound from the session the auth filter resolved.</summary>
-public sealed record Caller(SessionContext Session)
-{
-    public long UserId => Session.UserId;
-
-    public static ValueTask<Caller?> BindAsync(HttpContext context) =>
-        ValueTask.FromResult(context.Items[typeof(Caller)] as Caller);
-}
-
 public static class ApiSupport
 {
     /// <summary>Marks every endpoint of the group as needing "Authorization: Bearer &lt;token&gt;".</summary>

@@ -9,16 +9,6 @@ using Penguin.Protocol;
 
 namespace Penguin.Server.Gateway;
 
-/// <summary>Close codes of the gateway besides the standard ones (1000, 1001, 1009).</summary>
-public static class CloseCodes
-{
-    public const WebSocketCloseStatus ServerStopping = WebSocketCloseStatus.EndpointUnavailable; // 1001
-    public const WebSocketCloseStatus SessionRevoked = (WebSocketCloseStatus)4001;
-    public const WebSocketCloseStatus Replaced = (WebSocketCloseStatus)4002;
-    public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4003;
-    public const WebSocketCloseStatus HeartbeatTimeout = (WebSocketCloseStatus)4008;
-}
-
 /// <summary>
 /// One WebSocket: a bounded outbound queue drained by one pump at a time. Durable events are sent in seq
 /// order exactly once per connection: an event at or below the last sent seq is dropped, and a gap
@@ -360,23 +350,4 @@ public sealed class Connection
     }
 
     private readonly record struct Outbound(byte[]? Frame, long Seq = 0, long? CatchUpReply = null, WebSocketCloseStatus? EndSession = null);
-}
-
-internal static class EventIds
-{
-    public static readonly EventId SlowConsumer = new(110, "SlowConsumer");
-    public static readonly EventId PumpFailed = new(111, "PumpFailed");
-    public static readonly EventId ReceiveFailed = new(112, "ReceiveFailed");
-    public static readonly EventId HandlerFailed = new(113, "HandlerFailed");
-}
-
-/// <summary>A received message in a pooled buffer; return it with <see cref="Dispose"/>.</summary>
-public readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooLarge, bool Ended = false) : IDisposable
-{
-    public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
-
-    public void Dispose()
-    {
-        if (Buffer is not null) ArrayPool<byte>.Shared.Return(Buffer, clearArray: true);
-    }
 }

@@ -282,6 +282,3 @@ public static class WebSocketUpgrade
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
-
-/// <summary>A write waited longer than the slow-consumer timeout for the client to read.</summary>
-public sealed class SlowConsumerException(Exception inner) : IOException("The client did not read within the slow-consumer timeout.", inner);

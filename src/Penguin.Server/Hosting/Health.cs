@@ -35,20 +35,3 @@ public static class Health
         return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 }
-
-internal sealed class StorageHealthCheck(IStorageHealth storage) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await storage.IsHealthyAsync(cancellationToken)
-                ? HealthCheckResult.Healthy("database reachable")
-                : HealthCheckResult.Unhealthy("database unavailable");
-        }
-        catch (StorageUnavailableException e)
-        {
-            return HealthCheckResult.Unhealthy("database unavailable", e);
-        }
-    }
-}

@@ -22,15 +22,3 @@ public static class OpenApiSetup
         return services;
     }
 }
-
-[JsonSerializable(typeof(int))]
-[JsonSerializable(typeof(int?))]
-[JsonSerializable(typeof(long))]
-[JsonSerializable(typeof(long?))]
-[JsonSerializable(typeof(bool))]
-[JsonSerializable(typeof(bool?))]
-[JsonSerializable(typeof(string))]
-[JsonSerializable(typeof(DateTimeOffset))]
-[JsonSerializable(typeof(DateTimeOffset?))]
-[JsonSerializable(typeof(Penguin.Protocol.DeviceKind))]
-internal sealed partial class OpenApiParameterJson : JsonSerializerContext;

@@ -9,7 +9,8 @@ namespace Penguin.Server.Hosting;
 /// <summary>
 /// Settings of one node, bound from the "Penguin" configuration section (appsettings.json,
 /// environment variables such as Penguin__DataDirectory, or --Penguin:DataDirectory=...).
-/// Checked at start-up (Hosting/OptionsValidation.cs): ranges below, engines as enums, unknown keys reported;
+/// Checked at start-up (Hosting/ConfigurationCheck.cs, ServerOptionsAnnotations.cs, ServerOptionsRules.cs): ranges
+/// below, engines as enums, unknown keys reported;
 /// every setting and its default is in appsettings.json and docs/operations.md.
 /// </summary>
 public sealed class ServerOptions
@@ -107,36 +108,4 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public GroupsOptions Groups { get; set; } = new();
-}
-
-public sealed class PostgresOptions
-{
-    /// <summary>An Npgsql connection string, e.g. Host=127.0.0.1;Username=penguin;Password=...;Database=penguin.</summary>
-    public string? ConnectionString { get; set; }
-}
-
-public sealed class RabbitMqOptions
-{
-    /// <summary>An AMQP URI, e.g. amqp://penguin:secret@10.0.0.5:5672/penguin.</summary>
-    public Uri? Uri { get; set; }
-}
-
-/// <summary>Where the node keeps its data.</summary>
-public enum StorageEngine
-{
-    /// <summary>Embedded: one SQLite file in the data directory.</summary>
-    Sqlite,
-
-    /// <summary>Cluster mode: one PostgreSQL database shared by every node.</summary>
-    Postgres,
-}
-
-/// <summary>How events travel between nodes.</summary>
-public enum BusEngine
-{
-    /// <summary>One node: events stay in the process.</summary>
-    InProcess,
-
-    /// <summary>Cluster mode: events between nodes through RabbitMQ.</summary>
-    RabbitMq,
 }

@@ -7,30 +7,6 @@ using Penguin.Core.Common;
 
 namespace Penguin.Server.Hosting;
 
-/// <summary>Exit codes of penguin-server (from sysexits.h), documented in docs/operations.md.</summary>
-public static class ExitCodes
-{
-    public const int Ok = 0;
-
-    /// <summary>A database file that is damaged or not a Penguin database (EX_DATAERR).</summary>
-    public const int DataError = 65;
-
-    /// <summary>A port in use, or PostgreSQL unreachable or refusing the login (EX_UNAVAILABLE).</summary>
-    public const int Unavailable = 69;
-
-    /// <summary>The data directory cannot be created or written (EX_CANTCREAT).</summary>
-    public const int CannotCreate = 73;
-
-    /// <summary>A setting is unknown, unreadable, out of range, or missing (EX_CONFIG).</summary>
-    public const int Configuration = 78;
-}
-
-/// <summary>A reason the node cannot start that an operator can fix: said in one line, without a stack trace.</summary>
-public sealed class StartupException(string message, int exitCode, Exception? inner = null) : Exception(message, inner)
-{
-    public int ExitCode { get; } = exitCode;
-}
-
 /// <summary>Turns the failures an operator can fix into one line each and an exit code; anything else is a bug and keeps its stack trace.</summary>
 public static class StartupFailure
 {
@@ -154,12 +130,4 @@ public static class StartupFailure
             return "(unreadable connection string)";
         }
     }
-}
-
-/// <summary>Runs before anything listens: a node that cannot use its storage stops with one line instead of answering every request with an error.</summary>
-internal sealed class StorageStartupCheck(IServiceProvider services, ServerOptions options) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => StartupFailure.CheckStorageAsync(services, options, cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

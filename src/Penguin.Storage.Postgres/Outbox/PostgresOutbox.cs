@@ -1,6 +1,5 @@
 using Npgsql;
 using Penguin.Core.Outbox;
-using Penguin.Protocol;
 
 namespace Penguin.Storage.Postgres;
 
@@ -22,13 +21,12 @@ internal static class PostgresOutbox
         {
             var seq = await c.ScalarAsync(tx, "UPDATE users SET event_seq = event_seq + 1 WHERE id = @u RETURNING event_seq", ("u", draft.UserId))
                 ?? throw new InvalidOperationException($"Event for unknown user {draft.UserId}.");
-            // A message's event stores no JSON but the message's id (see PostgresEventLog.ReadAsync): it is built from
-            // the row when read, and serialized for publishing only after the commit.
-            var e = new CommittedEvent(draft.UserId, seq, draft.Event);
-            var messageId = draft.Event is MessageReceived received ? received.Message.Id : (long?)null;
+            // Stored in StoredEventJson's format, except a message's event, which stores no JSON but the message's id (see
+            // PostgresEventLog.ReadAsync): it is built from the row when read. The wire JSON is made after the commit.
+            var messageId = StoredEventJson.MessageReference(draft.Event);
             await c.ExecuteAsync(tx, "INSERT INTO user_events (user_id, seq, payload, message_id) VALUES (@u, @s, @p, @m)",
-                ("u", draft.UserId), ("s", seq), ("p", messageId is null ? e.Json : []), ("m", messageId));
-            committed.Add(e);
+                ("u", draft.UserId), ("s", seq), ("p", messageId is null ? StoredEventJson.Write(draft.Event) : []), ("m", messageId));
+            committed.Add(new CommittedEvent(draft.UserId, seq, draft.Event));
         }
         return committed;
     }

@@ -13,9 +13,9 @@ public sealed class PostgresEventLog(PostgresDatabase db) : IEventLog
             FROM user_events e LEFT JOIN messages m ON m.id = e.message_id
             WHERE e.user_id = @u AND e.seq > @s ORDER BY e.seq LIMIT @n
             """,
-            // A message's event refers to the message row (see PostgresOutbox): its JSON is built from the row.
+            // A message's event refers to the message row (see PostgresOutbox); every other one is in StoredEventJson's format.
             r => r.IsDBNull(2)
-                ? new CommittedEvent(userId, r.GetInt64(0), r.GetFieldValue<byte[]>(1))
+                ? new CommittedEvent(userId, r.GetInt64(0), StoredEventJson.Read(r.GetFieldValue<byte[]>(1), r.GetInt64(0)))
                 : new CommittedEvent(userId, r.GetInt64(0), new MessageReceived(PostgresMessageStore.ReadMessage(r, 2).ToWire())),
             cancellationToken, ("u", userId), ("s", afterSeq), ("n", limit)), cancellationToken);
 

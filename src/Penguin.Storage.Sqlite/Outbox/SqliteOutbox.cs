@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Outbox;
-using Penguin.Protocol;
 
 namespace Penguin.Storage.Sqlite;
 
@@ -12,8 +11,8 @@ internal static class SqliteOutbox
 {
     /// <summary>
     /// Appends events inside the caller's transaction, each with its user's next seq; one INSERT per chunk of
-    /// events. An event is stored as its wire JSON, except a message's event, which refers to the message row
-    /// (its JSON is built again when read, so the text is stored once and a recall is seen by every later read).
+    /// events. An event is stored in <see cref="StoredEventJson"/>'s format, except a message's event, which refers to
+    /// the message row (it is built again when read, so the text is stored once and a recall is seen by every later read).
     /// </summary>
     internal static List<CommittedEvent> Append(EventHeads heads, SqliteConnection c, SqliteTransaction tx, IEnumerable<EventDraft> drafts)
     {
@@ -26,11 +25,10 @@ internal static class SqliteOutbox
         {
             var draft = list[i];
             var seq = heads.Next(c, tx, draft.UserId);
-            // A message's event stores no JSON (see ReadAsync), so it is serialized only when published, after the commit.
-            var e = new CommittedEvent(draft.UserId, seq, draft.Event);
-            var messageId = draft.Event is MessageReceived received ? received.Message.Id : (long?)null;
-            var json = messageId is null ? e.Json : [];
-            committed.Add(e);
+            // The wire JSON is made only when published, after the commit; a message's event stores no JSON (see ReadAsync).
+            committed.Add(new CommittedEvent(draft.UserId, seq, draft.Event));
+            var messageId = StoredEventJson.MessageReference(draft.Event);
+            var json = messageId is null ? StoredEventJson.Write(draft.Event) : [];
             rows[(Columns * i) + 0] = (Names[0][i % ChunkSize], draft.UserId);
             rows[(Columns * i) + 1] = (Names[1][i % ChunkSize], seq);
             rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], json);

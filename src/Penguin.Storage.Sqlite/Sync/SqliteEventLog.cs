@@ -14,8 +14,9 @@ public sealed class SqliteEventLog(SqliteDatabase db) : IEventLog
             FROM user_events e LEFT JOIN messages m ON m.id = e.message_id
             WHERE e.user_id = $u AND e.seq > $s ORDER BY e.seq LIMIT $n
             """,
+            // A message's event refers to the message row (see SqliteOutbox); every other one is in StoredEventJson's format.
             r => r.IsDBNull(2)
-                ? new CommittedEvent(userId, r.GetInt64(0), (byte[])r.GetValue(1))
+                ? new CommittedEvent(userId, r.GetInt64(0), StoredEventJson.Read((byte[])r.GetValue(1), r.GetInt64(0)))
                 : new CommittedEvent(userId, r.GetInt64(0), new MessageReceived(SqliteMessageStore.ReadMessage(r, 2).ToWire())),
             ("$u", userId), ("$s", afterSeq), ("$n", limit)), cancellationToken);
 

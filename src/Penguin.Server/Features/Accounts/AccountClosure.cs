@@ -2,7 +2,7 @@ using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Core.Social;
 
-namespace Penguin.Server.Api;
+namespace Penguin.Server.Features.Accounts;
 
 /// <summary>
 /// Deleting an account (docs/protocol.md, "Deleting an account"): its friendships end as any removal does, so each

@@ -4,42 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace Penguin.Server.Hosting;
 
-/// <summary>The DataAnnotations on <see cref="ServerOptions"/> and the classes it holds, checked by generated code.</summary>
-[OptionsValidator]
-public sealed partial class ServerOptionsAnnotations : IValidateOptions<ServerOptions>;
-
-/// <summary>Rules that span settings: an engine that needs a connection must be given one.</summary>
-public sealed class ServerOptionsRules : IValidateOptions<ServerOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ServerOptions options)
-    {
-        var failures = new List<string>();
-        if (options.Storage == StorageEngine.Postgres && string.IsNullOrWhiteSpace(options.Postgres.ConnectionString))
-            failures.Add("Penguin:Postgres:ConnectionString must be set when Penguin:Storage is postgres.");
-        if (options.Bus == BusEngine.RabbitMq && options.RabbitMq.Uri is null)
-            failures.Add("Penguin:RabbitMq:Uri must be set when Penguin:Bus is rabbitmq.");
-        if (options.RabbitMq.Uri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme is not ("amqp" or "amqps")))
-            failures.Add($"Penguin:RabbitMq:Uri must be an amqp:// or amqps:// URI (got '{uri}').");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}
-
-/// <summary>
-/// Hands the one <see cref="ServerOptions"/> instance the node was built with to the options system, after the
-/// registered validators accept it; with ValidateOnStart that happens when the host starts, before anything listens.
-/// (The instance is bound early because the engines it names decide which services are registered.)
-/// </summary>
-internal sealed class ValidatedInstanceFactory<T>(T instance, IEnumerable<IValidateOptions<T>> validators) : IOptionsFactory<T>
-    where T : class
-{
-    public T Create(string name)
-    {
-        var failures = validators.Select(v => v.Validate(name, instance)).Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
-        if (failures.Count > 0) throw new OptionsValidationException(name, typeof(T), failures);
-        return instance;
-    }
-}
-
 /// <summary>
 /// Reads the Penguin section before binding: every key must name a setting and every value must convert to the
 /// setting's type, so a typo or a bad value is reported with its full key instead of ignored or thrown deep inside the binder.
