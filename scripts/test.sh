@@ -68,6 +68,8 @@ else
   else
     web_missing "Chromium (${PENGUIN_CHROMIUM:-/usr/bin/chromium}; apt-get install chromium)"
   fi
+  # A real third-party XMPP client library (@xmpp/client) against the XMPP front end of the server built above.
+  web_suite "XMPP client (@xmpp/client)" env PENGUIN_CONFIGURATION=Release bash tests/xmpp-client/run-test.sh
 fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"

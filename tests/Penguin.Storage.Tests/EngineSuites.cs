@@ -28,3 +28,8 @@ public sealed class PostgresMessageStoreTests(PostgresEngine engine) : MessageSt
 
 [RequiresPostgres]
 public sealed class PostgresGroupStoreTests(PostgresEngine engine) : GroupStoreContract(engine), IClassFixture<PostgresEngine>;
+
+public sealed class SqliteXmppStoreTests(SqliteEngine engine) : XmppStoreContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresXmppStoreTests(PostgresEngine engine) : XmppStoreContract(engine), IClassFixture<PostgresEngine>;

@@ -74,6 +74,9 @@ public sealed class TestServer : IAsyncDisposable
         BaseUri = new Uri(_app.Urls.First(u => u.Contains(_addresses[0], StringComparison.Ordinal)) + "/");
     }
 
+    /// <summary>The running node's services (e.g. where a protocol listener bound its port).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public PenguinClient NewClient() => new(BaseUri);
 
     /// <summary>Reads one value from /metrics.</summary>

@@ -21,9 +21,12 @@ public sealed class AccountService
     private readonly int _maxSessions;
     private readonly FixedWindowThrottle _failuresAcrossAddresses;
     private readonly AccountOptions _options;
+    private readonly IPasswordObserver[] _passwordObservers;
 
-    public AccountService(IAccountStore accounts, ISocialStore social, EventPublisher publisher, TimeProvider time, AccountOptions options)
+    public AccountService(IAccountStore accounts, ISocialStore social, EventPublisher publisher, TimeProvider time, AccountOptions options,
+        IEnumerable<IPasswordObserver>? passwordObservers = null)
     {
+        _passwordObservers = [.. passwordObservers ?? []];
         _accounts = accounts;
         _social = social;
         _publisher = publisher;
@@ -46,7 +49,9 @@ public sealed class AccountService
         var hash = _hasher.Hash(password!);
         var now = _time.GetUtcNow();
         var avatar = Avatars.ForNewUser(now.ToUnixTimeMilliseconds());
-        return await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName, cancellationToken);
+        var number = await _accounts.CreateUserAsync(new NewUser(nickname!.Trim(), hash, avatar, now), DefaultGroupName, cancellationToken);
+        await TellPasswordAsync(number, password!, hash, cancellationToken);
+        return number;
     }
 
     /// <summary>Checks number and password; wrong password and unknown account give the same answer in the same time.</summary>
@@ -55,8 +60,39 @@ public sealed class AccountService
     {
         if (password is null) return Errors.AuthFailed;
         if (Validation.Text(deviceName, Limits.DeviceNameMaxLength, "deviceName") is { } badName) return badName;
+        if (await VerifyPasswordAsync(number, password, address, cancellationToken) is { } failed) return failed;
+        var token = SessionTokens.NewToken();
+        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow(), cancellationToken);
+        await EvictBeyondCapAsync(number, session.Id, cancellationToken);
+        var user = await _accounts.GetUserAsync(number, cancellationToken);
+        return (token, session, user!);
+    }
+
+    /// <summary>
+    /// Checks number and password under the login throttles (the same answer and time for a wrong password and an
+    /// unknown account); null when they are right and the account may log in. Tells the password observers.
+    /// </summary>
+    public async ValueTask<Error?> VerifyPasswordAsync(long number, string password, string address, CancellationToken cancellationToken = default)
+    {
+        string? stored = null;
+        var error = await CheckCredentialsAsync(number, address, async ct =>
+        {
+            stored = await _accounts.GetPasswordHashAsync(number, ct);
+            return _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
+        }, cancellationToken);
+        if (error is null) await TellPasswordAsync(number, password, stored!, cancellationToken);
+        return error;
+    }
+
+    /// <summary>
+    /// Runs a credential check of another protocol (XMPP's SCRAM proof) under the same throttles as the password
+    /// login: per account and address, per address, and the growing delay for one account guessed from many
+    /// addresses. Null when <paramref name="verify"/> accepted and the account may log in.
+    /// </summary>
+    public async ValueTask<Error?> CheckCredentialsAsync(long number, string address, Func<CancellationToken, ValueTask<bool>> verify, CancellationToken cancellationToken = default)
+    {
         var accountKey = $"{number}|{address}";
-        // Each attempt reserves a failure before the (slow) hash, atomically, so parallel attempts cannot all pass
+        // Each attempt reserves a failure before the (slow) check, atomically, so parallel attempts cannot all pass
         // the check; a success gives its reservations back.
         if (!_failuresPerAccount.TryAcquire(accountKey)) return Errors.Throttled;
         if (!_failuresPerAddress.TryAcquire(address))
@@ -70,9 +106,7 @@ public sealed class AccountService
         if (LoginDelay(number.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } delay && delay > TimeSpan.Zero)
             await Task.Delay(delay, _time, cancellationToken);
 
-        var stored = await _accounts.GetPasswordHashAsync(number, cancellationToken);
-        var valid = _hasher.Verify(password, stored ?? _hasher.DummyHash) && stored is not null;
-        if (!valid)
+        if (!await verify(cancellationToken))
         {
             _failuresAcrossAddresses.Record(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return Errors.AuthFailed;
@@ -81,11 +115,30 @@ public sealed class AccountService
         _failuresPerAccount.Reset(accountKey);
         _failuresPerAddress.Release(address);
         if ((await _accounts.GetAccountStatusAsync(number, cancellationToken))?.Disabled == true) return Errors.AccountDisabled;
-        var token = SessionTokens.NewToken();
-        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow(), cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// A device session for an account whose credentials another protocol checked: the session named
+    /// <paramref name="deviceName"/> if the account has one (an XMPP resource logging in again), else a new one.
+    /// </summary>
+    public async ValueTask<SessionContext> OpenNamedSessionAsync(long number, DeviceKind device, string deviceName, CancellationToken cancellationToken = default)
+    {
+        var existing = (await _accounts.ListSessionsAsync(number, cancellationToken)).FirstOrDefault(s => s.DeviceName == deviceName);
+        if (existing is not null)
+        {
+            await _accounts.TouchSessionAsync(existing.Id, _time.GetUtcNow(), cancellationToken);
+            return new SessionContext(number, existing.Id, existing.Device);
+        }
+        // The token is never handed out: the session is reached only through the protocol that opened it.
+        var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(SessionTokens.NewToken()), device, deviceName, _time.GetUtcNow(), cancellationToken);
         await EvictBeyondCapAsync(number, session.Id, cancellationToken);
-        var user = await _accounts.GetUserAsync(number, cancellationToken);
-        return (token, session, user!);
+        return new SessionContext(number, session.Id, session.Device);
+    }
+
+    private async ValueTask TellPasswordAsync(long userId, string password, string hash, CancellationToken cancellationToken)
+    {
+        foreach (var observer in _passwordObservers) await observer.PasswordKnownAsync(userId, password, hash, cancellationToken);
     }
 
     private TimeSpan? LoginDelay(string account)
@@ -131,7 +184,9 @@ public sealed class AccountService
     {
         if (await CheckPasswordAsync(caller.UserId, current, address, cancellationToken) is { } wrong) return wrong;
         if (Validation.Password(next) is { } badPassword) return badPassword;
-        await _accounts.SetPasswordHashAsync(caller.UserId, _hasher.Hash(next!), cancellationToken);
+        var hash = _hasher.Hash(next!);
+        await _accounts.SetPasswordHashAsync(caller.UserId, hash, cancellationToken);
+        await TellPasswordAsync(caller.UserId, next!, hash, cancellationToken);
         return Ok(await _accounts.DeleteOtherSessionsAsync(caller.UserId, caller.SessionId, cancellationToken));
     }
 
@@ -150,7 +205,9 @@ public sealed class AccountService
     public async ValueTask<Result<IReadOnlyList<long>>> ResetPasswordAsync(long number, string? password, CancellationToken cancellationToken = default)
     {
         if (Validation.Password(password) is { } badPassword) return badPassword;
-        if (!await _accounts.SetPasswordHashAsync(number, _hasher.Hash(password!), cancellationToken)) return Errors.NotFound;
+        var hash = _hasher.Hash(password!);
+        if (!await _accounts.SetPasswordHashAsync(number, hash, cancellationToken)) return Errors.NotFound;
+        await TellPasswordAsync(number, password!, hash, cancellationToken);
         return Ok(await _accounts.DeleteAllSessionsAsync(number, cancellationToken));
     }
 

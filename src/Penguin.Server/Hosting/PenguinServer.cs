@@ -7,6 +7,7 @@ using Penguin.Server.Features.Groups;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
 using Penguin.Server.Features.Social;
+using Penguin.Server.Features.Xmpp;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
 
@@ -84,6 +85,7 @@ public static class PenguinServer
         services.AddPresence(options);
         services.AddMessaging(options);
         services.AddGroups(options);
+        services.AddXmpp(options);
         return services;
     }
 

@@ -3,6 +3,7 @@ using Penguin.Core.Accounts;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Microsoft.Extensions.Options;
+using Penguin.Server.Features.Xmpp;
 
 namespace Penguin.Server.Hosting;
 
@@ -108,4 +109,8 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public GroupsOptions Groups { get; set; } = new();
+
+    /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
+    [ValidateObjectMembers]
+    public XmppOptions Xmpp { get; set; } = new();
 }

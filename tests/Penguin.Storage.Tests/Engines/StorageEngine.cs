@@ -3,11 +3,17 @@ using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
+using Penguin.Core.Xmpp;
 
 namespace Penguin.Storage.Tests.Engines;
 
 /// <summary>The stores of one open database.</summary>
-public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events, IMessageStore Messages, IGroupStore Groups);
+public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events, IMessageStore Messages)
+{
+    public IXmppStore Xmpp { get; init; } = null!;
+
+    public IGroupStore Groups { get; init; } = null!;
+}
 
 /// <summary>
 /// One storage engine under test, shared by the tests of one class: a database of its own (so classes never

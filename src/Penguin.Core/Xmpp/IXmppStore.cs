@@ -1,0 +1,17 @@
+namespace Penguin.Core.Xmpp;
+
+/// <summary>Storage of the XMPP front end: the SCRAM credentials of each account, and where its devices' acknowledgements reached.</summary>
+public interface IXmppStore
+{
+    /// <summary>The account's credential for <paramref name="mechanism"/>, with its freshness check; null when none was derived.</summary>
+    ValueTask<StoredScram?> GetScramAsync(long userId, ScramMechanism mechanism, CancellationToken cancellationToken = default);
+
+    /// <summary>The fingerprint the account's credentials were derived with (any mechanism), null when there are none.</summary>
+    ValueTask<byte[]?> GetPasswordCheckAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces every SCRAM credential of the account (all mechanisms at once).</summary>
+    ValueTask SaveScramAsync(long userId, IReadOnlyList<ScramCredential> credentials, byte[] passwordCheck, CancellationToken cancellationToken = default);
+
+    /// <summary>The highest event seq any device of the user acknowledged (0 for none): what an XMPP login's offline delivery starts after.</summary>
+    ValueTask<long> GetAckedSeqAsync(long userId, CancellationToken cancellationToken = default);
+}

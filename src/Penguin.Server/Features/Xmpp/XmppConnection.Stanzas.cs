@@ -1,0 +1,427 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+using Penguin.Core.Common;
+using Penguin.Core.Presence;
+using Penguin.Protocol;
+using static Penguin.Server.Features.Xmpp.XmppNames;
+
+namespace Penguin.Server.Features.Xmpp;
+
+/// <summary>The bound resource: stanzas in (roster, presence, chat, ping, disco) and Penguin's events out as stanzas.</summary>
+internal sealed partial class XmppConnection
+{
+    /// <summary>The resource name Penguin users appear under: presence is one aggregate per user, not per device.</summary>
+    private const string ContactResource = "penguin";
+
+    private bool _available;
+    private int _pingId;
+
+    private string ContactJid(long number) => $"{number}@{Domain}/{ContactResource}";
+
+    private async Task ServeAsync()
+    {
+        var connection = _connection!;
+        _reader!.Activity = () => connection.LastReceived = _services.Time.GetTimestamp();
+        _ = KeepAliveAsync();
+        while (!_closed.IsCancellationRequested)
+        {
+            var stanza = await _reader!.ReadStanzaAsync();
+            if (stanza is null)
+            {
+                await EndAsync(null, null);
+                return;
+            }
+            try
+            {
+                await HandleStanzaAsync(stanza);
+            }
+            catch (StorageUnavailableException)
+            {
+                await WriteAsync(StanzaError(stanza, "wait", "internal-server-error", Errors.Unavailable));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pings a client that has been silent for half the heartbeat timeout (XEP-0199), so an idle but live client answers
+    /// and stays; one that does not answer is closed by the gateway's heartbeat monitor like a silent WebSocket.
+    /// </summary>
+    private async Task KeepAliveAsync()
+    {
+        var timeout = _services.Server.HeartbeatTimeout;
+        try
+        {
+            while (!_closed.IsCancellationRequested)
+            {
+                await Task.Delay(timeout / 4, _services.Time, _closed.Token);
+                if (_services.Time.GetElapsedTime(_connection!.LastReceived) < timeout / 2) continue;
+                await WriteAsync(new XElement(Client + "iq", new XAttribute("type", "get"), new XAttribute("id", $"ping-{++_pingId}"),
+                    new XAttribute("from", Domain), new XAttribute("to", FullJid), new XElement(PingNs + "ping")));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private Task HandleStanzaAsync(XElement stanza)
+    {
+        if (stanza.Name == Client + "iq") return HandleIqAsync(stanza);
+        if (stanza.Name == Client + "message") return HandleMessageAsync(stanza);
+        if (stanza.Name == Client + "presence") return HandlePresenceAsync(stanza);
+        throw new XmppStreamException("unsupported-stanza-type", $"<{stanza.Name.LocalName}/> is not supported here.");
+    }
+
+    // ---- iq ----
+
+    private async Task HandleIqAsync(XElement iq)
+    {
+        var type = (string?)iq.Attribute("type");
+        if (type is "result" or "error") return; // answers to our pings
+        var payload = iq.Elements().FirstOrDefault();
+        if (type is not ("get" or "set") || (string?)iq.Attribute("id") is null || payload is null || iq.Elements().Count() != 1)
+        {
+            await WriteAsync(IqError(iq, "modify", "bad-request", null));
+            return;
+        }
+        var to = (string?)iq.Attribute("to");
+        var toServer = to is null || string.Equals(to, Domain, StringComparison.OrdinalIgnoreCase);
+        var toSelf = to is not null && Jid.Parse(to) is { } jid && jid.NumberAt(Domain) == _userId;
+        if (!toServer && !toSelf)
+        {
+            // Penguin users are reached through the server's services: an iq to a contact is not routed.
+            await WriteAsync(IqError(iq, "cancel", "service-unavailable", null));
+            return;
+        }
+        var ns = payload.Name.Namespace;
+        switch (type, payload.Name.LocalName)
+        {
+            case ("get", "query") when ns == Roster:
+                await WriteAsync(Result(iq, await RosterAsync()));
+                break;
+            case ("set", "query") when ns == Roster:
+                await RosterSetAsync(iq, payload);
+                break;
+            case ("get", "ping") when ns == PingNs:
+                await WriteAsync(Result(iq, null));
+                break;
+            case ("get", "query") when ns == DiscoInfo && (string?)payload.Attribute("node") is null:
+                await WriteAsync(Result(iq, DiscoInfoOf(toServer)));
+                break;
+            case ("get", "query") when ns == DiscoItems:
+                await WriteAsync(Result(iq, new XElement(DiscoItems + "query")));
+                break;
+            case ("get", "query") when ns == VersionNs && toServer:
+                await WriteAsync(Result(iq, new XElement(VersionNs + "query", new XElement(VersionNs + "name", "Penguin"),
+                    new XElement(VersionNs + "version", typeof(XmppConnection).Assembly.GetName().Version?.ToString(3) ?? "1.0"))));
+                break;
+            case ("set", "session") when ns == Session:
+                await WriteAsync(Result(iq, null));
+                break;
+            case ("set", "bind") when ns == Bind:
+                await WriteAsync(IqError(iq, "cancel", "not-allowed", "Already bound / 已绑定"));
+                break;
+            default:
+                await WriteAsync(IqError(iq, "cancel", "service-unavailable", null));
+                break;
+        }
+    }
+
+    private static XElement DiscoInfoOf(bool server)
+    {
+        var query = new XElement(DiscoInfo + "query");
+        query.Add(server
+            ? new XElement(DiscoInfo + "identity", new XAttribute("category", "server"), new XAttribute("type", "im"), new XAttribute("name", "Penguin"))
+            : new XElement(DiscoInfo + "identity", new XAttribute("category", "account"), new XAttribute("type", "registered")));
+        string[] features = server
+            ? [DiscoInfo.NamespaceName, DiscoItems.NamespaceName, PingNs.NamespaceName, StanzaId.NamespaceName, VersionNs.NamespaceName, "jabber:iq:roster"]
+            : [DiscoInfo.NamespaceName];
+        foreach (var feature in features) query.Add(new XElement(DiscoInfo + "feature", new XAttribute("var", feature)));
+        return query;
+    }
+
+    // ---- Roster (RFC 6121 §2) ↔ buddy list ----
+
+    private async Task<XElement> RosterAsync()
+    {
+        var list = await _services.Social.GetBuddyListAsync(_userId, _closed.Token);
+        var groups = list.Groups.ToDictionary(g => g.Id, g => g.Name);
+        var query = new XElement(Roster + "query");
+        foreach (var friend in list.Friends)
+            query.Add(RosterItem(friend.Profile.Number, friend.Remark ?? friend.Profile.Nickname, groups.GetValueOrDefault(friend.GroupId)));
+        return query;
+    }
+
+    private XElement RosterItem(long number, string? name, string? group, string subscription = "both") =>
+        new(Roster + "item", new XAttribute("jid", Jid.Bare(number, Domain)), name is null ? null : new XAttribute("name", name),
+            new XAttribute("subscription", subscription), group is null ? null : new XElement(Roster + "group", group));
+
+    /// <summary>A roster set changes the friend's remark (name) and buddy group (the first group named), or removes the friend.</summary>
+    private async Task RosterSetAsync(XElement iq, XElement query)
+    {
+        var items = query.Elements(Roster + "item").ToList();
+        if (items.Count != 1 || Jid.Parse((string?)items[0].Attribute("jid")) is not { } jid || jid.NumberAt(Domain) is not { } number || jid.Resource is not null)
+        {
+            await WriteAsync(IqError(iq, "modify", "bad-request", null));
+            return;
+        }
+        var item = items[0];
+        if ((string?)item.Attribute("subscription") == "remove")
+        {
+            var removed = await _services.Social.RemoveFriendAsync(_userId, number, _closed.Token);
+            await WriteAsync(removed.IsOk ? Result(iq, null) : IqError(iq, "cancel", "item-not-found", TextOf(removed.Error)));
+            return;
+        }
+        long? groupId = null;
+        if (item.Element(Roster + "group")?.Value is { Length: > 0 } groupName)
+        {
+            var groups = await _services.Social.GetGroupsAsync(_userId, _closed.Token);
+            if (groups.FirstOrDefault(g => g.Name == groupName) is not { } group)
+            {
+                var created = await _services.Social.CreateGroupAsync(_userId, groupName, _closed.Token);
+                if (!created.IsOk)
+                {
+                    await WriteAsync(IqError(iq, "modify", "not-acceptable", TextOf(created.Error)));
+                    return;
+                }
+                group = created.Value.First(g => g.Name == groupName);
+            }
+            groupId = group.Id;
+        }
+        var remark = (string?)item.Attribute("name");
+        var updated = await _services.Social.UpdateFriendAsync(_userId, number, new UpdateFriendRequest(groupId, remark), _closed.Token);
+        // Adding someone who is not a friend yet goes through a subscription request (presence type='subscribe').
+        await WriteAsync(updated.IsOk ? Result(iq, null) : IqError(iq, "cancel", "item-not-found", TextOf(updated.Error)));
+    }
+
+    // ---- Presence (RFC 6121 §4) ↔ presence ----
+
+    private async Task HandlePresenceAsync(XElement presence)
+    {
+        var type = (string?)presence.Attribute("type");
+        var to = (string?)presence.Attribute("to");
+        if (type is "subscribe" or "subscribed" or "unsubscribe" or "unsubscribed")
+        {
+            await SubscriptionAsync(type, to, presence);
+            return;
+        }
+        if (type == "probe")
+        {
+            if (Jid.Parse(to)?.NumberAt(Domain) is { } probed
+                && (await _services.Presence.GetFriendsAsync(_userId, _closed.Token)).FirstOrDefault(f => f.Number == probed) is { } friend)
+                await WriteAsync(PresenceStanza(friend));
+            return;
+        }
+        if (to is not null || type is "error") return; // directed presence is not routed
+        var session = _session!;
+        if (type == "unavailable")
+        {
+            _available = false;
+            await _services.Presence.RemoveDeviceAsync(_userId, session.SessionId, _closed.Token);
+            return;
+        }
+        if (type is not null) return;
+        var status = StatusOf(presence.Element(Client + "show")?.Value);
+        if (!_available)
+        {
+            // Initial presence: the friends' presence first (the probe answers), then ours goes out to them.
+            _available = true;
+            foreach (var friend in await _services.Presence.GetFriendsAsync(_userId, _closed.Token))
+                if (friend.Status > PresenceStatus.Invisible) await WriteAsync(PresenceStanza(friend));
+        }
+        await _services.Presence.SetDeviceAsync(_userId, new DevicePresence(session.SessionId, session.Device, status), _closed.Token);
+        // The user's own presence comes back to the resource that sent it (RFC 6121 §4.4.2).
+        var echo = new XElement(presence);
+        echo.SetAttributeValue("from", FullJid);
+        echo.SetAttributeValue("to", FullJid);
+        await WriteAsync(echo);
+    }
+
+    /// <summary>XMPP's show → Penguin's status: none or "chat" online, "away" and "xa" away, "dnd" do-not-disturb.</summary>
+    internal static PresenceStatus StatusOf(string? show) => show?.Trim() switch
+    {
+        "away" or "xa" => PresenceStatus.Away,
+        "dnd" => PresenceStatus.DoNotDisturb,
+        _ => PresenceStatus.Online,
+    };
+
+    /// <summary>Penguin's status → XMPP's show: online none, away "away", busy "xa" (with 忙碌 as status text), do-not-disturb "dnd".</summary>
+    internal static (string? Show, string? Status) ShowOf(PresenceStatus status) => status switch
+    {
+        PresenceStatus.Away => ("away", null),
+        PresenceStatus.Busy => ("dnd", "忙碌 Busy"),
+        PresenceStatus.DoNotDisturb => ("dnd", null),
+        _ => (null, null),
+    };
+
+    private XElement PresenceStanza(UserPresence presence)
+    {
+        var stanza = new XElement(Client + "presence", new XAttribute("from", ContactJid(presence.Number)), new XAttribute("to", FullJid));
+        if (presence.Status <= PresenceStatus.Invisible)
+        {
+            stanza.Add(new XAttribute("type", "unavailable"));
+            return stanza;
+        }
+        var (show, text) = ShowOf(presence.Status);
+        if (show is not null) stanza.Add(new XElement(Client + "show", show));
+        if (text is not null) stanza.Add(new XElement(Client + "status", text));
+        return stanza;
+    }
+
+    /// <summary>Subscription requests are friend requests: subscribe asks (its status is the verification message), subscribed accepts, unsubscribed declines, unsubscribe ends the friendship.</summary>
+    private async Task SubscriptionAsync(string type, string? to, XElement presence)
+    {
+        if (Jid.Parse(to)?.NumberAt(Domain) is not { } other || other == _userId) return;
+        switch (type)
+        {
+            case "subscribe":
+                var message = presence.Element(Client + "status")?.Value;
+                var sent = await _services.Social.SendRequestAsync(_userId, new SendFriendRequest(other, string.IsNullOrWhiteSpace(message) ? null : message), _closed.Token);
+                if (!sent.IsOk) await WriteAsync(StanzaError(presence, "cancel", "not-allowed", sent.Error));
+                break;
+            case "subscribed":
+            case "unsubscribed":
+                var pending = (await _services.Social.ListRequestsAsync(_userId, _closed.Token)).Incoming
+                    .FirstOrDefault(r => r.From.Number == other && r.State == FriendRequestState.Pending);
+                if (pending is null) return;
+                if (type == "subscribed") await _services.Social.AcceptRequestAsync(_userId, pending.Id, null, _closed.Token);
+                else await _services.Social.DeclineRequestAsync(_userId, pending.Id, _closed.Token);
+                break;
+            case "unsubscribe":
+                await _services.Social.RemoveFriendAsync(_userId, other, _closed.Token);
+                break;
+        }
+    }
+
+    // ---- Messages (RFC 6121 §5) ↔ one-to-one chat ----
+
+    private async Task HandleMessageAsync(XElement message)
+    {
+        var type = (string?)message.Attribute("type") ?? "normal";
+        if (type == "error") return;
+        if (Jid.Parse((string?)message.Attribute("to")) is not { } jid)
+        {
+            await WriteAsync(StanzaError(message, "modify", "jid-malformed", null));
+            return;
+        }
+        if (jid.Domain != Domain)
+        {
+            await WriteAsync(StanzaError(message, "cancel", "remote-server-not-found", null));
+            return;
+        }
+        if (jid.NumberAt(Domain) is not { } to || type == "groupchat")
+        {
+            await WriteAsync(StanzaError(message, "cancel", "service-unavailable", null));
+            return;
+        }
+        var body = message.Element(Client + "body")?.Value;
+        if (body is null)
+        {
+            // XEP-0085 chat states without a body: typing on, or off.
+            if (message.Elements().FirstOrDefault(e => e.Name.Namespace == ChatStates) is { } state && to != _userId)
+                await _services.Messaging.SetTypingAsync(_userId, to, state.Name.LocalName == "composing", _closed.Token);
+            return;
+        }
+        var sent = await _services.Messaging.SendAsync(_userId, new SendMessage(to, ClientIdOf(message), body), _closed.Token);
+        if (!sent.IsOk)
+        {
+            var condition = sent.Error.Code == Errors.NotFound.Code ? "item-not-found"
+                : sent.Error.Code == Errors.RateLimited.Code ? "resource-constraint"
+                : sent.Error.Code == Errors.MessageRefused.Code ? "not-acceptable"
+                : "bad-request";
+            await WriteAsync(StanzaError(message, condition == "resource-constraint" ? "wait" : "cancel", condition, sent.Error));
+        }
+    }
+
+    /// <summary>
+    /// The idempotency key of a send: XEP-0359's origin-id, else the stanza id (both are the client's), else a fresh
+    /// one. Keys longer than Penguin's client id are hashed into it, so a retry still maps to the same key.
+    /// </summary>
+    private static string ClientIdOf(XElement message)
+    {
+        var key = (string?)message.Element(StanzaId + "origin-id")?.Attribute("id") ?? (string?)message.Attribute("id");
+        if (string.IsNullOrWhiteSpace(key)) return "xmpp-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        return key.Length <= Limits.ClientIdMaxLength ? key : "xmpp-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..48];
+    }
+
+    // ---- Penguin's events → stanzas (called by the connection's pump, in seq order) ----
+
+    internal async Task DeliverAsync(ServerFrame frame, CancellationToken cancellationToken)
+    {
+        switch (frame)
+        {
+            case MessageReceived { Message: var m } when m.From != _userId && !m.Recalled && m.Text is not null:
+                var stanza = new XElement(Client + "message",
+                    new XAttribute("type", "chat"), new XAttribute("id", $"penguin-{m.Id}"),
+                    new XAttribute("from", ContactJid(m.From)), new XAttribute("to", FullJid),
+                    new XElement(Client + "body", m.Text),
+                    new XElement(StanzaId + "stanza-id", new XAttribute("id", m.Id.ToString(CultureInfo.InvariantCulture)), new XAttribute("by", Jid.Bare(_userId, Domain))));
+                // An old message (offline delivery) says when it was sent (XEP-0203).
+                if (_services.Time.GetUtcNow() - m.SentAt > TimeSpan.FromSeconds(10))
+                    stanza.Add(new XElement(Delay + "delay", new XAttribute("from", Domain), new XAttribute("stamp", m.SentAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))));
+                await WriteAsync(stanza);
+                break;
+            case PresenceChanged { Presence: var p } when p.Number != _userId && _available:
+                await WriteAsync(PresenceStanza(p));
+                break;
+            case PresenceSnapshot snapshot when _available:
+                foreach (var p in snapshot.Friends.Where(f => f.Status > PresenceStatus.Invisible)) await WriteAsync(PresenceStanza(p));
+                break;
+            case TypingChanged typing:
+                await WriteAsync(new XElement(Client + "message", new XAttribute("type", "chat"), new XAttribute("from", ContactJid(typing.From)), new XAttribute("to", FullJid),
+                    new XElement(ChatStates + (typing.Active ? "composing" : "paused"))));
+                break;
+            case FriendAdded added:
+                var groups = await _services.Social.GetGroupsAsync(_userId, cancellationToken);
+                await RosterPushAsync(RosterItem(added.Profile.Number, added.Remark ?? added.Profile.Nickname, groups.FirstOrDefault(g => g.Id == added.GroupId)?.Name));
+                break;
+            case FriendUpdated updated:
+                var all = await _services.Social.GetGroupsAsync(_userId, cancellationToken);
+                var friend = await _services.Accounts.GetUserAsync(updated.Number, cancellationToken);
+                await RosterPushAsync(RosterItem(updated.Number, updated.Remark ?? friend?.Nickname, all.FirstOrDefault(g => g.Id == updated.GroupId)?.Name));
+                break;
+            case FriendRemoved removed:
+                await RosterPushAsync(RosterItem(removed.Number, null, null, "remove"));
+                break;
+            case FriendRequested { Request: var request } when request.To.Number == _userId:
+                await WriteAsync(new XElement(Client + "presence", new XAttribute("type", "subscribe"), new XAttribute("from", Jid.Bare(request.From.Number, Domain)),
+                    new XAttribute("to", Jid.Bare(_userId, Domain)), new XElement(Client + "status", request.Message)));
+                break;
+        }
+        // The resource holds the event now: messages up to here count as delivered, as when a WebSocket device acks.
+        if (frame is DurableEvent { Seq: > 0 } durable) _services.Messaging.Acknowledge(_userId, durable.Seq);
+    }
+
+    private Task RosterPushAsync(XElement item) =>
+        WriteAsync(new XElement(Client + "iq", new XAttribute("type", "set"), new XAttribute("id", $"push-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}"),
+            new XAttribute("to", FullJid), new XElement(Roster + "query", item)));
+
+    // ---- Replies ----
+
+    private static XElement Result(XElement iq, XElement? payload)
+    {
+        var result = new XElement(Client + "iq", new XAttribute("type", "result"), new XAttribute("id", (string?)iq.Attribute("id") ?? ""), payload);
+        if ((string?)iq.Attribute("to") is { } from) result.SetAttributeValue("from", from);
+        return result;
+    }
+
+    private static XElement IqError(XElement iq, string type, string condition, string? text) => ErrorReply(iq, type, condition, text);
+
+    private static string TextOf(Error error) => $"{error.Message} / {error.MessageZh}";
+
+    private static XElement StanzaError(XElement stanza, string type, string condition, Error? error) =>
+        ErrorReply(stanza, type, condition, error is null ? null : $"{error.Message} / {error.MessageZh}");
+
+    /// <summary>The stanza back with type='error' and the condition (RFC 6120 §8.3), its payload left out.</summary>
+    private static XElement ErrorReply(XElement stanza, string type, string condition, string? text)
+    {
+        var reply = new XElement(stanza.Name, new XAttribute("type", "error"));
+        if ((string?)stanza.Attribute("id") is { } id) reply.SetAttributeValue("id", id);
+        if ((string?)stanza.Attribute("to") is { } from) reply.SetAttributeValue("from", from);
+        reply.Add(new XElement(Client + "error", new XAttribute("type", type), new XElement(Stanzas + condition),
+            text is null ? null : new XElement(Stanzas + "text", text)));
+        return reply;
+    }
+}

@@ -1,0 +1,473 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.WebSockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+using Penguin.Core.Accounts;
+using Penguin.Core.Common;
+using Penguin.Core.Xmpp;
+using Penguin.Protocol;
+using Penguin.Server.Gateway;
+using static Penguin.Server.Features.Xmpp.XmppNames;
+
+namespace Penguin.Server.Features.Xmpp;
+
+/// <summary>
+/// One client-to-server XMPP stream (RFC 6120): stream negotiation (STARTTLS, SASL, resource binding), then the
+/// stanzas of the bound resource (XmppConnection.Stanzas.cs), which is a Penguin device session delivered to through
+/// the gateway's <see cref="Connection"/>. A stream error ends only this stream.
+/// </summary>
+internal sealed partial class XmppConnection : IDisposable
+{
+    private readonly XmppServices _services;
+    private readonly ILogger _logger;
+    private readonly XmppOptions _options;
+    private readonly Stream _network;
+    private readonly IPAddress _remote;
+#pragma warning disable CA2213 // see Dispose
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+#pragma warning restore CA2213
+    private readonly CancellationTokenSource _closed = new();
+    private readonly string _address;
+    private Stream _transport;
+    private XmppStreamReader? _reader;
+    private bool _secure;
+    private bool _headerSent;
+    private int _ended;
+    private long _userId;
+    private string _resource = "";
+    private SessionContext? _session;
+    private Connection? _connection;
+
+    public XmppConnection(XmppServices services, Stream network, IPAddress remote)
+    {
+        _services = services;
+        _logger = services.Logger;
+        _options = services.Options;
+        _network = network;
+        _transport = network;
+        _remote = remote;
+        _address = remote.ToString();
+    }
+
+    private string Domain => _options.Domain;
+
+    private string FullJid => $"{_userId}@{Domain}/{_resource}";
+
+    private bool Loopback => IPAddress.IsLoopback(_remote);
+
+    /// <summary>Plaintext authentication is allowed only on loopback and only when the operator said so.</summary>
+    private bool MayAuthenticate => _secure || (_options.AllowPlaintextOnLoopback && Loopback);
+
+    /// <summary>Serves the stream until it ends.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var stop = stopping.Register(() => _ = EndAsync("system-shutdown", null));
+        try
+        {
+            // Negotiation must be done within the auth timeout, as a WebSocket must authenticate within it.
+            using (var negotiation = new CancellationTokenSource(_services.Server.AuthTimeout, _services.Time))
+            using (negotiation.Token.Register(() => _ = EndAsync("connection-timeout", null)))
+            {
+                await NegotiateAsync();
+            }
+            await ServeAsync();
+        }
+        catch (XmppStreamException e)
+        {
+            await EndAsync(e.Condition, e.Text);
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException
+                                       or AuthenticationException or InvalidOperationException)
+        {
+            // The client went away, the stream was ended, or the TLS handshake failed.
+        }
+        catch (StorageUnavailableException)
+        {
+            await EndAsync("internal-server-error", "Storage unavailable / 存储暂不可用");
+        }
+        catch (Exception e)
+        {
+            LogStreamFailed(e);
+            await EndAsync("internal-server-error", null);
+        }
+        finally
+        {
+            await CleanUpAsync();
+        }
+    }
+
+    /// <summary>Stream header, features, then STARTTLS and SASL (each restarting the stream) until a resource is bound.</summary>
+    private async Task NegotiateAsync()
+    {
+        var authenticated = false;
+        var failures = 0;
+        await RestartAsync(authenticated);
+        while (_session is null)
+        {
+            var element = await _reader!.ReadStanzaAsync() ?? throw new EndOfStreamException();
+            if (element.Name == Tls + "starttls" && !_secure && !authenticated)
+            {
+                await WriteAsync(new XElement(Tls + "proceed"));
+                var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = _services.Certificate.Value,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateRequired = false,
+                }, _closed.Token);
+                _transport = tls;
+                _secure = true;
+                await RestartAsync(authenticated);
+            }
+            else if (element.Name == Sasl + "auth" && !authenticated)
+            {
+                if (!MayAuthenticate)
+                {
+                    await WriteAsync(SaslFailure("encryption-required", "Start TLS first / 请先启用 TLS"));
+                    continue;
+                }
+                if (await AuthenticateAsync(element))
+                {
+                    authenticated = true;
+                    await RestartAsync(authenticated);
+                }
+                else if (++failures >= 3)
+                {
+                    throw new XmppStreamException("policy-violation", "Too many failed attempts / 失败次数过多");
+                }
+            }
+            else if (element.Name == Client + "iq" && authenticated)
+            {
+                await NegotiationIqAsync(element);
+            }
+            else
+            {
+                throw new XmppStreamException("not-authorized", authenticated ? "Bind a resource first / 请先绑定资源" : "Authenticate first / 请先登录");
+            }
+        }
+    }
+
+    /// <summary>A new stream (at the start, after TLS, after SASL): read the client's header, answer ours and the features.</summary>
+    private async Task RestartAsync(bool authenticated)
+    {
+        _reader?.Dispose();
+        _reader = new XmppStreamReader(_transport, _options.MaxStanzaBytes, _options.MaxStanzaDepth);
+        _headerSent = false;
+        var header = await _reader.ReadHeaderAsync();
+        await SendHeaderAsync();
+        if (header.DefaultNamespace != Client.NamespaceName) throw new XmppStreamException("invalid-namespace", "Clients use the jabber:client namespace.");
+        if (header.Version is null || !header.Version.StartsWith("1.", StringComparison.Ordinal)) throw new XmppStreamException("unsupported-version", "XMPP 1.0 is required.");
+        if (header.To is null || !string.Equals(header.To, Domain, StringComparison.OrdinalIgnoreCase)) throw new XmppStreamException("host-unknown", $"This server serves {Domain}.");
+
+        var features = new XElement(Streams + "features", new XAttribute(XNamespace.Xmlns + "stream", Streams));
+        if (!authenticated)
+        {
+            if (!_secure) features.Add(new XElement(Tls + "starttls", MayAuthenticate ? null : new XElement(Tls + "required")));
+            if (MayAuthenticate)
+            {
+                var mechanisms = new XElement(Sasl + "mechanisms",
+                    new XElement(Sasl + "mechanism", "SCRAM-SHA-256"),
+                    new XElement(Sasl + "mechanism", "SCRAM-SHA-1"));
+                if (_secure) mechanisms.Add(new XElement(Sasl + "mechanism", "PLAIN"));
+                features.Add(mechanisms);
+            }
+        }
+        else
+        {
+            features.Add(new XElement(Bind + "bind"), new XElement(Session + "session", new XElement(Session + "optional")));
+        }
+        await WriteAsync(features);
+    }
+
+    private async Task SendHeaderAsync()
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        await WriteRawAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{id}' from='{Domain}' version='1.0' xml:lang='en'>");
+        _headerSent = true;
+    }
+
+    // ---- SASL (RFC 6120 §6) ----
+
+    private async Task<bool> AuthenticateAsync(XElement auth)
+    {
+        var mechanism = (string?)auth.Attribute("mechanism");
+        if (Base64(auth.Value) is not { } initial)
+        {
+            await WriteAsync(SaslFailure("incorrect-encoding", null));
+            return false;
+        }
+        switch (mechanism)
+        {
+            case "SCRAM-SHA-256": return await ScramAsync(ScramMechanism.Sha256, initial);
+            case "SCRAM-SHA-1": return await ScramAsync(ScramMechanism.Sha1, initial);
+            case "PLAIN" when _secure: return await PlainAsync(initial);
+            default:
+                await WriteAsync(SaslFailure("invalid-mechanism", null));
+                return false;
+        }
+    }
+
+    private async Task<bool> PlainAsync(byte[] message)
+    {
+        // authzid NUL authcid NUL password (RFC 4616)
+        var parts = Encoding.UTF8.GetString(message).Split('\0');
+        if (parts.Length != 3 || AccountOf(parts[1]) is not { } number || (parts[0].Length > 0 && AccountOf(parts[0]) != number))
+        {
+            await WriteAsync(SaslFailure("not-authorized", null));
+            return false;
+        }
+        var error = await _services.Accounts.VerifyPasswordAsync(number, parts[2], _address, _closed.Token);
+        return await AnswerAsync(number, error, null);
+    }
+
+    private async Task<bool> ScramAsync(ScramMechanism mechanism, byte[] clientFirst)
+    {
+        var exchange = new ScramExchange(mechanism);
+        if (exchange.ReadClientFirst(Encoding.UTF8.GetString(clientFirst)) is { } malformed)
+        {
+            await WriteAsync(SaslFailure("malformed-request", malformed));
+            return false;
+        }
+        var number = AccountOf(exchange.Username);
+        if (exchange.AuthorizationId is { Length: > 0 } authzid && AccountOf(authzid) != number)
+        {
+            await WriteAsync(SaslFailure("invalid-authzid", null));
+            return false;
+        }
+        var credential = number is { } n ? await _services.Credentials.FindAsync(n, mechanism, _closed.Token) : null;
+        var serverFirst = exchange.ServerFirst(credential?.Salt ?? _services.Credentials.FakeSalt(exchange.Username, mechanism), credential?.Iterations ?? Scram.DefaultIterations);
+        await WriteAsync(new XElement(Sasl + "challenge", Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFirst))));
+
+        var response = await _reader!.ReadStanzaAsync() ?? throw new EndOfStreamException();
+        if (response.Name == Sasl + "abort")
+        {
+            await WriteAsync(SaslFailure("aborted", null));
+            return false;
+        }
+        if (response.Name != Sasl + "response") throw new XmppStreamException("not-authorized", "Expected the SASL response.");
+        if (Base64(response.Value) is not { } clientFinal)
+        {
+            await WriteAsync(SaslFailure("incorrect-encoding", null));
+            return false;
+        }
+        string? serverFinal = null;
+        var final = Encoding.UTF8.GetString(clientFinal);
+        if (number is not { } account)
+        {
+            exchange.VerifyClientFinal(final, null); // the same work as for an account, then the same answer
+            return await AnswerAsync(0, Errors.AuthFailed, null);
+        }
+        var error = await _services.Accounts.CheckCredentialsAsync(account, _address, _ =>
+        {
+            serverFinal = exchange.VerifyClientFinal(final, credential);
+            return ValueTask.FromResult(serverFinal is not null);
+        }, _closed.Token);
+        return await AnswerAsync(account, error, serverFinal);
+    }
+
+    private async Task<bool> AnswerAsync(long number, Error? error, string? serverFinal)
+    {
+        if (error is null)
+        {
+            _userId = number;
+            await WriteAsync(new XElement(Sasl + "success", serverFinal is null ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal))));
+            LogAuthenticated(number);
+            return true;
+        }
+        if (error == Errors.Throttled) await WriteAsync(SaslFailure("temporary-auth-failure", $"{error.Message} / {error.MessageZh}"));
+        else if (error == Errors.AccountDisabled) await WriteAsync(SaslFailure("account-disabled", $"{error.Message} / {error.MessageZh}"));
+        else await WriteAsync(SaslFailure("not-authorized",
+            "Wrong account number or password. If XMPP was just enabled, log in once with a Penguin app first. / 账号或密码错误；若刚启用 XMPP，请先用企鹅客户端登录一次。"));
+        return false;
+    }
+
+    /// <summary>The account number an authentication identity names: "10001" or "10001@domain".</summary>
+    private long? AccountOf(string identity) =>
+        (identity.Contains('@', StringComparison.Ordinal) ? Jid.Parse(identity) : Jid.Parse($"{identity}@{Domain}"))?.NumberAt(Domain);
+
+    private static byte[]? Base64(string text)
+    {
+        text = text.Trim();
+        if (text == "=") return [];
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static XElement SaslFailure(string condition, string? text) =>
+        new(Sasl + "failure", new XElement(Sasl + condition), text is null ? null : new XElement(Sasl + "text", text));
+
+    // ---- Resource binding (RFC 6120 §7) ----
+
+    private async Task NegotiationIqAsync(XElement iq)
+    {
+        var id = (string?)iq.Attribute("id");
+        var type = (string?)iq.Attribute("type");
+        var bind = iq.Element(Bind + "bind");
+        if (type == "set" && bind is not null)
+        {
+            var requested = bind.Element(Bind + "resource")?.Value.Trim();
+            var resource = string.IsNullOrEmpty(requested) ? "penguin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) : requested;
+            // The resource names the device session ("XMPP <resource>"), within the native device-name limit.
+            if (resource.Length > Limits.DeviceNameMaxLength - 5 || resource.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) || !Validation.IsDisplayable(resource))
+            {
+                await WriteAsync(IqError(iq, "modify", "bad-request", "The resource must be 1 to 35 visible characters without spaces. / 资源名须为 1 到 35 个可见字符，且不含空格。"));
+                return;
+            }
+            await BindAsync(resource);
+            await WriteAsync(new XElement(Client + "iq", new XAttribute("type", "result"), id is null ? null : new XAttribute("id", id),
+                new XElement(Bind + "bind", new XElement(Bind + "jid", FullJid))));
+            return;
+        }
+        if (type is "get" or "set") await WriteAsync(IqError(iq, "cancel", "not-allowed", "Bind a resource first / 请先绑定资源"));
+    }
+
+    /// <summary>
+    /// The resource becomes a device session (the same one when this resource logs in again) and is registered for
+    /// delivery like a WebSocket device: from the last event any device acknowledged, so what no device received —
+    /// offline messages — arrives now, in order, and live events follow. Another stream of the same resource ends (conflict).
+    /// </summary>
+    private async Task BindAsync(string resource)
+    {
+        _resource = resource;
+        var session = await _services.Accounts.OpenNamedSessionAsync(_userId, DeviceKind.Pc, "XMPP " + resource, _closed.Token);
+        var connection = new Connection(new XmppFrameSocket(this), _services.Log, _services.Server.OutboundQueueLimit, _services.Time, _services.Logger) { Session = session };
+        var acked = await _services.Store.GetAckedSeqAsync(_userId, _closed.Token);
+        var head = await _services.Log.HeadAsync(_userId, _closed.Token);
+        connection.StartAt(Math.Min(acked, head));
+        _session = session;
+        _connection = connection;
+        foreach (var old in await _services.Registry.AddAsync(connection))
+            old.EndWith(new SessionEnded(Errors.SessionReplaced.Code, Errors.SessionReplaced.Message, Errors.SessionReplaced.MessageZh), CloseCodes.Replaced);
+        connection.CatchUp(0, from: null);
+        await _services.Accounts.TouchAsync(session, _closed.Token);
+    }
+
+    // ---- Writing ----
+
+    internal Task WriteAsync(XElement element) => WriteRawAsync(element.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces));
+
+    /// <summary>
+    /// One writer at a time (the receive loop answers, the delivery pump pushes). A client that stops reading blocks
+    /// the write; past the slow-consumer timeout the stream is cut, as a WebSocket would be.
+    /// </summary>
+    private async Task WriteRawAsync(string xml)
+    {
+        var bytes = Encoding.UTF8.GetBytes(xml);
+        await _writeLock.WaitAsync(_closed.Token);
+        try
+        {
+            using var slow = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+            slow.CancelAfter(_services.Server.SlowConsumerTimeout);
+            await _transport.WriteAsync(bytes, slow.Token);
+            await _transport.FlushAsync(slow.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _closed.Cancel();
+            _network.Dispose();
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Ends the stream with a stream error (or none when <paramref name="condition"/> is null), then closes the socket.</summary>
+    private async Task EndAsync(string? condition, string? text)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) == 1) return;
+        try
+        {
+            var sb = new StringBuilder();
+            if (!_headerSent) await SendHeaderAsync();
+            if (condition is not null)
+            {
+                var error = new XElement(Streams + "error", new XAttribute(XNamespace.Xmlns + "stream", Streams),
+                    new XElement(XName.Get(condition, StreamErrors)),
+                    text is null ? null : new XElement(XName.Get("text", StreamErrors), text));
+                sb.Append(error.ToString(SaveOptions.DisableFormatting));
+            }
+            sb.Append("</stream:stream>");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+            if (await _writeLock.WaitAsync(TimeSpan.FromSeconds(2)))
+            {
+                try
+                {
+                    await _transport.WriteAsync(bytes, timeout.Token);
+                    await _transport.FlushAsync(timeout.Token);
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException)
+        {
+            // The client is already gone.
+        }
+        finally
+        {
+            _closed.Cancel();
+            _network.Dispose();
+        }
+    }
+
+    /// <summary>The gateway ended the device (replaced by the same resource, logged out, too slow or silent).</summary>
+    internal Task EndFromGatewayAsync(WebSocketCloseStatus status) => status switch
+    {
+        CloseCodes.Replaced => EndAsync("conflict", "Replaced by a new login of this resource / 此资源已在别处登录"),
+        CloseCodes.SessionRevoked => EndAsync("not-authorized", "Session ended / 会话已结束"),
+        CloseCodes.SlowConsumer => EndAsync("policy-violation", "Too slow to read / 读取过慢"),
+        CloseCodes.HeartbeatTimeout => EndAsync("connection-timeout", null),
+        CloseCodes.ServerStopping => EndAsync("system-shutdown", null),
+        _ => EndAsync("reset", null),
+    };
+
+    private async Task CleanUpAsync()
+    {
+        _closed.Cancel();
+        await _network.DisposeAsync();
+        if (_connection is not { } connection) return;
+        connection.Abort();
+        await connection.WhenDrained();
+        await _services.Registry.RemoveAsync(connection);
+        var session = connection.Session!;
+        var lastOfSession = !_services.Registry.HasSession(session.UserId, session.SessionId);
+        foreach (var observer in _services.Observers)
+        {
+            try
+            {
+                await observer.OnClosedAsync(connection, lastOfSession);
+            }
+            catch (StorageUnavailableException)
+            {
+                // Presence in the database expires with this node's rows.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _closed.Dispose();
+        _reader?.Dispose();
+        // The write lock is left to the collector: a delivery racing the end may still be waiting on it.
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "XMPP stream authenticated account {UserId}")]
+    private partial void LogAuthenticated(long userId);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "An XMPP stream failed")]
+    private partial void LogStreamFailed(Exception e);
+}

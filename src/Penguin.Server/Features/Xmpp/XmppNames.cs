@@ -1,0 +1,25 @@
+using System.Xml.Linq;
+
+namespace Penguin.Server.Features.Xmpp;
+
+/// <summary>The XML namespaces the front end speaks.</summary>
+internal static class XmppNames
+{
+    public static readonly XNamespace Client = "jabber:client";
+    public static readonly XNamespace Streams = "http://etherx.jabber.org/streams";
+    public const string StreamErrors = "urn:ietf:params:xml:ns:xmpp-streams";
+    public static readonly XNamespace Tls = "urn:ietf:params:xml:ns:xmpp-tls";
+    public static readonly XNamespace Sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+    public static readonly XNamespace Bind = "urn:ietf:params:xml:ns:xmpp-bind";
+    public static readonly XNamespace Session = "urn:ietf:params:xml:ns:xmpp-session";
+    public static readonly XNamespace Stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+    public static readonly XNamespace Roster = "jabber:iq:roster";
+    public static readonly XNamespace PingNs = "urn:xmpp:ping";
+    public static readonly XNamespace DiscoInfo = "http://jabber.org/protocol/disco#info";
+    public static readonly XNamespace DiscoItems = "http://jabber.org/protocol/disco#items";
+    public static readonly XNamespace StanzaId = "urn:xmpp:sid:0";
+    public static readonly XNamespace Delay = "urn:xmpp:delay";
+    public static readonly XNamespace ChatStates = "http://jabber.org/protocol/chatstates";
+    public static readonly XNamespace Receipts = "urn:xmpp:receipts";
+    public static readonly XNamespace VersionNs = "jabber:iq:version";
+}

@@ -1,0 +1,42 @@
+using Penguin.Core.Accounts;
+using Penguin.Core.Messaging;
+using Penguin.Core.Presence;
+using Penguin.Core.Social;
+using Penguin.Core.Sync;
+using Penguin.Core.Xmpp;
+using Penguin.Server.Gateway;
+using Penguin.Server.Hosting;
+
+namespace Penguin.Server.Features.Xmpp;
+
+/// <summary>What every XMPP stream uses: the same services as the native protocol, and the gateway's delivery.</summary>
+internal sealed class XmppServices(
+    ServerOptions server,
+    AccountService accounts,
+    XmppCredentials credentials,
+    IXmppStore store,
+    SocialService social,
+    PresenceService presence,
+    MessagingService messaging,
+    ConnectionRegistry registry,
+    IEventLog log,
+    IEnumerable<IConnectionObserver> observers,
+    XmppCertificate certificate,
+    TimeProvider time,
+    ILogger<XmppConnection> logger)
+{
+    public ServerOptions Server { get; } = server;
+    public XmppOptions Options { get; } = server.Xmpp;
+    public AccountService Accounts { get; } = accounts;
+    public XmppCredentials Credentials { get; } = credentials;
+    public IXmppStore Store { get; } = store;
+    public SocialService Social { get; } = social;
+    public PresenceService Presence { get; } = presence;
+    public MessagingService Messaging { get; } = messaging;
+    public ConnectionRegistry Registry { get; } = registry;
+    public IEventLog Log { get; } = log;
+    public IConnectionObserver[] Observers { get; } = [.. observers];
+    public XmppCertificate Certificate { get; } = certificate;
+    public TimeProvider Time { get; } = time;
+    public ILogger<XmppConnection> Logger { get; } = logger;
+}

@@ -1,0 +1,110 @@
+// Romeo and Juliet register on a running Penguin node (REST), become friends, log in with @xmpp/client
+// (STARTTLS, SCRAM) and chat: each message must arrive with its text, and the roster must show the friend.
+// Usage: PENGUIN_URL=http://127.0.0.1:6780 PENGUIN_XMPP=xmpp://127.0.0.1:6722 node chat.test.mjs
+// The node's certificate is self-signed: run-test.sh sets NODE_TLS_REJECT_UNAUTHORIZED=0 for this process only.
+import { client, xml } from "@xmpp/client";
+import assert from "node:assert/strict";
+
+const base = process.env.PENGUIN_URL ?? "http://127.0.0.1:6780";
+const service = process.env.PENGUIN_XMPP ?? "xmpp://127.0.0.1:6722";
+const domain = process.env.PENGUIN_XMPP_DOMAIN ?? "localhost";
+const password = "correct horse battery";
+
+async function rest(method, path, body, token) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function person(nickname) {
+  const { number } = await rest("POST", "/api/v1/accounts", { nickname, password });
+  const { token } = await rest("POST", "/api/v1/sessions", { number, password, device: "pc" });
+  return { number, token };
+}
+
+function connect(number, resource) {
+  const xmpp = client({ service, domain, resource, username: String(number), password });
+  xmpp.on("error", () => {});
+  return xmpp;
+}
+
+function next(xmpp, match, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15000);
+    const onStanza = (stanza) => {
+      if (!match(stanza)) return;
+      clearTimeout(timer);
+      xmpp.removeListener("stanza", onStanza);
+      resolve(stanza);
+    };
+    xmpp.on("stanza", onStanza);
+  });
+}
+
+let passed = 0, failed = 0;
+async function test(name, body) {
+  try {
+    await body();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message}`);
+  }
+}
+
+const romeo = await person("romeo");
+const juliet = await person("juliet");
+const request = await rest("POST", "/api/v1/friend-requests", { to: juliet.number, message: "我是罗密欧" }, romeo.token);
+await rest("POST", `/api/v1/friend-requests/${request.request.id}/accept`, {}, juliet.token);
+
+const r = connect(romeo.number, "balcony");
+const j = connect(juliet.number, "garden");
+
+await test("login with SCRAM after STARTTLS binds accountNumber@domain/resource", async () => {
+  const [rj, jj] = await Promise.all([r.start(), j.start()]);
+  assert.equal(rj.toString(), `${romeo.number}@${domain}/balcony`);
+  assert.equal(jj.toString(), `${juliet.number}@${domain}/garden`);
+});
+
+await test("the roster is the buddy list", async () => {
+  const result = await r.iqCaller.request(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
+  const items = result.getChild("query").getChildren("item");
+  assert.equal(items.length, 1);
+  assert.equal(items[0].attrs.jid, `${juliet.number}@${domain}`);
+  assert.equal(items[0].attrs.subscription, "both");
+});
+
+await test("presence: Juliet sees Romeo come online", async () => {
+  await j.send(xml("presence"));
+  const seen = next(j, (s) => s.is("presence") && s.attrs.from?.startsWith(`${romeo.number}@`) && !s.attrs.type, "Romeo's presence");
+  await r.send(xml("presence"));
+  await seen;
+});
+
+await test("a chat message goes both ways with its text", async () => {
+  const toJuliet = next(j, (s) => s.is("message") && s.getChildText("body"), "Romeo's message");
+  await r.send(xml("message", { type: "chat", to: `${juliet.number}@${domain}` }, xml("body", {}, "但是，轻点！ <soft> & light"),
+    xml("origin-id", { xmlns: "urn:xmpp:sid:0", id: "node-1" })));
+  assert.equal((await toJuliet).getChildText("body"), "但是，轻点！ <soft> & light");
+
+  const toRomeo = next(r, (s) => s.is("message") && s.getChildText("body"), "Juliet's reply");
+  await j.send(xml("message", { type: "chat", to: `${romeo.number}@${domain}` }, xml("body", {}, "Wherefore art thou")));
+  const reply = await toRomeo;
+  assert.equal(reply.getChildText("body"), "Wherefore art thou");
+  assert.ok(reply.attrs.from.startsWith(`${juliet.number}@${domain}`));
+});
+
+await test("ping is answered", async () => {
+  const pong = await r.iqCaller.request(xml("iq", { type: "get", to: domain }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+  assert.equal(pong.attrs.type, "result");
+});
+
+await Promise.allSettled([r.stop(), j.stop()]);
+console.log(`${passed} passed, ${failed} failed, 0 skipped`);
+process.exit(failed === 0 ? 0 : 1);
