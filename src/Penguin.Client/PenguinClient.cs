@@ -14,7 +14,7 @@ public sealed class PenguinException(Error error, int status = 0) : Exception($"
 }
 
 /// <summary>The REST side of Penguin: accounts, profiles, the buddy list. <see cref="ConnectAsync"/> opens the live connection.</summary>
-public sealed class PenguinClient : IDisposable
+public sealed partial class PenguinClient : IDisposable
 {
     private static readonly PenguinJson Json = PenguinJson.Wire;
     private readonly HttpClient _http;

@@ -12,6 +12,8 @@ public sealed class SqliteEventLogTests(SqliteEngine engine) : EventLogContract(
 
 public sealed class SqliteMessageStoreTests(SqliteEngine engine) : MessageStoreContract(engine), IClassFixture<SqliteEngine>;
 
+public sealed class SqliteGroupStoreTests(SqliteEngine engine) : GroupStoreContract(engine), IClassFixture<SqliteEngine>;
+
 [RequiresPostgres]
 public sealed class PostgresAccountStoreTests(PostgresEngine engine) : AccountStoreContract(engine), IClassFixture<PostgresEngine>;
 
@@ -23,6 +25,9 @@ public sealed class PostgresEventLogTests(PostgresEngine engine) : EventLogContr
 
 [RequiresPostgres]
 public sealed class PostgresMessageStoreTests(PostgresEngine engine) : MessageStoreContract(engine), IClassFixture<PostgresEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresGroupStoreTests(PostgresEngine engine) : GroupStoreContract(engine), IClassFixture<PostgresEngine>;
 
 public sealed class SqliteXmppStoreTests(SqliteEngine engine) : XmppStoreContract(engine), IClassFixture<SqliteEngine>;
 

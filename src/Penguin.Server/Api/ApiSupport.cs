@@ -55,6 +55,10 @@ public static class ApiSupport
         "not_authenticated" or "invalid_token" or "auth_failed" => StatusCodes.Status401Unauthorized,
         "forbidden" or "not_accepting" or "wrong_password" or "account_disabled" => StatusCodes.Status403Forbidden,
         "already_friends" or "request_closed" or "default_group" or "limit_reached" => StatusCodes.Status409Conflict,
+        // Groups
+        "not_member" or "group_muted" => StatusCodes.Status403Forbidden,
+        "already_member" or "group_full" => StatusCodes.Status409Conflict,
+        "group_dissolved" => StatusCodes.Status410Gone,
         "throttled" => StatusCodes.Status429TooManyRequests,
         "frame_too_large" => StatusCodes.Status413PayloadTooLarge,
         "unavailable" => StatusCodes.Status503ServiceUnavailable,

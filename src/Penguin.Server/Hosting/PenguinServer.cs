@@ -3,6 +3,7 @@ using Penguin.Core.Outbox;
 using Penguin.Protocol;
 using Penguin.Server.Api;
 using Penguin.Server.Features.Accounts;
+using Penguin.Server.Features.Groups;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
 using Penguin.Server.Features.Social;
@@ -55,6 +56,7 @@ public static class PenguinServer
         app.MapAccounts();
         app.MapSocial();
         app.MapMessaging();
+        app.MapGroups();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;
@@ -82,6 +84,7 @@ public static class PenguinServer
         services.AddSocial(options);
         services.AddPresence(options);
         services.AddMessaging(options);
+        services.AddGroups(options);
         services.AddXmpp(options);
         return services;
     }

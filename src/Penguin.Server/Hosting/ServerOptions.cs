@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Microsoft.Extensions.Options;
 using Penguin.Server.Features.Xmpp;
@@ -112,6 +113,9 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public MessagingOptions Messaging { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public GroupsOptions Groups { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
     [ValidateObjectMembers]

@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
@@ -10,6 +11,8 @@ namespace Penguin.Storage.Tests.Engines;
 public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventLog Events, IMessageStore Messages)
 {
     public IXmppStore Xmpp { get; init; } = null!;
+
+    public IGroupStore Groups { get; init; } = null!;
 }
 
 /// <summary>
