@@ -130,9 +130,15 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             {
                 link = await ConnectAsync(stopping);
             }
-            catch (Exception e) when (IsTransient(e) && !stopping.IsCancellationRequested)
+            catch (Exception e) when (!stopping.IsCancellationRequested)
             {
-                if (!wasDown) LogUnreachable(e, options.Uri.Host, options.Uri.Port);
+                // Anything else (a broker refusing our topology, a bug) must not end the loop for good: the node would
+                // stay off the bus with nothing said. Logged once per outage, retried like an unreachable broker.
+                if (!wasDown)
+                {
+                    if (IsTransient(e)) LogUnreachable(e, options.Uri.Host, options.Uri.Port);
+                    else LogConnectFailed(e);
+                }
                 wasDown = true;
             }
             _firstAttempt.TrySetResult();
@@ -253,6 +259,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Bus down: deliveries to other nodes are dropped until it is back; devices catch up from the event log")]
     private partial void LogDropping();
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Error, Message = "Bus connection failed unexpectedly; retrying")]
+    private partial void LogConnectFailed(Exception e);
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Bus message of {Length} bytes is not a delivery envelope; dropped")]
     private partial void LogUnreadable(int length);

@@ -11,7 +11,7 @@ namespace Penguin.Client;
 /// (presence, friend requests, buddy-list changes...). Tracks the highest durable seq seen so the
 /// device can resume after a reconnect.
 /// </summary>
-public sealed class PenguinConnection : IAsyncDisposable
+public sealed partial class PenguinConnection : IAsyncDisposable
 {
     private static readonly PenguinJson Json = PenguinJson.Wire;
     private readonly ClientWebSocket _socket;

@@ -41,6 +41,13 @@ public static class Errors
     public static readonly Error SessionRevoked = new("session_revoked", "This device was logged out.", "此设备已退出登录。");
     public static readonly Error Unavailable = new("unavailable", "The service is temporarily unavailable; try again shortly.", "服务暂时不可用，请稍后再试。");
     public static readonly Error Internal = new("internal", "Something went wrong on the server.", "服务器内部错误。");
+
+    // Groups
+    public static readonly Error NotMember = new("not_member", "You are not a member of this group.", "你不是该群的成员。");
+    public static readonly Error AlreadyMember = new("already_member", "Already a member of this group.", "已经是该群的成员。");
+    public static readonly Error GroupFull = new("group_full", "The group has reached its member limit.", "该群人数已达上限。");
+    public static readonly Error GroupMuted = new("group_muted", "You are muted in this group.", "你在该群中已被禁言。");
+    public static readonly Error GroupDissolved = new("group_dissolved", "This group has been dissolved.", "该群已解散。");
 }
 
 /// <summary>Error codes of file uploads and downloads (docs/protocol.md, "Files").</summary>

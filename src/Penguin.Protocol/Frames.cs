@@ -17,6 +17,10 @@ namespace Penguin.Protocol;
 [JsonDerivedType(typeof(RecallMessage), "msg.recall")]
 [JsonDerivedType(typeof(DeleteMessage), "msg.delete")]
 [JsonDerivedType(typeof(SetTyping), "typing")]
+// Groups (Groups.cs)
+[JsonDerivedType(typeof(SendGroupMessage), "group.send")]
+[JsonDerivedType(typeof(MarkGroupRead), "group.read")]
+[JsonDerivedType(typeof(RecallGroupMessage), "group.recall")]
 public abstract record ClientFrame
 {
     /// <summary>Chosen by the client; echoed as "re" in the reply. 0 means "no reply correlation".</summary>
@@ -87,6 +91,19 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(MessageRecalled), "message.recalled")]
 [JsonDerivedType(typeof(MessageDeleted), "message.deleted")]
 [JsonDerivedType(typeof(TypingChanged), "typing")]
+// Groups (Groups.cs)
+[JsonDerivedType(typeof(GroupMessageAccepted), "group.sent")]
+[JsonDerivedType(typeof(GroupMessageReceived), "group.message")]
+[JsonDerivedType(typeof(GroupMessageRecalled), "group.recalled")]
+[JsonDerivedType(typeof(GroupJoined), "group.joined")]
+[JsonDerivedType(typeof(GroupLeft), "group.left")]
+[JsonDerivedType(typeof(GroupUpdated), "group.updated")]
+[JsonDerivedType(typeof(GroupMembershipChanged), "group.membership")]
+[JsonDerivedType(typeof(GroupMentioned), "group.mentioned")]
+[JsonDerivedType(typeof(GroupRead), "group.read")]
+[JsonDerivedType(typeof(GroupJoinRequested), "group.request")]
+[JsonDerivedType(typeof(GroupJoinRefused), "group.request.refused")]
+[JsonDerivedType(typeof(GroupInvited), "group.invited")]
 public abstract record ServerFrame;
 
 /// <summary>A frame answering a client request.</summary>

@@ -35,4 +35,18 @@ public static class Limits
 
     /// <summary>Events returned by one sync page.</summary>
     public const int SyncPageSize = 500;
+
+    // Groups
+    public const int GroupNameMaxLength = 30;
+    public const int GroupIntroductionMaxLength = 300;
+    public const int GroupAnnouncementMaxLength = 1000;
+    public const int GroupCardMaxLength = 30;
+    public const int GroupJoinMessageMaxLength = 100;
+    public const int GroupMentionsMax = 50;
+
+    /// <summary>Longest mute an admin may give, in minutes (30 days).</summary>
+    public const int GroupMuteMaxMinutes = 30 * 24 * 60;
+
+    /// <summary>Groups one user may be a member of.</summary>
+    public const int MaxGroupsPerUser = 500;
 }

@@ -50,6 +50,25 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(StoredFile))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(Attachment))]
+// Groups (Groups.cs)
+[JsonSerializable(typeof(GroupInfo))]
+[JsonSerializable(typeof(GroupSummary))]
+[JsonSerializable(typeof(CreateGroupRequest))]
+[JsonSerializable(typeof(UpdateGroupRequest))]
+[JsonSerializable(typeof(GroupList))]
+[JsonSerializable(typeof(GroupMember))]
+[JsonSerializable(typeof(GroupMemberList))]
+[JsonSerializable(typeof(JoinGroupRequest))]
+[JsonSerializable(typeof(GroupJoinOutcome))]
+[JsonSerializable(typeof(GroupJoinRequestList))]
+[JsonSerializable(typeof(InviteToGroupRequest))]
+[JsonSerializable(typeof(MuteMemberRequest))]
+[JsonSerializable(typeof(MuteAllRequest))]
+[JsonSerializable(typeof(TransferGroupRequest))]
+[JsonSerializable(typeof(GroupCardRequest))]
+[JsonSerializable(typeof(GroupNotifyRequest))]
+[JsonSerializable(typeof(GroupMessagePage))]
+[JsonSerializable(typeof(GroupReadCount))]
 public sealed partial class PenguinJson : JsonSerializerContext
 {
     /// <summary>

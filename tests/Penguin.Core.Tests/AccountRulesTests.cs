@@ -27,6 +27,20 @@ public sealed class AccountRulesTests
     public void Nickname_Invalid_IsRefused(string? nickname) =>
         Assert.Equal("invalid_nickname", Validation.Nickname(nickname)?.Code);
 
+    /// <summary>A surrogate without its pair is not text (an escape in JSON or XML could make one); built at run time, as attribute strings cannot hold one.</summary>
+    [Fact]
+    public void Text_WithALoneSurrogate_IsRefusedEverywhere()
+    {
+        string[] lone = ["lone" + (char)0xD800, (char)0xDC00 + "lone", "two highs" + (char)0xD83D + (char)0xD83D];
+        foreach (var text in lone)
+        {
+            Assert.Equal("invalid_nickname", Validation.Nickname(text)?.Code);
+            Assert.Equal("invalid_field", Validation.Text(text, 100, "signature")?.Code);
+            Assert.True(Validation.HasControl(text));
+        }
+        Assert.False(Validation.HasLoneSurrogate("企鹅🐧👨‍👩‍👧"));
+    }
+
     [Fact]
     public void TextLength_CountsWhatPeopleSeeAsCharacters()
     {

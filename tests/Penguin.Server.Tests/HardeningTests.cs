@@ -14,7 +14,7 @@ namespace Penguin.Server.Tests;
 /// </summary>
 public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+    private const string Key = RawHttp.SampleKey;
 
     private static string Handshake(string target = "/ws?v=1") =>
         $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
@@ -26,19 +26,6 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         if (receiveBuffer is { } size) client.ReceiveBufferSize = size;
         await client.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
         return client;
-    }
-
-    private static async Task<string> ReadHeadAsync(Stream stream)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(one, timeout.Token) == 0) break;
-            head.Append((char)one[0]);
-        }
-        return head.ToString();
     }
 
     /// <summary>True when the server closed the socket (end of stream or reset) before <paramref name="within"/>.</summary>
@@ -65,7 +52,7 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
     {
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
-        Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(stream), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 101 ", await RawHttp.ReadHeadAsync(stream), StringComparison.Ordinal);
         return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false });
     }
 
@@ -143,7 +130,7 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
 
         using var tcp = await TcpAsync(server);
         await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
-        var head = await ReadHeadAsync(tcp.GetStream());
+        var head = await RawHttp.ReadHeadAsync(tcp.GetStream());
         var body = new byte[1024];
         var read = await tcp.GetStream().ReadAsync(body);
 
@@ -305,6 +292,59 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("\"code\":\"frame_too_large\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A JSON "\ud800" escape would decode to a lone surrogate, which is not text (stored, it would come back as U+FFFD,
+    /// so a retry of the acknowledged message would no longer match it). The JSON layer refuses it on every path, and
+    /// the domain's text rules refuse it too (AccountRulesTests).
+    /// </summary>
+    [Fact]
+    public async Task LoneSurrogate_InAnyText_IsRefused_AndNothingIsStored()
+    {
+        await using var alice = await fixture.Server.RegisterAsync("alice");
+        await using var bob = await fixture.Server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        var live = await alice.ConnectAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.Rest.Token);
+        static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+        await live.SendRawAsync(Encoding.UTF8.GetBytes($"{{\"op\":\"msg.send\",\"id\":71,\"to\":{bob.Number},\"text\":\"a\\ud800b\",\"clientId\":\"lone\"}}"));
+        var reply = await live.WaitForAsync<ErrorReply>(e => e.Re == 71);
+        using var register = await http.PostAsync(new Uri("api/v1/accounts", UriKind.Relative), Json("{\"nickname\":\"x\\udc00\",\"password\":\"12345678\"}"));
+        using var profile = await http.PatchAsync(new Uri("api/v1/me/profile", UriKind.Relative), Json("{\"signature\":\"\\ud83d\"}"));
+        using var search = await http.GetAsync(new Uri("api/v1/messages?q=ab%ED%A0%80", UriKind.Relative)); // invalid UTF-8 decodes to U+FFFD: fine
+
+        Assert.Contains(reply.Code, (string[])["bad_request", "invalid_message"]); // the frame parser refuses it already
+        Assert.Empty((await alice.Rest.GetHistoryAsync(bob.Number)).Messages);
+        Assert.Equal(HttpStatusCode.BadRequest, register.StatusCode);
+        Assert.Contains("\"code\":\"bad_request\"", await register.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, profile.StatusCode);
+        Assert.Null((await alice.Rest.GetMeAsync()).Profile.Signature);
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        await live.SendTextAsync(bob.Number, "a😀b", clientId: "pair"); // a proper pair is text
+    }
+
+    [Theory]
+    [InlineData("GET", "api/v1/users/99999999999999999999", HttpStatusCode.NotFound, "not_found")] // beyond int64: no route matches
+    [InlineData("GET", "api/v1/nothing", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("GET", "api/v2/me", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("PUT", "api/v1/me", HttpStatusCode.MethodNotAllowed, "bad_request")]
+    [InlineData("GET", "api/v1/sessions/-1", HttpStatusCode.MethodNotAllowed, "bad_request")]
+    public async Task UnmatchedApiRequest_GetsTheDocumentedJson_NotAnEmptyBody(string method, string path, HttpStatusCode status, string code)
+    {
+        await using var alice = await fixture.Server.RegisterAsync("alice");
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseUri };
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.Rest.Token);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(status, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains($"\"code\":\"{code}\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"messageZh\"", body, StringComparison.Ordinal);
     }
 
     [Fact]

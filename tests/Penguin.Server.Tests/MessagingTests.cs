@@ -81,6 +81,51 @@ public sealed class MessagingTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal(5, (await aliceLive.WaitForAsync<MessageReceipt>(r => r.DeliveredSeq == 5)).DeliveredSeq);
     }
 
+    /// <summary>
+    /// Several senders commit concurrently and their deliveries reach the recipient's connection in any order: an event
+    /// ahead of an earlier one makes the connection fill the gap from the log. Nothing may be dropped or repeated.
+    /// </summary>
+    [Fact]
+    public async Task LiveDelivery_ManySendersToOneRecipient_ArrivesGaplessInOrderExactlyOnce()
+    {
+        await using var bob = await Server.RegisterAsync("bob");
+        var senders = new List<User>();
+        for (var i = 0; i < 4; i++)
+        {
+            var sender = await Server.RegisterAsync("sender" + i);
+            await sender.BefriendAsync(bob);
+            senders.Add(sender);
+        }
+        try
+        {
+            var bobLive = await bob.ConnectAsync();
+            var connections = await Task.WhenAll(senders.Select(s => s.ConnectAsync()));
+            await bobLive.PingAsync();
+            var start = bobLive.LastSeq;
+            var received = bobLive.TakeEvents().OfType<DurableEvent>().Where(e => e.Seq > start).ToList();
+
+            var sent = await Task.WhenAll(connections.Select(async c =>
+            {
+                var ids = new List<long>();
+                for (var j = 0; j < 25; j++) ids.Add((await c.SendTextAsync(bob.Number, "消息 " + j)).Message.Id);
+                return ids;
+            }));
+            var expected = sent.SelectMany(ids => ids).ToHashSet();
+            for (var i = 0; i < 300 && received.OfType<MessageReceived>().Count() < expected.Count; i++)
+            {
+                await bobLive.PingAsync();
+                received.AddRange(bobLive.TakeEvents().OfType<DurableEvent>());
+            }
+
+            Assert.Equal(Enumerable.Range(1, received.Count).Select(i => start + i), received.Select(e => e.Seq));
+            Assert.Equal(expected.Order(), received.OfType<MessageReceived>().Select(m => m.Message.Id).Order());
+        }
+        finally
+        {
+            foreach (var sender in senders) await sender.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Read_OnOneDevice_ClearsUnreadOnTheOthers()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Penguin.Client;
 using Penguin.Protocol;
 
@@ -64,39 +65,55 @@ public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal([DeviceKind.Pc], (await NextPresenceOf(watcher, bob, PresenceStatus.Away)).Presence.Devices);
     }
 
+    /// <summary>The server's clock, virtual: the heartbeat sweeps run when the test moves it, never by the wall clock.</summary>
+    private static FakeTimeProvider VirtualClock() =>
+        new(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task Device_VanishingWithoutGoodbye_GoesOfflineAfterTheHeartbeatTimeout()
     {
-        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = TimeSpan.FromSeconds(1));
+        var clock = VirtualClock();
+        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = Timeout, clock);
         await using var alice = await server.RegisterAsync("alice");
         await using var bob = await server.RegisterAsync("bob");
         await alice.BefriendAsync(bob);
         var watcher = await alice.ConnectAsync();
         var bobLive = await bob.ConnectAsync();
         await NextPresenceOf(watcher, bob, PresenceStatus.Online);
-
-        // Bob's device falls silent without closing (a phone losing its network); alice keeps pinging.
         var offline = NextPresenceOf(watcher, bob, PresenceStatus.Offline);
-        while (!offline.IsCompleted)
-        {
-            await Task.WhenAny(offline, Task.Delay(300));
-            await watcher.PingAsync();
-        }
+
+        // Bob's device falls silent without closing (a phone losing its network); alice pings halfway.
+        clock.Advance(Timeout * 0.6);
+        await watcher.PingAsync();
+        Assert.False(offline.IsCompleted); // not yet past the timeout: nobody was taken offline
+        clock.Advance(Timeout * 0.6); // bob silent 1.2 × the timeout, alice 0.6 ×
+
         await offline;
-        await bobLive.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        await bobLive.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(4008, (int?)bobLive.CloseStatus);
+        await watcher.PingAsync(); // the same sweep left alice alone
     }
 
     [Fact]
-    public async Task Heartbeat_PingsKeepTheDeviceOnline()
+    public async Task Heartbeat_PingsKeepTheDeviceOnline_WhileSilentOnesAreClosed()
     {
-        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = TimeSpan.FromSeconds(1));
+        var clock = VirtualClock();
+        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = Timeout, clock);
         await using var alice = await server.RegisterAsync("alice");
+        await using var silent = await server.RegisterAsync("silent");
         var live = await alice.ConnectAsync();
 
-        for (var i = 0; i < 10; i++)
+        // Six timeouts of virtual time; each round a silent device proves that the sweeps ran and passed alice over.
+        for (var round = 0; round < 3; round++)
         {
-            await Task.Delay(300);
+            var (_, canary) = await silent.AddDeviceAsync(DeviceKind.Web);
+            clock.Advance(Timeout * 0.6);
+            await live.PingAsync();
+            clock.Advance(Timeout * 0.6);
+            await canary.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(4008, (int?)canary.CloseStatus);
             await live.PingAsync();
         }
 

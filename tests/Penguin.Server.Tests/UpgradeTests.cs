@@ -11,7 +11,7 @@ namespace Penguin.Server.Tests;
 /// </summary>
 public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+    private const string Key = RawHttp.SampleKey;
 
     private static string Handshake(string target = "/ws?v=1", string extra = "") =>
         $"GET {target} HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: WebSocket\r\nconnection: keep-alive, Upgrade\r\n" +
@@ -22,20 +22,6 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
         var client = new TcpClient();
         await client.ConnectAsync(fixture.Server.BaseUri.Host, fixture.Server.BaseUri.Port);
         return client.GetStream();
-    }
-
-    /// <summary>Reads up to the end of the response head, byte by byte so nothing after it is consumed.</summary>
-    private static async Task<string> ReadHeadAsync(Stream stream)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(one, timeout.Token) == 0) break;
-            head.Append((char)one[0]);
-        }
-        return head.ToString();
     }
 
     private static async Task<string> PingAsync(WebSocket socket)
@@ -53,7 +39,7 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
         await using var stream = await ConnectAsync();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
 
-        var head = await ReadHeadAsync(stream);
+        var head = await RawHttp.ReadHeadAsync(stream);
 
         Assert.StartsWith("HTTP/1.1 101 ", head, StringComparison.Ordinal);
         Assert.Contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n", head, StringComparison.Ordinal); // RFC 6455 §1.3
@@ -75,7 +61,7 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
         // The rest of the head and a first frame in one write, as a client that does not wait for 101 would send them.
         await stream.WriteAsync((byte[])[.. handshake.AsSpan(20), .. MaskedTextFrame("{\"op\":\"ping\",\"id\":5}"u8)]);
 
-        Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(stream), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 101 ", await RawHttp.ReadHeadAsync(stream), StringComparison.Ordinal);
         using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false });
         var buffer = new byte[1024];
         var result = await socket.ReceiveAsync(buffer, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
@@ -91,7 +77,7 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
         await using var stream = await ConnectAsync();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(Handshake(target, extra)));
 
-        var head = await ReadHeadAsync(stream);
+        var head = await RawHttp.ReadHeadAsync(stream);
 
         Assert.StartsWith($"HTTP/1.1 {status} ", head, StringComparison.Ordinal);
         if (body is not null)
@@ -108,7 +94,7 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
         await using var stream = await ConnectAsync();
         await stream.WriteAsync("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray());
 
-        Assert.StartsWith("HTTP/1.1 400 ", await ReadHeadAsync(stream), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 400 ", await RawHttp.ReadHeadAsync(stream), StringComparison.Ordinal);
         var buffer = new byte[4096];
         var read = await stream.ReadAsync(buffer);
         Assert.Contains("需要 WebSocket 连接", Encoding.UTF8.GetString(buffer, 0, read), StringComparison.Ordinal);
@@ -121,7 +107,7 @@ public sealed class UpgradeTests(ServerFixture fixture) : IClassFixture<ServerFi
         for (var i = 0; i < 2; i++)
         {
             await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray());
-            var head = await ReadHeadAsync(stream);
+            var head = await RawHttp.ReadHeadAsync(stream);
             Assert.StartsWith("HTTP/1.1 200 ", head, StringComparison.Ordinal);
             var length = int.Parse(head.Split("\r\n").First(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
             var body = new byte[length];

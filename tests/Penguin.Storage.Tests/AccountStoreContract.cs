@@ -89,6 +89,22 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [Fact]
+    public async Task ExistingSessions_AreThoseNotEnded_OfAnyUser()
+    {
+        var user = await NewUserAsync();
+        var other = await NewUserAsync();
+        var kept = await Accounts.CreateSessionAsync(user, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DeviceKind.Pc, null, Now);
+        var ended = await Accounts.CreateSessionAsync(user, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DeviceKind.Mobile, null, Now);
+        var others = await Accounts.CreateSessionAsync(other, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DeviceKind.Web, null, Now);
+        await Accounts.DeleteSessionAsync(user, ended.Id);
+
+        var existing = await Accounts.ExistingSessionsAsync([kept.Id, ended.Id, others.Id, kept.Id, 999_999_999]);
+
+        Assert.Equal([kept.Id, others.Id], existing.Order());
+        Assert.Empty(await Accounts.ExistingSessionsAsync([]));
+    }
+
+    [Fact]
     public async Task MarkDeleted_HidesTheAccount_KeepsATombstone_EndsSessions()
     {
         var user = await Accounts.CreateUserAsync(new NewUser("deleteme", "hash", "penguin-02", Now), DefaultGroupName);

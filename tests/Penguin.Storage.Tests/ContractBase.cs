@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Outbox;
 using Penguin.Core.Social;
@@ -36,6 +37,8 @@ public abstract class ContractBase
     protected IEventLog Events => _engine.Stores.Events;
 
     protected IMessageStore Messages => _engine.Stores.Messages;
+
+    protected IGroupStore Groups => _engine.Stores.Groups;
 
     protected Task<long> NewUserAsync(string nickname = "企鹅") => NewUserAsync(Accounts, nickname);
 

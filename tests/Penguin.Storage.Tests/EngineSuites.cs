@@ -12,6 +12,8 @@ public sealed class SqliteEventLogTests(SqliteEngine engine) : EventLogContract(
 
 public sealed class SqliteMessageStoreTests(SqliteEngine engine) : MessageStoreContract(engine), IClassFixture<SqliteEngine>;
 
+public sealed class SqliteGroupStoreTests(SqliteEngine engine) : GroupStoreContract(engine), IClassFixture<SqliteEngine>;
+
 [RequiresPostgres]
 public sealed class PostgresAccountStoreTests(PostgresEngine engine) : AccountStoreContract(engine), IClassFixture<PostgresEngine>;
 
@@ -28,6 +30,9 @@ public sealed class SqliteFileStoreTests(SqliteEngine engine) : FileStoreContrac
 
 [RequiresPostgres]
 public sealed class PostgresFileStoreTests(PostgresEngine engine) : FileStoreContract(engine), IClassFixture<PostgresEngine>;
+[RequiresPostgres]
+public sealed class PostgresGroupStoreTests(PostgresEngine engine) : GroupStoreContract(engine), IClassFixture<PostgresEngine>;
+
 public sealed class SqliteXmppStoreTests(SqliteEngine engine) : XmppStoreContract(engine), IClassFixture<SqliteEngine>;
 
 [RequiresPostgres]

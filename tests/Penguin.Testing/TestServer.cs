@@ -15,14 +15,17 @@ public sealed class TestServer : IAsyncDisposable
     private readonly Action<ServerOptions>? _configure;
     private readonly TimeProvider? _time;
     private readonly string[] _addresses;
+    private readonly Action<IServiceCollection>? _services;
     private WebApplication _app = null!;
 
-    private TestServer(Action<ServerOptions>? configure, TimeProvider? time, string[] addresses)
+    private TestServer(Action<ServerOptions>? configure, TimeProvider? time, string[] addresses, Action<IServiceCollection>? services)
     {
         _configure = configure;
         _time = time;
         _addresses = addresses;
+        _services = services;
     }
+
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
 
@@ -37,9 +40,11 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="configure">Changes to the test defaults.</param>
     /// <param name="time">The server's clock (a FakeTimeProvider for virtual time); the real one when null.</param>
     /// <param name="addresses">Loopback addresses to listen on, each with a free port (the first is <see cref="BaseUri"/>).</param>
-    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, TimeProvider? time = null, string[]? addresses = null)
+    /// <param name="services">Replacements registered after the server's own (a <see cref="Faults"/> store, a <see cref="LogCapture"/>).</param>
+    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, TimeProvider? time = null, string[]? addresses = null,
+        Action<IServiceCollection>? services = null)
     {
-        var server = new TestServer(configure, time, addresses ?? ["127.0.0.1"]);
+        var server = new TestServer(configure, time, addresses ?? ["127.0.0.1"], services);
         await server.StartAppAsync();
         return server;
     }
@@ -68,13 +73,14 @@ public sealed class TestServer : IAsyncDisposable
         }, services =>
         {
             if (_time is not null) services.AddSingleton(_time);
+            _services?.Invoke(services);
         });
         await _app.StartAsync();
         Urls = [.. _app.Urls];
         BaseUri = new Uri(_app.Urls.First(u => u.Contains(_addresses[0], StringComparison.Ordinal)) + "/");
     }
 
-    /// <summary>The running node's services (e.g. where a protocol listener bound its port).</summary>
+    /// <summary>The running node's services (where a protocol listener bound its port; a store or the database in a fault test).</summary>
     public IServiceProvider Services => _app.Services;
 
     public PenguinClient NewClient() => new(BaseUri);

@@ -55,7 +55,8 @@ public sealed class AccountService
     }
 
     /// <summary>Checks number and password; wrong password and unknown account give the same answer in the same time.</summary>
-    public async ValueTask<Result<(string Token, SessionRecord Session, UserRecord User)>> LoginAsync(
+    /// <returns>The new session's token, the session and user, and the sessions evicted beyond the cap (to be ended where connected).</returns>
+    public async ValueTask<Result<(string Token, SessionRecord Session, UserRecord User, IReadOnlyList<long> Evicted)>> LoginAsync(
         long number, string? password, DeviceKind device, string? deviceName, string address, CancellationToken cancellationToken = default)
     {
         if (password is null) return Errors.AuthFailed;
@@ -63,9 +64,9 @@ public sealed class AccountService
         if (await VerifyPasswordAsync(number, password, address, cancellationToken) is { } failed) return failed;
         var token = SessionTokens.NewToken();
         var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(token), device, deviceName, _time.GetUtcNow(), cancellationToken);
-        await EvictBeyondCapAsync(number, session.Id, cancellationToken);
+        var evicted = await EvictBeyondCapAsync(number, session.Id, cancellationToken);
         var user = await _accounts.GetUserAsync(number, cancellationToken);
-        return (token, session, user!);
+        return (token, session, user!, evicted);
     }
 
     /// <summary>
@@ -132,6 +133,7 @@ public sealed class AccountService
         }
         // The token is never handed out: the session is reached only through the protocol that opened it.
         var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(SessionTokens.NewToken()), device, deviceName, _time.GetUtcNow(), cancellationToken);
+        // Evicted sessions' connections are ended by the gateway's session check (SessionAudit).
         await EvictBeyondCapAsync(number, session.Id, cancellationToken);
         return new SessionContext(number, session.Id, session.Device);
     }
@@ -150,13 +152,19 @@ public sealed class AccountService
     }
 
     /// <summary>Keeps an account's sessions (rows and token lookups) bounded: the least recently seen ones beyond the cap end.</summary>
-    private async ValueTask EvictBeyondCapAsync(long userId, long keep, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<long>> EvictBeyondCapAsync(long userId, long keep, CancellationToken cancellationToken)
     {
         var sessions = await _accounts.ListSessionsAsync(userId, cancellationToken);
-        if (sessions.Count <= _maxSessions) return;
+        if (sessions.Count <= _maxSessions) return [];
+        var evicted = new List<long>();
         foreach (var old in sessions.Where(s => s.Id != keep).OrderBy(s => s.LastSeenAt).ThenBy(s => s.Id).Take(sessions.Count - _maxSessions))
-            await _accounts.DeleteSessionAsync(userId, old.Id, cancellationToken);
+            if (await _accounts.DeleteSessionAsync(userId, old.Id, cancellationToken)) evicted.Add(old.Id);
+        return evicted;
     }
+
+    /// <summary>Which of these sessions still exist: a node checks its connections' sessions against this (see SessionAudit).</summary>
+    public ValueTask<IReadOnlyList<long>> ExistingSessionsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken = default) =>
+        _accounts.ExistingSessionsAsync(sessionIds, cancellationToken);
 
     public async ValueTask<SessionContext?> AuthenticateAsync(string? token, CancellationToken cancellationToken = default)
     {

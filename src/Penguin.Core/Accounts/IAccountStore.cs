@@ -31,6 +31,9 @@ public interface IAccountStore
 
     ValueTask<IReadOnlyList<SessionRecord>> ListSessionsAsync(long userId, CancellationToken cancellationToken = default);
 
+    /// <summary>Which of <paramref name="sessionIds"/> still exist (not logged out, evicted, or ended by an administrator).</summary>
+    ValueTask<IReadOnlyList<long>> ExistingSessionsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes one session of the user; false when it does not exist or is not theirs.</summary>
     ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default);
 

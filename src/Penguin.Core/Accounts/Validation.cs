@@ -59,12 +59,29 @@ public static class Validation
         return visible;
     }
 
+    /// <summary>Whether the string is not well-formed UTF-16: a surrogate without its pair.</summary>
+    public static bool HasLoneSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (!char.IsSurrogate(value[i])) continue;
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
+            else return true;
+        }
+        return false;
+    }
+
     /// <summary>Length in user-perceived characters, so a Chinese name or an emoji counts as one each.</summary>
     public static int TextLength(string value) => new StringInfo(value).LengthInTextElements;
 
-    /// <summary>Control characters (NUL included), line or paragraph separators, or bidi overrides: refused in any text a user types, search queries too.</summary>
+    /// <summary>
+    /// Control characters (NUL included), line or paragraph separators, bidi overrides, or a lone surrogate (a JSON
+    /// "\ud800" escape: not text at all, and stored it would come back changed): refused in any text a user types,
+    /// search queries too.
+    /// </summary>
     public static bool HasControl(string value)
     {
+        if (HasLoneSurrogate(value)) return true;
         foreach (var c in value)
         {
             var category = char.GetUnicodeCategory(c);

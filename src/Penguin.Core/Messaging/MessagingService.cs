@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Penguin.Core.Accounts;
@@ -13,7 +14,7 @@ namespace Penguin.Core.Messaging;
 /// One-to-one chat: sending (idempotent, acknowledged only once stored), receipts, read cursors,
 /// recall, delete-for-me, typing, the conversation list, history and search.
 /// </summary>
-public sealed class MessagingService(
+public sealed partial class MessagingService(
     IMessageStore messages,
     IAccountStore accounts,
     ISocialStore social,
@@ -21,7 +22,8 @@ public sealed class MessagingService(
     IEventBus bus,
     TimeProvider time,
     MessagingOptions options,
-    IAttachments? attachments = null)
+    IAttachments? attachments = null,
+    ILogger<MessagingService>? logger = null)
 {
     private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
     private readonly FixedWindowThrottle _typingRate = new(options.TypingPerSecond, TimeSpan.FromSeconds(1), time);
@@ -105,7 +107,15 @@ public sealed class MessagingService(
         {
             // Delivery receipts only; the device's next ack covers these messages too.
         }
+        catch (Exception e)
+        {
+            // No request waits for this flush: a bug here is logged (once, this flush) and the next ack covers these messages.
+            if (logger is not null) LogAckFlushFailed(logger, e);
+        }
     }
+
+    [LoggerMessage(EventId = 4090, Level = LogLevel.Error, Message = "Writing the gathered delivery acknowledgements failed")]
+    private static partial void LogAckFlushFailed(ILogger logger, Exception e);
 
     public async ValueTask<Result<bool>> MarkReadAsync(long userId, long peerId, long seq, CancellationToken cancellationToken = default)
     {
@@ -195,7 +205,7 @@ public sealed class MessagingService(
     /// <summary>Text must have something visible, fit the limit, and carry no control characters but line breaks and tabs.</summary>
     private static Error? InvalidText(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength) return Errors.InvalidMessage;
+        if (string.IsNullOrWhiteSpace(text) || text.Length > Limits.MessageMaxLength || Accounts.Validation.HasLoneSurrogate(text)) return Errors.InvalidMessage;
         foreach (var c in text)
             if (char.IsControl(c) && c is not ('\n' or '\t' or '\r')) return Errors.InvalidMessage;
         return Accounts.Validation.IsDisplayable(text) ? null : Errors.InvalidMessage;

@@ -39,6 +39,16 @@ namespace Penguin.Core.Outbox;
 [JsonSerializable(typeof(ConversationRead))]
 [JsonSerializable(typeof(MessageRecalled))]
 [JsonSerializable(typeof(MessageDeleted))]
+// Groups
+[JsonSerializable(typeof(GroupJoined))]
+[JsonSerializable(typeof(GroupLeft))]
+[JsonSerializable(typeof(GroupUpdated))]
+[JsonSerializable(typeof(GroupMembershipChanged))]
+[JsonSerializable(typeof(GroupMentioned))]
+[JsonSerializable(typeof(GroupRead))]
+[JsonSerializable(typeof(GroupJoinRequested))]
+[JsonSerializable(typeof(GroupJoinRefused))]
+[JsonSerializable(typeof(GroupInvited))]
 public sealed partial class StoredEventJson : JsonSerializerContext
 {
     /// <summary>The format every event is written in; a reader refuses others (a newer server's data).</summary>
@@ -61,6 +71,16 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         [typeof(ConversationRead)] = "conversation_read",
         [typeof(MessageRecalled)] = "message_recalled",
         [typeof(MessageDeleted)] = "message_deleted",
+        // Groups
+        [typeof(GroupJoined)] = "group_joined",
+        [typeof(GroupLeft)] = "group_left",
+        [typeof(GroupUpdated)] = "group_updated",
+        [typeof(GroupMembershipChanged)] = "group_membership_changed",
+        [typeof(GroupMentioned)] = "group_mentioned",
+        [typeof(GroupRead)] = "group_read",
+        [typeof(GroupJoinRequested)] = "group_join_requested",
+        [typeof(GroupJoinRefused)] = "group_join_refused",
+        [typeof(GroupInvited)] = "group_invited",
     };
 
     private static readonly JsonSerializerOptions StoredOptions = new(JsonSerializerDefaults.Web)

@@ -55,6 +55,10 @@ public static class ApiSupport
         "not_authenticated" or "invalid_token" or "auth_failed" => StatusCodes.Status401Unauthorized,
         "forbidden" or "not_accepting" or "wrong_password" or "account_disabled" => StatusCodes.Status403Forbidden,
         "already_friends" or "request_closed" or "default_group" or "limit_reached" => StatusCodes.Status409Conflict,
+        // Groups
+        "not_member" or "group_muted" => StatusCodes.Status403Forbidden,
+        "already_member" or "group_full" => StatusCodes.Status409Conflict,
+        "group_dissolved" => StatusCodes.Status410Gone,
         "throttled" => StatusCodes.Status429TooManyRequests,
         "frame_too_large" => StatusCodes.Status413PayloadTooLarge,
         "unavailable" => StatusCodes.Status503ServiceUnavailable,
@@ -85,6 +89,16 @@ public static class ApiSupport
             try
             {
                 await next(context);
+                // No endpoint answered (an unknown path, a route value out of range, a method the path does not take):
+                // the API still answers in its documented shape, not with an empty body.
+                if (!context.Response.HasStarted && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
+                    && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+                {
+                    var error = context.Response.StatusCode == StatusCodes.Status404NotFound
+                        ? Errors.NotFound
+                        : Errors.BadRequest.With($"{context.Request.Method} is not allowed here.", $"此处不支持 {context.Request.Method} 请求。");
+                    await Results.Json(new ErrorResponse(error), PenguinJson.Wire.ErrorResponse, statusCode: context.Response.StatusCode).ExecuteAsync(context);
+                }
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {

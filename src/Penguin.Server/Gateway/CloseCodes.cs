@@ -6,6 +6,7 @@ namespace Penguin.Server.Gateway;
 public static class CloseCodes
 {
     public const WebSocketCloseStatus ServerStopping = WebSocketCloseStatus.EndpointUnavailable; // 1001
+    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013; // RFC 6455 registry: the storage is unavailable
     public const WebSocketCloseStatus SessionRevoked = (WebSocketCloseStatus)4001;
     public const WebSocketCloseStatus Replaced = (WebSocketCloseStatus)4002;
     public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4003;

@@ -143,11 +143,11 @@ public sealed class Connection
     private async Task PumpAsync()
     {
         var idle = false;
+        Outbound item = default;
         try
         {
             while (true)
             {
-                Outbound item;
                 lock (_queue)
                 {
                     if (!_queue.TryDequeue(out item))
@@ -162,18 +162,23 @@ public sealed class Connection
                 if (!await SendAsync(item)) break;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or StorageUnavailableException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
-            // The socket went away, the client stopped reading (slow consumer), or the log cannot be read to fill a gap
-            // (the client reconnects and syncs later): stop the receive loop too, which cleans up.
+            // The socket went away or the client stopped reading (slow consumer): stop the receive loop too, which cleans up.
             if (FindSlowConsumer(e) is not null) _logger?.LogInformation(EventIds.SlowConsumer, "A connection that did not read was dropped (slow consumer)");
             _closed.Cancel();
         }
+        catch (StorageUnavailableException)
+        {
+            // The log cannot be read to fill a gap or a sync: the cursor cannot move on without losing events. The client
+            // is told (the waiting sync gets the error) and reconnects later with its cursor: 1013, try again later.
+            await EndAfterFailureAsync(Errors.Unavailable, item.CatchUpReply ?? 0, CloseCodes.TryAgainLater);
+        }
         catch (Exception e)
         {
-            // A bug: logged once; the connection ends rather than stay half-alive.
+            // A bug: logged once; the connection ends with "internal" and 1011 rather than stay half-alive.
             _logger?.LogError(EventIds.PumpFailed, e, "The send loop of a connection failed");
-            _closed.Cancel();
+            await EndAfterFailureAsync(Errors.Internal, item.CatchUpReply ?? 0, WebSocketCloseStatus.InternalServerError);
         }
         finally
         {
@@ -188,6 +193,25 @@ public sealed class Connection
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// After a failure that is not the socket's: the error (to the waiting request, if any) and a close frame, through
+    /// the closing handshake, so the receive loop ends and cleans up. Never throws.
+    /// </summary>
+    private async Task EndAfterFailureAsync(Error error, long re, WebSocketCloseStatus status)
+    {
+        FlushHold.Set(false);
+        try
+        {
+            await SendRawAsync(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(ErrorReply.From(error, re), PenguinJson.Wire.ServerFrame));
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
+        {
+            _closed.Cancel();
+            return;
+        }
+        await CloseAsync(status, error.Code);
     }
 
     private static SlowConsumerException? FindSlowConsumer(Exception? e)

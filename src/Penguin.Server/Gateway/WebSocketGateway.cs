@@ -91,7 +91,7 @@ public sealed partial class WebSocketGateway(
         {
             // A bug: logged once, and the connection is ended cleanly rather than dropped without a word.
             LogReceiveFailed(e);
-            await connection.CloseAsync(WebSocketCloseStatus.InternalServerError, Errors.Internal.Code);
+            connection.EndWith(ErrorReply.From(Errors.Internal, 0), WebSocketCloseStatus.InternalServerError);
         }
         finally
         {
@@ -128,21 +128,42 @@ public sealed partial class WebSocketGateway(
         return true;
     }
 
-    /// <summary>Lets a last queued frame (an error, a close) go out, then takes the device off this node.</summary>
+    /// <summary>
+    /// Lets a last queued frame (an error, a close) go out, then takes the device off this node. Every step runs
+    /// whatever an earlier one threw (each failure logged once), so no connection stays "online" or counted.
+    /// </summary>
     private async Task EndAsync(Connection connection)
     {
-        connection.FinishSending();
-        try { await connection.WhenDrained().WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
-        connection.Abort();
-        pending.Remove(connection);
-        await connection.WhenDrained();
-        await registry.RemoveAsync(connection);
-        if (connection.Session is { } session)
+        try
         {
-            var lastOfSession = !registry.HasSession(session.UserId, session.SessionId);
-            foreach (var observer in _observers) await observer.OnClosedAsync(connection, lastOfSession);
+            connection.FinishSending();
+            try { await connection.WhenDrained().WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
+            connection.Abort();
+            pending.Remove(connection);
+            await connection.WhenDrained();
+            await Safely(() => registry.RemoveAsync(connection).AsTask(), "registry");
+            if (connection.Session is { } session)
+            {
+                var lastOfSession = !registry.HasSession(session.UserId, session.SessionId);
+                foreach (var observer in _observers) await Safely(() => observer.OnClosedAsync(connection, lastOfSession).AsTask(), observer.GetType().Name);
+            }
         }
-        metrics.ConnectionClosed();
+        finally
+        {
+            metrics.ConnectionClosed();
+        }
+    }
+
+    private async Task Safely(Func<Task> step, string what)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e)
+        {
+            LogEndStepFailed(e, what);
+        }
     }
 
     /// <summary>Deserializes once, straight from the received bytes; on failure says why, naming the request id when readable.</summary>
@@ -229,13 +250,17 @@ public sealed partial class WebSocketGateway(
         }
         catch (StorageUnavailableException)
         {
-            connection.Send(ErrorReply.From(Errors.Unavailable, frame.Id));
+            // An auth that failed half way (registered, but its features not told) cannot be left standing: the client retries.
+            if (frame is Authenticate && connection.Session is not null) connection.EndWith(ErrorReply.From(Errors.Unavailable, frame.Id), CloseCodes.TryAgainLater);
+            else connection.Send(ErrorReply.From(Errors.Unavailable, frame.Id));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A bug in one request: logged once, answered "internal"; the connection serves the next request.
+            // A bug in one request: logged once, answered "internal"; the connection serves the next request (but a
+            // half-done auth ends the connection).
             LogHandlerFailed(e, frame.GetType().Name);
-            connection.Send(ErrorReply.From(Errors.Internal, frame.Id));
+            if (frame is Authenticate && connection.Session is not null) connection.EndWith(ErrorReply.From(Errors.Internal, frame.Id), WebSocketCloseStatus.InternalServerError);
+            else connection.Send(ErrorReply.From(Errors.Internal, frame.Id));
         }
     }
 
@@ -268,6 +293,9 @@ public sealed partial class WebSocketGateway(
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "The receive loop of a connection failed")]
     private partial void LogReceiveFailed(Exception e);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "Ending a connection: the {Step} step failed")]
+    private partial void LogEndStepFailed(Exception e, string step);
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Handling a {Frame} request failed")]
     private partial void LogHandlerFailed(Exception e, string frame);

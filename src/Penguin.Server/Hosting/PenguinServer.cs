@@ -4,6 +4,7 @@ using Penguin.Protocol;
 using Penguin.Server.Api;
 using Penguin.Server.Features.Accounts;
 using Penguin.Server.Features.Files;
+using Penguin.Server.Features.Groups;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
 using Penguin.Server.Features.Social;
@@ -57,6 +58,7 @@ public static class PenguinServer
         app.MapSocial();
         app.MapMessaging();
         app.MapFiles();
+        app.MapGroups();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;
@@ -85,6 +87,7 @@ public static class PenguinServer
         services.AddPresence(options);
         services.AddMessaging(options);
         services.AddFiles(options);
+        services.AddGroups(options);
         services.AddXmpp(options);
         return services;
     }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
 using Penguin.Core.Files;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Microsoft.Extensions.Options;
 using Penguin.Server.Features.Xmpp;
@@ -47,6 +48,13 @@ public sealed class ServerOptions
 
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan HeartbeatSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often the sessions of all connections are checked: a session ended where the bus cannot reach (an administrator's
+    /// command, a delivery lost in a broker outage) has its connection closed (4001) within this time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A connection must authenticate within this time.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
@@ -109,6 +117,7 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public FilesOptions Files { get; set; } = new();
+    public GroupsOptions Groups { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
     [ValidateObjectMembers]

@@ -85,6 +85,13 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
         db.ReadAsync<IReadOnlyList<SessionRecord>>(async c =>
             await c.QueryAsync(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = @u ORDER BY id", ReadSession, ("u", userId)), cancellationToken);
 
+    public ValueTask<IReadOnlyList<long>> ExistingSessionsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken = default)
+    {
+        if (sessionIds.Count == 0) return ValueTask.FromResult<IReadOnlyList<long>>([]);
+        return db.ReadAsync<IReadOnlyList<long>>(async c =>
+            await c.QueryAsync(null, "SELECT id FROM sessions WHERE id = ANY(@ids)", r => r.GetInt64(0), ("ids", sessionIds.Distinct().ToArray())), cancellationToken);
+    }
+
     public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "DELETE FROM sessions WHERE id = @id AND user_id = @u", ("id", sessionId), ("u", userId)) > 0, cancellationToken);
 

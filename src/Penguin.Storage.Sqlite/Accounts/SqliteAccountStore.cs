@@ -81,6 +81,13 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
         db.ReadAsync<IReadOnlyList<SessionRecord>>(c =>
             c.Query(null, $"SELECT {SessionColumns} FROM sessions WHERE user_id = $u ORDER BY id", ReadSession, ("$u", userId)), cancellationToken);
 
+    public ValueTask<IReadOnlyList<long>> ExistingSessionsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken = default)
+    {
+        if (sessionIds.Count == 0) return ValueTask.FromResult<IReadOnlyList<long>>([]);
+        var (clause, parameters) = SqlExtensions.InList(sessionIds);
+        return db.ReadAsync<IReadOnlyList<long>>(c => c.Query(null, $"SELECT id FROM sessions WHERE id IN {clause}", r => r.GetInt64(0), parameters), cancellationToken);
+    }
+
     public ValueTask<bool> DeleteSessionAsync(long userId, long sessionId, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) => c.Execute(tx, "DELETE FROM sessions WHERE id = $id AND user_id = $u", ("$id", sessionId), ("$u", userId)) > 0, cancellationToken);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
 using Penguin.Core.Messaging;
@@ -6,7 +7,7 @@ using Penguin.Protocol;
 
 namespace Penguin.Storage.Sqlite;
 
-public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
+public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<SqliteMessageStore>? logger = null) : IMessageStore
 {
     // Sends between two background runs of the search indexer (a search also indexes what is pending first).
     private const int IndexEvery = 1000;
@@ -17,7 +18,7 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
 
     public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexPendingAsync(cancellationToken).AsTask();
+        if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexInBackgroundAsync();
         return db.WriteAsync((c, tx) =>
         {
             // Usually one statement: the conversation's next seq, unless the client id was used already (a retry)
@@ -49,6 +50,29 @@ public sealed class SqliteMessageStore(SqliteDatabase db) : IMessageStore
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Indexes what is pending, for no request (not cancelled with the send that started it). A failure is logged; it
+    /// costs nothing lasting, since every search first indexes what is pending.
+    /// </summary>
+    private async Task IndexInBackgroundAsync()
+    {
+        try
+        {
+            await IndexPendingAsync(CancellationToken.None);
+        }
+        catch (StorageUnavailableException)
+        {
+            // An outage: the next run or search indexes these.
+        }
+        catch (Exception e)
+        {
+            if (logger is not null) LogIndexingFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 4091, Level = LogLevel.Error, Message = "Indexing sent messages for search failed; the next search indexes them")]
+    private static partial void LogIndexingFailed(ILogger logger, Exception e);
 
     public ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.Scalar(null, """

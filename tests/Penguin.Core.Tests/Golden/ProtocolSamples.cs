@@ -17,6 +17,15 @@ public static class ProtocolSamples
 
     private static readonly BuddyGroup[] Groups = [new(1, "我的好友", 0, true), new(2, "同学", 1, false)];
 
+    private static readonly GroupInfo Group = new(200001, "周末爬山群", "penguin-05", "每周六爬山", "周六 8 点\n地铁站集合", GroupJoinPolicy.Approval,
+        MuteAll: false, Owner: 10001, MemberCount: 42, MaxMembers: 500, At, Dissolved: false);
+
+    private static readonly GroupMessage GroupText = new(9001, 200001, 10001, 12, "g-12", At, "@Bob 明天见", Recalled: false, Mentions: [10002], MentionAll: false);
+
+    private static readonly GroupSummary GroupPlace = new(Group, GroupRole.Admin, GroupNotify.Silent, JoinedSeq: 3, LastSeq: 12, ReadSeq: 10, Unread: 2, Card: "登山队长");
+
+    private static readonly GroupMember Member = new(10002, GroupRole.Member, At, "小波", At.AddMinutes(10));
+
     public static readonly IReadOnlyList<ClientFrame> ClientFrames =
     [
         new Authenticate("token-abc", Since: 12, Status: PresenceStatus.Away) { Id = 1 },
@@ -29,6 +38,9 @@ public static class ProtocolSamples
         new RecallMessage(42) { Id = 8 },
         new DeleteMessage(42) { Id = 9 },
         new SetTyping(10002, true) { Id = 10 },
+        new SendGroupMessage(200001, "g-12", "@Bob 明天见", [10002], MentionAll: false) { Id = 11 },
+        new MarkGroupRead(200001, 12) { Id = 12 },
+        new RecallGroupMessage(200001, 9001) { Id = 13 },
     ];
 
     public static readonly IReadOnlyList<ServerFrame> ServerFrames =
@@ -57,5 +69,17 @@ public static class ProtocolSamples
         new MessageRecalled(10002, 42, 7) { Seq = 28 },
         new MessageDeleted(10002, 42) { Seq = 29 },
         new TypingChanged(10002, true),
+        new GroupMessageAccepted(GroupText, Duplicate: false) { Re = 11 },
+        new GroupMessageReceived(GroupText),
+        new GroupMessageRecalled(200001, 9001, 12, 10001),
+        new GroupJoined(GroupPlace) { Seq = 30 },
+        new GroupLeft(200001, GroupLeaveReason.Kicked) { Seq = 31 },
+        new GroupUpdated(Group) { Seq = 32 },
+        new GroupMembershipChanged(200001, Member, GroupNotify.Notify) { Seq = 33 },
+        new GroupMentioned(200001, 9001, 12, 10001) { Seq = 34 },
+        new GroupRead(200001, 12) { Seq = 35 },
+        new GroupJoinRequested(new GroupJoinRequest(7, 200001, 10003, "我也想爬山", At)) { Seq = 36 },
+        new GroupJoinRefused(200001, 7) { Seq = 37 },
+        new GroupInvited(Group, 10001) { Seq = 38 },
     ];
 }

@@ -78,8 +78,18 @@ public sealed class StoredEventGoldenTests
     /// Format 0 (before migration 0011) was the wire JSON of protocol v1: a row a node older than the migration
     /// writes during a rolling upgrade is still read, to the same event, without the wire's serializer.
     /// </summary>
+    /// <summary>The events that existed before migration 0011 (format 0); events added later were never stored that way.</summary>
+    private static readonly HashSet<string> FormatZero =
+    [
+        "friend_requested", "friend_request_declined", "friend_added", "friend_removed", "friend_updated", "buddy_groups_changed",
+        "profile_updated", "settings_updated", "blocks_changed", "message_received", "message_receipt", "conversation_read",
+        "message_recalled", "message_deleted",
+    ];
+
+    public static TheoryData<string> FormatZeroNames => [.. Durable.Select(e => StoredEventJson.NameOf(e.GetType())!).Where(FormatZero.Contains)];
+
     [Theory]
-    [MemberData(nameof(StoredNames))]
+    [MemberData(nameof(FormatZeroNames))]
     public void Read_FormatZeroWireJsonOfProtocolOne_ReadsTheSameEvent(string name)
     {
         var sample = Durable.Single(e => StoredEventJson.NameOf(e.GetType()) == name);

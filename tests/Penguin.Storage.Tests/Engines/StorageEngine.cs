@@ -1,5 +1,6 @@
 using Penguin.Core.Accounts;
 using Penguin.Core.Files;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
@@ -13,6 +14,7 @@ public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventL
     public IXmppStore Xmpp { get; init; } = null!;
 
     public IFileStore Files { get; init; } = null!;
+    public IGroupStore Groups { get; init; } = null!;
 }
 
 /// <summary>

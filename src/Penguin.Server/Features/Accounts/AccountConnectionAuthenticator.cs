@@ -17,6 +17,9 @@ internal sealed partial class AccountConnectionAuthenticator(AccountService acco
         return new AuthenticatedAccount(session, user.FullProfile, user.Settings);
     }
 
+    public ValueTask<IReadOnlyList<long>> ValidSessionsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken) =>
+        accounts.ExistingSessionsAsync(sessionIds, cancellationToken);
+
     public ValueTask TouchAsync(SessionContext session, CancellationToken cancellationToken) => accounts.TouchAsync(session, cancellationToken);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Session {SessionId} of user {UserId} outlived its account")]

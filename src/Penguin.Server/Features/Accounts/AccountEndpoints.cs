@@ -26,11 +26,14 @@ public static class AccountEndpoints
             return Results.Json(new RegisterResponse(result.Value), Json.RegisterResponse, statusCode: StatusCodes.Status201Created);
         });
 
-        api.MapPost("/sessions", async (LoginRequest body, AccountService accounts, PenguinMetrics metrics, HttpContext http, CancellationToken cancellationToken) =>
+        api.MapPost("/sessions", async (LoginRequest body, AccountService accounts, PenguinMetrics metrics, IEventBus bus, HttpContext http, CancellationToken cancellationToken) =>
         {
             if (!Enum.IsDefined(body.Device)) return Fail(Errors.InvalidField);
             var result = await accounts.LoginAsync(body.Number, body.Password, body.Device, body.DeviceName, Address(http), cancellationToken);
             metrics.LoggedIn(result.IsOk);
+            // Sessions evicted beyond the per-account cap end where they are connected, as a logout does.
+            if (result.IsOk)
+                foreach (var id in result.Value.Evicted) await bus.PublishAsync(body.Number, Ended(id), CancellationToken.None);
             return From(result, r => new LoginResponse(r.Token, r.Session.Id, r.User.FullProfile), Json.LoginResponse);
         });
 

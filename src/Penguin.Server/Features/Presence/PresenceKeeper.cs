@@ -48,7 +48,15 @@ public sealed partial class PresenceKeeper(
         {
             LogUnavailable(e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug must not end the upkeep (a BackgroundService that throws stops the host): logged, tried again next tick.
+            LogFailed(e);
+        }
     }
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Presence upkeep failed")]
+    private partial void LogFailed(Exception e);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Presence upkeep skipped: {Reason}")]
     private partial void LogUnavailable(string reason);

@@ -1,0 +1,91 @@
+using Penguin.Core.Common;
+using Penguin.Core.Outbox;
+using Penguin.Protocol;
+
+namespace Penguin.Core.Groups;
+
+/// <summary>
+/// Storage of groups. A group message is one row with the group's next seq, never a row per member; the few
+/// events a change reports (membership, settings, mentions, read cursors) go to the users' logs in the same
+/// transaction. The store enforces what must hold atomically (membership, the size limit, idempotency);
+/// <see cref="GroupService"/> checks roles and input before calling it.
+/// </summary>
+public interface IGroupStore
+{
+    /// <summary>Creates the group with its owner as the only member.</summary>
+    ValueTask<Committed<GroupMembership>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
+
+    ValueTask<GroupRecord?> GetAsync(long groupId, CancellationToken cancellationToken = default);
+
+    ValueTask<MemberRecord?> GetMemberAsync(long groupId, long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every member, owner first, then admins, then by join time.</summary>
+    ValueTask<IReadOnlyList<MemberRecord>> ListMembersAsync(long groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's groups with their membership (one query, whatever the number of groups).</summary>
+    ValueTask<IReadOnlyList<GroupMembership>> ListForUserAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the group's card fields, mute-all and owner as given.</summary>
+    ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(GroupRecord updated, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the member's role, card, mute and notify setting as given (not_member if they left meanwhile).</summary>
+    ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(MemberRecord updated, EventsFor<MemberRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds a member (role member) unless the group is full, dissolved or they are a member already; removes their
+    /// invitation and join request.
+    /// </summary>
+    ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,
+        EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a member (left or kicked); the group's record afterwards.</summary>
+    ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes <paramref name="toId"/> (a member) the owner and the old owner an admin.</summary>
+    ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the group dissolved and removes every member; the events get the former members.</summary>
+    ValueTask<Result<Committed<IReadOnlyList<long>>>> DissolveAsync(long groupId, EventsFor<IReadOnlyList<long>> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the message with the group's next seq if the sender is a member of a group not dissolved; idempotent by
+    /// (group, sender, client id). Sending reads the group up to the new message for the sender.
+    /// </summary>
+    ValueTask<Result<Committed<GroupSendOutcome>>> SendAsync(NewGroupMessage message, EventsFor<GroupMessageRecord> events, CancellationToken cancellationToken = default);
+
+    ValueTask<GroupMessageRecord?> FindSentAsync(long groupId, long senderId, string clientId, CancellationToken cancellationToken = default);
+
+    ValueTask<GroupMessageRecord?> GetMessageAsync(long groupId, long messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Erases the message's text (request_closed if already recalled).</summary>
+    ValueTask<Result<GroupMessageRecord>> RecallAsync(long groupId, long messageId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the member's read cursor forward (never back, never past the last seq); null when it did not move.</summary>
+    ValueTask<Committed<long?>> MarkReadAsync(long groupId, long userId, long seq, EventsFor<long?> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Messages with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>: the newest <paramref name="limit"/>
+    /// (newest first), or with <paramref name="oldestFirst"/> the oldest <paramref name="limit"/> (oldest first).
+    /// </summary>
+    ValueTask<IReadOnlyList<GroupMessageRecord>> HistoryAsync(long groupId, long afterSeq, long beforeSeq, int limit, bool oldestFirst, CancellationToken cancellationToken = default);
+
+    /// <summary>Members (not the sender) who joined before message <paramref name="seq"/>, and how many of them have read it.</summary>
+    ValueTask<GroupReadStats> ReadStatsAsync(long groupId, long seq, long senderId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records (or refreshes) a pending join request.</summary>
+    ValueTask<Committed<GroupJoinRequest>> RequestJoinAsync(long groupId, long userId, string message, DateTimeOffset now,
+        EventsFor<GroupJoinRequest> events, CancellationToken cancellationToken = default);
+
+    ValueTask<GroupJoinRequest?> GetJoinRequestAsync(long groupId, long requestId, CancellationToken cancellationToken = default);
+
+    ValueTask<IReadOnlyList<GroupJoinRequest>> ListJoinRequestsAsync(long groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a pending request (refused); not_found when it is gone.</summary>
+    ValueTask<Result<Committed<GroupJoinRequest>>> RefuseJoinAsync(long groupId, long requestId, EventsFor<GroupJoinRequest> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an invitation of <paramref name="userId"/> by <paramref name="inviterId"/>.</summary>
+    ValueTask<Committed<GroupRecord>> InviteAsync(GroupRecord group, long userId, long inviterId, DateTimeOffset now,
+        EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+
+    ValueTask<bool> IsInvitedAsync(long groupId, long userId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,328 @@
+using Penguin.Core.Groups;
+using Penguin.Core.Outbox;
+using Penguin.Protocol;
+using Penguin.Storage.Tests.Engines;
+
+namespace Penguin.Storage.Tests;
+
+/// <summary>
+/// What every <see cref="IGroupStore"/> must do: a group with its own number, members with cursors from their join,
+/// messages stored once with a per-group seq (idempotent, members only), mentions as the only per-user events of a
+/// send, read cursors, recall, requests, invitations, transfer and dissolution.
+/// </summary>
+public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(engine)
+{
+    private async Task<(long Group, long Owner)> NewGroupAsync(GroupJoinPolicy policy = GroupJoinPolicy.Open)
+    {
+        var owner = await NewUserAsync("owner");
+        var created = await Groups.CreateAsync(new NewGroup(owner, "企鹅群", "penguin-03", "简介", policy, Now), NoEvents<GroupMembership>());
+        return (created.Value.Group.Id, owner);
+    }
+
+    private async Task<long> JoinAsync(long group, int max = 500)
+    {
+        var user = await NewUserAsync("member");
+        Ok(await Groups.AddMemberAsync(group, user, Now, max, NoEvents<GroupMembership>()));
+        return user;
+    }
+
+    private async Task<GroupMessageRecord> SendAsync(long group, long sender, string text, params long[] mentions)
+    {
+        var sent = Ok(await Groups.SendAsync(new NewGroupMessage(group, sender, Guid.NewGuid().ToString("N"), text, mentions, false, Now), MentionEvents));
+        Assert.False(sent.Value.Duplicate);
+        return sent.Value.Message;
+    }
+
+    private static IEnumerable<EventDraft> MentionEvents(GroupMessageRecord m) =>
+        m.Mentions.Select(id => new EventDraft(id, new GroupMentioned(m.GroupId, m.Id, m.Seq, m.SenderId)));
+
+    [Fact]
+    public async Task Create_OwnerIsTheOnlyMember_AndTheGroupHasANumberOfItsOwn()
+    {
+        var owner = await NewUserAsync("owner");
+        var created = await Groups.CreateAsync(new NewGroup(owner, "企鹅群", "penguin-03", "简介", GroupJoinPolicy.Approval, Now),
+            m => [new EventDraft(owner, new GroupLeft(m.Group.Id, GroupLeaveReason.Left))]);
+
+        var (group, member) = created.Value;
+        Assert.True(group.Id > 200_000);
+        Assert.Equal(("企鹅群", "penguin-03", "简介", GroupJoinPolicy.Approval, owner, 1, 0L, false), (group.Name, group.Avatar, group.Introduction, group.JoinPolicy, group.OwnerId, group.MemberCount, group.LastSeq, group.Dissolved));
+        Assert.Equal((GroupRole.Owner, 0L, 0L, GroupNotify.Notify), (member.Role, member.JoinedSeq, member.ReadSeq, member.Notify));
+        Assert.Equal(owner, Assert.Single(created.Events).UserId);
+        Assert.Equal(group, await Groups.GetAsync(group.Id));
+        Assert.Equal(member, Assert.Single(await Groups.ListMembersAsync(group.Id)));
+    }
+
+    [Fact]
+    public async Task Send_SeqsCountPerGroup_AndOnlyMentionedMembersGetAnEvent()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var (other, otherOwner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        var carol = await JoinAsync(group);
+        var heads = (Owner: await Events.HeadAsync(owner), Bob: await Events.HeadAsync(bob), Carol: await Events.HeadAsync(carol));
+
+        var m1 = await SendAsync(group, owner, "大家好");
+        var m2 = await SendAsync(group, bob, "@carol 你好", carol);
+        var o1 = await SendAsync(other, otherOwner, "别的群");
+        var m3 = await SendAsync(group, carol, "👋");
+
+        Assert.Equal([1L, 2L, 3L], new[] { m1, m2, m3 }.Select(m => m.Seq));
+        Assert.Equal(1, o1.Seq);
+        Assert.Equal([carol], m2.Mentions);
+        // Stored once: no member's log grows with the traffic, only the mentioned member's, by one event.
+        Assert.Equal((heads.Owner, heads.Bob, heads.Carol + 1), (await Events.HeadAsync(owner), await Events.HeadAsync(bob), await Events.HeadAsync(carol)));
+        Assert.Equal(3, (await Groups.GetAsync(group))!.LastSeq);
+        Assert.Equal([m1, m2, m3], await Groups.HistoryAsync(group, 0, long.MaxValue, 10, oldestFirst: true));
+        // Sending reads the group up to the message for its sender.
+        Assert.Equal(3, (await Groups.GetMemberAsync(group, carol))!.ReadSeq);
+    }
+
+    [Fact]
+    public async Task Send_SameClientIdAgain_ReturnsTheStoredMessageAsDuplicate()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var first = Ok(await Groups.SendAsync(new NewGroupMessage(group, owner, "c-1", "第一次", [], false, Now), NoEvents<GroupMessageRecord>()));
+
+        var retry = Ok(await Groups.SendAsync(new NewGroupMessage(group, owner, "c-1", "第一次", [], false, Now.AddSeconds(3)), NoEvents<GroupMessageRecord>()));
+
+        Assert.True(retry.Value.Duplicate);
+        Assert.Equal(first.Value.Message, retry.Value.Message);
+        Assert.Equal(first.Value.Message, await Groups.FindSentAsync(group, owner, "c-1"));
+        Assert.Equal(1, (await Groups.GetAsync(group))!.LastSeq);
+    }
+
+    [Fact]
+    public async Task Send_ByANonMember_IsRefusedAndStoresNothing()
+    {
+        var (group, _) = await NewGroupAsync();
+        var stranger = await NewUserAsync("stranger");
+
+        Fails("not_member", await Groups.SendAsync(new NewGroupMessage(group, stranger, "c-x", "hi", [], false, Now), NoEvents<GroupMessageRecord>()));
+        Fails("not_found", await Groups.SendAsync(new NewGroupMessage(999_999_999, stranger, "c-x", "hi", [], false, Now), NoEvents<GroupMessageRecord>()));
+
+        Assert.Equal(0, (await Groups.GetAsync(group))!.LastSeq);
+        Assert.Empty(await Groups.HistoryAsync(group, 0, long.MaxValue, 10, oldestFirst: true));
+    }
+
+    [Fact]
+    public async Task AddMember_StartsTheirCursorsAtTheGroupsLastSeq_AndMovesTheMembersVersion()
+    {
+        var (group, owner) = await NewGroupAsync();
+        await SendAsync(group, owner, "一");
+        await SendAsync(group, owner, "二");
+        var version = (await Groups.GetAsync(group))!.MembersVersion;
+
+        var dave = await NewUserAsync("dave");
+        var joined = Ok(await Groups.AddMemberAsync(group, dave, Now, 500, m => [new EventDraft(dave, new GroupLeft(m.Group.Id, GroupLeaveReason.Left))]));
+
+        Assert.Equal((GroupRole.Member, 2L, 2L), (joined.Value.Member.Role, joined.Value.Member.JoinedSeq, joined.Value.Member.ReadSeq));
+        Assert.Equal(2, joined.Value.Group.MemberCount);
+        Assert.True(joined.Value.Group.MembersVersion > version);
+        Assert.Equal(dave, Assert.Single(joined.Events).UserId);
+        Fails("already_member", await Groups.AddMemberAsync(group, dave, Now, 500, NoEvents<GroupMembership>()));
+    }
+
+    [Fact]
+    public async Task AddMember_ToAFullGroup_IsRefusedAndChangesNothing()
+    {
+        var (group, _) = await NewGroupAsync();
+        await JoinAsync(group, max: 2);
+        var late = await NewUserAsync("late");
+
+        Fails("group_full", await Groups.AddMemberAsync(group, late, Now, 2, NoEvents<GroupMembership>()));
+
+        Assert.Null(await Groups.GetMemberAsync(group, late));
+        Assert.Equal(2, (await Groups.GetAsync(group))!.MemberCount);
+    }
+
+    [Fact]
+    public async Task RemoveMember_EndsTheMembership_AndASecondRemoveIsNotMember()
+    {
+        var (group, _) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+
+        var removed = Ok(await Groups.RemoveMemberAsync(group, bob, NoEvents<GroupRecord>()));
+
+        Assert.Equal(1, removed.Value.MemberCount);
+        Assert.Null(await Groups.GetMemberAsync(group, bob));
+        Assert.Empty(await Groups.ListForUserAsync(bob));
+        Fails("not_member", await Groups.RemoveMemberAsync(group, bob, NoEvents<GroupRecord>()));
+    }
+
+    [Fact]
+    public async Task MarkRead_MovesForwardOnly_AndNeverPastTheLastSeq()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        for (var i = 0; i < 3; i++) await SendAsync(group, owner, $"m{i}");
+
+        var first = await Groups.MarkReadAsync(group, bob, 2, r => [new EventDraft(bob, new GroupRead(group, r!.Value))]);
+        var back = await Groups.MarkReadAsync(group, bob, 1, r => r is null ? [] : [new EventDraft(bob, new GroupRead(group, r.Value))]);
+        var past = await Groups.MarkReadAsync(group, bob, 99, r => r is null ? [] : [new EventDraft(bob, new GroupRead(group, r.Value))]);
+
+        Assert.Equal(2, first.Value);
+        Assert.Single(first.Events);
+        Assert.Null(back.Value);
+        Assert.Empty(back.Events);
+        Assert.Equal(3, past.Value);
+        Assert.Equal(3, (await Groups.GetMemberAsync(group, bob))!.ReadSeq);
+    }
+
+    [Fact]
+    public async Task ReadStats_CountMembersWhoReadAmongThoseWhoJoinedBefore_WithoutTheSender()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        var carol = await JoinAsync(group);
+        var message = await SendAsync(group, owner, "已读统计");
+        await JoinAsync(group); // joined after: cannot read it
+        await Groups.MarkReadAsync(group, bob, message.Seq, NoEvents<long?>());
+
+        Assert.Equal(new GroupReadStats(1, 2), await Groups.ReadStatsAsync(group, message.Seq, owner));
+        await Groups.MarkReadAsync(group, carol, message.Seq, NoEvents<long?>());
+        Assert.Equal(new GroupReadStats(2, 2), await Groups.ReadStatsAsync(group, message.Seq, owner));
+    }
+
+    [Fact]
+    public async Task Recall_ErasesTheText_AndASecondRecallIsClosed()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var message = await SendAsync(group, owner, "说错了");
+
+        var recalled = Ok(await Groups.RecallAsync(group, message.Id, Now.AddSeconds(10)));
+
+        Assert.Null(recalled.Text);
+        Assert.Equal(Now.AddSeconds(10), recalled.RecalledAt);
+        Assert.Equal(recalled, await Groups.GetMessageAsync(group, message.Id));
+        Fails("request_closed", await Groups.RecallAsync(group, message.Id, Now.AddSeconds(20)));
+        Fails("not_found", await Groups.RecallAsync(group, message.Id + 1_000_000, Now));
+    }
+
+    [Fact]
+    public async Task UpdateMember_WritesRoleCardMuteAndNotify_AndMovesTheMembersVersion()
+    {
+        var (group, _) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        var before = (await Groups.GetAsync(group))!.MembersVersion;
+        var member = (await Groups.GetMemberAsync(group, bob))!;
+
+        var updated = Ok(await Groups.UpdateMemberAsync(member with { Role = GroupRole.Admin, Card = "小波", MutedUntil = Now.AddMinutes(10), Notify = GroupNotify.Block },
+            NoEvents<MemberRecord>()));
+
+        Assert.Equal((GroupRole.Admin, "小波", Now.AddMinutes(10), GroupNotify.Block), (updated.Value.Role, updated.Value.Card, updated.Value.MutedUntil, updated.Value.Notify));
+        Assert.Equal(updated.Value, await Groups.GetMemberAsync(group, bob));
+        Assert.True((await Groups.GetAsync(group))!.MembersVersion > before);
+    }
+
+    [Fact]
+    public async Task Transfer_MakesTheNewOwnerOwnerAndTheOldOneAdmin()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+
+        var transferred = Ok(await Groups.TransferAsync(group, owner, bob, NoEvents<GroupRecord>()));
+
+        Assert.Equal(bob, transferred.Value.OwnerId);
+        Assert.Equal(GroupRole.Owner, (await Groups.GetMemberAsync(group, bob))!.Role);
+        Assert.Equal(GroupRole.Admin, (await Groups.GetMemberAsync(group, owner))!.Role);
+    }
+
+    [Fact]
+    public async Task Dissolve_RemovesEveryMember_AndTheGroupAcceptsNothingMore()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        var late = await NewUserAsync("late");
+
+        var dissolved = Ok(await Groups.DissolveAsync(group, ids => ids.Select(id => new EventDraft(id, new GroupLeft(group, GroupLeaveReason.Dissolved)))));
+
+        Assert.Equal(new[] { owner, bob }.Order(), dissolved.Value.Order());
+        Assert.Equal(2, dissolved.Events.Count);
+        Assert.True((await Groups.GetAsync(group))!.Dissolved);
+        Assert.Empty(await Groups.ListMembersAsync(group));
+        Fails("group_dissolved", await Groups.AddMemberAsync(group, late, Now, 500, NoEvents<GroupMembership>()));
+        Fails("group_dissolved", await Groups.SendAsync(new NewGroupMessage(group, owner, "c-d", "还在吗", [], false, Now), NoEvents<GroupMessageRecord>()));
+        Fails("group_dissolved", await Groups.DissolveAsync(group, NoEvents<IReadOnlyList<long>>()));
+    }
+
+    [Fact]
+    public async Task JoinRequests_AreRefreshedListedAndRefused()
+    {
+        var (group, _) = await NewGroupAsync(GroupJoinPolicy.Approval);
+        var eve = await NewUserAsync("eve");
+
+        var first = await Groups.RequestJoinAsync(group, eve, "我是 Eve", Now, NoEvents<GroupJoinRequest>());
+        var again = await Groups.RequestJoinAsync(group, eve, "再申请一次", Now.AddMinutes(1), NoEvents<GroupJoinRequest>());
+
+        Assert.Equal(first.Value.Id, again.Value.Id);
+        Assert.Equal(new GroupJoinRequest(first.Value.Id, group, eve, "再申请一次", Now), Assert.Single(await Groups.ListJoinRequestsAsync(group)));
+        Assert.Equal(again.Value, await Groups.GetJoinRequestAsync(group, first.Value.Id));
+        Ok(await Groups.RefuseJoinAsync(group, first.Value.Id, NoEvents<GroupJoinRequest>()));
+        Assert.Empty(await Groups.ListJoinRequestsAsync(group));
+        Fails("not_found", await Groups.RefuseJoinAsync(group, first.Value.Id, NoEvents<GroupJoinRequest>()));
+    }
+
+    [Fact]
+    public async Task Invitations_AreRecorded_AndJoiningUsesThemUp()
+    {
+        var (group, owner) = await NewGroupAsync(GroupJoinPolicy.Invite);
+        var frank = await NewUserAsync("frank");
+        var record = (await Groups.GetAsync(group))!;
+
+        Assert.False(await Groups.IsInvitedAsync(group, frank));
+        await Groups.InviteAsync(record, frank, owner, Now, NoEvents<GroupRecord>());
+        Assert.True(await Groups.IsInvitedAsync(group, frank));
+        Ok(await Groups.AddMemberAsync(group, frank, Now, 500, NoEvents<GroupMembership>()));
+        Assert.False(await Groups.IsInvitedAsync(group, frank));
+    }
+
+    [Fact]
+    public async Task ListForUser_ReturnsEachGroupWithTheUsersMembership_InOneCall()
+    {
+        var (g1, _) = await NewGroupAsync();
+        var (g2, owner2) = await NewGroupAsync();
+        var user = await JoinAsync(g1);
+        Ok(await Groups.AddMemberAsync(g2, user, Now, 500, NoEvents<GroupMembership>()));
+        await SendAsync(g2, owner2, "新消息");
+
+        var mine = await Groups.ListForUserAsync(user);
+
+        Assert.Equal([g1, g2], mine.Select(m => m.Group.Id));
+        Assert.All(mine, m => Assert.Equal(user, m.Member.UserId));
+        Assert.Equal((1L, 0L), (mine[1].Group.LastSeq, mine[1].Member.ReadSeq));
+    }
+
+    [Fact]
+    public async Task UpdateGroup_WritesTheCard_AndADissolvedGroupCannotBeChanged()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var record = (await Groups.GetAsync(group))!;
+
+        var updated = Ok(await Groups.UpdateGroupAsync(record with { Name = "新名字", Announcement = "周五聚餐\n7 点", MuteAll = true, JoinPolicy = GroupJoinPolicy.Invite },
+            NoEvents<GroupRecord>()));
+
+        Assert.Equal(("新名字", "周五聚餐\n7 点", true, GroupJoinPolicy.Invite), (updated.Value.Name, updated.Value.Announcement, updated.Value.MuteAll, updated.Value.JoinPolicy));
+        await Groups.DissolveAsync(group, NoEvents<IReadOnlyList<long>>());
+        Fails("group_dissolved", await Groups.UpdateGroupAsync(record, NoEvents<GroupRecord>()));
+        Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
+    }
+
+    [Fact]
+    public async Task Send_ConcurrentFromSeveralMembers_SeqsAreGaplessAndEachRetryIsStoredOnce()
+    {
+        var (group, owner) = await NewGroupAsync();
+        long[] senders = [owner, await JoinAsync(group), await JoinAsync(group), await JoinAsync(group)];
+
+        // Every send twice at once with the same client id: a retry racing its original.
+        var sends = senders.SelectMany(s => Enumerable.Range(0, 10).SelectMany(i => Enumerable.Repeat((Sender: s, ClientId: $"c-{s}-{i}"), 2)))
+            .Select(x => Task.Run(async () => Ok(await Groups.SendAsync(new NewGroupMessage(group, x.Sender, x.ClientId, x.ClientId, [], false, Now), NoEvents<GroupMessageRecord>()))))
+            .ToArray();
+        var outcomes = await Task.WhenAll(sends);
+
+        Assert.Equal(40, outcomes.Count(o => !o.Value.Duplicate));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), outcomes.Where(o => !o.Value.Duplicate).Select(o => o.Value.Message.Seq).Order());
+        Assert.All(outcomes.GroupBy(o => o.Value.Message.ClientId), g => Assert.Single(g.Select(o => o.Value.Message.Id).Distinct()));
+        Assert.Equal(40, (await Groups.GetAsync(group))!.LastSeq);
+        Assert.Equal(40, (await Groups.HistoryAsync(group, 0, long.MaxValue, 100, oldestFirst: true)).Count);
+    }
+}
