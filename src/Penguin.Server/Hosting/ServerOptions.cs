@@ -117,6 +117,8 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public FilesOptions Files { get; set; } = new();
+
+    [ValidateObjectMembers]
     public GroupsOptions Groups { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
