@@ -46,6 +46,45 @@ public sealed class StartupFailureTests
         Assert.False(File.Exists(Path.Combine(data, "penguin.db")), "a refused configuration must not create the database");
     }
 
+    [Theory]
+    [InlineData("--Penguin:Xmpp:Address=not-an-ip", "Penguin:Xmpp:Address", "IP address")]
+    [InlineData("--Penguin:Xmpp:Domain=", "Penguin:Xmpp:Domain", "must be set")]
+    [InlineData("--Penguin:Xmpp:CertificatePath=/nonexistent/xmpp.pfx", "Penguin:Xmpp:CertificatePath", "does not exist")]
+    [InlineData("--Penguin:Xmpp:CertificateKeyPath=/nonexistent/xmpp.key", "Penguin:Xmpp:CertificateKeyPath", "does not exist")]
+    public async Task Start_BadXmppSetting_OneLineNamingItAndExitCode78(string setting, string name, string reason)
+    {
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Xmpp:Enabled=true", "--Penguin:Xmpp:Port=0", setting));
+
+        Assert.Equal(78, outcome.ExitCode);
+        Assert.Contains(outcome.ErrorLines, l => l.Contains("configuration error", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal) && l.Contains(reason, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", outcome.Output + outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_XmppCertificateUnreadable_OneLineAndExitCode78()
+    {
+        var data = ServerRun.TempDirectory();
+        var certificate = Path.Combine(data, "broken.pfx");
+        Directory.CreateDirectory(data);
+        await File.WriteAllTextAsync(certificate, "not a certificate", TestContext.Current.CancellationToken);
+
+        var outcome = await ServerRun.UntilExitAsync(Args(data, "--Penguin:Xmpp:Enabled=true", "--Penguin:Xmpp:Port=0", $"--Penguin:Xmpp:CertificatePath={certificate}"));
+
+        AssertOneLine(outcome, 78, "configuration error", "Penguin:Xmpp:CertificatePath", "cannot be loaded");
+    }
+
+    [Fact]
+    public async Task Start_XmppPortInUse_OneLineAndExitCode69()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Xmpp:Enabled=true", $"--Penguin:Xmpp:Port={port}"));
+
+        AssertOneLine(outcome, 69, "cannot listen for XMPP", $"127.0.0.1:{port}", "Penguin:Xmpp:Port");
+    }
+
     [Fact]
     public async Task Start_PortInUse_OneLineAndExitCode69()
     {

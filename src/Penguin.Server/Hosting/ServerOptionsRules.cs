@@ -1,8 +1,9 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Penguin.Server.Hosting;
 
-/// <summary>Rules that span settings: an engine that needs a connection must be given one.</summary>
+/// <summary>Rules that span settings: an engine that needs a connection must be given one; an enabled front end must be able to start.</summary>
 public sealed class ServerOptionsRules : IValidateOptions<ServerOptions>
 {
     public ValidateOptionsResult Validate(string? name, ServerOptions options)
@@ -14,6 +15,19 @@ public sealed class ServerOptionsRules : IValidateOptions<ServerOptions>
             failures.Add("Penguin:RabbitMq:Uri must be set when Penguin:Bus is rabbitmq.");
         if (options.RabbitMq.Uri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme is not ("amqp" or "amqps")))
             failures.Add($"Penguin:RabbitMq:Uri must be an amqp:// or amqps:// URI (got '{uri}').");
+        if (options.Xmpp.Enabled) AddXmppFailures(options.Xmpp, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void AddXmppFailures(Features.Xmpp.XmppOptions xmpp, List<string> failures)
+    {
+        if (!string.IsNullOrWhiteSpace(xmpp.Address) && !IPAddress.TryParse(xmpp.Address, out _))
+            failures.Add($"Penguin:Xmpp:Address must be an IP address such as 127.0.0.1, 0.0.0.0 or :: (got '{xmpp.Address}') / 须为 IP 地址.");
+        if (!string.IsNullOrWhiteSpace(xmpp.CertificatePath) && !File.Exists(xmpp.CertificatePath))
+            failures.Add($"Penguin:Xmpp:CertificatePath {xmpp.CertificatePath} does not exist / 证书文件不存在.");
+        if (!string.IsNullOrWhiteSpace(xmpp.CertificateKeyPath) && !File.Exists(xmpp.CertificateKeyPath))
+            failures.Add($"Penguin:Xmpp:CertificateKeyPath {xmpp.CertificateKeyPath} does not exist / 私钥文件不存在.");
+        if (!string.IsNullOrWhiteSpace(xmpp.CertificateKeyPath) && string.IsNullOrWhiteSpace(xmpp.CertificatePath))
+            failures.Add("Penguin:Xmpp:CertificateKeyPath is set but Penguin:Xmpp:CertificatePath is not / 只设置了私钥，未设置证书.");
     }
 }

@@ -39,15 +39,20 @@ public static class StartupFailure
         _ => null,
     };
 
-    /// <summary>Writes a failure for the configuration keys: "The field ServerOptions.Messaging.SendsPerSecond …" names Penguin:Messaging:SendsPerSecond.</summary>
+    /// <summary>
+    /// Writes a failure for the configuration keys: "The field ServerOptions.Messaging.SendsPerSecond …" names
+    /// Penguin:Messaging:SendsPerSecond, and "The ServerOptions.Xmpp.Domain field is required." says it must be set.
+    /// </summary>
     private static string Setting(string failure)
     {
-        const string field = "The field ServerOptions.";
-        var start = failure.IndexOf(field, StringComparison.Ordinal);
+        const string options = "ServerOptions.";
+        var start = failure.IndexOf(options, StringComparison.Ordinal);
         if (start < 0) return failure;
-        var end = failure.IndexOf(' ', start + field.Length);
-        var path = failure[(start + field.Length)..end].Replace('.', ':');
-        return $"Penguin:{path}{failure[end..]}";
+        var end = failure.IndexOf(' ', start + options.Length);
+        if (end < 0) return failure;
+        var key = "Penguin:" + failure[(start + options.Length)..end].Replace('.', ':');
+        var rest = failure[end..];
+        return rest.StartsWith(" field is required", StringComparison.Ordinal) ? $"{key} must be set / 不能为空." : key + rest;
     }
 
     internal static StartupException Configuration(IEnumerable<string> problems) =>

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Penguin.Server.Gateway;
+using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Features.Xmpp;
 
@@ -22,8 +24,27 @@ internal sealed partial class XmppListener(XmppServices services, ConnectionLimi
         var options = services.Options;
         // Bound now, before the host reports started, so a busy port stops the start and tests know the port.
         _listener = new TcpListener(IPAddress.Parse(options.Address), options.Port);
-        _listener.Start(backlog: 512);
-        services.Certificate.Value.ToString(); // a bad configured certificate stops the start, not the first client
+        try
+        {
+            _listener.Start(backlog: 512);
+        }
+        catch (SocketException e)
+        {
+            throw new StartupException(
+                $"cannot listen for XMPP / 无法监听 XMPP 端口: {options.Address}:{options.Port}: {e.Message}. Stop the other process or set Penguin:Xmpp:Port.",
+                ExitCodes.Unavailable, e);
+        }
+        try
+        {
+            services.Certificate.Value.ToString(); // a bad configured certificate stops the start, not the first client
+        }
+        catch (CryptographicException e)
+        {
+            _listener.Stop();
+            throw new StartupException(
+                $"configuration error / 配置错误: Penguin:Xmpp:CertificatePath cannot be loaded / 证书无法加载: {e.Message} Check the file, Penguin:Xmpp:CertificateKeyPath and Penguin:Xmpp:CertificatePassword.",
+                ExitCodes.Configuration, e);
+        }
         var endPoint = $"{LocalEndPoint}";
         LogListening(endPoint, options.Domain);
         return base.StartAsync(cancellationToken);
