@@ -326,6 +326,29 @@ public sealed class HardeningTests(ServerFixture fixture) : IClassFixture<Server
         await live.SendTextAsync(bob.Number, "a😀b", clientId: "pair"); // a proper pair is text
     }
 
+    /// <summary>A body the serializer refuses is answered in the client's terms: the field it lacks or the JSON path that is wrong, never .NET type names.</summary>
+    [Theory]
+    [InlineData("{\"message\":\"hi\"}", "missing required field(s) 'to'", "缺少必填字段 'to'")]
+    [InlineData("{\"to\":\"ten\"}", "the value at $.to", "$.to 处的值")]
+    [InlineData("{\"to\":99999999999999999999999}", "the value at $.to", "$.to 处的值")]
+    public async Task BodyTheSerializerRefuses_NamesTheField_NotTheType(string body, string english, string chinese)
+    {
+        await using var alice = await fixture.Server.RegisterAsync("alice");
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", alice.Rest.Token);
+
+        using var response = await http.PostAsync(new Uri("api/v1/friend-requests", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"code\":\"bad_request\"", text, StringComparison.Ordinal);
+        Assert.Contains(english, text, StringComparison.Ordinal);
+        Assert.Contains(chinese, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Penguin.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.Empty((await alice.Rest.GetFriendRequestsAsync()).Outgoing);
+    }
+
     [Theory]
     [InlineData("GET", "api/v1/users/99999999999999999999", HttpStatusCode.NotFound, "not_found")] // beyond int64: no route matches
     [InlineData("GET", "api/v1/nothing", HttpStatusCode.NotFound, "not_found")]

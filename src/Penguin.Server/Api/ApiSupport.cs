@@ -103,7 +103,7 @@ public static class ApiSupport
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
                 var error = e.InnerException is JsonException json
-                    ? (json.Path is null && json.LineNumber is null ? Errors.BadJson : Errors.BadRequest.With($"Invalid body: {json.Message}", $"请求体无效：{json.Message}"))
+                    ? (json.Path is null && json.LineNumber is null ? Errors.BadJson : InvalidBody(json))
                     : e.StatusCode == StatusCodes.Status413PayloadTooLarge ? Errors.FrameTooLarge
                     : Errors.BadRequest.With(e.Message, "请求无效。");
                 await Fail(error).ExecuteAsync(context);
@@ -122,4 +122,21 @@ public static class ApiSupport
                 await Fail(Errors.Internal).ExecuteAsync(context);
             }
         });
+
+    /// <summary>
+    /// Says which field of a JSON body is wrong in the client's terms (its JSON path or the missing names), without
+    /// the serializer's .NET type names.
+    /// </summary>
+    private static Error InvalidBody(JsonException json)
+    {
+        const string missing = "missing required properties including: ";
+        var at = json.Message.IndexOf(missing, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var names = json.Message[(at + missing.Length)..].TrimEnd('.');
+            return Errors.BadRequest.With($"Invalid body: missing required field(s) {names}.", $"请求体无效：缺少必填字段 {names}。");
+        }
+        var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
+        return Errors.BadRequest.With($"Invalid body: the value at {path} is missing, of the wrong type or out of range.", $"请求体无效：{path} 处的值缺失、类型错误或超出范围。");
+    }
 }
