@@ -42,12 +42,12 @@ public sealed class SessionEndTests
     [InlineData("disable")]
     [InlineData("revoke-sessions")]
     [InlineData("reset-password")]
-    public async Task AdministratorEndingTheSessions_FromAnotherProcess_EndsTheConnectionWithinTheCheckInterval(string command)
+    public async Task AdministratorEndingTheSessions_FromAnotherProcess_EndsTheConnectionAtOnce(string command)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
         await using var server = await TestServer.StartAsync(o =>
         {
-            o.SessionCheckInterval = TimeSpan.FromSeconds(10);
+            o.SessionCheckInterval = TimeSpan.FromHours(1); // far away: only the admin command's signal can end it
             o.HeartbeatTimeout = TimeSpan.FromHours(1);
         }, clock);
         await using var alice = await server.RegisterAsync("alice");
@@ -64,7 +64,7 @@ public sealed class SessionEndTests
             [$"--Penguin:DataDirectory={server.DataDirectory}", "--Penguin:Accounts:PasswordIterations=1000", command, Invariant(alice.Number)],
             output, error, new StringReader("")));
         await live.PingAsync(); // the node has not heard of it yet
-        clock.Advance(TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(1)); // the node reads the signal once a second
 
         await AssertRevokedAsync(live);
         await offline;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Penguin.Core.Accounts;
+using Penguin.Server.Gateway;
 using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Admin;
@@ -48,7 +49,7 @@ public static class AdminCommand
             builder.Services.AddPenguin(options);
             using var host = builder.Build();
             var accounts = host.Services.GetRequiredService<AccountService>();
-            var command = new Commands(accounts, output, error, input ?? Console.In);
+            var command = new Commands(accounts, host.Services.GetRequiredService<SessionCheckSignal>(), output, error, input ?? Console.In);
             return await command.RunAsync(words, passwordFromStdin);
         }
         catch (Exception e) when (StartupFailure.Describe(e) is { } failure)
@@ -58,7 +59,7 @@ public static class AdminCommand
         }
     }
 
-    private sealed class Commands(AccountService accounts, TextWriter output, TextWriter error, TextReader input)
+    private sealed class Commands(AccountService accounts, SessionCheckSignal signal, TextWriter output, TextWriter error, TextReader input)
     {
         private static readonly HashSet<string> Known = ["user", "reset-password", "disable", "enable", "sessions", "revoke-session", "revoke-sessions"];
 
@@ -91,12 +92,14 @@ public static class AdminCommand
                     var reset = await accounts.ResetPasswordAsync(number, password);
                     if (!reset.IsOk) return await FailAsync(1, reset.Error.Message, reset.Error.MessageZh);
                     if (generated) await output.WriteLineAsync(password);
+                    await SignalAsync();
                     await error.WriteLineAsync($"Password of {number} reset; {reset.Value.Count} session(s) ended. / 已重置密码，已注销 {reset.Value.Count} 个会话。");
                     return 0;
                 case "disable" or "enable":
                     var disable = command == "disable";
                     var changed = await accounts.SetDisabledAsync(number, disable);
                     if (!changed.IsOk) return await FailAsync(1, changed.Error.Message, changed.Error.MessageZh);
+                    if (disable) await SignalAsync();
                     await output.WriteLineAsync(disable
                         ? $"Account {number} disabled; {changed.Value.Count} session(s) ended. / 账号已停用。"
                         : $"Account {number} enabled. / 账号已启用。");
@@ -112,14 +115,29 @@ public static class AdminCommand
                         return await FailAsync(64, "revoke-session needs a session id (see: sessions <number>).", "需要会话编号。");
                     if (!await accounts.LogoutAsync(number, sessionId))
                         return await FailAsync(1, $"Account {number} has no session {sessionId}.", $"该账号没有会话 {sessionId}。");
+                    await SignalAsync();
                     await output.WriteLineAsync($"Session {sessionId} of {number} ended. / 会话已注销。");
                     return 0;
                 case "revoke-sessions":
                     var ended = await accounts.LogoutAllAsync(number);
+                    await SignalAsync();
                     await output.WriteLineAsync($"{ended.Count} session(s) of {number} ended. / 已注销 {ended.Count} 个会话。");
                     return 0;
                 default:
                     throw new InvalidOperationException($"'{command}' is listed in Known but not handled.");
+            }
+        }
+
+        /// <summary>Tells running nodes to close the ended sessions' connections now; if none hears it, their interval check still does.</summary>
+        private async Task SignalAsync()
+        {
+            try
+            {
+                await signal.RaiseAsync(CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
+            {
+                await error.WriteLineAsync($"Running nodes could not be told ({e.Message}); open connections close within Penguin:SessionCheckInterval. / 未能通知运行中的节点，已有连接将在检查间隔内关闭。");
             }
         }
 

@@ -16,6 +16,7 @@ public static class GatewayRegistration
         services.AddHostedService<GatewayShutdown>();
         services.AddHostedService<BusConnector>();
         services.AddHostedService<HeartbeatMonitor>();
+        services.AddSingleton<SessionCheckSignal>();
         services.AddHostedService<SessionAudit>();
         return services;
     }
