@@ -2,7 +2,7 @@ using Penguin.Protocol;
 
 namespace Penguin.Client;
 
-/// <summary>Groups (群) over REST: docs/protocol.md §10.</summary>
+/// <summary>Groups (群) over REST: docs/protocol.md §11.</summary>
 public sealed partial class PenguinClient
 {
     public Task<GroupSummary> CreateGroupAsync(CreateGroupRequest request, CancellationToken ct = default) =>

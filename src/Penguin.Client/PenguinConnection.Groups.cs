@@ -2,7 +2,7 @@ using Penguin.Protocol;
 
 namespace Penguin.Client;
 
-/// <summary>Groups (群) on the live connection: docs/protocol.md §10.</summary>
+/// <summary>Groups (群) on the live connection: docs/protocol.md §11.</summary>
 public sealed partial class PenguinConnection
 {
     public Task<GroupMessageAccepted> SendGroupTextAsync(long groupId, string text, string? clientId = null, long[]? mentions = null, bool mentionAll = false,

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Penguin.Protocol;
 
-// Groups (群): the wire types of docs/protocol.md §10. A group message is stored once, with the group's own seq;
+// Groups (群): the wire types of docs/protocol.md §11. A group message is stored once, with the group's own seq;
 // members get it live as an ephemeral "group.message" frame and catch up per group over REST. Membership,
 // roles, settings and mentions are durable events in the members' own logs.
 
