@@ -141,8 +141,9 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _ackDue, 0) == 0 || Completion.IsCompleted) return;
         Span<byte> json = stackalloc byte[48];
-        "{\"op\":\"ack\",\"seq\":"u8.CopyTo(json);
-        var length = 17;
+        var prefix = "{\"op\":\"ack\",\"seq\":"u8;
+        prefix.CopyTo(json);
+        var length = prefix.Length;
         System.Buffers.Text.Utf8Formatter.TryFormat(LastSeq, json[length..], out var written);
         length += written;
         json[length++] = (byte)'}';
