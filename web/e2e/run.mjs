@@ -464,6 +464,108 @@ test('history scrolls back page by page through 120 messages, each once, in orde
   assert(seqs.length < 60, `only the visible rows are in the page (${seqs.length})`);
 });
 
+test('groups: Alice creates a group; Bob asks to join by its number; Alice approves in her inbox', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pa.getByRole('tab', { name: /群聊/ }).click();
+  await pa.getByLabel('群名称').fill('周末爬山群');
+  await pa.getByLabel('加群方式').selectOption('approval');
+  await pa.getByRole('button', { name: '创建群' }).click();
+  const created = await pa.getByText(/群“周末爬山群”已创建，群号 \d+。/).textContent();
+  world.group = Number(/群号 (\d+)/.exec(created)[1]);
+  await pa.getByTestId('group-chat').getByRole('heading', { name: '周末爬山群' }).waitFor();
+
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await pb.getByLabel('Group number').fill(String(world.group));
+  await pb.getByLabel('Message to the admins').fill('let me in');
+  await pb.getByRole('button', { name: 'Join', exact: true }).click();
+  await pb.getByText('Request sent to 周末爬山群: waiting for an admin.').waitFor();
+  assert(await pb.getByTestId(`group-${world.group}`).count() === 0, 'not a member while pending');
+
+  await eventually(async () => (await pa.getByTestId('groups-badge').textContent()) === '1', 'the request counts on Alice\'s Groups tab');
+  const request = pa.getByTestId(`group-request-${bob}`);
+  await request.getByText('let me in').waitFor();
+  await request.getByRole('button', { name: '同意' }).click();
+  await eventually(async () => (await request.count()) === 0, 'the request handled');
+  await pb.getByTestId(`group-${world.group}`).click();
+  await pb.getByTestId('group-chat').getByRole('heading', { name: '周末爬山群' }).waitFor();
+  assert(alice > 0, 'alice');
+});
+
+test('group chat both ways: unread badge, @mention with autocomplete, read count, announcement, recall', async () => {
+  const { pa, pb, alice } = world;
+  const paInput = pa.getByTestId('group-chat').getByRole('combobox', { name: '消息' });
+  const pbInput = pb.getByTestId('group-chat').getByRole('combobox', { name: 'Message' });
+  await paInput.fill('大家好');
+  await paInput.press('Enter');
+  await eventually(async () => (await textsIn(pb)).includes('大家好'), 'Bob sees Alice\'s group message');
+  await pbInput.pressSequentially('Hi @Ali', { delay: 10 });
+  await pb.getByRole('option', { name: /Alice 爱丽丝/ }).waitFor();
+  await pbInput.press('Enter');
+  await eventually(async () => (await pbInput.inputValue()) === 'Hi @Alice 爱丽丝 ', 'the mention completed');
+  await pbInput.pressSequentially('see you Saturday', { delay: 5 });
+  await pbInput.press('Enter');
+  const mention = pa.getByTestId('messages').locator('.msg.mentions-me').filter({ hasText: 'see you Saturday' });
+  await mention.waitFor();
+
+  // Bob looks elsewhere: Alice's next message is unread for him, on the Groups tab and in the list.
+  await pb.getByRole('tab', { name: /Chats/ }).click();
+  await pb.getByTestId(`conv-${alice}`).click();
+  await paInput.fill('周六 8 点见');
+  await paInput.press('Enter');
+  await eventually(async () => (await pb.getByTestId('groups-badge').textContent()) === '1', 'Bob\'s Groups tab counts 1 unread');
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await eventually(async () => (await pb.getByTestId(`group-${world.group}`).getByTestId('unread').textContent()) === '1', 'unread 1 in the list');
+  const count = messages(pa).filter({ hasText: '周六 8 点见' }).getByTestId('read-count');
+  await eventually(async () => (await count.getAttribute('data-read')) === '0', 'nobody read it yet');
+  await pb.getByTestId(`group-${world.group}`).click();
+  await eventually(async () => (await pb.getByTestId('groups-badge').count()) === 0, 'read once opened');
+  await eventually(async () => { await count.click(); return (await count.getAttribute('data-read')) === '1'; }, 'Alice sees "1/1 read"');
+
+  await pa.getByRole('button', { name: '编辑群公告' }).click();
+  await pa.getByLabel('群公告').fill('周六 8 点\n地铁站集合');
+  await pa.getByRole('button', { name: '保存' }).click();
+  await pb.getByTestId('announcement').getByText(/地铁站集合/).waitFor();
+
+  const mine = messages(pa).filter({ hasText: '大家好' });
+  await mine.hover();
+  await mine.getByRole('button', { name: '撤回' }).click();
+  await pb.getByText('Alice 爱丽丝 recalled a message').waitFor();
+  assert(!(await textsIn(pb)).includes('大家好'), 'the recalled text is gone for Bob');
+  await shot(pa, 'group-chat');
+});
+
+test('group admin: members with roles and cards, mute a member, kick him', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pb.getByRole('button', { name: 'Show members' }).click();
+  await pb.getByLabel('My group card').fill('小波');
+  await pb.getByRole('button', { name: 'Set card' }).click();
+  await pb.getByTestId(`member-${bob}`).getByText('小波').waitFor();
+  await pa.getByRole('button', { name: '显示群成员' }).click();
+  assert((await pa.getByTestId(`member-${alice}`).getAttribute('data-role')) === 'owner', 'Alice is the owner');
+  await pa.getByTestId(`member-${alice}`).getByText('群主').waitFor();
+  await pa.getByRole('button', { name: '隐藏群成员' }).click();
+  await pa.getByRole('button', { name: '显示群成员' }).click(); // shown again: the list (and Bob's new card) is loaded fresh
+  await pa.getByTestId(`member-${bob}`).getByText('小波').waitFor();
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '禁言 10 分钟' }).click();
+  await pb.getByText(/You are muted until/).waitFor();
+  assert(await pb.getByTestId('group-chat').getByRole('combobox', { name: 'Message' }).isDisabled(), 'a muted member cannot type');
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '解除禁言' }).click();
+  await eventually(async () => !(await pb.getByText(/You are muted until/).count()), 'unmuted');
+  pa.once('dialog', (d) => d.accept());
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '移出本群' }).click();
+  await pb.getByText('You were removed from this group.').waitFor();
+  await eventually(async () => (await pa.getByTestId(`member-${bob}`).count()) === 0, 'Bob gone from the members');
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  assert(await pb.getByTestId(`group-${world.group}`).count() === 0, 'the group left Bob\'s list');
+});
+
+test('the owner dissolves the group', async () => {
+  const { pa } = world;
+  pa.once('dialog', (d) => d.accept());
+  await pa.getByRole('button', { name: '解散群' }).click();
+  await eventually(async () => (await pa.getByTestId(`group-${world.group}`).count()) === 0, 'the group gone from Alice\'s list');
+});
+
 test('block: the friend goes to the blocked list; unblock', async () => {
   const { pa, bob } = world;
   pa.once('dialog', (d) => d.accept());
