@@ -1,6 +1,7 @@
 // End-to-end tests: Debian's Chromium driven by playwright-core against the real penguin-server.
 // Ends with "N passed, N failed, N skipped". Screenshots go to web/artifacts/screenshots (git-ignored).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PenguinServer } from './server.mjs';
@@ -63,6 +64,8 @@ test('serves the client at / with a strict CSP, and leaves the server paths alon
   const root = await fetch(server.url + '/');
   const csp = root.headers.get('content-security-policy') ?? '';
   assert(root.ok && csp.includes("script-src 'self'") && csp.includes("connect-src 'self'") && !csp.includes('unsafe-inline'), `CSP: ${csp}`);
+  // Pictures and voice clips are fetched with the token and shown from blob: URLs; nothing else is allowed.
+  assert(csp.includes("img-src 'self' data: blob:") && csp.includes('media-src blob:') && !/script-src[^;]*blob:/.test(csp), `CSP: ${csp}`);
   const html = await root.text();
   assert(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'index.html has no inline script');
   const deep = await fetch(server.url + '/chats/10002');
@@ -462,6 +465,69 @@ test('history scrolls back page by page through 120 messages, each once, in orde
   const seqs = await pa.getByTestId('messages').getByTestId('message').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
   assert(seqs.every((x, i) => i === 0 || x > seqs[i - 1]), `rows in seq order: ${seqs.join(',')}`);
   assert(seqs.length < 60, `only the visible rows are in the page (${seqs.length})`);
+});
+
+test('a picture and a file: the other side sees the preview and downloads the bytes', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pa.getByRole('tab', { name: /会话/ }).click();
+  await pa.getByTestId(`conv-${bob}`).click();
+  await pb.getByRole('tab', { name: /Chats/ }).click();
+  await pb.getByTestId(`conv-${alice}`).click();
+  // A real PNG, drawn by the browser.
+  const png = Buffer.from(await pa.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 320; c.height = 200;
+    const g = c.getContext('2d');
+    g.fillStyle = '#12b7f5'; g.fillRect(0, 0, 320, 200);
+    g.fillStyle = '#fff'; g.fillRect(40, 40, 120, 80);
+    const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+    return btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())));
+  }), 'base64');
+  await pa.getByTestId('file-input').setInputFiles({ name: '海边.png', mimeType: 'image/png', buffer: png });
+  const preview = pb.getByTestId('messages').getByTestId('preview').last();
+  await preview.waitFor();
+  await eventually(async () => (await preview.evaluate((img) => img.complete && img.naturalWidth)) > 0, 'the preview decoded');
+  assert((await preview.getAttribute('src')).startsWith('blob:'), 'shown from a blob: URL');
+  assert(await preview.getAttribute('alt') === 'Picture 海边.png', 'the picture is labelled');
+  await pa.getByTestId('messages').getByTestId('preview').last().waitFor();
+
+  // A file of three chunks (4 MiB each): progress, then a download link; Bob's download is the same bytes.
+  const bytes = Buffer.alloc(9 * 1024 * 1024 + 123);
+  for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
+  await pa.getByTestId('file-input').setInputFiles({ name: 'trip-data.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  const link = pb.getByTestId('messages').getByRole('button', { name: 'Download trip-data.bin' });
+  await link.waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([pb.waitForEvent('download'), link.click()]);
+  assert(download.suggestedFilename() === 'trip-data.bin', `downloaded as ${download.suggestedFilename()}`);
+  const got = await readFile(await download.path());
+  assert(got.equals(bytes), `the downloaded bytes (${got.length}) match`);
+  await shot(pb, 'picture-message');
+});
+
+test('an upload dropped mid-way resumes from the confirmed offset and sends once', async () => {
+  const { pa, pb } = world;
+  const puts = [];
+  let dropped = false;
+  await pa.route('**/api/v1/uploads/*', async (route) => {
+    const r = route.request();
+    if (r.method() !== 'PUT') return route.continue();
+    const offset = Number(r.headers()['upload-offset']);
+    puts.push(offset);
+    if (offset > 0 && !dropped) { dropped = true; return route.abort('connectionreset'); }
+    return route.continue();
+  });
+  const bytes = Buffer.alloc(6 * 1024 * 1024, 7);
+  bytes.write('resume-me', 0);
+  try {
+    await pa.getByTestId('file-input').setInputFiles({ name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await pb.getByTestId('messages').getByRole('button', { name: 'Download resume.bin' }).waitFor({ timeout: 30_000 });
+  } finally {
+    await pa.unroute('**/api/v1/uploads/*');
+  }
+  const chunk = 4 * 1024 * 1024;
+  assert(dropped && JSON.stringify(puts) === JSON.stringify([0, chunk, chunk]), `chunks sent at ${puts.join(', ')}`);
+  assert(await pb.getByTestId('messages').getByRole('button', { name: 'Download resume.bin' }).count() === 1, 'sent exactly once');
+  await eventually(async () => (await pa.getByTestId('upload').count()) === 0, 'the upload list is empty');
 });
 
 test('groups: Alice creates a group; Bob asks to join by its number; Alice approves in her inbox', async () => {

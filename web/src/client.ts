@@ -289,7 +289,8 @@ export class PenguinClient {
   private sendOne(p: Pending) {
     if (!this.connection?.isAuthenticated || this.inFlight.has(p.clientId)) return;
     this.inFlight.add(p.clientId);
-    const frame: { op: string; [k: string]: unknown } = { op: 'msg.send', to: p.to, clientId: p.clientId, text: p.text };
+    const frame: { op: string; [k: string]: unknown } = { op: 'msg.send', to: p.to, clientId: p.clientId };
+    if (p.text || !p.fileId) frame.text = p.text;
     if (p.fileId) frame.fileId = p.fileId;
     this.connection.request(frame).then(
       (reply) => {

@@ -78,7 +78,7 @@ const en = {
   recalledInGroup: '{name} recalled a message',
   attach: 'Attach a file or picture', uploading: 'Uploading {name}: {percent}%', uploadFailed: 'Upload of {name} failed: {message}',
   resume: 'Resume', dropHere: 'Drop files to send', download: 'Download {name}', picture: 'Picture {name}', voice: 'Voice message {name}',
-  fileSize: '{size}', cancelUpload: 'Cancel upload', uploadPaused: 'Upload of {name} paused at {percent}%',
+  picturePreview: '[Picture]', filePreview: '[File] {name}', cancelUpload: 'Cancel upload', uploadPaused: 'Upload of {name} paused at {percent}%',
 };
 
 export type Key = keyof typeof en;
@@ -159,7 +159,7 @@ const zh: Record<Key, string> = {
   recalledInGroup: '{name} 撤回了一条消息',
   attach: '发送文件或图片', uploading: '正在上传 {name}：{percent}%', uploadFailed: '{name} 上传失败：{message}',
   resume: '继续上传', dropHere: '松开即可发送文件', download: '下载 {name}', picture: '图片 {name}', voice: '语音消息 {name}',
-  fileSize: '{size}', cancelUpload: '取消上传', uploadPaused: '{name} 上传暂停于 {percent}%',
+  picturePreview: '[图片]', filePreview: '[文件] {name}', cancelUpload: '取消上传', uploadPaused: '{name} 上传暂停于 {percent}%',
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, zh };

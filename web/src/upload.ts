@@ -23,7 +23,7 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padSt
 export async function sha256Hex(file: Blob, onProgress?: (hashed: number) => void): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle && file.size <= ONE_SHOT_HASH_BYTES) {
-    const digest = await subtle.digest('SHA-256', await file.arrayBuffer());
+    const digest = await subtle.digest('SHA-256', new Uint8Array(await file.arrayBuffer()));
     onProgress?.(file.size);
     return hex(new Uint8Array(digest));
   }
