@@ -383,8 +383,8 @@ test('keyboard: tabs move with the arrow keys, Tab reaches the composer', async 
   const { pb } = world;
   await pb.getByRole('tab', { name: /Chats/ }).focus();
   await pb.keyboard.press('ArrowRight');
-  assert(await pb.getByRole('tab', { name: /Requests/ }).evaluate((el) => el === document.activeElement), 'arrow moved the focus');
-  assert((await pb.getByRole('tab', { name: /Requests/ }).getAttribute('aria-selected')) === 'true', 'and the selection');
+  assert(await pb.getByRole('tab', { name: /Groups/ }).evaluate((el) => el === document.activeElement), 'arrow moved the focus');
+  assert((await pb.getByRole('tab', { name: /Groups/ }).getAttribute('aria-selected')) === 'true', 'and the selection');
   await pb.keyboard.press('ArrowLeft');
 });
 
