@@ -47,8 +47,23 @@ export function Main({ client }: { client: PenguinClient }) {
         n.onclick = () => { window.focus(); setPeer(m.from); n.close(); };
       }
     };
-    return () => { client.onIncoming = null; };
-  }, [client, peer]);
+    // A group message: only from groups set to notify, or when it mentions me (§11 GroupNotify).
+    client.onIncomingGroup = (m) => {
+      const s = client.state.get();
+      const g = s.chat.groups[m.groupId];
+      const me = s.me?.number ?? 0;
+      const forMe = m.mentionAll || (m.mentions ?? []).includes(me);
+      if (!g || (g.notify !== 'notify' && !forMe)) return;
+      if (client.status === 'dnd' || (document.visibilityState === 'visible' && groupId === m.groupId)) return;
+      const settings = loadNotifySettings(localStorage);
+      if (settings.sound) chime();
+      if (settings.desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        const n = new Notification(g.group.name, { body: `${displayName(s, m.from)}: ${m.text ?? ''}`, tag: `penguin-g${m.groupId}` });
+        n.onclick = () => { window.focus(); openGroup(m.groupId); n.close(); };
+      }
+    };
+    return () => { client.onIncoming = null; client.onIncomingGroup = null; };
+  }, [client, peer, groupId]);
 
   function onTabKey(e: KeyboardEvent, index: number) {
     const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
