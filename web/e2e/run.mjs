@@ -1,7 +1,8 @@
 // End-to-end tests: Debian's Chromium driven by playwright-core against the real penguin-server.
 // Ends with "N passed, N failed, N skipped". Screenshots go to web/artifacts/screenshots (git-ignored).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PenguinServer } from './server.mjs';
@@ -27,6 +28,8 @@ async function eventually(fn, what, timeout = 10_000) {
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
+const scratch = mkdtempSync(join(tmpdir(), 'penguin-e2e-files-'));
+async function tempFile(name, bytes) { const path = join(scratch, name); await writeFile(path, bytes); return path; }
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
 // ---- shared world: one server, two people in two browser contexts ----
@@ -494,7 +497,8 @@ test('a picture and a file: the other side sees the preview and downloads the by
   // A file of three chunks (4 MiB each): progress, then a download link; Bob's download is the same bytes.
   const bytes = Buffer.alloc(9 * 1024 * 1024 + 123);
   for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
-  await pa.getByTestId('file-input').setInputFiles({ name: 'trip-data.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  // From a file on disk: the browser reads it itself (a buffer would cross the DevTools protocol as base64).
+  await pa.getByTestId('file-input').setInputFiles(await tempFile('trip-data.bin', bytes));
   const link = pb.getByTestId('messages').getByRole('button', { name: 'Download trip-data.bin' });
   await link.waitFor({ timeout: 30_000 });
   const [download] = await Promise.all([pb.waitForEvent('download'), link.click()]);
@@ -519,7 +523,7 @@ test('an upload dropped mid-way resumes from the confirmed offset and sends once
   const bytes = Buffer.alloc(6 * 1024 * 1024, 7);
   bytes.write('resume-me', 0);
   try {
-    await pa.getByTestId('file-input').setInputFiles({ name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await pa.getByTestId('file-input').setInputFiles(await tempFile('resume.bin', bytes));
     await pb.getByTestId('messages').getByRole('button', { name: 'Download resume.bin' }).waitFor({ timeout: 30_000 });
   } finally {
     await pa.unroute('**/api/v1/uploads/*');
@@ -684,6 +688,7 @@ try {
 } finally {
   await browser?.close().catch(() => {});
   await server.dispose().catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
 }
 writeFileSync(join(artifacts, '..', 'timings.json'), JSON.stringify(timings, null, 2));
 console.log(`timings: ${JSON.stringify(timings)}`);
