@@ -481,8 +481,14 @@ test('a picture and a file: the other side sees the preview and downloads the by
     const c = document.createElement('canvas');
     c.width = 320; c.height = 200;
     const g = c.getContext('2d');
-    g.fillStyle = '#12b7f5'; g.fillRect(0, 0, 320, 200);
-    g.fillStyle = '#fff'; g.fillRect(40, 40, 120, 80);
+    const sky = g.createLinearGradient(0, 0, 0, 120);
+    sky.addColorStop(0, '#4aa8ff'); sky.addColorStop(1, '#ffd9a0');
+    g.fillStyle = sky; g.fillRect(0, 0, 320, 120);
+    g.fillStyle = '#ffb347'; g.beginPath(); g.arc(230, 105, 28, 0, Math.PI * 2); g.fill();
+    const sea = g.createLinearGradient(0, 120, 0, 200);
+    sea.addColorStop(0, '#1e6fb8'); sea.addColorStop(1, '#0b3d6b');
+    g.fillStyle = sea; g.fillRect(0, 120, 320, 80);
+    g.fillStyle = '#f1d7a8'; g.beginPath(); g.moveTo(0, 200); g.lineTo(0, 170); g.quadraticCurveTo(120, 160, 200, 200); g.fill();
     const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
     return btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())));
   }), 'base64');
@@ -616,6 +622,7 @@ test('group admin: members with roles and cards, mute a member, kick him', async
   await pa.getByRole('button', { name: '隐藏群成员' }).click();
   await pa.getByRole('button', { name: '显示群成员' }).click(); // shown again: the list (and Bob's new card) is loaded fresh
   await pa.getByTestId(`member-${bob}`).getByText('小波').waitFor();
+  await shot(pa, 'group-members');
   await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '禁言 10 分钟' }).click();
   await pb.getByText(/You are muted until/).waitFor();
   assert(await pb.getByTestId('group-chat').getByRole('combobox', { name: 'Message' }).isDisabled(), 'a muted member cannot type');
