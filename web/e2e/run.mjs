@@ -643,6 +643,27 @@ test('the owner dissolves the group', async () => {
   await eventually(async () => (await pa.getByTestId(`group-${world.group}`).count()) === 0, 'the group gone from Alice\'s list');
 });
 
+test('chat rooms: Alice creates one; Bob finds it in the directory and enters; they talk live; Bob leaves', async () => {
+  const { pa, pb } = world;
+  await pa.getByLabel('聊天室名称').fill('周末爬山');
+  await pa.getByLabel('话题').fill('户外');
+  await pa.getByRole('button', { name: '创建聊天室' }).click();
+  await pa.getByTestId('room-chat').getByRole('heading', { name: '周末爬山' }).waitFor();
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await pb.locator('.rooms').getByRole('button', { name: 'Refresh' }).click();
+  await pb.getByRole('button', { name: 'Enter 周末爬山' }).click();
+  await pb.getByTestId('room-chat').getByRole('heading', { name: '周末爬山' }).waitFor();
+  await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '2 人在线', 'Alice sees two inside');
+  await pb.getByTestId('room-chat').getByLabel('Message').fill('Anyone hiking?');
+  await pb.getByTestId('room-chat').getByLabel('Message').press('Enter');
+  await eventually(async () => (await textsIn(pa)).includes('Anyone hiking?'), 'Alice hears Bob');
+  await pa.getByTestId('room-chat').getByLabel('消息').fill('我去！');
+  await pa.getByTestId('room-chat').getByLabel('消息').press('Enter');
+  await eventually(async () => (await textsIn(pb)).includes('我去！'), 'Bob hears Alice');
+  await pb.getByRole('button', { name: 'Leave room' }).click();
+  await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '1 人在线', 'Alice sees one inside');
+});
+
 test('block: the friend goes to the blocked list; unblock', async () => {
   const { pa, bob } = world;
   pa.once('dialog', (d) => d.accept());
