@@ -1,7 +1,8 @@
 // End-to-end tests: Debian's Chromium driven by playwright-core against the real penguin-server.
 // Ends with "N passed, N failed, N skipped". Screenshots go to web/artifacts/screenshots (git-ignored).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PenguinServer } from './server.mjs';
@@ -27,6 +28,8 @@ async function eventually(fn, what, timeout = 10_000) {
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
+const scratch = mkdtempSync(join(tmpdir(), 'penguin-e2e-files-'));
+async function tempFile(name, bytes) { const path = join(scratch, name); await writeFile(path, bytes); return path; }
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
 // ---- shared world: one server, two people in two browser contexts ----
@@ -383,8 +386,8 @@ test('keyboard: tabs move with the arrow keys, Tab reaches the composer', async 
   const { pb } = world;
   await pb.getByRole('tab', { name: /Chats/ }).focus();
   await pb.keyboard.press('ArrowRight');
-  assert(await pb.getByRole('tab', { name: /Requests/ }).evaluate((el) => el === document.activeElement), 'arrow moved the focus');
-  assert((await pb.getByRole('tab', { name: /Requests/ }).getAttribute('aria-selected')) === 'true', 'and the selection');
+  assert(await pb.getByRole('tab', { name: /Groups/ }).evaluate((el) => el === document.activeElement), 'arrow moved the focus');
+  assert((await pb.getByRole('tab', { name: /Groups/ }).getAttribute('aria-selected')) === 'true', 'and the selection');
   await pb.keyboard.press('ArrowLeft');
 });
 
@@ -478,8 +481,14 @@ test('a picture and a file: the other side sees the preview and downloads the by
     const c = document.createElement('canvas');
     c.width = 320; c.height = 200;
     const g = c.getContext('2d');
-    g.fillStyle = '#12b7f5'; g.fillRect(0, 0, 320, 200);
-    g.fillStyle = '#fff'; g.fillRect(40, 40, 120, 80);
+    const sky = g.createLinearGradient(0, 0, 0, 120);
+    sky.addColorStop(0, '#4aa8ff'); sky.addColorStop(1, '#ffd9a0');
+    g.fillStyle = sky; g.fillRect(0, 0, 320, 120);
+    g.fillStyle = '#ffb347'; g.beginPath(); g.arc(230, 105, 28, 0, Math.PI * 2); g.fill();
+    const sea = g.createLinearGradient(0, 120, 0, 200);
+    sea.addColorStop(0, '#1e6fb8'); sea.addColorStop(1, '#0b3d6b');
+    g.fillStyle = sea; g.fillRect(0, 120, 320, 80);
+    g.fillStyle = '#f1d7a8'; g.beginPath(); g.moveTo(0, 200); g.lineTo(0, 170); g.quadraticCurveTo(120, 160, 200, 200); g.fill();
     const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
     return btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())));
   }), 'base64');
@@ -494,7 +503,8 @@ test('a picture and a file: the other side sees the preview and downloads the by
   // A file of three chunks (4 MiB each): progress, then a download link; Bob's download is the same bytes.
   const bytes = Buffer.alloc(9 * 1024 * 1024 + 123);
   for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
-  await pa.getByTestId('file-input').setInputFiles({ name: 'trip-data.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  // From a file on disk: the browser reads it itself (a buffer would cross the DevTools protocol as base64).
+  await pa.getByTestId('file-input').setInputFiles(await tempFile('trip-data.bin', bytes));
   const link = pb.getByTestId('messages').getByRole('button', { name: 'Download trip-data.bin' });
   await link.waitFor({ timeout: 30_000 });
   const [download] = await Promise.all([pb.waitForEvent('download'), link.click()]);
@@ -519,7 +529,7 @@ test('an upload dropped mid-way resumes from the confirmed offset and sends once
   const bytes = Buffer.alloc(6 * 1024 * 1024, 7);
   bytes.write('resume-me', 0);
   try {
-    await pa.getByTestId('file-input').setInputFiles({ name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await pa.getByTestId('file-input').setInputFiles(await tempFile('resume.bin', bytes));
     await pb.getByTestId('messages').getByRole('button', { name: 'Download resume.bin' }).waitFor({ timeout: 30_000 });
   } finally {
     await pa.unroute('**/api/v1/uploads/*');
@@ -612,6 +622,7 @@ test('group admin: members with roles and cards, mute a member, kick him', async
   await pa.getByRole('button', { name: '隐藏群成员' }).click();
   await pa.getByRole('button', { name: '显示群成员' }).click(); // shown again: the list (and Bob's new card) is loaded fresh
   await pa.getByTestId(`member-${bob}`).getByText('小波').waitFor();
+  await shot(pa, 'group-members');
   await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '禁言 10 分钟' }).click();
   await pb.getByText(/You are muted until/).waitFor();
   assert(await pb.getByTestId('group-chat').getByRole('combobox', { name: 'Message' }).isDisabled(), 'a muted member cannot type');
@@ -630,6 +641,27 @@ test('the owner dissolves the group', async () => {
   pa.once('dialog', (d) => d.accept());
   await pa.getByRole('button', { name: '解散群' }).click();
   await eventually(async () => (await pa.getByTestId(`group-${world.group}`).count()) === 0, 'the group gone from Alice\'s list');
+});
+
+test('chat rooms: Alice creates one; Bob finds it in the directory and enters; they talk live; Bob leaves', async () => {
+  const { pa, pb } = world;
+  await pa.getByLabel('聊天室名称').fill('周末爬山');
+  await pa.getByLabel('话题').fill('户外');
+  await pa.getByRole('button', { name: '创建聊天室' }).click();
+  await pa.getByTestId('room-chat').getByRole('heading', { name: '周末爬山' }).waitFor();
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await pb.locator('.rooms').getByRole('button', { name: 'Refresh' }).click();
+  await pb.getByRole('button', { name: 'Enter 周末爬山' }).click();
+  await pb.getByTestId('room-chat').getByRole('heading', { name: '周末爬山' }).waitFor();
+  await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '2 人在线', 'Alice sees two inside');
+  await pb.getByTestId('room-chat').getByLabel('Message').fill('Anyone hiking?');
+  await pb.getByTestId('room-chat').getByLabel('Message').press('Enter');
+  await eventually(async () => (await textsIn(pa)).includes('Anyone hiking?'), 'Alice hears Bob');
+  await pa.getByTestId('room-chat').getByLabel('消息').fill('我去！');
+  await pa.getByTestId('room-chat').getByLabel('消息').press('Enter');
+  await eventually(async () => (await textsIn(pb)).includes('我去！'), 'Bob hears Alice');
+  await pb.getByRole('button', { name: 'Leave room' }).click();
+  await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '1 人在线', 'Alice sees one inside');
 });
 
 test('block: the friend goes to the blocked list; unblock', async () => {
@@ -684,6 +716,7 @@ try {
 } finally {
   await browser?.close().catch(() => {});
   await server.dispose().catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
 }
 writeFileSync(join(artifacts, '..', 'timings.json'), JSON.stringify(timings, null, 2));
 console.log(`timings: ${JSON.stringify(timings)}`);

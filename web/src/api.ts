@@ -1,7 +1,7 @@
 import type {
   AccountSettings, BuddyGroup, BuddyList, Conversation, DeviceKind, DeviceSession, ErrorBody,
   FriendRequest, GroupInfo, GroupJoinPolicy, GroupJoinRequest, GroupMember, GroupMessagePage, GroupNotify,
-  GroupReadCount, GroupSummary, MessagePage, Profile, StoredFile, UploadStatus,
+  GroupReadCount, GroupSummary, MessagePage, Profile, RoomInfo, StoredFile, UploadStatus,
 } from './protocol';
 
 /** A failed REST call: the protocol's error body, or a network/HTTP failure without one. */
@@ -124,6 +124,10 @@ export class Api {
     return this.call<GroupMessagePage>('GET', `/groups/${id}/messages?${query}`);
   }
   groupReads(id: number, seq: number) { return this.call<GroupReadCount>('GET', `/groups/${id}/messages/${seq}/reads`); }
+
+  // ---- chat rooms (§12) ----
+  rooms(topic?: string) { return this.call<{ rooms: RoomInfo[] }>('GET', `/rooms${topic ? `?topic=${encodeURIComponent(topic)}` : ''}`); }
+  createRoom(name: string, topic: string) { return this.call<RoomInfo>('POST', '/rooms', { name, topic }); }
 
   // ---- files (§10) ----
   createUpload(name: string, size: number, sha256: string, contentType: string) {

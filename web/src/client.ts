@@ -1,6 +1,6 @@
 import { Api, ApiError } from './api';
 import { Connection, RequestError } from './connection';
-import type { DurableEvent, GroupMessage, Message, PresenceStatus, ServerFrame } from './protocol';
+import type { DurableEvent, GroupMessage, Message, PresenceStatus, RoomExitReason, RoomInfo, RoomMessage, ServerFrame } from './protocol';
 import {
   applyGroupList, applyGroupMessage, applyGroupPage, applyGroupRecall, applySummary, type GroupPending,
 } from './groups';
@@ -10,6 +10,9 @@ import {
   applyConversations, applyEvent, applyHistoryPage, applyMessage, emptyState,
 } from './state';
 import { Store } from './store';
+
+/** A chat room this page is inside (§12): live only, so it lives beside the synced state, not in it. */
+export interface RoomView { room: RoomInfo; people: number[]; messages: RoomMessage[]; out?: RoomExitReason }
 
 export interface SavedSession { token: string; number: number; sessionId: number }
 
@@ -34,6 +37,7 @@ export class PenguinClient {
   readonly state = new Store<ChatState>(emptyState());
   readonly session = new Store<SavedSession | null>(null);
   readonly ended = new Store<Ended | null>(null);
+  readonly rooms = new Store<Record<number, RoomView>>({});
   private connection: Connection | null = null;
   private loading = false;
   /** The state was loaded over REST once: later connections resume from the cursor. */
@@ -138,6 +142,8 @@ export class PenguinClient {
     this.inFlight.clear();
     this.readSent.clear();
     this.groupReadSent.clear();
+    // Being inside a room belongs to the connection: enter again the rooms this page was inside.
+    for (const r of Object.values(this.rooms.get())) if (!r.out) void this.enterRoom(r.room.id).catch(() => {});
     const state = this.state.get();
     if (resumed && seq >= state.cursor) {
       // The replay of everything after our cursor follows; then the outbox goes out.
@@ -184,7 +190,7 @@ export class PenguinClient {
   }
 
   private onFrame(f: ServerFrame) {
-    if (this.loading && f.type !== 'presence.snapshot' && f.type !== 'presence' && f.type !== 'typing' && f.type !== 'group.message' && f.type !== 'group.recalled') {
+    if (this.loading && f.type !== 'presence.snapshot' && f.type !== 'presence' && f.type !== 'typing' && f.type !== 'group.message' && f.type !== 'group.recalled' && !f.type.startsWith('room.')) {
       this.buffered.push(f);
       return;
     }
@@ -205,6 +211,20 @@ export class PenguinClient {
         break;
       case 'group.recalled':
         this.state.update((s) => ({ ...s, chat: applyGroupRecall(s.chat, f.groupId, f.messageSeq) }));
+        break;
+      case 'room.message':
+        this.updateRoom(f.message.roomId, (r) => ({ ...r, messages: [...r.messages, f.message].slice(-200) }));
+        void this.loadStrangers([f.message.from]);
+        break;
+      case 'room.person.entered':
+        this.updateRoom(f.roomId, (r) => ({ ...r, room: { ...r.room, people: f.people }, people: r.people.includes(f.number) ? r.people : [...r.people, f.number] }));
+        void this.loadStrangers([f.number]);
+        break;
+      case 'room.person.left':
+        this.updateRoom(f.roomId, (r) => ({ ...r, room: { ...r.room, people: f.people }, people: r.people.filter((n) => n !== f.number) }));
+        break;
+      case 'room.removed':
+        this.updateRoom(f.roomId, (r) => ({ ...r, out: f.reason }));
         break;
       case 'typing':
         this.state.update((s) => {
@@ -497,6 +517,33 @@ export class PenguinClient {
     if (r.state === 'joined') this.state.update((s) => ({ ...s, chat: applySummary(s.chat, r.group) }));
     else this.state.update((s) => ({ ...s, chat: { ...s.chat, joins: { ...s.chat.joins, [id]: 'pending' } } }));
     return r.state;
+  }
+
+  // ---- chat rooms (§12) ----
+
+  private updateRoom(id: number, f: (r: RoomView) => RoomView) {
+    const r = this.rooms.get()[id];
+    if (r) this.rooms.set({ ...this.rooms.get(), [id]: f(r) });
+  }
+
+  async enterRoom(id: number) {
+    const reply = await (this.connection?.request({ op: 'room.enter', roomId: id }) ?? notConnected());
+    if (reply.type !== 'room.entered') return;
+    this.rooms.set({ ...this.rooms.get(), [id]: { room: reply.room, people: reply.people, messages: reply.recent } });
+    await this.loadStrangers([...reply.people, ...reply.recent.map((m) => m.from)]);
+  }
+
+  async leaveRoom(id: number) {
+    const next = { ...this.rooms.get() };
+    const inside = next[id] && !next[id].out;
+    delete next[id];
+    this.rooms.set(next);
+    if (inside) await this.connection?.request({ op: 'room.leave', roomId: id }).catch(() => {});
+  }
+
+  async sendRoom(id: number, text: string) {
+    const reply = await (this.connection?.request({ op: 'room.send', roomId: id, text }) ?? notConnected());
+    if (reply.type === 'room.sent') this.updateRoom(id, (r) => ({ ...r, messages: [...r.messages, reply.message].slice(-200) }));
   }
 
   // ---- friends ----

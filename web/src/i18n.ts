@@ -78,6 +78,9 @@ const en = {
   recalledInGroup: '{name} recalled a message',
   attach: 'Attach a file or picture', uploading: 'Uploading {name}: {percent}%', uploadFailed: 'Upload of {name} failed: {message}',
   resume: 'Resume', dropHere: 'Drop files to send', download: 'Download {name}', picture: 'Picture {name}', voice: 'Voice message {name}',
+  rooms: 'Chat rooms', roomName: 'Room name', roomTopic: 'Topic', createRoom: 'Create a room', enterRoom: 'Enter', noRooms: 'No rooms yet.',
+  roomPeople: '{count} inside', roomChat: 'Chat room {name}', leaveRoom: 'Leave room', roomOut_kicked: 'A moderator put you out of this room.',
+  roomOut_banned: 'You are banned from this room.', roomOut_left: 'You left this room.', roomLive: 'Only what is said while you are inside is shown.',
   picturePreview: '[Picture]', filePreview: '[File] {name}', cancelUpload: 'Cancel upload', uploadPaused: 'Upload of {name} paused at {percent}%',
 };
 
@@ -159,6 +162,9 @@ const zh: Record<Key, string> = {
   recalledInGroup: '{name} 撤回了一条消息',
   attach: '发送文件或图片', uploading: '正在上传 {name}：{percent}%', uploadFailed: '{name} 上传失败：{message}',
   resume: '继续上传', dropHere: '松开即可发送文件', download: '下载 {name}', picture: '图片 {name}', voice: '语音消息 {name}',
+  rooms: '聊天室', roomName: '聊天室名称', roomTopic: '话题', createRoom: '创建聊天室', enterRoom: '进入', noRooms: '还没有聊天室。',
+  roomPeople: '{count} 人在线', roomChat: '聊天室 {name}', leaveRoom: '离开聊天室', roomOut_kicked: '你已被管理员请出聊天室。',
+  roomOut_banned: '你已被禁止进入此聊天室。', roomOut_left: '你已离开此聊天室。', roomLive: '只显示你在聊天室时的发言。',
   picturePreview: '[图片]', filePreview: '[文件] {name}', cancelUpload: '取消上传', uploadPaused: '{name} 上传暂停于 {percent}%',
 };
 

@@ -63,6 +63,11 @@ export interface GroupSummary {
 export interface GroupJoinRequest { id: number; groupId: number; from: number; message: string; createdAt: string }
 export interface GroupMessagePage { messages: GroupMessage[]; more: boolean }
 export interface GroupReadCount { messageSeq: number; read: number; members: number }
+
+// ---- chat rooms (§12): live only, being inside belongs to the connection ----
+export interface RoomInfo { id: number; name: string; topic: string; creator: number; people: number; createdAt: string }
+export interface RoomMessage { id: number; roomId: number; from: number; text: string; sentAt: string }
+export type RoomExitReason = 'left' | 'kicked' | 'banned';
 export interface Conversation {
   peer: number; lastSeq: number; readSeq: number; unread: number;
   peerDeliveredSeq: number; peerReadSeq: number; updatedAt: string; last?: Message;
@@ -102,7 +107,11 @@ export type EphemeralFrame =
   | { type: 'typing'; from: number; active: boolean }
   | { type: 'session.ended'; code: string; message: string; messageZh: string }
   | { type: 'group.message'; message: GroupMessage }
-  | { type: 'group.recalled'; groupId: number; id: number; messageSeq: number; by: number };
+  | { type: 'group.recalled'; groupId: number; id: number; messageSeq: number; by: number }
+  | { type: 'room.message'; message: RoomMessage }
+  | { type: 'room.person.entered'; roomId: number; number: number; people: number }
+  | { type: 'room.person.left'; roomId: number; number: number; reason: RoomExitReason; people: number }
+  | { type: 'room.removed'; roomId: number; reason: 'kicked' | 'banned'; by: number };
 
 export type ReplyFrame =
   | { type: 'authed'; me: Profile; settings: AccountSettings; sessionId: number; device: DeviceKind; seq: number; re: number }
@@ -111,6 +120,8 @@ export type ReplyFrame =
   | { type: 'synced'; seq: number; re: number }
   | { type: 'msg.sent'; message: Message; duplicate: boolean; re: number }
   | { type: 'group.sent'; message: GroupMessage; duplicate: boolean; re: number }
+  | { type: 'room.entered'; room: RoomInfo; people: number[]; recent: RoomMessage[]; re: number }
+  | { type: 'room.sent'; message: RoomMessage; re: number }
   | ({ type: 'error'; re: number } & ErrorBody);
 
 export type ServerFrame = DurableEvent | EphemeralFrame | ReplyFrame;

@@ -11,6 +11,7 @@ import { Avatar, StatusDot } from './common';
 import { Conversations } from './Conversations';
 import { GroupChat } from './GroupChat';
 import { Groups } from './Groups';
+import { RoomChat, RoomDirectory } from './Rooms';
 import { MePanel } from './MePanel';
 import { Requests } from './Requests';
 
@@ -27,8 +28,10 @@ export function Main({ client }: { client: PenguinClient }) {
   const [peer, setPeerOnly] = useState<number | null>(null);
   const [groupId, setGroupOnly] = useState<number | null>(null);
   // One chat pane: opening a friend's chat closes the group's and the other way round.
-  const setPeer = (n: number | null) => { setPeerOnly(n); if (n !== null) setGroupOnly(null); };
-  const openGroup = (id: number | null) => { setGroupOnly(id); if (id !== null) setPeerOnly(null); };
+  const [roomId, setRoomOnly] = useState<number | null>(null);
+  const setPeer = (n: number | null) => { setPeerOnly(n); if (n !== null) { setGroupOnly(null); setRoomOnly(null); } };
+  const openGroup = (id: number | null) => { setGroupOnly(id); if (id !== null) { setPeerOnly(null); setRoomOnly(null); } };
+  const openRoom = (id: number | null) => { setRoomOnly(id); if (id !== null) { setPeerOnly(null); setGroupOnly(null); } };
   const groupUnread = totalGroupUnread(state);
   const groupRequests = Object.keys(state.chat.requests).length;
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
@@ -47,8 +50,23 @@ export function Main({ client }: { client: PenguinClient }) {
         n.onclick = () => { window.focus(); setPeer(m.from); n.close(); };
       }
     };
-    return () => { client.onIncoming = null; };
-  }, [client, peer]);
+    // A group message: only from groups set to notify, or when it mentions me (§11 GroupNotify).
+    client.onIncomingGroup = (m) => {
+      const s = client.state.get();
+      const g = s.chat.groups[m.groupId];
+      const me = s.me?.number ?? 0;
+      const forMe = m.mentionAll || (m.mentions ?? []).includes(me);
+      if (!g || (g.notify !== 'notify' && !forMe)) return;
+      if (client.status === 'dnd' || (document.visibilityState === 'visible' && groupId === m.groupId)) return;
+      const settings = loadNotifySettings(localStorage);
+      if (settings.sound) chime();
+      if (settings.desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        const n = new Notification(g.group.name, { body: `${displayName(s, m.from)}: ${m.text ?? ''}`, tag: `penguin-g${m.groupId}` });
+        n.onclick = () => { window.focus(); openGroup(m.groupId); n.close(); };
+      }
+    };
+    return () => { client.onIncoming = null; client.onIncomingGroup = null; };
+  }, [client, peer, groupId]);
 
   function onTabKey(e: KeyboardEvent, index: number) {
     const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
@@ -59,7 +77,7 @@ export function Main({ client }: { client: PenguinClient }) {
   }
 
   return (
-    <div className={`app ${peer !== null || groupId !== null ? 'chat-open' : ''}`}>
+    <div className={`app ${peer !== null || groupId !== null || roomId !== null ? 'chat-open' : ''}`}>
       <aside className="panel" aria-label={t('tabs')}>
         <MyHeader client={client} />
         <ConnectionBanner client={client} state={state.connectivity} />
@@ -77,7 +95,7 @@ export function Main({ client }: { client: PenguinClient }) {
         <section role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-body">
           {tab === 'friends' && <BuddyList client={client} onOpen={setPeer} />}
           {tab === 'chats' && <Conversations client={client} current={peer} onOpen={setPeer} />}
-          {tab === 'groups' && <Groups client={client} current={groupId} onOpen={openGroup} />}
+          {tab === 'groups' && <><Groups client={client} current={groupId} onOpen={openGroup} /><RoomDirectory client={client} onOpen={openRoom} /></>}
           {tab === 'requests' && <Requests client={client} onOpen={setPeer} />}
           {tab === 'me' && <MePanel client={client} />}
         </section>
@@ -87,7 +105,9 @@ export function Main({ client }: { client: PenguinClient }) {
           ? <ChatWindow key={peer} client={client} peer={peer} onClose={() => setPeer(null)} />
           : groupId !== null
             ? <GroupChat key={`g${groupId}`} client={client} groupId={groupId} onClose={() => openGroup(null)} />
-            : <div className="empty-chat" aria-hidden="true">🐧</div>}
+            : roomId !== null
+              ? <RoomChat key={`r${roomId}`} client={client} roomId={roomId} onClose={() => openRoom(null)} />
+              : <div className="empty-chat" aria-hidden="true">🐧</div>}
       </main>
     </div>
   );
