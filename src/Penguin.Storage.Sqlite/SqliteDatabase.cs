@@ -74,19 +74,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     /// Queues a write for the writer's next group commit. A cancelled caller is refused before the write is queued;
     /// once queued, the write runs and its task completes with the commit, so its outcome is always known.
     /// </summary>
-    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
-        WriteAsync(work, defersEvents: false, cancellationToken);
-
-    /// <summary>
-    /// <see cref="WriteAsync{T}(Func{SqliteConnection, SqliteTransaction, T}, CancellationToken)"/>; with <paramref name="defersEvents"/>
-    /// the events the work appends are inserted later in the same transaction, together with those of the other
-    /// deferring writes of the batch (one statement per 64 rows instead of one per write). Only for work that does
-    /// not read the users' logs after appending to them.
-    /// </summary>
-    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool defersEvents, CancellationToken cancellationToken = default)
+    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new Write<T>(work, defersEvents);
+        var write = new Write<T>(work);
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
         return new ValueTask<T>(write.Task);
     }
@@ -122,56 +113,26 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     private bool RunBatch(IEnumerable<IWrite> writes, bool savepoints)
     {
         using var tx = _writer.BeginTransaction(deferred: false);
-        var deferred = _deferredEvents;
-        deferred.Clear();
-        try
+        foreach (var write in writes)
         {
-            foreach (var write in writes)
+            if (!savepoints)
             {
-                if (!savepoints)
-                {
-                    // A write that may read the logs sees every event appended before it.
-                    if (!write.DefersEvents && deferred.Count > 0) InsertDeferred(tx, deferred);
-                    EventHeads.Deferred = write.DefersEvents ? deferred : null;
-                    if (write.Run(_writer, tx)) continue;
-                    EventHeads.Deferred = null;
-                    tx.Rollback();
-                    EventHeads.Forget();
-                    deferred.Clear();
-                    return false;
-                }
-                _writer.Execute(tx, "SAVEPOINT w");
-                if (write.Run(_writer, tx))
-                {
-                    _writer.Execute(tx, "RELEASE w");
-                    continue;
-                }
-                _writer.Execute(tx, "ROLLBACK TO w; RELEASE w");
+                if (write.Run(_writer, tx)) continue;
+                tx.Rollback();
                 EventHeads.Forget();
+                return false;
             }
-            EventHeads.Deferred = null;
-            if (deferred.Count > 0) InsertDeferred(tx, deferred);
-        }
-        catch (SqliteException) when (!savepoints)
-        {
-            // Inserting the deferred rows failed, which no single write can be blamed for: nothing is committed, and the
-            // batch runs again with savepoints, each write's events inserted with it, where the failing one fails alone.
-            EventHeads.Deferred = null;
-            tx.Rollback();
+            _writer.Execute(tx, "SAVEPOINT w");
+            if (write.Run(_writer, tx))
+            {
+                _writer.Execute(tx, "RELEASE w");
+                continue;
+            }
+            _writer.Execute(tx, "ROLLBACK TO w; RELEASE w");
             EventHeads.Forget();
-            deferred.Clear();
-            return false;
         }
         tx.Commit();
         return true;
-    }
-
-    private readonly List<(long UserId, long Seq, byte[] Payload, long? MessageId)> _deferredEvents = [];
-
-    private void InsertDeferred(SqliteTransaction tx, List<(long UserId, long Seq, byte[] Payload, long? MessageId)> rows)
-    {
-        SqliteOutbox.InsertRows(_writer, tx, rows);
-        rows.Clear();
     }
 
     /// <summary>Runs a read on a pooled reader connection, on the caller's thread; a cancelled caller is refused before it starts.</summary>
@@ -284,16 +245,11 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         /// <summary>The work threw: it is not run again.</summary>
         bool Failed { get; }
 
-        /// <summary>Its events may be inserted after it, with the batch's (see WriteAsync).</summary>
-        bool DefersEvents { get; }
-
         void Fail(Exception error);
     }
 
-    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool defersEvents) : IWrite
+    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, T> work) : IWrite
     {
-        public bool DefersEvents => defersEvents;
-
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
         private Exception? _error;

@@ -286,28 +286,6 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [Fact]
-    public async Task AcknowledgeMany_SeveralUsers_SameReceiptsAsOneByOne()
-    {
-        var alice = await NewUserAsync();
-        var bob = await NewUserAsync();
-        var carol = await NewUserAsync();
-        await SendAsync(alice, bob, "一"); // bob's event 1
-        await SendAsync(alice, bob, "二"); // bob's event 2
-        await SendAsync(alice, carol, "你好"); // carol's event 1
-        var aliceHead = await Events.HeadAsync(alice);
-
-        var acked = await Messages.AcknowledgeManyAsync([(bob, 2), (carol, 1), (999_999_999, 5)], ReceiptEvents);
-
-        Assert.Equal([new Receipt(bob, alice, 2, 0), new Receipt(carol, alice, 1, 0)], acked.Value);
-        Assert.Equal([(alice, aliceHead + 1), (alice, aliceHead + 2)], acked.Events.Select(e => (e.UserId, e.Seq)));
-        Assert.Equal(aliceHead + 2, await Events.HeadAsync(alice));
-        var again = await Messages.AcknowledgeManyAsync([(bob, 2), (carol, 1)], ReceiptEvents);
-        Assert.Empty(again.Value);
-        Assert.Empty(again.Events);
-        Assert.Equal([2L, 1L], (await Messages.ListConversationsAsync(alice, 10)).OrderByDescending(c => c.PeerDeliveredSeq).Select(c => c.PeerDeliveredSeq));
-    }
-
-    [Fact]
     public async Task Acknowledge_NothingNew_ReturnsNothing()
     {
         var bob = await NewUserAsync();

@@ -29,25 +29,6 @@ public interface IMessageStore
     /// </summary>
     ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// <see cref="AcknowledgeAsync"/> for several users (each at most once) in one go: their receipts, in the order
-    /// of <paramref name="acks"/>, and their events. An engine with a single writer does them in one write; by
-    /// default they are done one after the other.
-    /// </summary>
-    async ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeManyAsync(IReadOnlyList<(long UserId, long EventSeq)> acks, EventsFor<IReadOnlyList<Receipt>> events,
-        CancellationToken cancellationToken = default)
-    {
-        var receipts = new List<Receipt>();
-        var committed = new List<CommittedEvent>();
-        foreach (var (userId, eventSeq) in acks)
-        {
-            var one = await AcknowledgeAsync(userId, eventSeq, events, cancellationToken);
-            receipts.AddRange(one.Value);
-            committed.AddRange(one.Events);
-        }
-        return new Committed<IReadOnlyList<Receipt>>(receipts, committed);
-    }
-
     /// <summary>Moves the user's read cursor of the conversation forward (never back, never past its last message); null when nothing moved.</summary>
     ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default);
 

@@ -90,30 +90,26 @@ public sealed partial class MessagingService(
         await Task.Delay(options.AckCoalescing, time, cancellationToken);
         // Reset before taking: an ack arriving from now on is either taken below or schedules the next flush.
         Volatile.Write(ref _ackFlushScheduled, 0);
-        var acks = new List<(long UserId, long EventSeq)>();
+        var writes = new List<Task>();
         foreach (var userId in _pendingAcks.Keys)
-            if (_pendingAcks.TryRemove(userId, out var upTo)) acks.Add((userId, upTo));
-        // A few hundred users per write keeps one write (and the batch it shares a commit with) short.
-        await Task.WhenAll(acks.Chunk(AcksPerWrite).Select(chunk => AcknowledgeNowAsync(chunk, cancellationToken)));
+            if (_pendingAcks.TryRemove(userId, out var upTo)) writes.Add(AcknowledgeNowAsync(userId, upTo, cancellationToken));
+        await Task.WhenAll(writes);
     }
 
-    private const int AcksPerWrite = 256;
-
-    private async Task AcknowledgeNowAsync(IReadOnlyList<(long UserId, long EventSeq)> acks, CancellationToken cancellationToken = default)
+    private async Task AcknowledgeNowAsync(long userId, long upTo, CancellationToken cancellationToken = default)
     {
         try
         {
-            // One write for the whole flush (the store may still split it): see IMessageStore.AcknowledgeManyAsync.
-            var committed = await messages.AcknowledgeManyAsync(acks, receipts => receipts.Select(ToSender), cancellationToken);
+            var committed = await messages.AcknowledgeAsync(userId, upTo, receipts => receipts.Select(ToSender), cancellationToken);
             await publisher.PublishAsync(committed.Events);
         }
         catch (StorageUnavailableException)
         {
-            // Delivery receipts only; the devices' next acks cover these messages too.
+            // Delivery receipts only; the device's next ack covers these messages too.
         }
         catch (Exception e)
         {
-            // No request waits for this flush: a bug here is logged (once, this flush) and the next acks cover these messages.
+            // No request waits for this flush: a bug here is logged (once, this flush) and the next ack covers these messages.
             if (logger is not null) LogAckFlushFailed(logger, e);
         }
     }

@@ -48,7 +48,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
             var record = new MessageRecord(id, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, message.SentAt, null, message.Attachment);
             var committed = SqliteOutbox.Append(db.EventHeads, c, tx, events(record));
             return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
-        }, defersEvents: true, cancellationToken); // reads no log: its two events go in with the batch's
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -87,47 +87,28 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
+            var acked = c.Query(tx, "SELECT acked_seq FROM users WHERE id = $u", r => r.GetInt64(0), ("$u", userId));
+            if (acked.Count == 0) return new Committed<IReadOnlyList<Receipt>>([], []);
+            var upTo = Math.Min(eventSeq, db.EventHeads.Peek(c, tx, userId));
+            if (upTo <= acked[0]) return new Committed<IReadOnlyList<Receipt>>([], []);
+            c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
+            // The messages now delivered are in the acknowledged stretch of the user's own log.
+            var reached = c.Query(tx, """
+                SELECT m.sender_id, MAX(m.seq) FROM user_events e JOIN messages m ON m.id = e.message_id
+                WHERE e.user_id = $u AND e.seq > $from AND e.seq <= $to AND m.recipient_id = $u
+                GROUP BY m.sender_id
+                """, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("$u", userId), ("$from", acked[0]), ("$to", upTo));
             var receipts = new List<Receipt>();
-            Acknowledge(c, tx, userId, eventSeq, receipts);
+            foreach (var (peer, seq) in reached)
+            {
+                var moved = c.QuerySingle(tx, """
+                    UPDATE dialogs SET delivered_seq = $seq WHERE user_id = $u AND peer_id = $p AND delivered_seq < $seq
+                    RETURNING delivered_seq, read_seq
+                    """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peer));
+                if (moved is not null) receipts.Add(moved);
+            }
             return SqliteOutbox.Commit<IReadOnlyList<Receipt>>(db.EventHeads, c, tx, receipts, events);
         }, cancellationToken);
-
-    /// <summary>
-    /// Every user's acknowledgement in one write: one closure, one completion and one wake-up for a whole flush of
-    /// gathered acks instead of one each (at chat rates the acks were nearly half of the writer's writes).
-    /// </summary>
-    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeManyAsync(IReadOnlyList<(long UserId, long EventSeq)> acks, EventsFor<IReadOnlyList<Receipt>> events,
-        CancellationToken cancellationToken = default) =>
-        db.WriteAsync((c, tx) =>
-        {
-            var receipts = new List<Receipt>();
-            foreach (var (userId, eventSeq) in acks) Acknowledge(c, tx, userId, eventSeq, receipts);
-            return SqliteOutbox.Commit<IReadOnlyList<Receipt>>(db.EventHeads, c, tx, receipts, events);
-        }, cancellationToken);
-
-    /// <summary>Moves the user's acknowledged cursor up to <paramref name="eventSeq"/> (not past the log's head) and adds the receipts of the conversations whose delivered cursor moved.</summary>
-    private void Acknowledge(SqliteConnection c, SqliteTransaction tx, long userId, long eventSeq, List<Receipt> receipts)
-    {
-        var acked = c.Query(tx, "SELECT acked_seq FROM users WHERE id = $u", r => r.GetInt64(0), ("$u", userId));
-        if (acked.Count == 0) return;
-        var upTo = Math.Min(eventSeq, db.EventHeads.Peek(c, tx, userId));
-        if (upTo <= acked[0]) return;
-        c.Execute(tx, "UPDATE users SET acked_seq = $s WHERE id = $u", ("$s", upTo), ("$u", userId));
-        // The messages now delivered are in the acknowledged stretch of the user's own log.
-        var reached = c.Query(tx, """
-            SELECT m.sender_id, MAX(m.seq) FROM user_events e JOIN messages m ON m.id = e.message_id
-            WHERE e.user_id = $u AND e.seq > $from AND e.seq <= $to AND m.recipient_id = $u
-            GROUP BY m.sender_id
-            """, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("$u", userId), ("$from", acked[0]), ("$to", upTo));
-        foreach (var (peer, seq) in reached)
-        {
-            var moved = c.QuerySingle(tx, """
-                UPDATE dialogs SET delivered_seq = $seq WHERE user_id = $u AND peer_id = $p AND delivered_seq < $seq
-                RETURNING delivered_seq, read_seq
-                """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("$seq", seq), ("$u", userId), ("$p", peer));
-            if (moved is not null) receipts.Add(moved);
-        }
-    }
 
     public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>

@@ -28,17 +28,5 @@ internal sealed class EventHeads
     /// <summary>Takes the user's next seq.</summary>
     public long Next(SqliteConnection c, SqliteTransaction tx, long userId) => _heads[userId] = Peek(c, tx, userId) + 1;
 
-    /// <summary>Forgets every head, and the deferred rows with them (the transaction that held them rolled back).</summary>
-    public void Forget()
-    {
-        _heads.Clear();
-        Deferred?.Clear();
-    }
-
-    /// <summary>
-    /// While a write that defers its events runs: where <see cref="SqliteOutbox.Append"/> puts the rows instead of
-    /// inserting them (the writer inserts them all at once before the next write that does not defer, and before
-    /// the commit); null otherwise.
-    /// </summary>
-    public List<(long UserId, long Seq, byte[] Payload, long? MessageId)>? Deferred { get; set; }
+    public void Forget() => _heads.Clear();
 }

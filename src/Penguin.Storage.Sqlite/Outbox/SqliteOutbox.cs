@@ -20,40 +20,22 @@ internal static class SqliteOutbox
         var committed = new List<CommittedEvent>(list.Count);
         if (list.Count == 0) return committed;
 
-        var deferred = heads.Deferred;
-        var rows = deferred is null ? new List<(long, long, byte[], long?)>(list.Count) : deferred;
-        foreach (var draft in list)
+        var rows = new (string, object?)[list.Count * Columns];
+        for (var i = 0; i < list.Count; i++)
         {
+            var draft = list[i];
             var seq = heads.Next(c, tx, draft.UserId);
             // The wire JSON is made only when published, after the commit; a message's event stores no JSON (see ReadAsync).
             committed.Add(new CommittedEvent(draft.UserId, seq, draft.Event));
             var messageId = StoredEventJson.MessageReference(draft.Event);
-            rows.Add((draft.UserId, seq, messageId is null ? StoredEventJson.Write(draft.Event) : [], messageId));
+            var json = messageId is null ? StoredEventJson.Write(draft.Event) : [];
+            rows[(Columns * i) + 0] = (Names[0][i % ChunkSize], draft.UserId);
+            rows[(Columns * i) + 1] = (Names[1][i % ChunkSize], seq);
+            rows[(Columns * i) + 2] = (Names[2][i % ChunkSize], json);
+            rows[(Columns * i) + 3] = (Names[3][i % ChunkSize], messageId);
         }
-        if (deferred is null) InsertRows(c, tx, rows);
+        foreach (var chunk in rows.Chunk(ChunkSize * Columns)) c.Execute(tx, InsertSql(chunk.Length / Columns), chunk);
         return committed;
-    }
-
-    /// <summary>
-    /// Inserts event rows, up to <see cref="ChunkSize"/> per statement, in chunks of a power of two rows so that a
-    /// batch's varying number of rows needs only 7 statement texts (each kept prepared on the writer).
-    /// </summary>
-    internal static void InsertRows(SqliteConnection c, SqliteTransaction tx, List<(long UserId, long Seq, byte[] Payload, long? MessageId)> rows)
-    {
-        for (int start = 0, n; start < rows.Count; start += n)
-        {
-            n = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Min(ChunkSize, rows.Count - start) + 1) / 2;
-            var values = new (string, object?)[n * Columns];
-            for (var i = 0; i < n; i++)
-            {
-                var (userId, seq, payload, messageId) = rows[start + i];
-                values[(Columns * i) + 0] = (Names[0][i], userId);
-                values[(Columns * i) + 1] = (Names[1][i], seq);
-                values[(Columns * i) + 2] = (Names[2][i], payload);
-                values[(Columns * i) + 3] = (Names[3][i], messageId);
-            }
-            c.Execute(tx, InsertSql(n), values);
-        }
     }
 
     // Rows per statement: keeps the parameter count far below SQLite's limit and the statement texts few.
