@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
 using Penguin.Core.Files;
 using Penguin.Core.Groups;
+using Penguin.Core.Rooms;
 using Penguin.Core.Messaging;
 using Microsoft.Extensions.Options;
 using Penguin.Server.Features.Xmpp;
@@ -121,6 +122,9 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public GroupsOptions Groups { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public RoomsOptions Rooms { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
     [ValidateObjectMembers]
