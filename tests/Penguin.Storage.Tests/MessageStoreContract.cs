@@ -253,6 +253,52 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [Fact]
+    public async Task ReceiptsAndReads_StoredEvents_ReadBackAsTheCommittedOnes()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        await SendAsync(alice, bob, "一");
+        await SendAsync(alice, bob, "二");
+        var heads = (Alice: await Events.HeadAsync(alice), Bob: await Events.HeadAsync(bob));
+
+        var acked = await Messages.AcknowledgeAsync(bob, long.MaxValue, ReceiptEvents);
+        var read = await Messages.MarkReadAsync(bob, alice, 1, ReadEvents(bob));
+
+        // What was published after the commit is what a later sync reads from the logs, byte for byte.
+        var committed = acked.Events.Concat(read.Events).ToList();
+        Assert.Equal(3, committed.Count);
+        var stored = (await Events.ReadAsync(alice, heads.Alice, 10)).Concat(await Events.ReadAsync(bob, heads.Bob, 10));
+        Assert.Equal(committed.Select(e => (e.UserId, e.Seq, Encoding.UTF8.GetString(e.Json))).Order(),
+            stored.Select(e => (e.UserId, e.Seq, Encoding.UTF8.GetString(e.Json))).Order());
+    }
+
+    [Fact]
+    public async Task Writes_EventsOtherThanTheUsualOnes_AreAppendedWithTheChangeInTheirOrder()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        var carol = await NewUserAsync();
+        var heads = (Alice: await Events.HeadAsync(alice), Bob: await Events.HeadAsync(bob), Carol: await Events.HeadAsync(carol));
+
+        // A send whose callback adds an event that is not the message's own (to a third user, before the others).
+        var sent = await Messages.SendAsync(new NewMessage(alice, bob, "c-x", "加一个事件", Now), m =>
+            [new EventDraft(carol, new ConversationRead(alice, 7)), .. MessageEvents(m)]);
+        Assert.Equal([(carol, heads.Carol + 1), (bob, heads.Bob + 1), (alice, heads.Alice + 1)], sent.Events.Select(e => (e.UserId, e.Seq)));
+        Assert.Equal(new ConversationRead(alice, 7) { Seq = heads.Carol + 1 }, Parse(Assert.Single(await Events.ReadAsync(carol, heads.Carol, 10))));
+
+        // An acknowledgement and a read whose callbacks differ from the messaging service's.
+        var acked = await Messages.AcknowledgeAsync(bob, long.MaxValue, receipts => receipts.Select(r => new EventDraft(r.ReaderId, new ConversationRead(r.PeerId, r.DeliveredSeq))));
+        Assert.Equal([new Receipt(bob, alice, 1, 0)], acked.Value);
+        Assert.Equal(new ConversationRead(alice, 1) { Seq = heads.Bob + 2 }, Parse(Assert.Single(acked.Events)));
+        var read = await Messages.MarkReadAsync(bob, alice, 1, r => r is null ? [] : [new EventDraft(carol, new MessageReceipt(bob, r.DeliveredSeq, r.ReadSeq))]);
+        Assert.Equal(new Receipt(bob, alice, 1, 1), read.Value);
+        Assert.Equal([(carol, heads.Carol + 2)], read.Events.Select(e => (e.UserId, e.Seq)));
+        Assert.Equal(new MessageReceipt(bob, 1, 1) { Seq = heads.Carol + 2 }, Parse((await Events.ReadAsync(carol, heads.Carol + 1, 10)).Single()));
+        // Nothing went to alice but her own message event.
+        Assert.Equal(heads.Alice + 1, await Events.HeadAsync(alice));
+    }
+
+    [Fact]
     public async Task Acknowledge_BeyondTheHead_StopsAtTheHeadSoLaterMessagesStillCount()
     {
         var alice = await NewUserAsync();

@@ -7,6 +7,22 @@ namespace Penguin.Storage.Tests;
 /// <summary>What only the PostgreSQL engine has to get right: several nodes sharing one database.</summary>
 public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture<PostgresEngine>
 {
+    [Fact]
+    public void Tune_ConnectionStringWithoutThem_GetsPreparedStatementsAndTheBoundedPool()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1;Username=penguin;Database=penguin", 12));
+        Assert.Equal((PostgresDatabase.DefaultMaxAutoPrepare, 12), (tuned.MaxAutoPrepare, tuned.MaxPoolSize));
+        Assert.Equal(PostgresDatabase.DefaultMaxPoolSize, new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1")).MaxPoolSize);
+    }
+
+    [Fact]
+    public void Tune_ConnectionStringThatSetsThem_Wins()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1;Maximum Pool Size=5;Max Auto Prepare=0", 40));
+        Assert.Equal((0, 5), (tuned.MaxAutoPrepare, tuned.MaxPoolSize));
+        Assert.Equal(7, new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("host=db1;maximum pool size=7", 40)).MaxPoolSize);
+    }
+
     [PostgresFact]
     public async Task Open_SeveralNodesStartAtOnce_MigrateExactlyOnce()
     {
