@@ -34,8 +34,10 @@ start() {
   if running; then
     log "cluster ${version}/${cluster} already running"
   else
-    # Loopback only: nothing outside this machine may reach the test server.
-    pg_ctlcluster "$version" "$cluster" start -o "-c listen_addresses=127.0.0.1" >&2
+    # Loopback only: nothing outside this machine may reach the test server. The test suites run in parallel,
+    # each class with its own pool, and the cluster suite starts several nodes: 100 connections (the
+    # default) ran out in CI, so allow more.
+    pg_ctlcluster "$version" "$cluster" start -o "-c listen_addresses=127.0.0.1 -c max_connections=400" >&2
   fi
   until as_postgres "pg_isready -q -h 127.0.0.1"; do sleep 0.2; done
 

@@ -50,6 +50,15 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(StoredFile))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(Attachment))]
+// Wallet (Wallet.cs)
+[JsonSerializable(typeof(WalletBalance))]
+[JsonSerializable(typeof(WalletHistoryPage))]
+[JsonSerializable(typeof(SetPayPasswordRequest))]
+[JsonSerializable(typeof(CreateTransferRequest))]
+[JsonSerializable(typeof(WalletTransfer))]
+[JsonSerializable(typeof(WalletTransferList))]
+[JsonSerializable(typeof(BuyQCoinsRequest))]
+[JsonSerializable(typeof(WalletReceipt))]
 // Groups (Groups.cs)
 [JsonSerializable(typeof(GroupInfo))]
 [JsonSerializable(typeof(GroupSummary))]

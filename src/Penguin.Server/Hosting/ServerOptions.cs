@@ -25,6 +25,7 @@ public sealed class ServerOptions
     /// <summary>The storage engine: "sqlite" (embedded, in <see cref="DataDirectory"/>) or "postgres" (cluster mode).</summary>
     public StorageEngine Storage { get; set; } = StorageEngine.Sqlite;
 
+    [ValidateObjectMembers]
     public PostgresOptions Postgres { get; set; } = new();
 
     /// <summary>The event bus: "inprocess" (one node) or "rabbitmq" (cluster mode, see <see cref="RabbitMq"/>).</summary>

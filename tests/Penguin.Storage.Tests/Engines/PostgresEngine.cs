@@ -24,7 +24,8 @@ public sealed class PostgresEngine : StorageEngine
         lock (_databases) _databases.Add(name);
         // DDL takes no parameters; the name is ours (hex digits), never input.
         await AdminAsync($"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'");
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+        // A bounded pool per database: classes run in parallel, and unbounded pools (100 each) exhausted the server's slots.
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, MaxPoolSize = 20 }.ConnectionString;
     }
 
     /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/> while it may still be in use, as an outage would.</summary>
