@@ -68,6 +68,9 @@ public sealed class LoadOptions
 
     /// <summary>catchup: sending users (each a friend of the recipient), so one sender's connection is not the bottleneck.</summary>
     public int Senders { get; set; } = 20;
+
+    /// <summary>group: members of the one group (all online); --senders of them post.</summary>
+    public int Members { get; set; } = 200;
     public int SourceAddresses { get; set; } = SourceAddressPool.MaxAddresses;
 
     public const string Usage = """
@@ -95,10 +98,11 @@ public sealed class LoadOptions
           --users-file PATH     reuse saved users (and tokens); written after registering when missing
           --ping-interval T     idle, day: heartbeat interval (real time)  default 20s
           --pairs N             chat: pairs of friends (= --users 2N)      default 50
-          --rate R|max          chat: messages/s each pair sends, or max  default max
-          --window N            chat, catchup: sends in flight per sender default 8 (max 256)
+          --rate R|max          chat: messages/s each pair sends; group: each sender  default max
+          --window N            chat, catchup, group: sends in flight per sender default 8 (max 256)
           --messages M          catchup: messages the offline device misses default 100000 (max 1000000)
-          --senders N           catchup: sending friends (= --users N+1)  default 20
+          --senders N           catchup: sending friends (= --users N+1); group: members posting  default 20
+          --members N           group: members of the one group, all online (max 5000)  default 200
           --sources N           source addresses 127.0.0.2… to spread over default 253
           --out DIR             where reports go                           default bench-results
         """;
@@ -137,10 +141,12 @@ public sealed class LoadOptions
                 case "--window": o.Window = Int(name, Value(), 1, MaxWindow); break;
                 case "--messages": o.Messages = Int(name, Value(), 1, MaxMessages); break;
                 case "--senders": o.Senders = Int(name, Value(), 1, 1000); o.Users = o.Senders + 1; break;
+                case "--members": o.Members = Int(name, Value(), 2, 5000); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
         }
         if (o.Scenario == "catchup") o.Users = o.Senders + 1;
+        if (o.Scenario == "group") o.Users = o.Members;
         if (o.FastPasswords && !o.SpawnServer && o.SpawnCluster == 0) throw new ArgumentException("--fast-passwords only applies with --spawn-server or --spawn-cluster.");
         if (o.SpawnCluster > 0)
         {

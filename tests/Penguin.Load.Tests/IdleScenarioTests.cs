@@ -43,18 +43,4 @@ public sealed class IdleScenarioTests : IAsyncLifetime
         Assert.True(File.Exists(outcome.Files.Json));
         Assert.True(File.Exists(outcome.Files.Svg));
     }
-
-    [Theory]
-    [InlineData("group")]
-    public async Task PendingScenario_ExitsZeroWithoutReport(string name)
-    {
-        var said = new StringWriter();
-
-        var outcome = await LoadRunner.RunAsync(LoadOptions.Parse([name]), TextWriter.Null, said, CancellationToken.None);
-
-        Assert.Equal(0, outcome.ExitCode);
-        Assert.Null(outcome.Report);
-        Assert.Contains("上线后可用", said.ToString(), StringComparison.Ordinal);
-        Assert.NotNull(ScenarioCatalog.Find(name)!.Unavailable);
-    }
 }

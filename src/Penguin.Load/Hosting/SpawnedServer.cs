@@ -50,6 +50,7 @@ public sealed class SpawnedServer : IAsyncDisposable
         };
         foreach (var arg in (string[])[dll, "--urls", uri.ToString().TrimEnd('/'), $"--Penguin:DataDirectory={data}",
                      "--Penguin:Accounts:RegistrationsPerAddress=100000000", "--Penguin:Messaging:SendsPerSecond=100000000",
+                     "--Penguin:Groups:SendsPerSecond=100000000", "--Penguin:Groups:MaxMembers=5000",
                      "--Logging:LogLevel:Default=Warning"])
             start.ArgumentList.Add(arg);
         if (fastPasswords) start.ArgumentList.Add("--Penguin:Accounts:PasswordIterations=1000");

@@ -423,8 +423,9 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
             if (reader.ValueTextEquals("type"u8))
             {
                 reader.Read();
-                kind = reader.ValueTextEquals("message"u8) ? FrameKind.Message
-                    : reader.ValueTextEquals("msg.sent"u8) ? FrameKind.Sent
+                // A group's message and its answer read the same as a one-to-one's (the group scenario).
+                kind = reader.ValueTextEquals("message"u8) || reader.ValueTextEquals("group.message"u8) ? FrameKind.Message
+                    : reader.ValueTextEquals("msg.sent"u8) || reader.ValueTextEquals("group.sent"u8) ? FrameKind.Sent
                     : reader.ValueTextEquals("error"u8) ? FrameKind.Error
                     : reader.ValueTextEquals("authed"u8) ? FrameKind.Authed
                     : reader.ValueTextEquals("synced"u8) ? FrameKind.Synced

@@ -171,7 +171,7 @@ public sealed class ChatScenario : IScenario
     }
 
     /// <summary>Connects every user's lean device (WebSocket + auth with its token) to node <paramref name="nodeOf"/>(i); the slot of a failed device is null.</summary>
-    private static async Task<WireDevice?[]> ConnectAllAsync(ScenarioContext context, IReadOnlyList<SimulatedUser> users, Func<int, int> nodeOf, CancellationToken ct)
+    internal static async Task<WireDevice?[]> ConnectAllAsync(ScenarioContext context, IReadOnlyList<SimulatedUser> users, Func<int, int> nodeOf, CancellationToken ct)
     {
         var connect = context.Operations.Supporting("setup:connect");
         connect.Plan(users.Count);
@@ -194,7 +194,7 @@ public sealed class ChatScenario : IScenario
     }
 
     /// <summary>Says goodbye on every open device (teardown, accounted but not measured).</summary>
-    private static async Task CloseAllAsync(ScenarioContext context, IEnumerable<WireDevice?> devices)
+    internal static async Task CloseAllAsync(ScenarioContext context, IEnumerable<WireDevice?> devices)
     {
         var open = devices.OfType<WireDevice>().ToArray();
         var close = context.Operations.Supporting("teardown:close");

@@ -15,10 +15,3 @@ public abstract class PendingScenario(string feature, string featureZh) : IScena
 
     public Task RunAsync(ScenarioContext context, CancellationToken ct) => throw new NotSupportedException(Unavailable);
 }
-
-/// <summary>Groups of members chat: fan-out deliveries per second and delivery latency.</summary>
-public sealed class GroupScenario() : PendingScenario("group chat", "群聊功能")
-{
-    public override string Name => "group";
-    public override string Description => "Groups chat; measures fan-out deliveries per second and delivery latency.";
-}
