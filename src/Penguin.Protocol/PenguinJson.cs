@@ -50,6 +50,15 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(StoredFile))]
 [JsonSerializable(typeof(UploadResult))]
 [JsonSerializable(typeof(Attachment))]
+// Wallet (Wallet.cs)
+[JsonSerializable(typeof(WalletBalance))]
+[JsonSerializable(typeof(WalletHistoryPage))]
+[JsonSerializable(typeof(SetPayPasswordRequest))]
+[JsonSerializable(typeof(CreateTransferRequest))]
+[JsonSerializable(typeof(WalletTransfer))]
+[JsonSerializable(typeof(WalletTransferList))]
+[JsonSerializable(typeof(BuyQCoinsRequest))]
+[JsonSerializable(typeof(WalletReceipt))]
 // Groups (Groups.cs)
 [JsonSerializable(typeof(GroupInfo))]
 [JsonSerializable(typeof(GroupSummary))]
@@ -69,6 +78,12 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(GroupNotifyRequest))]
 [JsonSerializable(typeof(GroupMessagePage))]
 [JsonSerializable(typeof(GroupReadCount))]
+// Chat rooms (Rooms.cs)
+[JsonSerializable(typeof(RoomInfo))]
+[JsonSerializable(typeof(CreateRoomRequest))]
+[JsonSerializable(typeof(RoomList))]
+[JsonSerializable(typeof(RoomModeratorList))]
+[JsonSerializable(typeof(RoomBanList))]
 public sealed partial class PenguinJson : JsonSerializerContext
 {
     /// <summary>

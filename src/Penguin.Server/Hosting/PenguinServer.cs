@@ -7,6 +7,7 @@ using Penguin.Server.Features.Files;
 using Penguin.Server.Features.Groups;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
+using Penguin.Server.Features.Rooms;
 using Penguin.Server.Features.Social;
 using Penguin.Server.Features.Xmpp;
 using Penguin.Server.Gateway;
@@ -59,6 +60,7 @@ public static class PenguinServer
         app.MapMessaging();
         app.MapFiles();
         app.MapGroups();
+        app.MapRooms();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;
@@ -88,6 +90,7 @@ public static class PenguinServer
         services.AddMessaging(options);
         services.AddFiles(options);
         services.AddGroups(options);
+        services.AddRooms(options);
         services.AddXmpp(options);
         return services;
     }

@@ -1,0 +1,52 @@
+using Penguin.Core.Common;
+
+namespace Penguin.Core.Wallet;
+
+/// <summary>
+/// The ledger on one storage engine. Every method that moves money writes one balanced journal transaction and the
+/// balances it changes in one database transaction; a balance never goes below zero (a CHECK and a guarded update),
+/// except the accounts <see cref="LedgerAccounts.MayGoNegative"/>. Journal rows are never updated or deleted.
+/// Expected failures: <c>insufficient_funds</c>, <c>daily_limit_exceeded</c>, <c>idempotency_conflict</c>,
+/// <c>amount_too_large</c>, <c>transfer_closed</c>, <c>not_found</c>.
+/// </summary>
+public interface IWalletStore
+{
+    /// <summary>Posts a balanced transaction (or replays the one made with the same key and request).</summary>
+    ValueTask<Result<LedgerEntry>> PostAsync(LedgerCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>Holds a transfer: records it and posts its command (sender → escrow) together.</summary>
+    ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a pending transfer as <paramref name="status"/> and posts its command (escrow → receiver or sender) together.</summary>
+    ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, CancellationToken cancellationToken = default);
+
+    ValueTask<TransferRecord?> GetTransferAsync(string transferId, CancellationToken cancellationToken = default);
+
+    /// <summary>Pending transfers whose time ran out at <paramref name="now"/>, oldest first.</summary>
+    ValueTask<IReadOnlyList<TransferRecord>> ExpiredTransfersAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>A user's pending transfers, sent or received, newest first.</summary>
+    ValueTask<IReadOnlyList<TransferRecord>> PendingTransfersAsync(long userId, CancellationToken cancellationToken = default);
+
+    ValueTask<long> BalanceAsync(string accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>The sum leaving <paramref name="accountId"/> since <paramref name="since"/> in transactions of the given kinds.</summary>
+    ValueTask<long> OutgoingSinceAsync(string accountId, DateTimeOffset since, IReadOnlyList<string> kinds, CancellationToken cancellationToken = default);
+
+    /// <summary>The movements on a user's accounts, newest first, before posting <paramref name="before"/> when given.</summary>
+    ValueTask<IReadOnlyList<HistoryItem>> HistoryAsync(long userId, long? before, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The transaction made with an idempotency key, if any.</summary>
+    ValueTask<LedgerEntry?> FindAsync(string idempotencyKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Proves the journal: every transaction balances, every balance equals its postings.</summary>
+    ValueTask<LedgerAudit> AuditAsync(CancellationToken cancellationToken = default);
+
+    ValueTask<PayPasswordRecord?> GetPayPasswordAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the hash and clears failures and lockout.</summary>
+    ValueTask SetPayPasswordAsync(long userId, string hash, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the failure count and lockout after an attempt (zero and null after a success).</summary>
+    ValueTask RecordPayPasswordAttemptAsync(long userId, int failures, DateTimeOffset? lockedUntil, CancellationToken cancellationToken = default);
+}
