@@ -85,12 +85,13 @@ public sealed record GroupMessage(
     string? Text = null,
     bool Recalled = false,
     long[]? Mentions = null,
-    bool MentionAll = false)
+    bool MentionAll = false,
+    Attachment? Attachment = null)
 {
     public bool Equals(GroupMessage? other) =>
         other is not null && Id == other.Id && GroupId == other.GroupId && From == other.From && Seq == other.Seq && ClientId == other.ClientId
         && SentAt == other.SentAt && Text == other.Text && Recalled == other.Recalled && MentionAll == other.MentionAll
-        && (Mentions ?? []).SequenceEqual(other.Mentions ?? []);
+        && (Mentions ?? []).SequenceEqual(other.Mentions ?? []) && Attachment == other.Attachment;
 
     public override int GetHashCode() => HashCode.Combine(Id, GroupId, Seq);
 }
@@ -104,14 +105,17 @@ public sealed record GroupJoinRequest(long Id, long GroupId, long From, string M
 // --- Client frames ---------------------------------------------------------------------------------------
 
 /// <summary>
-/// Sends a text message to a group. <see cref="ClientId"/> makes it idempotent (per sender and group);
+/// Sends a message to a group. <see cref="ClientId"/> makes it idempotent (per sender and group);
 /// <see cref="Mentions"/> are member numbers; <see cref="MentionAll"/> (@all) is for owner and admins.
+/// With <see cref="FileId"/> it carries a file, picture or voice clip (<see cref="DurationMs"/>) and
+/// <see cref="Text"/> is an optional caption, exactly as in one-to-one <c>msg.send</c>.
 /// </summary>
-public sealed record SendGroupMessage(long GroupId, string ClientId, string Text, long[]? Mentions = null, bool MentionAll = false) : ClientFrame
+public sealed record SendGroupMessage(long GroupId, string ClientId, string? Text = null, long[]? Mentions = null, bool MentionAll = false,
+    string? FileId = null, int? DurationMs = null) : ClientFrame
 {
     public bool Equals(SendGroupMessage? other) =>
         other is not null && base.Equals(other) && GroupId == other.GroupId && ClientId == other.ClientId && Text == other.Text
-        && MentionAll == other.MentionAll && (Mentions ?? []).SequenceEqual(other.Mentions ?? []);
+        && MentionAll == other.MentionAll && (Mentions ?? []).SequenceEqual(other.Mentions ?? []) && FileId == other.FileId && DurationMs == other.DurationMs;
 
     public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), GroupId, ClientId, Text, MentionAll);
 }

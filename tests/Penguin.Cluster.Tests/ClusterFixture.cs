@@ -26,6 +26,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     private readonly string _database = $"penguin_cluster_{Guid.NewGuid():N}";
     private string _connectionString = "";
 
+    /// <summary>The file directory every node shares (docs/operations.md, "Cluster nodes"), as a network file system would be.</summary>
+    public string FilesDirectory { get; } = Path.Combine(Path.GetTempPath(), "penguin-cluster-tests", $"files-{Guid.NewGuid():N}");
+
     public Uri NodeUri(int node) => _uris[node];
 
     public async ValueTask InitializeAsync()
@@ -50,6 +53,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             options.NodeId = $"test{node}-{Guid.NewGuid().ToString("N")[..8]}";
             options.PresenceTtl = PresenceTtl;
             options.DataDirectory = Path.Combine(Path.GetTempPath(), "penguin-cluster-tests", Guid.NewGuid().ToString("N"));
+            options.Files.Directory = FilesDirectory;
             options.Accounts.PasswordIterations = 1_000; // tests need not pay for production-strength hashing
             options.Accounts.RegistrationsPerAddress = 100_000;
             options.Messaging.SendsPerSecond = 1_000;

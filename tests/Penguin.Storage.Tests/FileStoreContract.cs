@@ -233,4 +233,42 @@ public abstract class FileStoreContract(StorageEngine engine) : ContractBase(eng
         Assert.False(await Messages.MaySeeFileAsync(bob, fileId));
         Assert.Null((await Messages.HistoryAsync(bob, alice, long.MaxValue, 10)).Single().Attachment);
     }
+
+    [Fact]
+    public async Task GroupMessageWithAFile_KeepsItsAttachment_MembersWhoJoinedBeforeMaySeeIt_UntilRecalledOrTheyLeave()
+    {
+        var owner = await NewUserAsync("owner");
+        var bob = await NewUserAsync("bob");
+        var latecomer = await NewUserAsync("late");
+        var stranger = await NewUserAsync("stranger");
+        var group = (await Groups.CreateAsync(new Penguin.Core.Groups.NewGroup(owner, "相册群", "penguin-03", "", GroupJoinPolicy.Open, Now),
+            NoEvents<Penguin.Core.Groups.GroupMembership>())).Value.Group.Id;
+        Ok(await Groups.AddMemberAsync(group, bob, Now, 500, NoEvents<Penguin.Core.Groups.GroupMembership>()));
+        var fileId = FileRules.NewId();
+        var attachment = new Attachment(fileId, "合照.jpg", 4321, "image/jpeg", 640, 480, Preview: true);
+
+        var sent = Ok(await Groups.SendAsync(new Penguin.Core.Groups.NewGroupMessage(group, owner, "g-file", null, [], false, Now, attachment),
+            NoEvents<Penguin.Core.Groups.GroupMessageRecord>())).Value.Message;
+        Ok(await Groups.AddMemberAsync(group, latecomer, Now, 500, NoEvents<Penguin.Core.Groups.GroupMembership>()));
+
+        Assert.Equal(attachment, sent.Attachment);
+        Assert.Null(sent.Text);
+        Assert.Equal(sent, (await Groups.HistoryAsync(group, 0, long.MaxValue, 10, oldestFirst: true)).Single());
+        Assert.Equal(sent, await Groups.FindSentAsync(group, owner, "g-file"));
+        Assert.True(await Groups.MaySeeFileAsync(owner, fileId));
+        Assert.True(await Groups.MaySeeFileAsync(bob, fileId));
+        Assert.False(await Groups.MaySeeFileAsync(latecomer, fileId));
+        Assert.False(await Groups.MaySeeFileAsync(stranger, fileId));
+        Assert.False(await Groups.MaySeeFileAsync(bob, FileRules.NewId()));
+        // A one-to-one store knows nothing of group files, and the other way round.
+        Assert.False(await Messages.MaySeeFileAsync(bob, fileId));
+
+        Ok(await Groups.RemoveMemberAsync(group, bob, NoEvents<Penguin.Core.Groups.GroupRecord>()));
+        Assert.False(await Groups.MaySeeFileAsync(bob, fileId));
+
+        var recalled = Ok(await Groups.RecallAsync(group, sent.Id, Now));
+        Assert.Null(recalled.Attachment);
+        Assert.False(await Groups.MaySeeFileAsync(owner, fileId));
+        Assert.Null((await Groups.HistoryAsync(group, 0, long.MaxValue, 10, oldestFirst: true)).Single().Attachment);
+    }
 }

@@ -39,6 +39,15 @@ public sealed record InboxEntry(string Nickname, Conversation Conversation, stri
 /// <summary>The --json answer of <c>conversations</c>, most recent first.</summary>
 public sealed record Inbox(InboxEntry[] Conversations);
 
+/// <summary>
+/// The --json answer of <c>send-file</c>: the stored file, whether the server already held its bytes (秒传), and the
+/// message that carried it (one-to-one or group).
+/// </summary>
+public sealed record SentFile(StoredFile File, bool Instant, Message? Message = null, GroupMessage? GroupMessage = null);
+
+/// <summary>The --json answer of <c>get</c>: the file's facts and where it was saved.</summary>
+public sealed record SavedFile(StoredFile File, string Path, bool Resumed);
+
 /// <summary>The CLI's own JSON (config file and a few answers), with the same rules as the protocol's context.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(CliConfig))]
@@ -47,6 +56,8 @@ public sealed record Inbox(InboxEntry[] Conversations);
 [JsonSerializable(typeof(Inbox))]
 [JsonSerializable(typeof(Message))]
 [JsonSerializable(typeof(ProfileList))]
+[JsonSerializable(typeof(SentFile))]
+[JsonSerializable(typeof(SavedFile))]
 public sealed partial class CliJson : JsonSerializerContext
 {
     public static CliJson Wire { get; } = new(PenguinJson.WireOptions());

@@ -2,7 +2,10 @@ using Penguin.Protocol;
 
 namespace Penguin.Core.Groups;
 
-/// <summary>A stored group message (stored once, whatever the number of members). <see cref="Text"/> is null once recalled.</summary>
+/// <summary>
+/// A stored group message (stored once, whatever the number of members). <see cref="Text"/> and <see cref="Attachment"/>
+/// are null once recalled.
+/// </summary>
 public sealed record GroupMessageRecord(
     long Id,
     long GroupId,
@@ -13,15 +16,16 @@ public sealed record GroupMessageRecord(
     DateTimeOffset SentAt,
     DateTimeOffset? RecalledAt,
     long[] Mentions,
-    bool MentionAll)
+    bool MentionAll,
+    Attachment? Attachment = null)
 {
     public GroupMessage ToWire() =>
-        new(Id, GroupId, SenderId, Seq, ClientId, SentAt, Text, RecalledAt is not null, Mentions.Length == 0 ? null : Mentions, MentionAll);
+        new(Id, GroupId, SenderId, Seq, ClientId, SentAt, Text, RecalledAt is not null, Mentions.Length == 0 ? null : Mentions, MentionAll, Attachment);
 
     public bool Equals(GroupMessageRecord? other) =>
         other is not null && Id == other.Id && GroupId == other.GroupId && SenderId == other.SenderId && Seq == other.Seq
         && ClientId == other.ClientId && Text == other.Text && SentAt == other.SentAt && RecalledAt == other.RecalledAt
-        && Mentions.SequenceEqual(other.Mentions) && MentionAll == other.MentionAll;
+        && Mentions.SequenceEqual(other.Mentions) && MentionAll == other.MentionAll && Attachment == other.Attachment;
 
     public override int GetHashCode() => HashCode.Combine(Id, GroupId, Seq);
 

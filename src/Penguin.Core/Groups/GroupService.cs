@@ -4,6 +4,7 @@ using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Core.Common;
+using Penguin.Core.Messaging;
 using Penguin.Core.Outbox;
 using Penguin.Core.Social;
 using Penguin.Protocol;
@@ -23,7 +24,8 @@ public sealed class GroupService(
     EventPublisher publisher,
     IEventBus bus,
     TimeProvider time,
-    GroupsOptions options)
+    GroupsOptions options,
+    IAttachments? attachments = null)
 {
     private readonly FixedWindowThrottle _sendRate = new(options.SendsPerSecond, TimeSpan.FromSeconds(1), time);
 
@@ -312,7 +314,10 @@ public sealed class GroupService(
 
     public async ValueTask<Result<GroupSendOutcomeView>> SendAsync(long userId, SendGroupMessage send, CancellationToken cancellationToken = default)
     {
-        if (InvalidText(send.Text) is { } badText) return badText;
+        // With a file the text is an optional caption, under the same rule as any text.
+        if ((send.FileId is null || send.Text is not null) && InvalidText(send.Text) is { } badText) return badText;
+        if (send.FileId is null && send.DurationMs is not null)
+            return Errors.InvalidField.With("'durationMs' goes with a voice clip's 'fileId'.", "“durationMs”只能与语音的“fileId”一起使用。");
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
             return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
         var mentions = send.Mentions ?? [];
@@ -332,11 +337,21 @@ public sealed class GroupService(
         if (!_sendRate.TryAcquire(userId.ToString(CultureInfo.InvariantCulture)))
             return await AnswerRetryAsync(userId, send, cancellationToken) ?? Errors.RateLimited;
 
+        Attachment? attachment = null;
+        if (send.FileId is not null)
+        {
+            if (attachments is null) return Errors.BadRequest.With("This server does not carry files.", "此服务器不支持发送文件。");
+            if (await AnswerRetryAsync(userId, send, cancellationToken) is { } retried) return retried;
+            var attached = await attachments.AttachAsync(userId, send.FileId, send.DurationMs, cancellationToken);
+            if (!attached.IsOk) return attached.Error;
+            attachment = attached.Value;
+        }
+
         // Only members can be mentioned (anyone else would learn of the group's traffic); the sender never is.
         var audience = await AudienceAsync(group.Id, group.MembersVersion, cancellationToken);
         long[] mentioned = [.. mentions.Distinct().Where(id => id != userId && audience.Members.Contains(id))];
         var sentAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
-        var committed = await groups.SendAsync(new NewGroupMessage(group.Id, userId, send.ClientId, send.Text, mentioned, send.MentionAll, sentAt),
+        var committed = await groups.SendAsync(new NewGroupMessage(group.Id, userId, send.ClientId, send.Text, mentioned, send.MentionAll, sentAt, attachment),
             m => m.Mentions.Select(id => new EventDraft(id, new GroupMentioned(m.GroupId, m.Id, m.Seq, m.SenderId))), cancellationToken);
         if (!committed.IsOk) return committed.Error;
         var outcome = committed.Value.Value;
@@ -354,7 +369,7 @@ public sealed class GroupService(
         await groups.FindSentAsync(send.GroupId, userId, send.ClientId, cancellationToken) is { } earlier ? AnswerRetry(earlier, send) : (Result<GroupSendOutcomeView>?)null;
 
     private static Result<GroupSendOutcomeView> AnswerRetry(GroupMessageRecord earlier, SendGroupMessage send) =>
-        earlier.Text == send.Text || earlier.RecalledAt is not null
+        (earlier.Text == send.Text && earlier.Attachment?.FileId == send.FileId) || earlier.RecalledAt is not null
             ? new GroupSendOutcomeView(earlier.ToWire(), Duplicate: true)
             : Errors.BadRequest.With("This clientId was already used for a different message.", "此 clientId 已用于另一条消息。");
 

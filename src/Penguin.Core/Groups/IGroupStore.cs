@@ -57,7 +57,13 @@ public interface IGroupStore
 
     ValueTask<GroupMessageRecord?> GetMessageAsync(long groupId, long messageId, CancellationToken cancellationToken = default);
 
-    /// <summary>Erases the message's text (request_closed if already recalled).</summary>
+    /// <summary>
+    /// Whether a message of a group the user is a member of carries the file and is not recalled, and was sent after the
+    /// user joined (history is visible from join time): who besides the uploader may download a file sent to a group.
+    /// </summary>
+    ValueTask<bool> MaySeeFileAsync(long userId, string fileId, CancellationToken cancellationToken = default);
+
+    /// <summary>Erases the message's text and attachment (request_closed if already recalled).</summary>
     ValueTask<Result<GroupMessageRecord>> RecallAsync(long groupId, long messageId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Moves the member's read cursor forward (never back, never past the last seq); null when it did not move.</summary>

@@ -1,6 +1,7 @@
 using Npgsql;
 using Penguin.Core.Common;
 using Penguin.Core.Groups;
+using Penguin.Core.Messaging;
 using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
@@ -15,7 +16,7 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
 {
     private const string GroupColumns = "g.id, g.name, g.avatar, g.introduction, g.announcement, g.join_policy, g.mute_all, g.owner_id, g.member_count, g.created_at, g.dissolved, g.last_seq, g.members_version";
     private const string MemberColumns = "m.group_id, m.user_id, m.role, m.card, m.muted_until, m.notify, m.joined_at, m.joined_seq, m.read_seq";
-    private const string MessageColumns = "x.id, x.group_id, x.sender_id, x.seq, x.client_id, x.body, x.sent_at, x.recalled_at, x.mentions, x.mention_all";
+    private const string MessageColumns = "x.id, x.group_id, x.sender_id, x.seq, x.client_id, x.body, x.sent_at, x.recalled_at, x.mentions, x.mention_all, x.attachment";
     private const string RequestColumns = "r.id, r.group_id, r.user_id, r.message, r.created_at";
 
     public ValueTask<Committed<GroupMembership>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default) =>
@@ -134,13 +135,15 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             var sentAt = message.SentAt.Utc();
             var seq = (await c.ScalarAsync(tx, "UPDATE chat_groups SET last_seq = last_seq + 1 WHERE id = @g RETURNING last_seq", ("g", message.GroupId)))!.Value;
             var id = (await c.ScalarAsync(tx, """
-                INSERT INTO group_messages (group_id, seq, sender_id, client_id, body, sent_at, mentions, mention_all)
-                VALUES (@g, @seq, @s, @c, @b, @t, @m, @all) RETURNING id
+                INSERT INTO group_messages (group_id, seq, sender_id, client_id, body, sent_at, mentions, mention_all, attachment, file_id)
+                VALUES (@g, @seq, @s, @c, @b, @t, @m, @all, @a, @f) RETURNING id
                 """, ("g", message.GroupId), ("seq", seq), ("s", message.SenderId), ("c", message.ClientId), ("b", message.Text),
-                ("t", sentAt), ("m", message.Mentions), ("all", message.MentionAll)))!.Value;
+                ("t", sentAt), ("m", message.Mentions), ("all", message.MentionAll),
+                ("a", AttachmentJson.Write(message.Attachment)), ("f", message.Attachment?.FileId)))!.Value;
             // Writing a message means having read everything before it.
             await c.ExecuteAsync(tx, "UPDATE group_members SET read_seq = @seq WHERE group_id = @g AND user_id = @s", ("seq", seq), ("g", message.GroupId), ("s", message.SenderId));
-            var record = new GroupMessageRecord(id, message.GroupId, message.SenderId, seq, message.ClientId, message.Text, sentAt, null, message.Mentions, message.MentionAll);
+            var record = new GroupMessageRecord(id, message.GroupId, message.SenderId, seq, message.ClientId, message.Text, sentAt, null, message.Mentions, message.MentionAll,
+                message.Attachment);
             return new Committed<GroupSendOutcome>(new GroupSendOutcome(record, Duplicate: false, group.MembersVersion),
                 await PostgresOutbox.AppendAsync(c, tx, events(record)));
         }, cancellationToken);
@@ -155,6 +158,13 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
         db.ReadAsync(c => c.QuerySingleAsync(null, $"SELECT {MessageColumns} FROM group_messages x WHERE x.id = @id AND x.group_id = @g",
             r => ReadMessage(r, 0), ("id", messageId), ("g", groupId)), cancellationToken);
 
+    public ValueTask<bool> MaySeeFileAsync(long userId, string fileId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(async c => await c.ScalarAsync(null, """
+            SELECT 1 FROM group_messages x JOIN group_members gm ON gm.group_id = x.group_id AND gm.user_id = @u
+            WHERE x.file_id = @f AND x.recalled_at IS NULL AND x.seq > gm.joined_seq
+            LIMIT 1
+            """, ("f", fileId), ("u", userId)) is not null, cancellationToken);
+
     public ValueTask<Result<GroupMessageRecord>> RecallAsync(long groupId, long messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<GroupMessageRecord>>(async (c, tx) =>
         {
@@ -162,8 +172,8 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
                 r => ReadMessage(r, 0), ("id", messageId), ("g", groupId));
             if (message is null) return Errors.NotFound;
             if (message.RecalledAt is not null) return Errors.RequestClosed.With("The message was already recalled.", "该消息已撤回。");
-            await c.ExecuteAsync(tx, "UPDATE group_messages SET body = NULL, recalled_at = @t WHERE id = @id", ("t", now.Utc()), ("id", messageId));
-            return message with { Text = null, RecalledAt = now.Utc() };
+            await c.ExecuteAsync(tx, "UPDATE group_messages SET body = NULL, attachment = NULL, file_id = NULL, recalled_at = @t WHERE id = @id", ("t", now.Utc()), ("id", messageId));
+            return message with { Text = null, RecalledAt = now.Utc(), Attachment = null };
         }, cancellationToken);
 
     public ValueTask<Committed<long?>> MarkReadAsync(long groupId, long userId, long seq, EventsFor<long?> events, CancellationToken cancellationToken = default) =>
@@ -263,7 +273,8 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
 
     private static GroupMessageRecord ReadMessage(NpgsqlDataReader r, int i) => new(
         r.GetInt64(i), r.GetInt64(i + 1), r.GetInt64(i + 2), r.GetInt64(i + 3), r.GetString(i + 4), r.NullableString(i + 5), r.Instant(i + 6),
-        r.IsDBNull(i + 7) ? null : r.Instant(i + 7), r.GetFieldValue<long[]>(i + 8), r.GetBoolean(i + 9));
+        r.IsDBNull(i + 7) ? null : r.Instant(i + 7), r.GetFieldValue<long[]>(i + 8), r.GetBoolean(i + 9),
+        AttachmentJson.Read(r.NullableString(i + 10)));
 
     private static GroupJoinRequest ReadRequest(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.Instant(4));
 }

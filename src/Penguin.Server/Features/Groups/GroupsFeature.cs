@@ -15,6 +15,7 @@ public static class GroupsFeature
         services.AddStore<IGroupStore, SqliteGroupStore, PostgresGroupStore>(options);
         services.AddSingleton(options.Groups);
         services.AddSingleton<GroupService>();
+        services.AddSingleton<Penguin.Core.Files.IFileAccess, GroupFileAccess>();
         services.AddFrameHandler<SendGroupMessage, SendGroupMessageHandler>();
         services.AddFrameHandler<MarkGroupRead, MarkGroupReadHandler>();
         services.AddFrameHandler<RecallGroupMessage, RecallGroupMessageHandler>();
