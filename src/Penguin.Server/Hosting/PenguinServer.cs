@@ -8,6 +8,7 @@ using Penguin.Server.Features.Groups;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
 using Penguin.Server.Features.Social;
+using Penguin.Server.Features.Wallet;
 using Penguin.Server.Features.Xmpp;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
@@ -59,6 +60,7 @@ public static class PenguinServer
         app.MapMessaging();
         app.MapFiles();
         app.MapGroups();
+        app.MapWallet();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;
@@ -88,6 +90,7 @@ public static class PenguinServer
         services.AddMessaging(options);
         services.AddFiles(options);
         services.AddGroups(options);
+        services.AddWallet(options);
         services.AddXmpp(options);
         return services;
     }

@@ -3,6 +3,7 @@ using Penguin.Core.Accounts;
 using Penguin.Core.Files;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
+using Penguin.Core.Wallet;
 using Microsoft.Extensions.Options;
 using Penguin.Server.Features.Xmpp;
 
@@ -120,6 +121,10 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public GroupsOptions Groups { get; set; } = new();
+
+    /// <summary>The wallet (财付通): prices, limits, the transfer hold, payment-password lockout.</summary>
+    [ValidateObjectMembers]
+    public WalletOptions Wallet { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
     [ValidateObjectMembers]
