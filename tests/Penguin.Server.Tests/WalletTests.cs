@@ -301,4 +301,26 @@ public sealed class WalletTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal(HttpStatusCode.Created, rest.StatusCode);
         Assert.Equal(10_000, (await BalanceAsync(a)).SpentToday);
     }
+
+    [Fact]
+    public async Task AdminWalletReconcile_AfterTransfers_ProvesTheLedger()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (alice, bob, a, b) = await FriendsAsync(server);
+        await using var __ = alice;
+        await using var ___ = bob;
+        var transfer = (await (await TransferAsync(a, bob.Number, 4_200)).Content.ReadFromJsonAsync(Json.WalletTransfer))!;
+        (await b.PostAsync($"api/v1/wallet/transfers/{transfer.Id}/accept", null)).Dispose();
+        (await TransferAsync(a, bob.Number, 800)).Dispose();
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Penguin.Server.Admin.AdminCommand.RunAsync(
+            [$"--Penguin:DataDirectory={server.DataDirectory}", "--Penguin:Accounts:PasswordIterations=1000", "wallet-reconcile"], output, error);
+
+        Assert.Equal(0, code);
+        Assert.Contains("transactions\t4", output.ToString(), StringComparison.Ordinal); // the deposit, two holds, one accept
+        Assert.Contains("total cny\t0", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("The ledger reconciles.", output.ToString(), StringComparison.Ordinal);
+    }
 }
