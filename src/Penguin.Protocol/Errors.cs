@@ -48,6 +48,10 @@ public static class Errors
     public static readonly Error GroupFull = new("group_full", "The group has reached its member limit.", "该群人数已达上限。");
     public static readonly Error GroupMuted = new("group_muted", "You are muted in this group.", "你在该群中已被禁言。");
     public static readonly Error GroupDissolved = new("group_dissolved", "This group has been dissolved.", "该群已解散。");
+
+    // Chat rooms
+    public static readonly Error NotInRoom = new("not_in_room", "Enter the room first.", "请先进入聊天室。");
+    public static readonly Error RoomBanned = new("room_banned", "You are banned from this room.", "你已被禁止进入该聊天室。");
 }
 
 /// <summary>Error codes of file uploads and downloads (docs/protocol.md, "Files").</summary>

@@ -21,6 +21,10 @@ namespace Penguin.Protocol;
 [JsonDerivedType(typeof(SendGroupMessage), "group.send")]
 [JsonDerivedType(typeof(MarkGroupRead), "group.read")]
 [JsonDerivedType(typeof(RecallGroupMessage), "group.recall")]
+// Chat rooms (Rooms.cs)
+[JsonDerivedType(typeof(EnterRoom), "room.enter")]
+[JsonDerivedType(typeof(LeaveRoom), "room.leave")]
+[JsonDerivedType(typeof(SendRoomMessage), "room.send")]
 public abstract record ClientFrame
 {
     /// <summary>Chosen by the client; echoed as "re" in the reply. 0 means "no reply correlation".</summary>
@@ -106,6 +110,13 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(GroupJoinRequested), "group.request")]
 [JsonDerivedType(typeof(GroupJoinRefused), "group.request.refused")]
 [JsonDerivedType(typeof(GroupInvited), "group.invited")]
+// Chat rooms (Rooms.cs)
+[JsonDerivedType(typeof(RoomEntered), "room.entered")]
+[JsonDerivedType(typeof(RoomMessageAccepted), "room.sent")]
+[JsonDerivedType(typeof(RoomMessageReceived), "room.message")]
+[JsonDerivedType(typeof(RoomPersonEntered), "room.person.entered")]
+[JsonDerivedType(typeof(RoomPersonLeft), "room.person.left")]
+[JsonDerivedType(typeof(RoomRemoved), "room.removed")]
 public abstract record ServerFrame;
 
 /// <summary>A frame answering a client request.</summary>

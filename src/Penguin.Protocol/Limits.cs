@@ -49,4 +49,21 @@ public static class Limits
 
     /// <summary>Groups one user may be a member of.</summary>
     public const int MaxGroupsPerUser = 500;
+
+    // Chat rooms
+    public const int RoomNameMaxLength = 30;
+    public const int RoomTopicMaxLength = 20;
+    public const int RoomMessageMaxLength = 1000;
+
+    /// <summary>Messages a room keeps for newcomers (the rest are deleted as new ones arrive).</summary>
+    public const int RoomHistoryKept = 100;
+
+    /// <summary>Rooms one connection may be inside at once.</summary>
+    public const int MaxRoomsPerConnection = 20;
+
+    /// <summary>Rooms one user may create.</summary>
+    public const int MaxRoomsCreatedPerUser = 10;
+
+    /// <summary>Rooms in one directory page.</summary>
+    public const int RoomDirectoryMax = 200;
 }

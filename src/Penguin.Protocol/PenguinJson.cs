@@ -78,6 +78,12 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(GroupNotifyRequest))]
 [JsonSerializable(typeof(GroupMessagePage))]
 [JsonSerializable(typeof(GroupReadCount))]
+// Chat rooms (Rooms.cs)
+[JsonSerializable(typeof(RoomInfo))]
+[JsonSerializable(typeof(CreateRoomRequest))]
+[JsonSerializable(typeof(RoomList))]
+[JsonSerializable(typeof(RoomModeratorList))]
+[JsonSerializable(typeof(RoomBanList))]
 public sealed partial class PenguinJson : JsonSerializerContext
 {
     /// <summary>

@@ -76,6 +76,25 @@ internal static class PgSql
         return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
     }
 
+    /// <summary>
+    /// Runs one statement with positional parameters ($1, $2, …), which Npgsql sends as they are (no rewriting of
+    /// names) and, with Max Auto Prepare in the connection string, as a statement prepared once per connection.
+    /// </summary>
+    public static async Task<List<T>> CallAsync<T>(this NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> map,
+        params NpgsqlParameter[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        cmd.Parameters.AddRange(parameters);
+        var cancellationToken = TokenOf(connection);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(map(reader));
+        return rows;
+    }
+
+    /// <summary>A positional parameter of an explicit type (so a null still has one).</summary>
+    public static NpgsqlParameter Arg(object? value, NpgsqlTypes.NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
     /// <summary>A LIKE pattern matching <paramref name="text"/> anywhere, its wildcards taken literally (use ESCAPE '\').</summary>
     public static string Contains(string text) =>
         "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";

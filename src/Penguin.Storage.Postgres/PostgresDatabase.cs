@@ -18,10 +18,36 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
 
     private readonly NpgsqlDataSource _source;
 
-    public PostgresDatabase(string connectionString)
+    /// <summary>Statements each connection keeps prepared (Npgsql's Max Auto Prepare) unless the connection string says otherwise.</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
+    /// <summary>Connections one node opens at most (Npgsql's Maximum Pool Size) unless the connection string says otherwise.</summary>
+    public const int DefaultMaxPoolSize = 32;
+
+    public PostgresDatabase(string connectionString, int maxPoolSize = DefaultMaxPoolSize)
     {
-        _source = NpgsqlDataSource.Create(connectionString);
+        _source = NpgsqlDataSource.Create(Tune(connectionString, maxPoolSize));
         Migrate();
+    }
+
+    /// <summary>
+    /// The connection string with the cluster's defaults for what it leaves out: statements prepared automatically
+    /// (a send is then one Bind/Execute of a prepared call, no parsing or planning) and a bounded pool, so that
+    /// nodes × pool size stays below the server's max_connections. A value written in the connection string wins.
+    /// </summary>
+    public static string Tune(string connectionString, int maxPoolSize = DefaultMaxPoolSize)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Has(connectionString, "Max Auto Prepare", "MaxAutoPrepare")) builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        if (!Has(connectionString, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize")) builder.MaxPoolSize = maxPoolSize;
+        if (builder.MinPoolSize > builder.MaxPoolSize) builder.MinPoolSize = builder.MaxPoolSize;
+        return builder.ConnectionString;
+    }
+
+    private static bool Has(string connectionString, params string[] keys)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keys.Any(k => given.Keys.Cast<string>().Any(g => string.Equals(g.Replace(" ", "", StringComparison.Ordinal), k.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
     }
 
     public int SchemaVersion { get; private set; }
@@ -51,6 +77,33 @@ public sealed class PostgresDatabase : IStorageHealth, IDisposable
                 await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
             }
             // Not retried: the commit may or may not have reached the server, and only the caller can tell.
+            catch (NpgsqlException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, one statement (a function that makes a whole change), without a transaction
+    /// of its own: the statement is its transaction, so the change costs one round trip and holds its locks only
+    /// while the server runs it. Retried like <see cref="WriteAsync{T}"/> when PostgreSQL breaks a deadlock.
+    /// </summary>
+    internal async ValueTask<T> CallAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+                using var bound = PgSql.Bind(connection, cancellationToken);
+                return await work(connection);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                                              && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
+            }
             catch (NpgsqlException e) when (IsUnavailable(e))
             {
                 throw Unavailable(e);

@@ -310,6 +310,34 @@ public sealed class FilesTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Complete_RetriedAfterASuccess_AnswersTheSameFile_OnlyToTheUploader()
+    {
+        await using var alice = await Server.RegisterAsync("alice");
+        await using var mallory = await Server.RegisterAsync("mallory");
+        using var http = Http(Server, alice);
+        using var other = Http(Server, mallory);
+        var bytes = RandomBytes(3000);
+        var id = (await CreatedAsync(await CreateAsync(http, "retry.bin", bytes))).Upload!.Id;
+        using (var put = await PutAsync(http, id, 0, bytes)) Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        using var first = await http.PostAsync($"api/v1/uploads/{id}/complete", null);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var stored = (await first.Content.ReadFromJsonAsync(Json.StoredFile))!;
+
+        // The answer was lost with the connection: the client asks again, and again.
+        using var again = await http.PostAsync($"api/v1/uploads/{id}/complete", null);
+        using var third = await http.PostAsync($"api/v1/uploads/{id}/complete", null);
+        using var stranger = await other.PostAsync($"api/v1/uploads/{id}/complete", null);
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(stored, (await again.Content.ReadFromJsonAsync(Json.StoredFile))!);
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        Assert.Equal(stored.Id, (await third.Content.ReadFromJsonAsync(Json.StoredFile))!.Id);
+        Assert.Equal("not_found", (await ErrorAsync(stranger, HttpStatusCode.NotFound)).Code);
+        Assert.Equal(bytes, await DownloadAsync(http, stored.Id));
+        Assert.Equal(id, stored.Id);
+    }
+
+    [Fact]
     public async Task Complete_BytesNotMatchingTheDigest_StoresNothing()
     {
         await using var alice = await Server.RegisterAsync("alice");

@@ -37,3 +37,8 @@ public sealed class SqliteXmppStoreTests(SqliteEngine engine) : XmppStoreContrac
 
 [RequiresPostgres]
 public sealed class PostgresXmppStoreTests(PostgresEngine engine) : XmppStoreContract(engine), IClassFixture<PostgresEngine>;
+
+public sealed class SqliteRoomStoreTests(SqliteEngine engine) : RoomStoreContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresRoomStoreTests(PostgresEngine engine) : RoomStoreContract(engine), IClassFixture<PostgresEngine>;

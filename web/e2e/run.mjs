@@ -1,6 +1,7 @@
 // End-to-end tests: Debian's Chromium driven by playwright-core against the real penguin-server.
 // Ends with "N passed, N failed, N skipped". Screenshots go to web/artifacts/screenshots (git-ignored).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PenguinServer } from './server.mjs';
@@ -63,6 +64,8 @@ test('serves the client at / with a strict CSP, and leaves the server paths alon
   const root = await fetch(server.url + '/');
   const csp = root.headers.get('content-security-policy') ?? '';
   assert(root.ok && csp.includes("script-src 'self'") && csp.includes("connect-src 'self'") && !csp.includes('unsafe-inline'), `CSP: ${csp}`);
+  // Pictures and voice clips are fetched with the token and shown from blob: URLs; nothing else is allowed.
+  assert(csp.includes("img-src 'self' data: blob:") && csp.includes('media-src blob:') && !/script-src[^;]*blob:/.test(csp), `CSP: ${csp}`);
   const html = await root.text();
   assert(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'index.html has no inline script');
   const deep = await fetch(server.url + '/chats/10002');
@@ -462,6 +465,171 @@ test('history scrolls back page by page through 120 messages, each once, in orde
   const seqs = await pa.getByTestId('messages').getByTestId('message').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
   assert(seqs.every((x, i) => i === 0 || x > seqs[i - 1]), `rows in seq order: ${seqs.join(',')}`);
   assert(seqs.length < 60, `only the visible rows are in the page (${seqs.length})`);
+});
+
+test('a picture and a file: the other side sees the preview and downloads the bytes', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pa.getByRole('tab', { name: /会话/ }).click();
+  await pa.getByTestId(`conv-${bob}`).click();
+  await pb.getByRole('tab', { name: /Chats/ }).click();
+  await pb.getByTestId(`conv-${alice}`).click();
+  // A real PNG, drawn by the browser.
+  const png = Buffer.from(await pa.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 320; c.height = 200;
+    const g = c.getContext('2d');
+    g.fillStyle = '#12b7f5'; g.fillRect(0, 0, 320, 200);
+    g.fillStyle = '#fff'; g.fillRect(40, 40, 120, 80);
+    const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+    return btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())));
+  }), 'base64');
+  await pa.getByTestId('file-input').setInputFiles({ name: '海边.png', mimeType: 'image/png', buffer: png });
+  const preview = pb.getByTestId('messages').getByTestId('preview').last();
+  await preview.waitFor();
+  await eventually(async () => (await preview.evaluate((img) => img.complete && img.naturalWidth)) > 0, 'the preview decoded');
+  assert((await preview.getAttribute('src')).startsWith('blob:'), 'shown from a blob: URL');
+  assert(await preview.getAttribute('alt') === 'Picture 海边.png', 'the picture is labelled');
+  await pa.getByTestId('messages').getByTestId('preview').last().waitFor();
+
+  // A file of three chunks (4 MiB each): progress, then a download link; Bob's download is the same bytes.
+  const bytes = Buffer.alloc(9 * 1024 * 1024 + 123);
+  for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
+  await pa.getByTestId('file-input').setInputFiles({ name: 'trip-data.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  const link = pb.getByTestId('messages').getByRole('button', { name: 'Download trip-data.bin' });
+  await link.waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([pb.waitForEvent('download'), link.click()]);
+  assert(download.suggestedFilename() === 'trip-data.bin', `downloaded as ${download.suggestedFilename()}`);
+  const got = await readFile(await download.path());
+  assert(got.equals(bytes), `the downloaded bytes (${got.length}) match`);
+  await shot(pb, 'picture-message');
+});
+
+test('an upload dropped mid-way resumes from the confirmed offset and sends once', async () => {
+  const { pa, pb } = world;
+  const puts = [];
+  let dropped = false;
+  await pa.route('**/api/v1/uploads/*', async (route) => {
+    const r = route.request();
+    if (r.method() !== 'PUT') return route.continue();
+    const offset = Number(r.headers()['upload-offset']);
+    puts.push(offset);
+    if (offset > 0 && !dropped) { dropped = true; return route.abort('connectionreset'); }
+    return route.continue();
+  });
+  const bytes = Buffer.alloc(6 * 1024 * 1024, 7);
+  bytes.write('resume-me', 0);
+  try {
+    await pa.getByTestId('file-input').setInputFiles({ name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await pb.getByTestId('messages').getByRole('button', { name: 'Download resume.bin' }).waitFor({ timeout: 30_000 });
+  } finally {
+    await pa.unroute('**/api/v1/uploads/*');
+  }
+  const chunk = 4 * 1024 * 1024;
+  assert(dropped && JSON.stringify(puts) === JSON.stringify([0, chunk, chunk]), `chunks sent at ${puts.join(', ')}`);
+  assert(await pb.getByTestId('messages').getByRole('button', { name: 'Download resume.bin' }).count() === 1, 'sent exactly once');
+  await eventually(async () => (await pa.getByTestId('upload').count()) === 0, 'the upload list is empty');
+});
+
+test('groups: Alice creates a group; Bob asks to join by its number; Alice approves in her inbox', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pa.getByRole('tab', { name: /群聊/ }).click();
+  await pa.getByLabel('群名称').fill('周末爬山群');
+  await pa.getByLabel('加群方式').selectOption('approval');
+  await pa.getByRole('button', { name: '创建群' }).click();
+  const created = await pa.getByText(/群“周末爬山群”已创建，群号 \d+。/).textContent();
+  world.group = Number(/群号 (\d+)/.exec(created)[1]);
+  await pa.getByTestId('group-chat').getByRole('heading', { name: '周末爬山群' }).waitFor();
+
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await pb.getByLabel('Group number').fill(String(world.group));
+  await pb.getByLabel('Message to the admins').fill('let me in');
+  await pb.getByRole('button', { name: 'Join', exact: true }).click();
+  await pb.getByText('Request sent to 周末爬山群: waiting for an admin.').waitFor();
+  assert(await pb.getByTestId(`group-${world.group}`).count() === 0, 'not a member while pending');
+
+  await eventually(async () => (await pa.getByTestId('groups-badge').textContent()) === '1', 'the request counts on Alice\'s Groups tab');
+  const request = pa.getByTestId(`group-request-${bob}`);
+  await request.getByText('let me in').waitFor();
+  await request.getByRole('button', { name: '同意' }).click();
+  await eventually(async () => (await request.count()) === 0, 'the request handled');
+  await pb.getByTestId(`group-${world.group}`).click();
+  await pb.getByTestId('group-chat').getByRole('heading', { name: '周末爬山群' }).waitFor();
+  assert(alice > 0, 'alice');
+});
+
+test('group chat both ways: unread badge, @mention with autocomplete, read count, announcement, recall', async () => {
+  const { pa, pb, alice } = world;
+  const paInput = pa.getByTestId('group-chat').getByRole('combobox', { name: '消息' });
+  const pbInput = pb.getByTestId('group-chat').getByRole('combobox', { name: 'Message' });
+  await paInput.fill('大家好');
+  await paInput.press('Enter');
+  await eventually(async () => (await textsIn(pb)).includes('大家好'), 'Bob sees Alice\'s group message');
+  await pbInput.pressSequentially('Hi @Ali', { delay: 10 });
+  await pb.getByRole('option', { name: /Alice 爱丽丝/ }).waitFor();
+  await pbInput.press('Enter');
+  await eventually(async () => (await pbInput.inputValue()) === 'Hi @Alice 爱丽丝 ', 'the mention completed');
+  await pbInput.pressSequentially('see you Saturday', { delay: 5 });
+  await pbInput.press('Enter');
+  const mention = pa.getByTestId('messages').locator('.msg.mentions-me').filter({ hasText: 'see you Saturday' });
+  await mention.waitFor();
+
+  // Bob looks elsewhere: Alice's next message is unread for him, on the Groups tab and in the list.
+  await pb.getByRole('tab', { name: /Chats/ }).click();
+  await pb.getByTestId(`conv-${alice}`).click();
+  await paInput.fill('周六 8 点见');
+  await paInput.press('Enter');
+  await eventually(async () => (await pb.getByTestId('groups-badge').textContent()) === '1', 'Bob\'s Groups tab counts 1 unread');
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await eventually(async () => (await pb.getByTestId(`group-${world.group}`).getByTestId('unread').textContent()) === '1', 'unread 1 in the list');
+  const count = messages(pa).filter({ hasText: '周六 8 点见' }).getByTestId('read-count');
+  await eventually(async () => (await count.getAttribute('data-read')) === '0', 'nobody read it yet');
+  await pb.getByTestId(`group-${world.group}`).click();
+  await eventually(async () => (await pb.getByTestId('groups-badge').count()) === 0, 'read once opened');
+  await eventually(async () => { await count.click(); return (await count.getAttribute('data-read')) === '1'; }, 'Alice sees "1/1 read"');
+
+  await pa.getByRole('button', { name: '编辑群公告' }).click();
+  await pa.getByLabel('群公告').fill('周六 8 点\n地铁站集合');
+  await pa.getByRole('button', { name: '保存' }).click();
+  await pb.getByTestId('announcement').getByText(/地铁站集合/).waitFor();
+
+  const mine = messages(pa).filter({ hasText: '大家好' });
+  await mine.hover();
+  await mine.getByRole('button', { name: '撤回' }).click();
+  await pb.getByText('Alice 爱丽丝 recalled a message').waitFor();
+  assert(!(await textsIn(pb)).includes('大家好'), 'the recalled text is gone for Bob');
+  await shot(pa, 'group-chat');
+});
+
+test('group admin: members with roles and cards, mute a member, kick him', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pb.getByRole('button', { name: 'Show members' }).click();
+  await pb.getByLabel('My group card').fill('小波');
+  await pb.getByRole('button', { name: 'Set card' }).click();
+  await pb.getByTestId(`member-${bob}`).getByText('小波').waitFor();
+  await pa.getByRole('button', { name: '显示群成员' }).click();
+  assert((await pa.getByTestId(`member-${alice}`).getAttribute('data-role')) === 'owner', 'Alice is the owner');
+  await pa.getByTestId(`member-${alice}`).getByText('群主').waitFor();
+  await pa.getByRole('button', { name: '隐藏群成员' }).click();
+  await pa.getByRole('button', { name: '显示群成员' }).click(); // shown again: the list (and Bob's new card) is loaded fresh
+  await pa.getByTestId(`member-${bob}`).getByText('小波').waitFor();
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '禁言 10 分钟' }).click();
+  await pb.getByText(/You are muted until/).waitFor();
+  assert(await pb.getByTestId('group-chat').getByRole('combobox', { name: 'Message' }).isDisabled(), 'a muted member cannot type');
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '解除禁言' }).click();
+  await eventually(async () => !(await pb.getByText(/You are muted until/).count()), 'unmuted');
+  pa.once('dialog', (d) => d.accept());
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '移出本群' }).click();
+  await pb.getByText('You were removed from this group.').waitFor();
+  await eventually(async () => (await pa.getByTestId(`member-${bob}`).count()) === 0, 'Bob gone from the members');
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  assert(await pb.getByTestId(`group-${world.group}`).count() === 0, 'the group left Bob\'s list');
+});
+
+test('the owner dissolves the group', async () => {
+  const { pa } = world;
+  pa.once('dialog', (d) => d.accept());
+  await pa.getByRole('button', { name: '解散群' }).click();
+  await eventually(async () => (await pa.getByTestId(`group-${world.group}`).count()) === 0, 'the group gone from Alice\'s list');
 });
 
 test('block: the friend goes to the blocked list; unblock', async () => {

@@ -1,6 +1,7 @@
 import type {
   AccountSettings, BuddyGroup, BuddyList, Conversation, DeviceKind, DeviceSession, ErrorBody,
-  FriendRequest, MessagePage, Profile,
+  FriendRequest, GroupInfo, GroupJoinPolicy, GroupJoinRequest, GroupMember, GroupMessagePage, GroupNotify,
+  GroupReadCount, GroupSummary, MessagePage, Profile, StoredFile, UploadStatus,
 } from './protocol';
 
 /** A failed REST call: the protocol's error body, or a network/HTTP failure without one. */
@@ -20,18 +21,28 @@ export class Api {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await this.raw(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return Api.json<T>(response);
+  }
+
+  /** A request with the session token; network failures become ApiError 'network'. */
+  async raw(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit; signal?: AbortSignal } = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    let response: Response;
     try {
-      response = await fetch(this.base + path, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
+      return await fetch(this.base + path, { method, headers, body: init.body, signal: init.signal });
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') throw e;
       throw new ApiError(0, { code: 'network', message: 'The server cannot be reached.', messageZh: '无法连接服务器。' });
     }
+  }
+
+  /** The JSON body of a response, or its error body as an ApiError. */
+  static async json<T>(response: Response): Promise<T> {
     if (response.status === 204) return undefined as T;
     const text = await response.text();
-    const json = text ? JSON.parse(text) : undefined;
+    let json: { error?: ErrorBody } | undefined;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
     if (!response.ok) {
       const error: ErrorBody = json?.error ?? {
         code: response.status >= 500 ? 'internal' : 'bad_request',
@@ -80,5 +91,51 @@ export class Api {
   }
   searchMessages(q: string, limit = 50) {
     return this.call<MessagePage>('GET', `/messages?q=${encodeURIComponent(q)}&limit=${limit}`);
+  }
+
+  // ---- groups (§11) ----
+  myGroups() { return this.call<{ groups: GroupSummary[] }>('GET', '/groups'); }
+  group(id: number) { return this.call<GroupInfo>('GET', `/groups/${id}`); }
+  createChatGroup(name: string, joinPolicy: GroupJoinPolicy, introduction?: string) {
+    return this.call<GroupSummary>('POST', '/groups', { name, joinPolicy, introduction });
+  }
+  updateChatGroup(id: number, patch: Partial<Pick<GroupInfo, 'name' | 'avatar' | 'introduction' | 'announcement' | 'joinPolicy'>>) {
+    return this.call<GroupInfo>('PATCH', `/groups/${id}`, patch);
+  }
+  dissolveGroup(id: number) { return this.call<void>('DELETE', `/groups/${id}`); }
+  groupMembers(id: number) { return this.call<{ members: GroupMember[] }>('GET', `/groups/${id}/members`); }
+  kick(id: number, number: number) { return this.call<void>('DELETE', `/groups/${id}/members/${number}`); }
+  muteMember(id: number, number: number, minutes: number) { return this.call<GroupMember>('PUT', `/groups/${id}/members/${number}/mute`, { minutes }); }
+  muteAll(id: number, muted: boolean) { return this.call<GroupInfo>('PUT', `/groups/${id}/mute-all`, { muted }); }
+  setAdmin(id: number, number: number, admin: boolean) { return this.call<GroupMember>(admin ? 'PUT' : 'DELETE', `/groups/${id}/admins/${number}`); }
+  joinGroup(id: number, message?: string) {
+    return this.call<{ state: 'joined'; group: GroupSummary } | { state: 'pending'; request: GroupJoinRequest }>('POST', `/groups/${id}/join`, { message });
+  }
+  leaveGroup(id: number) { return this.call<void>('POST', `/groups/${id}/leave`); }
+  groupRequests(id: number) { return this.call<{ requests: GroupJoinRequest[] }>('GET', `/groups/${id}/requests`); }
+  approveJoin(id: number, rid: number) { return this.call<GroupSummary>('POST', `/groups/${id}/requests/${rid}/approve`); }
+  refuseJoin(id: number, rid: number) { return this.call<void>('POST', `/groups/${id}/requests/${rid}/refuse`); }
+  setCard(id: number, card: string | null) { return this.call<GroupMember>('PUT', `/groups/${id}/card`, { card }); }
+  setNotify(id: number, notify: GroupNotify) { return this.call<GroupMember>('PUT', `/groups/${id}/notify`, { notify }); }
+  groupHistory(id: number, opts: { before?: number; after?: number; limit?: number }) {
+    const query = new URLSearchParams({ limit: String(opts.limit ?? 50) });
+    if (opts.before !== undefined) query.set('before', String(opts.before));
+    if (opts.after !== undefined) query.set('after', String(opts.after));
+    return this.call<GroupMessagePage>('GET', `/groups/${id}/messages?${query}`);
+  }
+  groupReads(id: number, seq: number) { return this.call<GroupReadCount>('GET', `/groups/${id}/messages/${seq}/reads`); }
+
+  // ---- files (§10) ----
+  createUpload(name: string, size: number, sha256: string, contentType: string) {
+    return this.call<{ file: StoredFile; upload?: undefined } | { upload: UploadStatus; file?: undefined }>('POST', '/uploads', { name, size, sha256, contentType });
+  }
+  uploadStatus(id: string) { return this.call<UploadStatus>('GET', `/uploads/${id}`); }
+  completeUpload(id: string) { return this.call<StoredFile>('POST', `/uploads/${id}/complete`); }
+  cancelUpload(id: string) { return this.call<void>('DELETE', `/uploads/${id}`); }
+  /** The bytes of a file (or its preview) as a Blob: downloads need the token, so no plain <img src>. */
+  async fileBlob(id: string, preview = false): Promise<Blob> {
+    const r = await this.raw('GET', `/files/${id}${preview ? '/preview' : ''}`);
+    if (!r.ok) await Api.json(r);
+    return r.blob();
   }
 }

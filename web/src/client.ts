@@ -1,6 +1,9 @@
 import { Api, ApiError } from './api';
 import { Connection, RequestError } from './connection';
-import type { DurableEvent, Message, PresenceStatus, ServerFrame } from './protocol';
+import type { DurableEvent, GroupMessage, Message, PresenceStatus, ServerFrame } from './protocol';
+import {
+  applyGroupList, applyGroupMessage, applyGroupPage, applyGroupRecall, applySummary, type GroupPending,
+} from './groups';
 import { isDurable } from './protocol';
 import type { ChatState, Pending } from './state';
 import {
@@ -43,6 +46,10 @@ export class PenguinClient {
   private headAtAuth = Number.MAX_SAFE_INTEGER;
   /** Called for each live message from someone else (for notifications). */
   onIncoming: ((m: Message) => void) | null = null;
+  /** Called for each live group message from someone else. */
+  onIncomingGroup: ((m: GroupMessage) => void) | null = null;
+  private groupReadSent = new Map<number, number>();
+  private groupLoads = new Set<number>();
   private readSent = new Map<number, number>();
   private typingSent = new Map<number, number>();
 
@@ -130,11 +137,14 @@ export class PenguinClient {
     this.headAtAuth = seq;
     this.inFlight.clear();
     this.readSent.clear();
+    this.groupReadSent.clear();
     const state = this.state.get();
     if (resumed && seq >= state.cursor) {
       // The replay of everything after our cursor follows; then the outbox goes out.
       this.state.set({ ...state, me, settings });
       this.flushOutbox();
+      // Group messages are not in the event log (§11): catch up per group after the drop.
+      void this.catchUpGroups();
       return;
     }
     // First connection of this page (or a server that does not know our cursor): load the state over REST,
@@ -142,8 +152,9 @@ export class PenguinClient {
     this.loading = true;
     this.buffered = [];
     try {
-      const [friends, requests, blocks, conversations] = await Promise.all([
+      const [friends, requests, blocks, conversations, groups] = await Promise.all([
         this.api.friends(), this.api.friendRequests(), this.api.blocks(), this.api.conversations(),
+        this.api.myGroups().catch(() => ({ groups: [] })),
       ]);
       let s: ChatState = {
         ...emptyState(), me, settings, cursor: seq, connectivity: this.state.get().connectivity,
@@ -154,7 +165,9 @@ export class PenguinClient {
         blocked: blocks.blocked,
       };
       s = applyConversations(s, conversations.conversations);
+      s = { ...s, chat: applyGroupList({ ...this.state.get().chat, requests: {} }, groups.groups) };
       this.state.set(s);
+      void this.loadGroupRequests();
       this.loaded = true;
       await this.loadStrangers(conversations.conversations.map((c) => c.peer));
     } catch (e) {
@@ -167,10 +180,11 @@ export class PenguinClient {
     for (const f of held) this.onFrame(f);
     this.scheduleAck(true);
     this.flushOutbox();
+    void this.catchUpGroups();
   }
 
   private onFrame(f: ServerFrame) {
-    if (this.loading && f.type !== 'presence.snapshot' && f.type !== 'presence' && f.type !== 'typing') {
+    if (this.loading && f.type !== 'presence.snapshot' && f.type !== 'presence' && f.type !== 'typing' && f.type !== 'group.message' && f.type !== 'group.recalled') {
       this.buffered.push(f);
       return;
     }
@@ -184,6 +198,13 @@ export class PenguinClient {
         break;
       case 'presence':
         this.state.update((s) => ({ ...s, presence: { ...s.presence, [f.presence.number]: f.presence } }));
+        break;
+      case 'group.message':
+        this.state.update((s) => ({ ...s, chat: applyGroupMessage(s.chat, f.message, s.me?.number ?? 0) }));
+        if (f.message.from !== this.state.get().me?.number) this.onIncomingGroup?.(f.message);
+        break;
+      case 'group.recalled':
+        this.state.update((s) => ({ ...s, chat: applyGroupRecall(s.chat, f.groupId, f.messageSeq) }));
         break;
       case 'typing':
         this.state.update((s) => {
@@ -211,6 +232,8 @@ export class PenguinClient {
     if (e.type === 'message' && e.message.from !== after.me?.number && !after.friends[e.message.from]) {
       void this.loadStrangers([e.message.from]);
     }
+    if (e.type === 'group.request') void this.loadStrangers([e.request.from]);
+    if (e.type === 'group.joined' && after.chat.histories[e.group.group.id]?.loaded) void this.catchUpGroup(e.group.group.id);
   }
 
   private scheduleAck(now: boolean) {
@@ -235,8 +258,9 @@ export class PenguinClient {
   // ---- messaging ----
 
   /** Queues a message and sends it now if connected, else when the connection is back. */
-  send(to: number, text: string): Pending {
+  send(to: number, text: string, file?: { id: string; name: string }): Pending {
     const pending: Pending = { clientId: newClientId(), to, text, createdAt: new Date().toISOString() };
+    if (file) { pending.fileId = file.id; pending.fileName = file.name; }
     this.state.update((s) => ({ ...s, outbox: [...s.outbox, pending] }));
     this.saveOutbox();
     this.sendOne(pending);
@@ -265,7 +289,10 @@ export class PenguinClient {
   private sendOne(p: Pending) {
     if (!this.connection?.isAuthenticated || this.inFlight.has(p.clientId)) return;
     this.inFlight.add(p.clientId);
-    this.connection.request({ op: 'msg.send', to: p.to, clientId: p.clientId, text: p.text }).then(
+    const frame: { op: string; [k: string]: unknown } = { op: 'msg.send', to: p.to, clientId: p.clientId };
+    if (p.text || !p.fileId) frame.text = p.text;
+    if (p.fileId) frame.fileId = p.fileId;
+    this.connection.request(frame).then(
       (reply) => {
         this.inFlight.delete(p.clientId);
         if (reply.type === 'msg.sent') this.confirm(reply.message);
@@ -330,6 +357,146 @@ export class PenguinClient {
     } finally {
       this.historyLoads.delete(peer);
     }
+  }
+
+  // ---- groups (§11) ----
+
+  /** Queues a group message and sends it now if connected (again after a reconnect, same client id). */
+  sendGroup(groupId: number, text: string, mentions: number[] = [], mentionAll = false): GroupPending {
+    const p: GroupPending = { clientId: newClientId(), groupId, text, mentions, mentionAll, createdAt: new Date().toISOString() };
+    this.state.update((s) => ({ ...s, chat: { ...s.chat, outbox: [...s.chat.outbox, p] } }));
+    this.sendGroupOne(p);
+    return p;
+  }
+
+  retryGroup(clientId: string) {
+    const p = this.state.get().chat.outbox.find((x) => x.clientId === clientId);
+    if (!p) return;
+    const again = { ...p, failed: undefined };
+    this.updateGroupOutbox((o) => o.map((x) => (x.clientId === clientId ? again : x)));
+    this.sendGroupOne(again);
+  }
+
+  discardGroup(clientId: string) { this.updateGroupOutbox((o) => o.filter((x) => x.clientId !== clientId)); }
+
+  private updateGroupOutbox(f: (o: GroupPending[]) => GroupPending[]) {
+    this.state.update((s) => ({ ...s, chat: { ...s.chat, outbox: f(s.chat.outbox) } }));
+  }
+
+  private sendGroupOne(p: GroupPending) {
+    if (!this.connection?.isAuthenticated || this.inFlight.has(p.clientId)) return;
+    this.inFlight.add(p.clientId);
+    const frame: Record<string, unknown> = { op: 'group.send', groupId: p.groupId, clientId: p.clientId, text: p.text };
+    if (p.mentions.length) frame.mentions = p.mentions;
+    if (p.mentionAll) frame.mentionAll = true;
+    this.connection.request(frame as { op: string }).then(
+      (reply) => {
+        this.inFlight.delete(p.clientId);
+        if (reply.type === 'group.sent') this.state.update((s) => ({ ...s, chat: applyGroupMessage(s.chat, reply.message, s.me?.number ?? 0) }));
+      },
+      (e: unknown) => {
+        this.inFlight.delete(p.clientId);
+        if (!(e instanceof RequestError) || e.code === 'disconnected') return;
+        if (e.code === 'rate_limited') { setTimeout(() => this.sendGroupOne(p), 1000); return; }
+        this.updateGroupOutbox((o) => o.map((x) => (x.clientId === p.clientId ? { ...x, failed: { code: e.code, message: e.message, messageZh: e.messageZh } } : x)));
+      },
+    );
+  }
+
+  recallGroup(groupId: number, messageId: number) {
+    return this.connection?.request({ op: 'group.recall', groupId, messageId }) ?? notConnected();
+  }
+
+  /** Marks the group read up to its newest message (once per seq). */
+  markGroupRead(groupId: number) {
+    const g = this.state.get().chat.groups[groupId];
+    if (!g || g.readSeq >= g.lastSeq || this.groupReadSent.get(groupId) === g.lastSeq) return;
+    this.groupReadSent.set(groupId, g.lastSeq);
+    this.connection?.request({ op: 'group.read', groupId, seq: g.lastSeq }).catch(() => this.groupReadSent.delete(groupId));
+  }
+
+  /** The newest page when a group opens; older pages when scrolling back. */
+  async loadGroupHistory(groupId: number, older: boolean) {
+    const h = this.state.get().chat.histories[groupId];
+    if (older && (!h?.loaded || !h.more)) return;
+    if (!older && h?.loaded) return;
+    if (this.groupLoads.has(groupId)) return;
+    this.groupLoads.add(groupId);
+    try {
+      const before = older ? h!.items[0]?.seq : undefined;
+      const page = await this.api.groupHistory(groupId, { before, limit: 50 });
+      this.state.update((s) => ({ ...s, chat: applyGroupPage(s.chat, groupId, page.messages, page.more, older, s.me?.number ?? 0) }));
+    } finally {
+      this.groupLoads.delete(groupId);
+    }
+    this.flushGroupOutbox(groupId);
+  }
+
+  /** After being offline: the group list again, then every message after what this page holds (§11 catch-up). */
+  async catchUpGroups() {
+    try {
+      const { groups } = await this.api.myGroups();
+      this.state.update((s) => ({ ...s, chat: applyGroupList(s.chat, groups) }));
+    } catch { return; }
+    for (const id of Object.keys(this.state.get().chat.histories).map(Number)) await this.catchUpGroup(id);
+    this.flushGroupOutbox();
+  }
+
+  private async catchUpGroup(groupId: number) {
+    for (let guard = 0; guard < 1000; guard++) {
+      const s = this.state.get().chat;
+      const h = s.histories[groupId];
+      const g = s.groups[groupId];
+      if (!h?.loaded || !g) return;
+      const held = h.items[h.items.length - 1]?.seq ?? g.joinedSeq;
+      if (held >= g.lastSeq) return;
+      let page;
+      try { page = await this.api.groupHistory(groupId, { after: held, limit: 100 }); } catch { return; }
+      this.state.update((x) => ({ ...x, chat: applyGroupPage(x.chat, groupId, page.messages, h.more, false, x.me?.number ?? 0) }));
+      if (!page.more || page.messages.length === 0) return;
+    }
+  }
+
+  private flushGroupOutbox(groupId?: number) {
+    for (const p of this.state.get().chat.outbox) if (!p.failed && (groupId === undefined || p.groupId === groupId)) this.sendGroupOne(p);
+  }
+
+  async loadGroupMembers(groupId: number) {
+    const { members } = await this.api.groupMembers(groupId);
+    this.state.update((s) => ({ ...s, chat: { ...s.chat, members: { ...s.chat.members, [groupId]: members } } }));
+    await this.loadStrangers(members.map((m) => m.number));
+  }
+
+  /** Join requests to the groups this user administers. */
+  async loadGroupRequests() {
+    const admin = Object.values(this.state.get().chat.groups).filter((g) => g.role !== 'member');
+    const all = await Promise.all(admin.map((g) => this.api.groupRequests(g.group.id).then((r) => r.requests).catch(() => [])));
+    const requests = Object.fromEntries(all.flat().map((r) => [r.id, r]));
+    this.state.update((s) => ({ ...s, chat: { ...s.chat, requests } }));
+    await this.loadStrangers(all.flat().map((r) => r.from));
+  }
+
+  dropGroupRequest(id: number) {
+    this.state.update((s) => {
+      const requests = { ...s.chat.requests };
+      delete requests[id];
+      return { ...s, chat: { ...s.chat, requests } };
+    });
+  }
+
+  /** Creates a group; the creator gets `group.joined` too, applied the same way. */
+  async createGroup(name: string, joinPolicy: 'open' | 'approval' | 'invite') {
+    const g = await this.api.createChatGroup(name, joinPolicy);
+    this.state.update((s) => ({ ...s, chat: applySummary(s.chat, g) }));
+    return g;
+  }
+
+  /** Joins by number: joined at once (open group), or a request an admin approves (pending). */
+  async joinGroup(id: number, message?: string) {
+    const r = await this.api.joinGroup(id, message);
+    if (r.state === 'joined') this.state.update((s) => ({ ...s, chat: applySummary(s.chat, r.group) }));
+    else this.state.update((s) => ({ ...s, chat: { ...s.chat, joins: { ...s.chat.joins, [id]: 'pending' } } }));
+    return r.state;
   }
 
   // ---- friends ----

@@ -24,10 +24,45 @@ export interface FriendRequest {
 export interface DeviceSession {
   id: number; device: DeviceKind; deviceName?: string; createdAt: string; lastSeenAt: string; current: boolean;
 }
+/** A file, picture or voice clip carried by a message (§10.3). */
+export interface Attachment {
+  fileId: string; name: string; size: number; contentType: string; preview: boolean;
+  width?: number; height?: number; durationMs?: number;
+}
 export interface Message {
   id: number; from: number; to: number; seq: number; clientId: string; sentAt: string;
-  text?: string; recalled: boolean;
+  text?: string; recalled: boolean; attachment?: Attachment;
 }
+/** A stored file (§10.1). */
+export interface StoredFile {
+  id: string; name: string; size: number; contentType: string; sha256: string; createdAt: string; expiresAt: string;
+  width?: number; height?: number; preview?: boolean;
+}
+export interface UploadStatus {
+  id: string; name: string; size: number; sha256: string; contentType: string; offset: number; expiresAt: string;
+}
+
+// ---- groups (§11) ----
+export type GroupJoinPolicy = 'open' | 'approval' | 'invite';
+export type GroupRole = 'member' | 'admin' | 'owner';
+export type GroupNotify = 'notify' | 'silent' | 'block';
+export type GroupLeaveReason = 'left' | 'kicked' | 'dissolved';
+export interface GroupInfo {
+  id: number; name: string; avatar: string; introduction: string; announcement: string; joinPolicy: GroupJoinPolicy;
+  muteAll: boolean; owner: number; memberCount: number; maxMembers: number; createdAt: string; dissolved: boolean;
+}
+export interface GroupMember { number: number; role: GroupRole; joinedAt: string; card?: string; mutedUntil?: string }
+export interface GroupMessage {
+  id: number; groupId: number; from: number; seq: number; clientId: string; sentAt: string;
+  text?: string; recalled: boolean; mentions?: number[]; mentionAll: boolean;
+}
+export interface GroupSummary {
+  group: GroupInfo; role: GroupRole; notify: GroupNotify; joinedSeq: number; lastSeq: number; readSeq: number;
+  unread: number; card?: string;
+}
+export interface GroupJoinRequest { id: number; groupId: number; from: number; message: string; createdAt: string }
+export interface GroupMessagePage { messages: GroupMessage[]; more: boolean }
+export interface GroupReadCount { messageSeq: number; read: number; members: number }
 export interface Conversation {
   peer: number; lastSeq: number; readSeq: number; unread: number;
   peerDeliveredSeq: number; peerReadSeq: number; updatedAt: string; last?: Message;
@@ -50,13 +85,24 @@ export type DurableEvent =
   | { type: 'message.receipt'; peer: number; deliveredSeq: number; readSeq: number; seq: number }
   | { type: 'conversation.read'; peer: number; readSeq: number; seq: number }
   | { type: 'message.recalled'; peer: number; id: number; messageSeq: number; seq: number }
-  | { type: 'message.deleted'; peer: number; id: number; seq: number };
+  | { type: 'message.deleted'; peer: number; id: number; seq: number }
+  | { type: 'group.joined'; group: GroupSummary; seq: number }
+  | { type: 'group.left'; groupId: number; reason: GroupLeaveReason; seq: number }
+  | { type: 'group.updated'; group: GroupInfo; seq: number }
+  | { type: 'group.membership'; groupId: number; member: GroupMember; notify: GroupNotify; seq: number }
+  | { type: 'group.mentioned'; groupId: number; messageId: number; messageSeq: number; from: number; seq: number }
+  | { type: 'group.read'; groupId: number; readSeq: number; seq: number }
+  | { type: 'group.request'; request: GroupJoinRequest; seq: number }
+  | { type: 'group.request.refused'; groupId: number; requestId: number; seq: number }
+  | { type: 'group.invited'; group: GroupInfo; by: number; seq: number };
 
 export type EphemeralFrame =
   | { type: 'presence.snapshot'; friends: UserPresence[] }
   | { type: 'presence'; presence: UserPresence }
   | { type: 'typing'; from: number; active: boolean }
-  | { type: 'session.ended'; code: string; message: string; messageZh: string };
+  | { type: 'session.ended'; code: string; message: string; messageZh: string }
+  | { type: 'group.message'; message: GroupMessage }
+  | { type: 'group.recalled'; groupId: number; id: number; messageSeq: number; by: number };
 
 export type ReplyFrame =
   | { type: 'authed'; me: Profile; settings: AccountSettings; sessionId: number; device: DeviceKind; seq: number; re: number }
@@ -64,6 +110,7 @@ export type ReplyFrame =
   | { type: 'ok'; re: number }
   | { type: 'synced'; seq: number; re: number }
   | { type: 'msg.sent'; message: Message; duplicate: boolean; re: number }
+  | { type: 'group.sent'; message: GroupMessage; duplicate: boolean; re: number }
   | ({ type: 'error'; re: number } & ErrorBody);
 
 export type ServerFrame = DurableEvent | EphemeralFrame | ReplyFrame;
@@ -72,6 +119,8 @@ export const durableTypes = new Set<string>([
   'friend.request', 'friend.request.declined', 'friend.added', 'friend.removed', 'friend.updated',
   'buddygroups.changed', 'profile.updated', 'settings.updated', 'blocks.changed', 'message',
   'message.receipt', 'conversation.read', 'message.recalled', 'message.deleted',
+  'group.joined', 'group.left', 'group.updated', 'group.membership', 'group.mentioned', 'group.read',
+  'group.request', 'group.request.refused', 'group.invited',
 ]);
 
 export function isDurable(frame: { type: string; seq?: number }): frame is DurableEvent {

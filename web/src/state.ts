@@ -2,6 +2,7 @@ import type {
   AccountSettings, BuddyGroup, Conversation, DurableEvent, Friend, FriendRequest, Message, Profile,
   UserPresence,
 } from './protocol';
+import { applyGroupEvent, emptyGroupState, isGroupEvent, type GroupState } from './groups';
 import { statusRank } from './protocol';
 
 /** A message typed here and not yet confirmed stored (no msg.sent and no own `message` event yet). */
@@ -10,6 +11,9 @@ export interface Pending {
   to: number;
   text: string;
   createdAt: string;
+  /** A stored file sent with the message (§10.3), and its name to show meanwhile. */
+  fileId?: string;
+  fileName?: string;
   failed?: { code: string; message: string; messageZh: string };
 }
 
@@ -32,11 +36,14 @@ export interface ChatState {
   typing: Record<number, number>;
   profiles: Record<number, Profile>;
   connectivity: Connectivity;
+  /** Groups (群, §11): the user's groups, their loaded history, join requests, unsent group messages. */
+  chat: GroupState;
 }
 
 export const emptyState = (): ChatState => ({
   me: null, settings: null, cursor: 0, groups: [], friends: {}, presence: {}, requests: {}, blocked: [],
   conversations: {}, histories: {}, outbox: [], typing: {}, profiles: {}, connectivity: 'connecting',
+  chat: emptyGroupState(),
 });
 
 const max = Math.max;
@@ -123,6 +130,7 @@ function mapMessage(state: ChatState, peer: number, id: number, f: (m: Message) 
  */
 export function applyEvent(state: ChatState, e: DurableEvent): ChatState {
   let s = state;
+  if (isGroupEvent(e)) s = { ...s, chat: applyGroupEvent(s.chat, e, s.me?.number ?? 0) };
   switch (e.type) {
     case 'friend.request':
       s = { ...s, requests: { ...s.requests, [e.request.id]: e.request } };
@@ -231,6 +239,11 @@ export function messageState(c: Conversation | undefined, m: Message): MessageSt
 
 export function totalUnread(state: ChatState): number {
   return Object.values(state.conversations).reduce((n, c) => n + c.unread, 0);
+}
+
+/** Unread group messages of the groups that notify (a silent or blocked group does not count). */
+export function totalGroupUnread(state: ChatState): number {
+  return Object.values(state.chat.groups).reduce((n, g) => n + (g.notify === 'notify' ? g.unread : 0), 0);
 }
 
 export function presenceOf(state: ChatState, number: number): UserPresence {

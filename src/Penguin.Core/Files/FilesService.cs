@@ -128,11 +128,12 @@ public sealed class FilesService(
 
     /// <summary>
     /// Completes an upload whose bytes have all arrived: their SHA-256 must be the announced one and a picture must be
-    /// what its type says, or nothing is stored and the upload is gone. Returns the stored file.
+    /// what its type says, or nothing is stored and the upload is gone. Returns the stored file, whose id is the upload's:
+    /// so a completion repeated after a success (its answer lost with the connection) answers the same file again.
     /// </summary>
     public async ValueTask<Result<StoredFile>> CompleteAsync(long userId, string uploadId, CancellationToken cancellationToken = default)
     {
-        if (await FindUploadAsync(userId, uploadId, cancellationToken) is not { } found) return Errors.NotFound;
+        if (await FindUploadAsync(userId, uploadId, cancellationToken) is not { } found) return await CompletedAsync(userId, uploadId, cancellationToken);
         if (found.Received < found.Size)
             return FileErrors.UploadIncomplete.With($"{found.Received} of {found.Size} bytes have arrived; send the rest from offset {found.Received}.",
                 $"已收到 {found.Size} 字节中的 {found.Received} 字节，请从偏移量 {found.Received} 继续上传。");
@@ -140,7 +141,11 @@ public sealed class FilesService(
         var lease = FileRules.NewId();
         var now = time.GetUtcNow();
         var claimed = await store.ClaimUploadAsync(uploadId, userId, found.Size, lease, now, now + options.UploadLease, cancellationToken);
-        if (!claimed.IsOk) return claimed.Error.Code == FileErrors.OffsetMismatch.Code ? FileErrors.UploadIncomplete : claimed.Error;
+        if (!claimed.IsOk)
+        {
+            if (claimed.Error.Code == Errors.NotFound.Code) return await CompletedAsync(userId, uploadId, cancellationToken);
+            return claimed.Error.Code == FileErrors.OffsetMismatch.Code ? FileErrors.UploadIncomplete : claimed.Error;
+        }
         var upload = claimed.Value;
         var done = false;
         try
@@ -158,7 +163,7 @@ public sealed class FilesService(
                 picture = inspected.Value;
             }
 
-            var file = NewFile(userId, upload.Sha256, upload.Name, upload.ContentType, upload.Size, time.GetUtcNow());
+            var file = NewFile(userId, upload.Sha256, upload.Name, upload.ContentType, upload.Size, time.GetUtcNow()) with { Id = uploadId };
             var held = await store.GetBlobAsync(upload.Sha256, cancellationToken);
             if (held is { Deleting: true }) return Errors.Unavailable;
             if (held is null) await blobs.CommitPartAsync(uploadId, upload.Sha256, cancellationToken);
@@ -174,6 +179,13 @@ public sealed class FilesService(
         {
             if (!done) await store.ReleaseLeaseAsync(uploadId, lease, CancellationToken.None);
         }
+    }
+
+    /// <summary>The file an earlier completion of the caller's upload stored (same id); not found for anyone else's or when there was none.</summary>
+    private async ValueTask<Result<StoredFile>> CompletedAsync(long userId, string uploadId, CancellationToken cancellationToken)
+    {
+        if (!FileRules.IsId(uploadId) || await store.GetFileAsync(uploadId, cancellationToken) is not { } file || file.OwnerId != userId) return Errors.NotFound;
+        return file.ExpiresAt <= time.GetUtcNow() ? FileErrors.FileExpired : file.ToWire();
     }
 
     /// <summary>Cancels an upload of the caller's and deletes what arrived of it.</summary>

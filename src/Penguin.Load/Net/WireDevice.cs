@@ -59,6 +59,8 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
     private TaskCompletionSource<ControlReply>? _control;
     private long _controlId;
     private int _disposed;
+    private int _unansweredErrors;
+    private int _acksSent;
 
     private WireDevice(Socket socket, long number, string expectedAccept)
     {
@@ -140,19 +142,42 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
     public void AcknowledgeIfDue()
     {
         if (Interlocked.Exchange(ref _ackDue, 0) == 0 || Completion.IsCompleted) return;
-        Span<byte> json = stackalloc byte[48];
-        var prefix = "{\"op\":\"ack\",\"seq\":"u8;
-        prefix.CopyTo(json);
-        var length = prefix.Length;
-        System.Buffers.Text.Utf8Formatter.TryFormat(LastSeq, json[length..], out var written);
-        length += written;
-        json[length++] = (byte)'}';
+        Span<byte> json = stackalloc byte[AckMaxLength];
+        var length = WriteAck(json, LastSeq);
         lock (_sendLock)
         {
             AppendFrame(json[..length]);
             Flush();
         }
+        Interlocked.Increment(ref _acksSent);
     }
+
+    /// <summary>How many <c>ack</c> frames <see cref="AcknowledgeIfDue"/> has sent.</summary>
+    public int AcksSent => Volatile.Read(ref _acksSent);
+
+    /// <summary>Room <see cref="WriteAck"/> needs at most.</summary>
+    public const int AckMaxLength = 48;
+
+    /// <summary>Writes the JSON of <c>{"op":"ack","seq":N}</c> into <paramref name="destination"/> (at least <see cref="AckMaxLength"/> bytes); returns its length.</summary>
+    public static int WriteAck(Span<byte> destination, long seq)
+    {
+        var prefix = "{\"op\":\"ack\",\"seq\":"u8;
+        prefix.CopyTo(destination);
+        var length = prefix.Length;
+        System.Buffers.Text.Utf8Formatter.TryFormat(seq, destination[length..], out var written);
+        length += written;
+        destination[length++] = (byte)'}';
+        return length;
+    }
+
+    /// <summary>
+    /// <c>error</c> frames that answered no request of this device's (no <c>re</c>): the server could not read
+    /// something it sent, such as a malformed <c>ack</c> (answered <c>bad_json</c>). A correct run has none.
+    /// </summary>
+    public int UnansweredErrors => Volatile.Read(ref _unansweredErrors);
+
+    /// <summary>The code of the first <see cref="UnansweredErrors"/> frame, if any.</summary>
+    public string? FirstUnansweredError { get; private set; }
 
     /// <summary>Appends one masked text frame holding <paramref name="json"/> to what <see cref="Flush"/> sends (hold <see cref="SendLock"/>).</summary>
     public void AppendFrame(ReadOnlySpan<byte> json) => AppendFrame(json, opcode: 0x1);
@@ -460,6 +485,12 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
         }
 
         if (seq > _lastSeq) Volatile.Write(ref _lastSeq, seq);
+        if (kind == FrameKind.Error && re == 0)
+        {
+            FirstUnansweredError ??= code ?? "error";
+            Interlocked.Increment(ref _unansweredErrors);
+            return;
+        }
         if ((re & 1) == 1)
         {
             if (re == Volatile.Read(ref _controlId)) Volatile.Read(ref _control)?.TrySetResult(new ControlReply(kind, code));

@@ -64,6 +64,7 @@ public sealed class ChatScenario : IScenario
         await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the connect burst's presence traffic settle
         var cpuBefore = context.ServerCpuSeconds();
         var writerBefore = context.ServerWriterCpuSeconds();
+        var writerWallBefore = await WriterTimeAsync(context, ct);
         // The tool's own CPU: on a machine this small it competes with the server for the same cores.
         var toolBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var nodesBefore = context.NodeCpuSeconds();
@@ -89,6 +90,7 @@ public sealed class ChatScenario : IScenario
         var settled = await MessageTraffic.WaitSettledAsync(ledger, Grace, ct);
         var cpuAfter = context.ServerCpuSeconds();
         var writerAfter = context.ServerWriterCpuSeconds();
+        var writerWallAfter = await WriterTimeAsync(context, ct);
         var toolSeconds = (Process.GetCurrentProcess().TotalProcessorTime - toolBefore).TotalSeconds;
         var nodesAfter = context.NodeCpuSeconds();
         var servicesAfter = context.Services?.Read();
@@ -132,6 +134,17 @@ public sealed class ChatScenario : IScenario
             context.Figure("server_writer_cpu_us_per_message", (w1 - w0) * 1e6 / ledger.Received);
             context.Figure("server_writer_cores_busy", (w1 - w0) / measuredSeconds);
         }
+        if (writerWallBefore is { } ww0 && writerWallAfter is { } ww1 && ledger.Received > 0)
+        {
+            // Wall time of the writer's batches (their statements and the commit with its fsync), from its own
+            // histogram: the ceiling of one writer is 1 / this.
+            context.Figure("server_writer_wall_us_per_message", (ww1.Seconds - ww0.Seconds) * 1e6 / ledger.Received);
+            if (ww1.Batches > ww0.Batches)
+            {
+                context.Figure("server_writer_batches", ww1.Batches - ww0.Batches);
+                context.Figure("server_writer_writes_per_batch", (ww1.Writes - ww0.Writes) / (ww1.Batches - ww0.Batches));
+            }
+        }
         if (ledger.Received > 0)
         {
             context.Figure("load_tool_cpu_us_per_message", toolSeconds * 1e6 / ledger.Received);
@@ -144,6 +157,10 @@ public sealed class ChatScenario : IScenario
             foreach (var (name, value) in ChatCost.Services(s0, s1, cpuAfter - cpuBefore, ledger.Received, measuredSeconds))
                 context.Figure(name, value);
         if (context.ServerProcess?.SampleNow() is { } sample) context.Figure("server_rss_end_kib", sample.RssKiB);
+        var unanswered = devices.OfType<WireDevice>().Sum(d => d.UnansweredErrors);
+        context.Figure("server_errors_unanswered", unanswered);
+        if (unanswered > 0)
+            context.Fail($"the server answered {unanswered} frames of the tool's with an error no request asked for (first: {devices.OfType<WireDevice>().Select(d => d.FirstUnansweredError).First(c => c is not null)}): the tool sent something the server could not read");
         if (ledger.ReceivedBySync > 0)
             context.Note($"{ledger.ReceivedBySync} messages arrived only through the final sync, not live");
         foreach (var failure in ledger.Failures()) context.Fail(failure);
@@ -185,6 +202,18 @@ public sealed class ChatScenario : IScenario
         context.Progress.Track(close);
         await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (device, _) =>
             await close.MeasureAsync(device.CloseAsync));
+    }
+
+    /// <summary>The SQLite writer's histograms from /metrics (time in batches, batches, writes), or null when the server has none (PostgreSQL, a cluster).</summary>
+    private static async Task<(double Seconds, double Batches, double Writes)?> WriterTimeAsync(ScenarioContext context, CancellationToken ct)
+    {
+        if (context.Servers.Count != 1) return null;
+        var metrics = await ServerMetrics.ScrapeAsync(context.Network.Invoker, context.Server, ct);
+        return metrics.TryGetValue("penguin_writer_commit_duration_seconds_sum", out var seconds)
+            && metrics.TryGetValue("penguin_writer_commit_duration_seconds_count", out var batches)
+            && metrics.TryGetValue("penguin_writer_batch_size_sum", out var writes)
+            ? (seconds, batches, writes)
+            : null;
     }
 
     private static async Task AcknowledgeAsync(WireDevice[] recipients, CancellationToken ct)

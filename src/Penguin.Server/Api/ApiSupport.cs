@@ -59,6 +59,8 @@ public static class ApiSupport
         "not_member" or "group_muted" => StatusCodes.Status403Forbidden,
         "already_member" or "group_full" => StatusCodes.Status409Conflict,
         "group_dissolved" => StatusCodes.Status410Gone,
+        // Chat rooms
+        "not_in_room" or "room_banned" => StatusCodes.Status403Forbidden,
         "throttled" => StatusCodes.Status429TooManyRequests,
         "frame_too_large" => StatusCodes.Status413PayloadTooLarge,
         "unavailable" => StatusCodes.Status503ServiceUnavailable,

@@ -7,6 +7,7 @@ using Penguin.Server.Features.Files;
 using Penguin.Server.Features.Groups;
 using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
+using Penguin.Server.Features.Rooms;
 using Penguin.Server.Features.Social;
 using Penguin.Server.Features.Wallet;
 using Penguin.Server.Features.Xmpp;
@@ -60,6 +61,7 @@ public static class PenguinServer
         app.MapMessaging();
         app.MapFiles();
         app.MapGroups();
+        app.MapRooms();
         app.MapWallet();
         app.MapOpsEndpoints();
         app.MapWebClient();
@@ -90,6 +92,7 @@ public static class PenguinServer
         services.AddMessaging(options);
         services.AddFiles(options);
         services.AddGroups(options);
+        services.AddRooms(options);
         services.AddWallet(options);
         services.AddXmpp(options);
         return services;

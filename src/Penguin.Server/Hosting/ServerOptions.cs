@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Penguin.Core.Accounts;
 using Penguin.Core.Files;
 using Penguin.Core.Groups;
+using Penguin.Core.Rooms;
 using Penguin.Core.Messaging;
 using Penguin.Core.Wallet;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public sealed class ServerOptions
     /// <summary>The storage engine: "sqlite" (embedded, in <see cref="DataDirectory"/>) or "postgres" (cluster mode).</summary>
     public StorageEngine Storage { get; set; } = StorageEngine.Sqlite;
 
+    [ValidateObjectMembers]
     public PostgresOptions Postgres { get; set; } = new();
 
     /// <summary>The event bus: "inprocess" (one node) or "rabbitmq" (cluster mode, see <see cref="RabbitMq"/>).</summary>
@@ -121,6 +123,9 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public GroupsOptions Groups { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public RoomsOptions Rooms { get; set; } = new();
 
     /// <summary>The wallet (财付通): prices, limits, the transfer hold, payment-password lockout.</summary>
     [ValidateObjectMembers]

@@ -44,7 +44,7 @@ public static class StorageRegistration
     /// <summary>Cluster mode: one PostgreSQL database shared by every node.</summary>
     private static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString, ServerOptions? options = null)
     {
-        services.AddSingleton(_ => StartupFailure.Open(options, () => new PostgresDatabase(connectionString)));
+        services.AddSingleton(_ => StartupFailure.Open(options, () => new PostgresDatabase(connectionString, options?.Postgres.MaxPoolSize ?? PostgresDatabase.DefaultMaxPoolSize)));
         services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
         services.AddSingleton<IEventLog, PostgresEventLog>();
         return services;

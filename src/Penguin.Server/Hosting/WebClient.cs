@@ -11,9 +11,10 @@ namespace Penguin.Server.Hosting;
 /// </summary>
 public static class WebClient
 {
-    /// <summary>No inline script or style, no other origin: the page talks only to this server.</summary>
+    /// <summary>No inline script or style, no other origin: the page talks only to this server. blob: for pictures
+    /// and voice clips, which the page downloads with its token (§10.2) and shows from memory.</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src blob:; font-src 'self'; " +
         "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
     private static readonly string[] ServerPaths = ["/api", "/ws", "/healthz", "/metrics", "/openapi", "/docs"];

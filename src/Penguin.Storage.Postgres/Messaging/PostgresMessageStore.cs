@@ -1,5 +1,6 @@
-using System.Text.Json;
+using System.Text;
 using Npgsql;
+using NpgsqlTypes;
 using Penguin.Core.Common;
 using Penguin.Core.Messaging;
 using Penguin.Core.Outbox;
@@ -11,106 +12,142 @@ namespace Penguin.Storage.Postgres;
 /// One-to-one conversations in PostgreSQL. Several nodes write at once, so every write first locks the rows
 /// of the users whose state or logs it changes, lowest id first (see <see cref="PgSql.LockUsersAsync"/>); the
 /// conversation's seq is then bumped under its own row lock and a retried client id finds the stored message.
+/// The hot writes (send, acknowledge, mark read) are one call each of a function (migrations 0070, 0071) that
+/// does this on the server: one round trip, no lock held while the node waits.
 /// </summary>
 public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 {
     internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at, m.attachment";
 
-    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(async (c, tx) =>
+    /// <summary>
+    /// One call of penguin_send_message (migration 0070): the idempotency lookup, the seqs, the message and its
+    /// events in one round trip, its locks held only while the server runs it. Events other than the message's own
+    /// (which the function writes as references to the row) are appended after it in the same transaction.
+    /// </summary>
+    public async ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
+    {
+        var sentAt = message.SentAt.Utc();
+        // What the events will be, from the message as it will be but for its id and seq: when each is the message's
+        // own event (a reference to the row), the function writes them all.
+        var unsent = new MessageRecord(0, message.SenderId, message.RecipientId, 0, message.ClientId, message.Text, sentAt, null, message.Attachment);
+        var shape = events(unsent).ToList();
+        var inCall = shape.All(d => StoredEventJson.MessageReference(d.Event) == unsent.Id);
+        for (var attempt = 1; ; attempt++)
         {
-            // A retry usually finds its message without waiting for any lock.
-            if (await FindByClientIdAsync(c, tx, message) is { } retried) return Duplicate(retried);
-
-            // Both users' logs get an event: lock them in id order before anything else, then look again, as a
-            // concurrent send with the same client id may have committed while this one waited.
-            await c.LockUsersAsync(tx, message.SenderId, message.RecipientId);
-            if (await FindByClientIdAsync(c, tx, message) is { } raced) return Duplicate(raced);
-
-            var sentAt = message.SentAt.Utc();
-            var conversation = await ConversationOfAsync(c, tx, message.SenderId, message.RecipientId, sentAt);
-            var seq = (await c.ScalarAsync(tx, "UPDATE conversations SET last_seq = last_seq + 1, updated_at = @t WHERE id = @id RETURNING last_seq",
-                ("t", sentAt), ("id", conversation)))!.Value;
-            var id = await c.ScalarAsync(tx, """
-                INSERT INTO messages (conversation_id, seq, sender_id, recipient_id, client_id, body, sent_at, attachment, file_id)
-                VALUES (@conv, @seq, @s, @r, @c, @b, @t, @a, @f)
-                ON CONFLICT (sender_id, client_id) DO NOTHING
-                RETURNING id
-                """, ("conv", conversation), ("seq", seq), ("s", message.SenderId), ("r", message.RecipientId),
-                ("c", message.ClientId), ("b", message.Text), ("t", sentAt),
-                ("a", AttachmentJson.Write(message.Attachment)), ("f", message.Attachment?.FileId));
-            if (id is null)
+            try
             {
-                // Cannot happen while every send locks the sender first; if it ever does, give the seq back and
-                // answer as a retry rather than fail a send that is already stored.
-                await c.ExecuteAsync(tx, "UPDATE conversations SET last_seq = last_seq - 1 WHERE id = @id", ("id", conversation));
-                return Duplicate((await FindByClientIdAsync(c, tx, message))!);
+                return inCall
+                    ? await db.CallAsync(async c =>
+                    {
+                        var (duplicate, record, seqs) = await CallSendAsync(c, null, message, sentAt, [.. shape.Select(d => d.UserId)]);
+                        if (duplicate) return Duplicate(record);
+                        var drafts = events(record).ToList();
+                        if (drafts.Count != seqs.Length || drafts.Where((d, i) => d.UserId != shape[i].UserId).Any())
+                            throw new InvalidOperationException("The message's events changed between two calls of the same callback.");
+                        return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, seqs[i], d.Event))]);
+                    }, cancellationToken)
+                    : await db.WriteAsync(async (c, tx) =>
+                    {
+                        var (duplicate, record, _) = await CallSendAsync(c, tx, message, sentAt, []);
+                        if (duplicate) return Duplicate(record);
+                        var committed = await PostgresOutbox.AppendAsync(c, tx, events(record));
+                        // Remember where the message sits in each log: delivery receipts find the messages an ack delivers by it.
+                        await c.ExecuteAsync(tx, "UPDATE messages SET sender_event_seq = @se, recipient_event_seq = @re WHERE id = @id",
+                            ("se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
+                            ("re", committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0), ("id", record.Id));
+                        return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
+                    }, cancellationToken);
             }
-            await c.ExecuteAsync(tx, "UPDATE conversations SET last_message_id = @m WHERE id = @id", ("m", id), ("id", conversation));
-            // Writing a message means having read everything before it.
-            await c.ExecuteAsync(tx, "UPDATE dialogs SET read_seq = @seq, delivered_seq = @seq WHERE user_id = @s AND peer_id = @r",
-                ("seq", seq), ("s", message.SenderId), ("r", message.RecipientId));
+            // A concurrent send with the same client id committed first: this one rolled back whole, and the next call
+            // answers the stored message.
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == ClientIdConstraint && attempt < 3)
+            {
+            }
+        }
+    }
 
-            var record = new MessageRecord(id.Value, message.SenderId, message.RecipientId, seq, message.ClientId, message.Text, sentAt, null, message.Attachment);
-            var committed = await PostgresOutbox.AppendAsync(c, tx, events(record));
-            // Remember where the message sits in each log: delivery receipts find the messages an ack delivers by it.
-            await c.ExecuteAsync(tx, "UPDATE messages SET sender_event_seq = @se, recipient_event_seq = @re WHERE id = @id",
-                ("se", committed.FirstOrDefault(e => e.UserId == message.SenderId)?.Seq ?? 0),
-                ("re", committed.FirstOrDefault(e => e.UserId == message.RecipientId)?.Seq ?? 0), ("id", id.Value));
-            return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), committed);
-        }, cancellationToken);
+    private const string ClientIdConstraint = "messages_sender_id_client_id_key";
 
-    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(async (c, tx) =>
+    private static async Task<(bool Duplicate, MessageRecord Record, long[] EventSeqs)> CallSendAsync(NpgsqlConnection c, NpgsqlTransaction? tx,
+        NewMessage message, DateTimeOffset sentAt, long[] eventUsers)
+    {
+        var rows = await c.CallAsync(tx, "SELECT * FROM penguin_send_message($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            r => (Duplicate: r.GetBoolean(0), Stored: ReadMessage(r, 1), Seqs: r.IsDBNull(10) ? [] : r.GetFieldValue<long[]>(10)),
+            PgSql.Arg(message.SenderId, NpgsqlDbType.Bigint), PgSql.Arg(message.RecipientId, NpgsqlDbType.Bigint),
+            PgSql.Arg(message.ClientId, NpgsqlDbType.Text), PgSql.Arg(message.Text, NpgsqlDbType.Text), PgSql.Arg(sentAt, NpgsqlDbType.TimestampTz),
+            PgSql.Arg(AttachmentJson.Write(message.Attachment), NpgsqlDbType.Text), PgSql.Arg(message.Attachment?.FileId, NpgsqlDbType.Text),
+            PgSql.Arg(eventUsers, NpgsqlDbType.Array | NpgsqlDbType.Bigint), PgSql.Arg(new byte[]?[eventUsers.Length], NpgsqlDbType.Array | NpgsqlDbType.Bytea));
+        var row = rows.Single();
+        return row.Duplicate
+            ? (true, row.Stored, [])
+            // The new message as given (its attachment object too), with the id and seq the database assigned.
+            : (false, new MessageRecord(row.Stored.Id, message.SenderId, message.RecipientId, row.Stored.Seq, message.ClientId, message.Text, sentAt, null,
+                message.Attachment), row.Seqs);
+    }
+
+    /// <summary>
+    /// One call of penguin_acknowledge (migration 0071). When the receipts' events are the messaging service's (a
+    /// message_receipt to each sender) the function writes them too; otherwise they are appended in the same transaction.
+    /// </summary>
+    public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default)
+    {
+        const string sql = "SELECT * FROM penguin_acknowledge($1, $2, $3)";
+        if (ReceiptEventsInSql && IsReceiptToSender(events([Probe]).ToList()))
+            return db.CallAsync<Committed<IReadOnlyList<Receipt>>>(async c =>
+            {
+                var rows = await c.CallAsync(null, sql, r => (Receipt: new Receipt(userId, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), Seq: r.GetInt64(3)),
+                    PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(eventSeq, NpgsqlDbType.Bigint), PgSql.Arg(true, NpgsqlDbType.Boolean));
+                var receipts = rows.Select(r => r.Receipt).ToList();
+                var drafts = events(receipts).ToList();
+                return new(receipts, [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, rows[i].Seq, d.Event))]);
+            }, cancellationToken);
+        return db.WriteAsync(async (c, tx) =>
         {
-            Committed<IReadOnlyList<Receipt>> nothing = new([], []);
-            // The device can only hold events committed before it acknowledged them: the head read now bounds it.
-            var state = await c.QuerySingleAsync(tx, "SELECT acked_seq, event_seq FROM users WHERE id = @u",
-                r => new[] { r.GetInt64(0), r.GetInt64(1) }, ("u", userId));
-            if (state is null) return nothing;
-            var upTo = Math.Min(eventSeq, state[1]);
-            if (upTo <= state[0]) return nothing;
-
-            // The receipts go to the senders' logs: lock the user and every sender in the range in id order.
-            const string reachedSql = """
-                SELECT sender_id, MAX(seq) FROM messages
-                WHERE recipient_id = @u AND recipient_event_seq > @from AND recipient_event_seq <= @to
-                GROUP BY sender_id ORDER BY sender_id
-                """;
-            var candidates = await c.QueryAsync(tx, reachedSql, r => r.GetInt64(0), ("u", userId), ("from", state[0]), ("to", upTo));
-            await c.LockUsersAsync(tx, [userId, .. candidates]);
-
-            // Another device may have acknowledged meanwhile: that only narrows the range (to locked senders).
-            var acked = (await c.ScalarAsync(tx, "SELECT acked_seq FROM users WHERE id = @u", ("u", userId)))!.Value;
-            if (upTo <= acked) return nothing;
-            await c.ExecuteAsync(tx, "UPDATE users SET acked_seq = @s WHERE id = @u", ("s", upTo), ("u", userId));
-            var reached = await c.QueryAsync(tx, reachedSql, r => (Peer: r.GetInt64(0), Seq: r.GetInt64(1)), ("u", userId), ("from", acked), ("to", upTo));
-            var receipts = new List<Receipt>();
-            foreach (var (peer, seq) in reached)
-            {
-                var moved = await c.QuerySingleAsync(tx, """
-                    UPDATE dialogs SET delivered_seq = @seq WHERE user_id = @u AND peer_id = @p AND delivered_seq < @seq
-                    RETURNING delivered_seq, read_seq
-                    """, r => new Receipt(userId, peer, r.GetInt64(0), r.GetInt64(1)), ("seq", seq), ("u", userId), ("p", peer));
-                if (moved is not null) receipts.Add(moved);
-            }
+            var receipts = await c.CallAsync(tx, sql, r => new Receipt(userId, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)),
+                PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(eventSeq, NpgsqlDbType.Bigint), PgSql.Arg(false, NpgsqlDbType.Boolean));
             return await PostgresOutbox.CommitAsync<IReadOnlyList<Receipt>>(c, tx, receipts, events);
         }, cancellationToken);
+    }
 
-    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(async (c, tx) =>
+    /// <summary>One call of penguin_mark_read (migration 0071), its events written by it like an acknowledgement's.</summary>
+    public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default)
+    {
+        const string sql = "SELECT * FROM penguin_mark_read($1, $2, $3, $4)";
+        if (ReceiptEventsInSql && !events(null).Any() && IsReadAndReceipt(events(Probe).ToList()))
+            return db.CallAsync<Committed<Receipt?>>(async c =>
+            {
+                var rows = await c.CallAsync(null, sql, r => (Receipt: new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), Reader: r.GetInt64(2), Peer: r.GetInt64(3)),
+                    PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(peerId, NpgsqlDbType.Bigint), PgSql.Arg(seq, NpgsqlDbType.Bigint), PgSql.Arg(true, NpgsqlDbType.Boolean));
+                if (rows.Count == 0) return new(null, []);
+                var (receipt, readerSeq, peerSeq) = rows[0];
+                var drafts = events(receipt).ToList();
+                return new(receipt, [new CommittedEvent(drafts[0].UserId, readerSeq, drafts[0].Event), new CommittedEvent(drafts[1].UserId, peerSeq, drafts[1].Event)]);
+            }, cancellationToken);
+        return db.WriteAsync(async (c, tx) =>
         {
-            // The reader's devices and the peer hear of it: both locks first, in id order.
-            await c.LockUsersAsync(tx, userId, peerId);
-            var moved = await c.QuerySingleAsync(tx, """
-                UPDATE dialogs d
-                SET read_seq = LEAST(@seq, c.last_seq), delivered_seq = GREATEST(d.delivered_seq, LEAST(@seq, c.last_seq))
-                FROM conversations c
-                WHERE c.id = d.conversation_id AND d.user_id = @u AND d.peer_id = @p AND d.read_seq < @seq AND d.read_seq < c.last_seq
-                RETURNING d.delivered_seq, d.read_seq
-                """, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)), ("seq", seq), ("u", userId), ("p", peerId));
+            var moved = (await c.CallAsync(tx, sql, r => new Receipt(userId, peerId, r.GetInt64(0), r.GetInt64(1)),
+                PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(peerId, NpgsqlDbType.Bigint), PgSql.Arg(seq, NpgsqlDbType.Bigint),
+                PgSql.Arg(false, NpgsqlDbType.Boolean))).SingleOrDefault();
             return await PostgresOutbox.CommitAsync(c, tx, moved, events);
         }, cancellationToken);
+    }
+
+    // The receipt events the functions of 0071 build in SQL, checked once against StoredEventJson: if its format
+    // ever changes, the store appends the events itself (and 0071's templates want a new migration).
+    private static readonly bool ReceiptEventsInSql =
+        Encoding.UTF8.GetString(StoredEventJson.Write(new MessageReceipt(11, 22, 33))) == """{"v":1,"event":"message_receipt","data":{"peer":11,"deliveredSeq":22,"readSeq":33}}"""
+        && Encoding.UTF8.GetString(StoredEventJson.Write(new ConversationRead(44, 33))) == """{"v":1,"event":"conversation_read","data":{"peer":44,"readSeq":33}}""";
+
+    /// <summary>A receipt to try a callback on: does it make the events the functions write?</summary>
+    private static readonly Receipt Probe = new(11, 44, 22, 33);
+
+    private static bool IsReceiptToSender(List<EventDraft> drafts) =>
+        drafts is [{ } receipt] && receipt == new EventDraft(Probe.PeerId, new MessageReceipt(Probe.ReaderId, Probe.DeliveredSeq, Probe.ReadSeq));
+
+    private static bool IsReadAndReceipt(List<EventDraft> drafts) =>
+        drafts is [{ } read, { } receipt]
+        && read == new EventDraft(Probe.ReaderId, new ConversationRead(Probe.PeerId, Probe.ReadSeq))
+        && receipt == new EventDraft(Probe.PeerId, new MessageReceipt(Probe.ReaderId, Probe.DeliveredSeq, Probe.ReadSeq));
 
     public ValueTask<Result<Committed<MessageRecord>>> RecallAsync(long userId, long messageId, DateTimeOffset now, TimeSpan window,
         EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
@@ -205,26 +242,6 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             """, ReadMessage, ("p", PgSql.Contains(text)), ("u", userId), ("n", limit)), cancellationToken);
 
     private static Committed<SendOutcome> Duplicate(MessageRecord message) => new(new SendOutcome(message, Duplicate: true), []);
-
-    private static Task<MessageRecord?> FindByClientIdAsync(NpgsqlConnection c, NpgsqlTransaction tx, NewMessage message, CancellationToken cancellationToken = default) =>
-        c.QuerySingleAsync(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = @s AND m.client_id = @c",
-            ReadMessage, ("s", message.SenderId), ("c", message.ClientId));
-
-    /// <summary>The conversation of the pair, created with both dialogs on the first message, also when two nodes race to.</summary>
-    private static async Task<long> ConversationOfAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        var (lo, hi) = a < b ? (a, b) : (b, a);
-        var created = await c.ScalarAsync(tx, """
-            INSERT INTO conversations (user_lo, user_hi, updated_at) VALUES (@lo, @hi, @t)
-            ON CONFLICT (user_lo, user_hi) DO NOTHING RETURNING id
-            """, ("lo", lo), ("hi", hi), ("t", now));
-        if (created is not { } id)
-            return (await c.ScalarAsync(tx, "SELECT id FROM conversations WHERE user_lo = @lo AND user_hi = @hi", ("lo", lo), ("hi", hi)))!.Value;
-        await c.ExecuteAsync(tx, """
-            INSERT INTO dialogs (user_id, peer_id, conversation_id) VALUES (@lo, @hi, @c), (@hi, @lo, @c)
-            """, ("lo", lo), ("hi", hi), ("c", id));
-        return id;
-    }
 
     private static MessageRecord ReadMessage(NpgsqlDataReader r) => ReadMessage(r, 0);
 

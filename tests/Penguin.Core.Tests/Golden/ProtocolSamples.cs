@@ -24,6 +24,10 @@ public static class ProtocolSamples
 
     private static readonly GroupSummary GroupPlace = new(Group, GroupRole.Admin, GroupNotify.Silent, JoinedSeq: 3, LastSeq: 12, ReadSeq: 10, Unread: 2, Card: "登山队长");
 
+    private static readonly RoomInfo Room = new(300001, "周末爬山", "户外", 10001, 2, At);
+
+    private static readonly RoomMessage RoomText = new(5001, 300001, 10002, "有人去爬山吗？", At);
+
     private static readonly GroupMember Member = new(10002, GroupRole.Member, At, "小波", At.AddMinutes(10));
 
     public static readonly IReadOnlyList<ClientFrame> ClientFrames =
@@ -41,6 +45,9 @@ public static class ProtocolSamples
         new SendGroupMessage(200001, "g-12", "@Bob 明天见", [10002], MentionAll: false) { Id = 11 },
         new MarkGroupRead(200001, 12) { Id = 12 },
         new RecallGroupMessage(200001, 9001) { Id = 13 },
+        new EnterRoom(300001) { Id = 14 },
+        new LeaveRoom(300001) { Id = 15 },
+        new SendRoomMessage(300001, "有人去爬山吗？") { Id = 16 },
     ];
 
     public static readonly IReadOnlyList<ServerFrame> ServerFrames =
@@ -82,5 +89,11 @@ public static class ProtocolSamples
         new GroupJoinRequested(new GroupJoinRequest(7, 200001, 10003, "我也想爬山", At)) { Seq = 36 },
         new GroupJoinRefused(200001, 7) { Seq = 37 },
         new GroupInvited(Group, 10001) { Seq = 38 },
+        new RoomEntered(Room, [10001, 10002], [RoomText]) { Re = 14 },
+        new RoomMessageAccepted(RoomText) { Re = 16 },
+        new RoomMessageReceived(RoomText),
+        new RoomPersonEntered(300001, 10003, 3),
+        new RoomPersonLeft(300001, 10003, RoomExitReason.Kicked, 2),
+        new RoomRemoved(300001, RoomExitReason.Banned, 10001),
     ];
 }

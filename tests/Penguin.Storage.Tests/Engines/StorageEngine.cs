@@ -2,6 +2,7 @@ using Penguin.Core.Accounts;
 using Penguin.Core.Files;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
+using Penguin.Core.Rooms;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Core.Xmpp;
@@ -15,6 +16,8 @@ public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventL
 
     public IFileStore Files { get; init; } = null!;
     public IGroupStore Groups { get; init; } = null!;
+
+    public IRoomStore Rooms { get; init; } = null!;
 }
 
 /// <summary>

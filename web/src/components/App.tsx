@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { PenguinClient } from '../client';
 import { detectLanguage, I18nContext, translator, type Lang } from '../i18n';
 import { useStore } from '../store';
-import { totalUnread } from '../state';
+import { totalGroupUnread, totalUnread } from '../state';
 import { Login } from './Login';
 import { Main } from './Main';
 
@@ -16,7 +16,7 @@ export function App({ client }: { client: PenguinClient }) {
   }), [lang]);
   const session = useStore(client.session);
   const state = useStore(client.state);
-  const unread = totalUnread(state);
+  const unread = totalUnread(state) + totalGroupUnread(state);
 
   useEffect(() => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }, [lang]);
   useEffect(() => {

@@ -7,6 +7,8 @@ import { errorText, useI18n } from '../i18n';
 import type { Message } from '../protocol';
 import { useStore } from '../store';
 import { displayName, messageState, presenceOf, type Pending } from '../state';
+import { Upload, type UploadView } from '../upload';
+import { Attachment, UploadList } from './Attachment';
 import { Avatar, DeviceIcons, formatTime, StatusDot } from './common';
 
 type Item = { key: string; m: Message; p?: undefined } | { key: string; p: Pending; m?: undefined };
@@ -30,6 +32,34 @@ export function ChatWindow({ client, peer, onClose }: { client: PenguinClient; p
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const loadingOlder = useRef(false);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [uploads, setUploads] = useState<UploadView[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const running = useRef(new Map<string, Upload>());
+
+  /** Uploads each file (resumable, §10.1) and sends it as a message when stored. */
+  function attach(files: FileList | File[]) {
+    for (const file of Array.from(files)) {
+      const up = new Upload(client.api, file, (v) => setUploads((list) => list.some((x) => x.key === v.key) ? list.map((x) => (x.key === v.key ? v : x)) : [...list, v]));
+      running.current.set(up.view.key, up);
+      setUploads((list) => [...list, up.view]);
+      void runUpload(up);
+    }
+  }
+  async function runUpload(up: Upload) {
+    try {
+      const stored = await up.run();
+      running.current.delete(up.view.key);
+      setUploads((list) => list.filter((x) => x.key !== up.view.key));
+      client.send(peer, '', { id: stored.id, name: stored.name });
+      atBottom.current = true;
+    } catch { /* shown in the list, with Resume */ }
+  }
+  function cancelUpload(key: string) {
+    void running.current.get(key)?.cancel();
+    running.current.delete(key);
+    setUploads((list) => list.filter((x) => x.key !== key));
+  }
 
   const items: Item[] = useMemo(() => [
     ...(history?.items ?? []).map((m) => ({ key: `m${m.id}`, m })),
@@ -130,7 +160,11 @@ export function ChatWindow({ client, peer, onClose }: { client: PenguinClient; p
   const virtualItems = virtualizer.getVirtualItems();
 
   return (
-    <section className="chat" aria-label={t('chatWith', { name })} data-testid="chat">
+    <section className={`chat ${dragging ? 'dragging' : ''}`} aria-label={t('chatWith', { name })} data-testid="chat"
+      onDragOver={(e) => { if (e.dataTransfer.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
+      onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }}
+      onDrop={(e) => { if (e.dataTransfer.files.length) { e.preventDefault(); attach(e.dataTransfer.files); } setDragging(false); }}>
+      {dragging && <div className="drop-hint" aria-hidden="true">{t('dropHere')}</div>}
       <header className="chat-head">
         <button type="button" className="icon back" onClick={onClose} aria-label={t('back')}>←</button>
         <span className="avatar-wrap"><Avatar avatar={friend?.profile.avatar ?? state.profiles[peer]?.avatar ?? 'penguin-01'} name={name} />{friend && <StatusDot status={presence.status} />}</span>
@@ -164,11 +198,17 @@ export function ChatWindow({ client, peer, onClose }: { client: PenguinClient; p
           {emojiList.map((e) => <button type="button" key={e} onClick={() => insertEmoji(e)} aria-label={t('pickEmoji', { emoji: e })}>{e}</button>)}
         </div>
       )}
+      <UploadList uploads={uploads} onCancel={cancelUpload}
+        onResume={(key) => { const up = running.current.get(key); if (up) void runUpload(up); }} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         <button type="button" className="icon" aria-label={t('emoji')} aria-expanded={picker} onClick={() => setPicker(!picker)}>😊</button>
+        <button type="button" className="icon" aria-label={t('attach')} onClick={() => fileRef.current?.click()}>📎</button>
+        <input ref={fileRef} type="file" multiple hidden data-testid="file-input" aria-label={t('attach')}
+          onChange={(e) => { if (e.target.files?.length) attach(e.target.files); e.target.value = ''; }} />
         <textarea ref={inputRef} aria-label={t('messageInput')} placeholder={t('messageInput')} rows={2} maxLength={5000} value={text}
           onChange={(e) => { setText(e.target.value); client.typing(peer, e.target.value.length > 0); }}
-          onBlur={() => client.typing(peer, false)} onKeyDown={onKey} />
+          onBlur={() => client.typing(peer, false)} onKeyDown={onKey}
+          onPaste={(e) => { if (e.clipboardData.files.length) { e.preventDefault(); attach(e.clipboardData.files); } }} />
         <button type="submit" className="primary" disabled={!text.trim()}>{t('send')}</button>
       </form>
     </section>
@@ -186,7 +226,8 @@ function MessageRow({ client, m, mine, peerName, conversationState, onAction }: 
   return (
     <div className={`msg ${mine ? 'mine' : 'theirs'}`} data-testid="message" data-seq={m.seq} data-client-id={m.clientId}>
       <div className="bubble">
-        <p className="text">{m.text}</p>
+        {m.attachment && <Attachment api={client.api} a={m.attachment} />}
+        {(m.text || !m.attachment) && <p className="text">{m.text}</p>}
       </div>
       <div className="meta small muted">
         <time dateTime={m.sentAt}>{formatTime(m.sentAt, lang)}</time>
@@ -204,7 +245,10 @@ function PendingRow({ client, p, online }: { client: PenguinClient; p: Pending; 
   const { t, lang } = useI18n();
   return (
     <div className="msg mine pending" data-testid="message" data-client-id={p.clientId}>
-      <div className="bubble"><p className="text">{p.text}</p></div>
+      <div className="bubble">
+        {p.fileName && <p className="muted small">📄 {p.fileName}</p>}
+        {(p.text || !p.fileName) && <p className="text">{p.text}</p>}
+      </div>
       <div className="meta small muted">
         {p.failed ? (
           <>

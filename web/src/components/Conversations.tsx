@@ -57,7 +57,8 @@ export function Conversations({ client, current, onOpen }: { client: PenguinClie
           const friend = state.friends[c.peer];
           const avatar = friend?.profile.avatar ?? state.profiles[c.peer]?.avatar ?? 'penguin-01';
           const preview = draft ? t('draftPreview', { text: draft.text })
-            : !c.last ? '' : c.last.recalled ? t('recalledPreview') : (c.last.from === state.me?.number ? `${t('you')}: ` : '') + (c.last.text ?? '');
+            : !c.last ? '' : c.last.recalled ? t('recalledPreview') : (c.last.from === state.me?.number ? `${t('you')}: ` : '')
+              + (c.last.text || (c.last.attachment ? (c.last.attachment.contentType.startsWith('image/') ? t('picturePreview') : t('filePreview', { name: c.last.attachment.name })) : ''));
           return (
             <li key={c.peer}>
               <button type="button" className={`conv ${current === c.peer ? 'current' : ''}`} onClick={() => onOpen(c.peer)} data-testid={`conv-${c.peer}`}

@@ -3,18 +3,20 @@ import type { PenguinClient } from '../client';
 import { useI18n, type Key } from '../i18n';
 import { selectableStatuses, type PresenceStatus } from '../protocol';
 import { useStore } from '../store';
-import { displayName, totalUnread } from '../state';
+import { displayName, totalGroupUnread, totalUnread } from '../state';
 import { chime, loadNotifySettings, shouldAnnounce } from '../notify';
 import { BuddyList } from './BuddyList';
 import { ChatWindow } from './ChatWindow';
 import { Avatar, StatusDot } from './common';
 import { Conversations } from './Conversations';
+import { GroupChat } from './GroupChat';
+import { Groups } from './Groups';
 import { MePanel } from './MePanel';
 import { Requests } from './Requests';
 
-type Tab = 'friends' | 'chats' | 'requests' | 'me';
+type Tab = 'friends' | 'chats' | 'groups' | 'requests' | 'me';
 const tabs: { id: Tab; label: Key }[] = [
-  { id: 'friends', label: 'tabFriends' }, { id: 'chats', label: 'tabChats' },
+  { id: 'friends', label: 'tabFriends' }, { id: 'chats', label: 'tabChats' }, { id: 'groups', label: 'tabGroups' },
   { id: 'requests', label: 'tabRequests' }, { id: 'me', label: 'tabMe' },
 ];
 
@@ -22,7 +24,13 @@ export function Main({ client }: { client: PenguinClient }) {
   const { t } = useI18n();
   const state = useStore(client.state);
   const [tab, setTab] = useState<Tab>('friends');
-  const [peer, setPeer] = useState<number | null>(null);
+  const [peer, setPeerOnly] = useState<number | null>(null);
+  const [groupId, setGroupOnly] = useState<number | null>(null);
+  // One chat pane: opening a friend's chat closes the group's and the other way round.
+  const setPeer = (n: number | null) => { setPeerOnly(n); if (n !== null) setGroupOnly(null); };
+  const openGroup = (id: number | null) => { setGroupOnly(id); if (id !== null) setPeerOnly(null); };
+  const groupUnread = totalGroupUnread(state);
+  const groupRequests = Object.keys(state.chat.requests).length;
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const unread = totalUnread(state);
   const pendingIn = Object.values(state.requests).filter((r) => r.state === 'pending' && r.to.number === state.me?.number).length;
@@ -51,7 +59,7 @@ export function Main({ client }: { client: PenguinClient }) {
   }
 
   return (
-    <div className={`app ${peer !== null ? 'chat-open' : ''}`}>
+    <div className={`app ${peer !== null || groupId !== null ? 'chat-open' : ''}`}>
       <aside className="panel" aria-label={t('tabs')}>
         <MyHeader client={client} />
         <ConnectionBanner client={client} state={state.connectivity} />
@@ -61,6 +69,7 @@ export function Main({ client }: { client: PenguinClient }) {
               aria-controls={`tabpanel-${x.id}`} tabIndex={tab === x.id ? 0 : -1} onClick={() => setTab(x.id)} onKeyDown={(e) => onTabKey(e, i)}>
               {t(x.label)}
               {x.id === 'chats' && unread > 0 && <span className="badge" aria-label={t('unreadCount', { count: unread })}>{unread}</span>}
+              {x.id === 'groups' && groupUnread + groupRequests > 0 && <span className="badge" data-testid="groups-badge" aria-label={t('unreadCount', { count: groupUnread + groupRequests })}>{groupUnread + groupRequests}</span>}
               {x.id === 'requests' && pendingIn > 0 && <span className="badge">{pendingIn}</span>}
             </button>
           ))}
@@ -68,6 +77,7 @@ export function Main({ client }: { client: PenguinClient }) {
         <section role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-body">
           {tab === 'friends' && <BuddyList client={client} onOpen={setPeer} />}
           {tab === 'chats' && <Conversations client={client} current={peer} onOpen={setPeer} />}
+          {tab === 'groups' && <Groups client={client} current={groupId} onOpen={openGroup} />}
           {tab === 'requests' && <Requests client={client} onOpen={setPeer} />}
           {tab === 'me' && <MePanel client={client} />}
         </section>
@@ -75,7 +85,9 @@ export function Main({ client }: { client: PenguinClient }) {
       <main className="chat-pane">
         {peer !== null
           ? <ChatWindow key={peer} client={client} peer={peer} onClose={() => setPeer(null)} />
-          : <div className="empty-chat" aria-hidden="true">🐧</div>}
+          : groupId !== null
+            ? <GroupChat key={`g${groupId}`} client={client} groupId={groupId} onClose={() => openGroup(null)} />
+            : <div className="empty-chat" aria-hidden="true">🐧</div>}
       </main>
     </div>
   );
