@@ -102,6 +102,8 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(GroupJoined), "group.joined")]
 [JsonDerivedType(typeof(GroupLeft), "group.left")]
 [JsonDerivedType(typeof(GroupUpdated), "group.updated")]
+// Wallet (Wallet.cs)
+[JsonDerivedType(typeof(WalletTransferUpdated), "wallet.transfer")]
 [JsonDerivedType(typeof(GroupMembershipChanged), "group.membership")]
 [JsonDerivedType(typeof(GroupMentioned), "group.mentioned")]
 [JsonDerivedType(typeof(GroupRead), "group.read")]

@@ -49,3 +49,6 @@ public static class WalletErrors
     public static readonly Error InvalidPayPassword = new("invalid_pay_password", "The payment password must be exactly 6 digits.", "支付密码须为 6 位数字。");
     public static readonly Error InvalidMemo = new("invalid_memo", "The memo must be at most 50 characters without control characters.", "留言最多 50 个字符，且不能包含控制字符。");
 }
+
+/// <summary>A transfer was sent, accepted or returned: to both its sender's and its receiver's devices.</summary>
+public sealed record WalletTransferUpdated(WalletTransfer Transfer) : DurableEvent;

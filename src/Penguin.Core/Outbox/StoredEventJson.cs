@@ -49,6 +49,8 @@ namespace Penguin.Core.Outbox;
 [JsonSerializable(typeof(GroupJoinRequested))]
 [JsonSerializable(typeof(GroupJoinRefused))]
 [JsonSerializable(typeof(GroupInvited))]
+// Wallet
+[JsonSerializable(typeof(WalletTransferUpdated))]
 public sealed partial class StoredEventJson : JsonSerializerContext
 {
     /// <summary>The format every event is written in; a reader refuses others (a newer server's data).</summary>
@@ -81,6 +83,8 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         [typeof(GroupJoinRequested)] = "group_join_requested",
         [typeof(GroupJoinRefused)] = "group_join_refused",
         [typeof(GroupInvited)] = "group_invited",
+        // Wallet
+        [typeof(WalletTransferUpdated)] = "wallet_transfer_updated",
     };
 
     private static readonly JsonSerializerOptions StoredOptions = new(JsonSerializerDefaults.Web)

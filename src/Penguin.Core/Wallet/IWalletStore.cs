@@ -1,4 +1,5 @@
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 
 namespace Penguin.Core.Wallet;
 
@@ -14,11 +15,11 @@ public interface IWalletStore
     /// <summary>Posts a balanced transaction (or replays the one made with the same key and request).</summary>
     ValueTask<Result<LedgerEntry>> PostAsync(LedgerCommand command, CancellationToken cancellationToken = default);
 
-    /// <summary>Holds a transfer: records it and posts its command (sender → escrow) together.</summary>
-    ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, CancellationToken cancellationToken = default);
+    /// <summary>Holds a transfer: records it and posts its command (sender → escrow) together, with the events <paramref name="events"/> builds (none on a replay).</summary>
+    ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, EventsFor<TransferRecord>? events = null, CancellationToken cancellationToken = default);
 
     /// <summary>Ends a pending transfer as <paramref name="status"/> and posts its command (escrow → receiver or sender) together.</summary>
-    ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, CancellationToken cancellationToken = default);
+    ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, EventsFor<TransferRecord>? events = null, CancellationToken cancellationToken = default);
 
     ValueTask<TransferRecord?> GetTransferAsync(string transferId, CancellationToken cancellationToken = default);
 

@@ -1,4 +1,9 @@
+using Penguin.Core.Outbox;
+
 namespace Penguin.Core.Wallet;
 
-/// <summary>A transfer as a command left it, and the journal entry that moved its money.</summary>
-public sealed record TransferOutcome(TransferRecord Transfer, LedgerEntry Entry);
+/// <summary>A transfer as a command left it, the journal entry that moved its money and the events stored with it (to publish).</summary>
+public sealed record TransferOutcome(TransferRecord Transfer, LedgerEntry Entry)
+{
+    public IReadOnlyList<CommittedEvent> Events { get; init; } = [];
+}

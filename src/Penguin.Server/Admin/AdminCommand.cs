@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Penguin.Core.Accounts;
+using Penguin.Core.Wallet;
 using Penguin.Server.Gateway;
 using Penguin.Server.Hosting;
 
@@ -25,6 +26,8 @@ public static class AdminCommand
           sessions <number>                  list the account's device sessions
           revoke-session <number> <id>       end one session
           revoke-sessions <number>           end every session
+          wallet-reconcile                   prove the wallet ledger: every journal transaction balances, every
+                                             balance equals its postings, none below zero; exit 1 if not
 
         管理命令：查看账号、重置密码、停用/启用账号、查看和注销会话。
         """;
@@ -49,7 +52,7 @@ public static class AdminCommand
             builder.Services.AddPenguin(options);
             using var host = builder.Build();
             var accounts = host.Services.GetRequiredService<AccountService>();
-            var command = new Commands(accounts, host.Services.GetRequiredService<SessionCheckSignal>(), output, error, input ?? Console.In);
+            var command = new Commands(accounts, host.Services.GetRequiredService<WalletService>(), host.Services.GetRequiredService<SessionCheckSignal>(), output, error, input ?? Console.In);
             return await command.RunAsync(words, passwordFromStdin);
         }
         catch (Exception e) when (StartupFailure.Describe(e) is { } failure)
@@ -59,9 +62,9 @@ public static class AdminCommand
         }
     }
 
-    private sealed class Commands(AccountService accounts, SessionCheckSignal signal, TextWriter output, TextWriter error, TextReader input)
+    private sealed class Commands(AccountService accounts, WalletService wallet, SessionCheckSignal signal, TextWriter output, TextWriter error, TextReader input)
     {
-        private static readonly HashSet<string> Known = ["user", "reset-password", "disable", "enable", "sessions", "revoke-session", "revoke-sessions"];
+        private static readonly HashSet<string> Known = ["user", "reset-password", "disable", "enable", "sessions", "revoke-session", "revoke-sessions", "wallet-reconcile"];
 
         public async Task<int> RunAsync(List<string> words, bool passwordFromStdin)
         {
@@ -71,6 +74,7 @@ public static class AdminCommand
                 await error.WriteLineAsync(Usage);
                 return await FailAsync(64, $"Unknown admin command '{command}'.", $"未知的管理命令“{command}”。");
             }
+            if (command == "wallet-reconcile") return await ReconcileAsync();
             if (words.Count < 2 || !long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
                 return await FailAsync(64, $"'{command}' needs an account number, e.g. penguin-server admin {command} 10001.", "需要账号，例如 10001。");
             var status = await accounts.GetStatusAsync(number);
@@ -126,6 +130,24 @@ public static class AdminCommand
                 default:
                     throw new InvalidOperationException($"'{command}' is listed in Known but not handled.");
             }
+        }
+
+        /// <summary>The ledger audit in one snapshot: counts, totals per currency (zero: nothing created or destroyed), and every problem found.</summary>
+        private async Task<int> ReconcileAsync()
+        {
+            var audit = await wallet.AuditAsync();
+            await output.WriteLineAsync(FormattableString.Invariant($"transactions\t{audit.Transactions}\npostings\t{audit.Postings}"));
+            foreach (var (currency, total) in audit.TotalByCurrency.OrderBy(t => t.Key, StringComparer.Ordinal))
+                await output.WriteLineAsync(FormattableString.Invariant($"total {currency}\t{total}"));
+            foreach (var id in audit.UnbalancedTransactions) await output.WriteLineAsync(FormattableString.Invariant($"unbalanced transaction\t{id}"));
+            foreach (var id in audit.MismatchedAccounts) await output.WriteLineAsync($"balance differs from postings\t{id}");
+            foreach (var id in audit.NegativeAccounts) await output.WriteLineAsync($"below zero\t{id}");
+            if (audit.IsClean)
+            {
+                await output.WriteLineAsync("The ledger reconciles. / 账目核对无误。");
+                return 0;
+            }
+            return await FailAsync(1, "The ledger does not reconcile (see above).", "账目核对不符（见上）。");
         }
 
         /// <summary>Tells running nodes to close the ended sessions' connections now; if none hears it, their interval check still does.</summary>

@@ -9,6 +9,7 @@ using Penguin.Server.Features.Messaging;
 using Penguin.Server.Features.Presence;
 using Penguin.Server.Features.Rooms;
 using Penguin.Server.Features.Social;
+using Penguin.Server.Features.Wallet;
 using Penguin.Server.Features.Xmpp;
 using Penguin.Server.Gateway;
 using Penguin.Server.Ops;
@@ -61,6 +62,7 @@ public static class PenguinServer
         app.MapFiles();
         app.MapGroups();
         app.MapRooms();
+        app.MapWallet();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;
@@ -91,6 +93,7 @@ public static class PenguinServer
         services.AddFiles(options);
         services.AddGroups(options);
         services.AddRooms(options);
+        services.AddWallet(options);
         services.AddXmpp(options);
         return services;
     }

@@ -4,6 +4,7 @@ using Penguin.Core.Files;
 using Penguin.Core.Groups;
 using Penguin.Core.Rooms;
 using Penguin.Core.Messaging;
+using Penguin.Core.Wallet;
 using Microsoft.Extensions.Options;
 using Penguin.Server.Features.Xmpp;
 
@@ -125,6 +126,10 @@ public sealed class ServerOptions
 
     [ValidateObjectMembers]
     public RoomsOptions Rooms { get; set; } = new();
+
+    /// <summary>The wallet (财付通): prices, limits, the transfer hold, payment-password lockout.</summary>
+    [ValidateObjectMembers]
+    public WalletOptions Wallet { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
     [ValidateObjectMembers]

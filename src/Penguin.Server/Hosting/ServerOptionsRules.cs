@@ -16,6 +16,10 @@ public sealed class ServerOptionsRules : IValidateOptions<ServerOptions>
         if (options.RabbitMq.Uri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme is not ("amqp" or "amqps")))
             failures.Add($"Penguin:RabbitMq:Uri must be an amqp:// or amqps:// URI (got '{uri}').");
         if (options.Xmpp.Enabled) AddXmppFailures(options.Xmpp, failures);
+        if (options.Wallet.MaxAmount > options.Wallet.DailyLimit)
+            failures.Add($"Penguin:Wallet:MaxAmount ({options.Wallet.MaxAmount}) must not exceed Penguin:Wallet:DailyLimit ({options.Wallet.DailyLimit}) / 单笔上限不能超过每日限额.");
+        if (options.Wallet.FenPerQCoin > options.Wallet.MaxAmount)
+            failures.Add($"Penguin:Wallet:FenPerQCoin ({options.Wallet.FenPerQCoin}) must not exceed Penguin:Wallet:MaxAmount ({options.Wallet.MaxAmount}), or no Q-coin could be bought / Q 币单价不能超过单笔上限.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Wallet;
 using Penguin.Protocol;
 
@@ -18,7 +19,8 @@ public sealed class PostgresWalletStore(PostgresDatabase db) : IWalletStore
     public ValueTask<Result<LedgerEntry>> PostAsync(LedgerCommand command, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) => PostAsync(c, tx, command), cancellationToken);
 
-    public ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, EventsFor<TransferRecord>? events = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<TransferOutcome>>(async (c, tx) =>
         {
             var posted = await PostAsync(c, tx, command);
@@ -28,22 +30,26 @@ public sealed class PostgresWalletStore(PostgresDatabase db) : IWalletStore
             await c.ExecuteAsync(tx, $"INSERT INTO wallet_transfers ({TransferColumns}) VALUES (@id, @f, @t, @a, @m, 'pending', @c, @e, NULL)",
                 ("id", transfer.Id), ("f", transfer.FromId), ("t", transfer.ToId), ("a", transfer.Amount), ("m", transfer.Memo),
                 ("c", transfer.CreatedAt.Utc()), ("e", transfer.ExpiresAt.Utc()));
-            return new TransferOutcome(transfer with { Status = TransferStatus.Pending, CreatedAt = transfer.CreatedAt.Utc(), ExpiresAt = transfer.ExpiresAt.Utc() }, posted.Value);
+            var held = transfer with { Status = TransferStatus.Pending, CreatedAt = transfer.CreatedAt.Utc(), ExpiresAt = transfer.ExpiresAt.Utc() };
+            return new TransferOutcome(held, posted.Value) { Events = events is null ? [] : await PostgresOutbox.AppendAsync(c, tx, events(held)) };
         }, cancellationToken);
 
-    public ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, EventsFor<TransferRecord>? events = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<TransferOutcome>>(async (c, tx) =>
         {
             // The transfer's row lock orders an accept against the sweeper's return: the second sees it closed.
             if (await GetTransferAsync(c, tx, transferId, true) is not { } transfer) return Errors.NotFound;
-            if (await FindEntryAsync(c, tx, command.IdempotencyKey) is { } earlier)
-                return LedgerRules.Replay(earlier.Hash, command) is { } conflict ? conflict : new TransferOutcome(transfer, earlier.Entry with { Replayed = true });
+            // The same settlement again replays; any other on a settled transfer finds it closed.
+            if (await FindEntryAsync(c, tx, command.IdempotencyKey) is { } earlier && LedgerRules.Replay(earlier.Hash, command) is null)
+                return new TransferOutcome(transfer, earlier.Entry with { Replayed = true });
             if (transfer.Status != TransferStatus.Pending) return WalletErrors.TransferClosed;
             var posted = await PostAsync(c, tx, command);
             if (!posted.IsOk) return posted.Error;
             await c.ExecuteAsync(tx, "UPDATE wallet_transfers SET status = @s, settled_at = @at WHERE id = @id AND status = 'pending'",
                 ("s", LedgerRules.StatusName(status)), ("at", command.At.Utc()), ("id", transferId));
-            return new TransferOutcome(transfer with { Status = status, SettledAt = command.At.Utc() }, posted.Value);
+            var settled = transfer with { Status = status, SettledAt = command.At.Utc() };
+            return new TransferOutcome(settled, posted.Value) { Events = events is null ? [] : await PostgresOutbox.AppendAsync(c, tx, events(settled)) };
         }, cancellationToken);
 
     public ValueTask<TransferRecord?> GetTransferAsync(string transferId, CancellationToken cancellationToken = default) =>

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Wallet;
 using Penguin.Protocol;
 
@@ -16,7 +17,8 @@ public sealed class SqliteWalletStore(SqliteDatabase db) : IWalletStore
     public ValueTask<Result<LedgerEntry>> PostAsync(LedgerCommand command, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) => Post(c, tx, command), cancellationToken);
 
-    public ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<TransferOutcome>> CreateTransferAsync(TransferRecord transfer, LedgerCommand command, EventsFor<TransferRecord>? events = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<TransferOutcome>>((c, tx) =>
         {
             var posted = Post(c, tx, command);
@@ -26,21 +28,25 @@ public sealed class SqliteWalletStore(SqliteDatabase db) : IWalletStore
             c.Execute(tx, $"INSERT INTO wallet_transfers ({TransferColumns}) VALUES ($id, $f, $t, $a, $m, 'pending', $c, $e, NULL)",
                 ("$id", transfer.Id), ("$f", transfer.FromId), ("$t", transfer.ToId), ("$a", transfer.Amount), ("$m", transfer.Memo),
                 ("$c", transfer.CreatedAt.ToUnixMs()), ("$e", transfer.ExpiresAt.ToUnixMs()));
-            return new TransferOutcome(transfer with { Status = TransferStatus.Pending }, posted.Value);
+            var held = transfer with { Status = TransferStatus.Pending };
+            return new TransferOutcome(held, posted.Value) { Events = events is null ? [] : SqliteOutbox.Append(db.EventHeads, c, tx, events(held)) };
         }, cancellationToken);
 
-    public ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<TransferOutcome>> SettleTransferAsync(string transferId, TransferStatus status, LedgerCommand command, EventsFor<TransferRecord>? events = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<TransferOutcome>>((c, tx) =>
         {
             if (GetTransfer(c, tx, transferId) is not { } transfer) return Errors.NotFound;
-            if (FindEntry(c, tx, command.IdempotencyKey) is { } earlier)
-                return LedgerRules.Replay(earlier.Hash, command) is { } conflict ? conflict : new TransferOutcome(transfer, earlier.Entry with { Replayed = true });
+            // The same settlement again replays; any other on a settled transfer finds it closed.
+            if (FindEntry(c, tx, command.IdempotencyKey) is { } earlier && LedgerRules.Replay(earlier.Hash, command) is null)
+                return new TransferOutcome(transfer, earlier.Entry with { Replayed = true });
             if (transfer.Status != TransferStatus.Pending) return WalletErrors.TransferClosed;
             var posted = Post(c, tx, command);
             if (!posted.IsOk) return posted.Error;
             c.Execute(tx, "UPDATE wallet_transfers SET status = $s, settled_at = $at WHERE id = $id AND status = 'pending'",
                 ("$s", LedgerRules.StatusName(status)), ("$at", command.At.ToUnixMs()), ("$id", transferId));
-            return new TransferOutcome(transfer with { Status = status, SettledAt = command.At }, posted.Value);
+            var settled = transfer with { Status = status, SettledAt = command.At };
+            return new TransferOutcome(settled, posted.Value) { Events = events is null ? [] : SqliteOutbox.Append(db.EventHeads, c, tx, events(settled)) };
         }, cancellationToken);
 
     public ValueTask<TransferRecord?> GetTransferAsync(string transferId, CancellationToken cancellationToken = default) =>

@@ -75,6 +75,7 @@ public static class ProtocolSamples
         new ConversationRead(10002, 7) { Seq = 27 },
         new MessageRecalled(10002, 42, 7) { Seq = 28 },
         new MessageDeleted(10002, 42) { Seq = 29 },
+        new WalletTransferUpdated(new WalletTransfer("9f2c4e1a7b3d4c5e8f90a1b2c3d4e5f6", 10001, 10002, 52_000, "房租", "pending", At, At.AddDays(1))) { Seq = 90 },
         new TypingChanged(10002, true),
         new GroupMessageAccepted(GroupText, Duplicate: false) { Re = 11 },
         new GroupMessageReceived(GroupText),

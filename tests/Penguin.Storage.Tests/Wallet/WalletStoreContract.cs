@@ -226,7 +226,8 @@ public abstract class WalletStoreContract
         var accepted = Ok(await Store.SettleTransferAsync(transfer.Id, TransferStatus.Accepted, Release(transfer, TransferStatus.Accepted)));
         Assert.Equal(TransferStatus.Accepted, accepted.Transfer.Status);
         Fails("transfer_closed", await Store.SettleTransferAsync(transfer.Id, TransferStatus.Returned, Release(transfer, TransferStatus.Returned) with { IdempotencyKey = Key() }));
-        Fails("idempotency_conflict", await Store.SettleTransferAsync(transfer.Id, TransferStatus.Returned, Release(transfer, TransferStatus.Returned)));
+        Fails("transfer_closed", await Store.SettleTransferAsync(transfer.Id, TransferStatus.Returned, Release(transfer, TransferStatus.Returned)));
+        Assert.True(Ok(await Store.SettleTransferAsync(transfer.Id, TransferStatus.Accepted, Release(transfer, TransferStatus.Accepted))).Entry.Replayed);
 
         Assert.Equal(300, await Store.BalanceAsync(UserCny(bob)));
         Assert.Equal(700, await Store.BalanceAsync(UserCny(alice)));

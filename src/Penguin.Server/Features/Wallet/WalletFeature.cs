@@ -1,0 +1,25 @@
+using Penguin.Core.Wallet;
+using Penguin.Server.Hosting;
+using Penguin.Storage.Postgres;
+using Penguin.Storage.Sqlite;
+
+namespace Penguin.Server.Features.Wallet;
+
+/// <summary>The wallet (财付通): a double-entry ledger, balances and history, payment password, transfers to friends, Q-coins.</summary>
+public static class WalletFeature
+{
+    public static IServiceCollection AddWallet(this IServiceCollection services, ServerOptions options)
+    {
+        services.AddStore<IWalletStore, SqliteWalletStore, PostgresWalletStore>(options);
+        services.AddSingleton(options.Wallet);
+        services.AddSingleton<WalletService>();
+        services.AddHostedService<WalletSweeper>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapWallet(this IEndpointRouteBuilder app)
+    {
+        app.MapWalletApi();
+        return app;
+    }
+}

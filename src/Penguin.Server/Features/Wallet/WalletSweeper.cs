@@ -1,0 +1,35 @@
+using Penguin.Core.Common;
+using Penguin.Core.Wallet;
+
+namespace Penguin.Server.Features.Wallet;
+
+/// <summary>Every <see cref="WalletOptions.SweepInterval"/> (on the server's clock, so tests move it): transfers not accepted in time go back to their senders.</summary>
+public sealed partial class WalletSweeper(WalletService wallet, WalletOptions options, TimeProvider time, ILogger<WalletSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.SweepInterval, time, stoppingToken);
+                var returned = await wallet.ReturnExpiredAsync(stoppingToken);
+                if (returned > 0) Returned(returned);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageUnavailableException e)
+            {
+                SweepFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Wallet swept: {Count} expired transfers returned to their senders")]
+    private partial void Returned(int count);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Wallet sweep failed; trying again at the next interval")]
+    private partial void SweepFailed(Exception e);
+}
