@@ -147,6 +147,17 @@ internal sealed class XmppTestClient : IAsyncDisposable
     private async Task<XElement> ReadAsync(TimeSpan? timeout) =>
         await _reader.ReadStanzaAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(15)) ?? throw new EndOfStreamException("The server closed the stream.");
 
+    /// <summary>The stanzas read while waiting for others, not yet taken.</summary>
+    public IReadOnlyList<XElement> Kept => _kept;
+
+    /// <summary>Takes the kept stanzas that match, in arrival order.</summary>
+    public List<XElement> TakeKept(Func<XElement, bool> match)
+    {
+        var taken = _kept.Where(match).ToList();
+        foreach (var e in taken) _kept.Remove(e);
+        return taken;
+    }
+
     /// <summary>Reads until a stanza matches, keeping the others for later.</summary>
     public async Task<XElement> ExpectAsync(Func<XElement, bool> match, TimeSpan? timeout = null)
     {

@@ -117,6 +117,16 @@ internal sealed partial class XmppConnection
                 await WriteAsync(Result(iq, new XElement(VersionNs + "query", new XElement(VersionNs + "name", "Penguin"),
                     new XElement(VersionNs + "version", typeof(XmppConnection).Assembly.GetName().Version?.ToString(3) ?? "1.0"))));
                 break;
+            case ("set", "enable" or "disable") when ns == Carbons:
+                _carbons = payload.Name.LocalName == "enable";
+                await WriteAsync(Result(iq, null));
+                break;
+            case ("set", "query") when ns == Mam:
+                await MamQueryAsync(iq, payload);
+                break;
+            case ("get", "query") when ns == Mam:
+                await WriteAsync(Result(iq, MamForm()));
+                break;
             case ("set", "session") when ns == Session:
                 await WriteAsync(Result(iq, null));
                 break;
@@ -136,8 +146,9 @@ internal sealed partial class XmppConnection
             ? new XElement(DiscoInfo + "identity", new XAttribute("category", "server"), new XAttribute("type", "im"), new XAttribute("name", "Penguin"))
             : new XElement(DiscoInfo + "identity", new XAttribute("category", "account"), new XAttribute("type", "registered")));
         string[] features = server
-            ? [DiscoInfo.NamespaceName, DiscoItems.NamespaceName, PingNs.NamespaceName, StanzaId.NamespaceName, VersionNs.NamespaceName, "jabber:iq:roster"]
-            : [DiscoInfo.NamespaceName];
+            ? [DiscoInfo.NamespaceName, DiscoItems.NamespaceName, PingNs.NamespaceName, StanzaId.NamespaceName, VersionNs.NamespaceName, "jabber:iq:roster",
+               Carbons.NamespaceName, Receipts.NamespaceName, Markers.NamespaceName, ChatStates.NamespaceName, Retract.NamespaceName, Retract0.NamespaceName, Mam.NamespaceName]
+            : [DiscoInfo.NamespaceName, Mam.NamespaceName, StanzaId.NamespaceName];
         foreach (var feature in features) query.Add(new XElement(DiscoInfo + "feature", new XAttribute("var", feature)));
         return query;
     }
@@ -316,16 +327,22 @@ internal sealed partial class XmppConnection
             await WriteAsync(StanzaError(message, "cancel", "service-unavailable", null));
             return;
         }
-        var body = message.Element(Client + "body")?.Value;
-        if (body is null)
+        if (await HandleExtensionAsync(message, to)) return;
+        var body = message.Element(Client + "body")!.Value;
+        var clientId = ClientIdOf(message);
+        RememberSent(clientId);
+        var sent = await _services.Messaging.SendAsync(_userId, new SendMessage(to, clientId, body), _closed.Token);
+        if (sent.IsOk)
         {
-            // XEP-0085 chat states without a body: typing on, or off.
-            if (message.Elements().FirstOrDefault(e => e.Name.Namespace == ChatStates) is { } state && to != _userId)
-                await _services.Messaging.SetTypingAsync(_userId, to, state.Name.LocalName == "composing", _closed.Token);
-            return;
+            // XEP-0359: the sender learns the id the archive gave its message (the stanza-id MAM and retraction use).
+            var stored = sent.Value.Message;
+            await WriteAsync(new XElement(Client + "message", new XAttribute("type", "chat"),
+                (string?)message.Attribute("id") is { } sentId ? new XAttribute("id", sentId) : null,
+                new XAttribute("from", BareJid), new XAttribute("to", FullJid),
+                new XElement(StanzaId + "stanza-id", new XAttribute("id", stored.Id.ToString(CultureInfo.InvariantCulture)), new XAttribute("by", BareJid)),
+                new XElement(StanzaId + "origin-id", new XAttribute("id", stored.ClientId))));
         }
-        var sent = await _services.Messaging.SendAsync(_userId, new SendMessage(to, ClientIdOf(message), body), _closed.Token);
-        if (!sent.IsOk)
+        else
         {
             var condition = sent.Error.Code == Errors.NotFound.Code ? "item-not-found"
                 : sent.Error.Code == Errors.RateLimited.Code ? "resource-constraint"
@@ -343,8 +360,11 @@ internal sealed partial class XmppConnection
     {
         var key = (string?)message.Element(StanzaId + "origin-id")?.Attribute("id") ?? (string?)message.Attribute("id");
         if (string.IsNullOrWhiteSpace(key)) return "xmpp-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        return key.Length <= Limits.ClientIdMaxLength ? key : "xmpp-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..48];
+        return ClientIdOf(key);
     }
+
+    private static string ClientIdOf(string key) =>
+        key.Length <= Limits.ClientIdMaxLength ? key : "xmpp-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..48];
 
     // ---- Penguin's events → stanzas (called by the connection's pump, in seq order) ----
 
@@ -357,11 +377,24 @@ internal sealed partial class XmppConnection
                     new XAttribute("type", "chat"), new XAttribute("id", $"penguin-{m.Id}"),
                     new XAttribute("from", ContactJid(m.From)), new XAttribute("to", FullJid),
                     new XElement(Client + "body", m.Text),
-                    new XElement(StanzaId + "stanza-id", new XAttribute("id", m.Id.ToString(CultureInfo.InvariantCulture)), new XAttribute("by", Jid.Bare(_userId, Domain))));
+                    new XElement(StanzaId + "stanza-id", new XAttribute("id", m.Id.ToString(CultureInfo.InvariantCulture)), new XAttribute("by", Jid.Bare(_userId, Domain))),
+                    new XElement(Markers + "markable"));
                 // An old message (offline delivery) says when it was sent (XEP-0203).
                 if (_services.Time.GetUtcNow() - m.SentAt > TimeSpan.FromSeconds(10))
                     stanza.Add(new XElement(Delay + "delay", new XAttribute("from", Domain), new XAttribute("stamp", m.SentAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))));
                 await WriteAsync(stanza);
+                break;
+            case MessageReceived { Message: var own } when own.From == _userId:
+                await OwnMessageAsync(own);
+                break;
+            case MessageReceipt receipt:
+                await ReceiptAsync(receipt);
+                break;
+            case ConversationRead read:
+                await ConversationReadAsync(read);
+                break;
+            case MessageRecalled recalled:
+                await RecalledAsync(recalled);
                 break;
             case PresenceChanged { Presence: var p } when p.Number != _userId && _available:
                 await WriteAsync(PresenceStanza(p));

@@ -22,4 +22,18 @@ internal static class XmppNames
     public static readonly XNamespace ChatStates = "http://jabber.org/protocol/chatstates";
     public static readonly XNamespace Receipts = "urn:xmpp:receipts";
     public static readonly XNamespace VersionNs = "jabber:iq:version";
+    public static readonly XNamespace Markers = "urn:xmpp:chat-markers:0";
+    public static readonly XNamespace Carbons = "urn:xmpp:carbons:2";
+    public static readonly XNamespace Forward = "urn:xmpp:forward:0";
+    public static readonly XNamespace Retract = "urn:xmpp:message-retract:1";
+    public static readonly XNamespace Retract0 = "urn:xmpp:message-retract:0";
+    public static readonly XNamespace Fasten = "urn:xmpp:fasten:0";
+    public static readonly XNamespace Fallback = "urn:xmpp:fallback:0";
+    public static readonly XNamespace Hints = "urn:xmpp:hints";
+    public static readonly XNamespace Mam = "urn:xmpp:mam:2";
+    public static readonly XNamespace Rsm = "http://jabber.org/protocol/rsm";
+    public static readonly XNamespace DataForms = "jabber:x:data";
+    public static readonly XNamespace Blocking = "urn:xmpp:blocking";
+    public static readonly XNamespace BlockingErrors = "urn:xmpp:blocking:errors";
+    public static readonly XNamespace Invisible = "urn:xmpp:invisible:0";
 }

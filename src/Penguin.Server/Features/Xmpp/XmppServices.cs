@@ -18,6 +18,7 @@ internal sealed class XmppServices(
     SocialService social,
     PresenceService presence,
     MessagingService messaging,
+    IMessageStore messages,
     ConnectionRegistry registry,
     IEventLog log,
     IEnumerable<IConnectionObserver> observers,
@@ -33,6 +34,8 @@ internal sealed class XmppServices(
     public SocialService Social { get; } = social;
     public PresenceService Presence { get; } = presence;
     public MessagingService Messaging { get; } = messaging;
+    /// <summary>Read-only look-ups (a message by its client id or id, the history for MAM); every change goes through the services.</summary>
+    public IMessageStore Messages { get; } = messages;
     public ConnectionRegistry Registry { get; } = registry;
     public IEventLog Log { get; } = log;
     public IConnectionObserver[] Observers { get; } = [.. observers];
