@@ -99,7 +99,15 @@ internal sealed partial class XmppConnection
         switch (type, payload.Name.LocalName)
         {
             case ("get", "query") when ns == Roster:
-                await WriteAsync(Result(iq, await RosterAsync()));
+                // Roster versioning: an up-to-date version gets an empty result; pushes carry the new one.
+                var roster = await RosterAsync();
+                await WriteAsync(Result(iq, (string?)payload.Attribute("ver") == (string?)roster.Attribute("ver") ? null : roster));
+                break;
+            case (_, "blocklist" or "block" or "unblock") when ns == Blocking:
+                await BlockingAsync(iq, payload);
+                break;
+            case ("set", "invisible" or "visible") when ns == Invisible:
+                await InvisibleAsync(iq, payload.Name.LocalName == "invisible");
                 break;
             case ("set", "query") when ns == Roster:
                 await RosterSetAsync(iq, payload);
@@ -147,7 +155,7 @@ internal sealed partial class XmppConnection
             : new XElement(DiscoInfo + "identity", new XAttribute("category", "account"), new XAttribute("type", "registered")));
         string[] features = server
             ? [DiscoInfo.NamespaceName, DiscoItems.NamespaceName, PingNs.NamespaceName, StanzaId.NamespaceName, VersionNs.NamespaceName, "jabber:iq:roster",
-               Carbons.NamespaceName, Receipts.NamespaceName, Markers.NamespaceName, ChatStates.NamespaceName, Retract.NamespaceName, Retract0.NamespaceName, Mam.NamespaceName]
+               Carbons.NamespaceName, Receipts.NamespaceName, Markers.NamespaceName, ChatStates.NamespaceName, Retract.NamespaceName, Retract0.NamespaceName, Mam.NamespaceName, Blocking.NamespaceName, Invisible.NamespaceName]
             : [DiscoInfo.NamespaceName, Mam.NamespaceName, StanzaId.NamespaceName];
         foreach (var feature in features) query.Add(new XElement(DiscoInfo + "feature", new XAttribute("var", feature)));
         return query;
@@ -162,6 +170,7 @@ internal sealed partial class XmppConnection
         var query = new XElement(Roster + "query");
         foreach (var friend in list.Friends)
             query.Add(RosterItem(friend.Profile.Number, friend.Remark ?? friend.Profile.Nickname, groups.GetValueOrDefault(friend.GroupId)));
+        query.SetAttributeValue("ver", RosterVersion(query));
         return query;
     }
 
@@ -234,7 +243,7 @@ internal sealed partial class XmppConnection
             return;
         }
         if (type is not null) return;
-        var status = StatusOf(presence.Element(Client + "show")?.Value);
+        var status = _invisible ? PresenceStatus.Invisible : StatusOf(presence.Element(Client + "show")?.Value);
         if (!_available)
         {
             // Initial presence: the friends' presence first (the probe answers), then ours goes out to them.
@@ -393,6 +402,9 @@ internal sealed partial class XmppConnection
             case ConversationRead read:
                 await ConversationReadAsync(read);
                 break;
+            case BlocksChanged blocks:
+                await BlocksChangedAsync(blocks);
+                break;
             case MessageRecalled recalled:
                 await RecalledAsync(recalled);
                 break;
@@ -427,9 +439,12 @@ internal sealed partial class XmppConnection
         if (frame is DurableEvent { Seq: > 0 } durable) _services.Messaging.Acknowledge(_userId, durable.Seq);
     }
 
-    private Task RosterPushAsync(XElement item) =>
-        WriteAsync(new XElement(Client + "iq", new XAttribute("type", "set"), new XAttribute("id", $"push-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}"),
-            new XAttribute("to", FullJid), new XElement(Roster + "query", item)));
+    private async Task RosterPushAsync(XElement item)
+    {
+        var ver = (string?)(await RosterAsync()).Attribute("ver");
+        await WriteAsync(new XElement(Client + "iq", new XAttribute("type", "set"), new XAttribute("id", $"push-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}"),
+            new XAttribute("to", FullJid), new XElement(Roster + "query", new XAttribute("ver", ver ?? ""), item)));
+    }
 
     // ---- Replies ----
 

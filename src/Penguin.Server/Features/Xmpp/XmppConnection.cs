@@ -177,7 +177,8 @@ internal sealed partial class XmppConnection : IDisposable
         }
         else
         {
-            features.Add(new XElement(Bind + "bind"), new XElement(Session + "session", new XElement(Session + "optional")));
+            features.Add(new XElement(Bind + "bind"), new XElement(Session + "session", new XElement(Session + "optional")),
+                new XElement(XNamespace.Get("urn:xmpp:features:rosterver") + "ver"));
         }
         await WriteAsync(features);
     }
