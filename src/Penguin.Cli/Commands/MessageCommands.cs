@@ -14,10 +14,10 @@ public static class MessageCommands
 
     public static IEnumerable<CommandSpec> All =>
     [
-        new(Section, "chat", "<number>",
-            "Chat with someone: shows the recent messages, sends what you type, shows replies live. Slash commands: /recall <seq|id>, /delete <seq|id>, /history [n], /quit. Lines from a pipe are sent one by one",
-            "与某人聊天：显示最近消息，发送输入的内容，实时显示回复。聊天内命令：/recall <序号|编号>、/delete <序号|编号>、/history [n]、/quit。也可从管道逐行发送",
-            ChatCommand.RunAsync),
+        new(Section, "chat", "<number|g:group>",
+            "Chat with someone, or in a group (g:200001; @number or @card mentions, @all for admins): shows the recent messages, sends what you type, shows replies live. Slash commands: /recall <seq|id>, /delete <seq|id>, /history [n], /quit. Lines from a pipe are sent one by one",
+            "与某人聊天，或在群里聊天（g:200001；@号码 或 @群名片 提及成员，@all 仅限管理员）：显示最近消息，发送输入的内容，实时显示回复。聊天内命令：/recall <序号|编号>、/delete <序号|编号>、/history [n]、/quit。也可从管道逐行发送",
+            inv => GroupChatCommand.IsGroup(inv.Arg(0)) ? GroupChatCommand.RunAsync(inv) : ChatCommand.RunAsync(inv)),
         new(Section, "send", "<number> <text>", "Send one message and print its number in the conversation", "发送一条消息并显示其序号", SendAsync),
         new(Section, "history", "<number>", "Show the messages of a conversation, newest page first, and mark what is shown read; --before pages back", "查看聊天记录并将显示的消息标为已读；用 --before 向前翻页", HistoryAsync,
             new("before", "SEQ", "Only messages before this #seq", "只显示此序号之前的消息"), LimitOption,
