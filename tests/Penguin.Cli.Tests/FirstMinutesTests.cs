@@ -83,7 +83,7 @@ public sealed partial class FirstMinutesTests(ServerFixture fixture) : IClassFix
         var conversations = await xiaoming.RunOkAsync("conversations");
         Assert.Contains($"{xiaohong.Nickname} ({xiaohong.N})", conversations, StringComparison.Ordinal);
         Assert.Contains("在呢", conversations, StringComparison.Ordinal);
-        Assert.Contains("chat <number>", await xiaoming.RunOkAsync("help"), StringComparison.Ordinal);
+        Assert.Contains("chat <number|g:group>", await xiaoming.RunOkAsync("help"), StringComparison.Ordinal);
     }
 
     [Fact]
