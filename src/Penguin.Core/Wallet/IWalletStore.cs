@@ -48,6 +48,13 @@ public interface IWalletStore
     /// <summary>Sets the hash and clears failures and lockout.</summary>
     ValueTask SetPayPasswordAsync(long userId, string hash, DateTimeOffset at, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Counts one wrong attempt in a single statement, so simultaneous wrong attempts each count; the
+    /// <paramref name="maxFailures"/>th in a row locks the wallet until <paramref name="lockUntil"/> and starts the count
+    /// again. Returns the record after it (null when no payment password is set).
+    /// </summary>
+    ValueTask<PayPasswordRecord?> CountPayPasswordFailureAsync(long userId, int maxFailures, DateTimeOffset lockUntil, CancellationToken cancellationToken = default);
+
     /// <summary>Records the failure count and lockout after an attempt (zero and null after a success).</summary>
     ValueTask RecordPayPasswordAttemptAsync(long userId, int failures, DateTimeOffset? lockedUntil, CancellationToken cancellationToken = default);
 }

@@ -68,14 +68,11 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
             if (record.Failures > 0 || record.LockedUntil is not null) await store.RecordPayPasswordAttemptAsync(userId, 0, null, cancellationToken);
             return null;
         }
-        var failures = record.Failures + 1;
-        if (failures >= options.PayPasswordMaxFailures)
-        {
-            var until = now + options.PayPasswordLockout;
-            await store.RecordPayPasswordAttemptAsync(userId, 0, until, cancellationToken);
-            return Locked(until);
-        }
-        await store.RecordPayPasswordAttemptAsync(userId, failures, null, cancellationToken);
+        // Counted in one statement: simultaneous wrong attempts each count, none is lost to a read-then-write race.
+        var counted = await store.CountPayPasswordFailureAsync(userId, options.PayPasswordMaxFailures, now + options.PayPasswordLockout, cancellationToken);
+        if (counted is null) return WalletErrors.PayPasswordNotSet;
+        if (counted.LockedUntil > now) return Locked(counted.LockedUntil.Value);
+        var failures = counted.Failures;
         var left = options.PayPasswordMaxFailures - failures;
         return WalletErrors.WrongPayPassword.With($"The payment password is wrong; {left} attempts left before the wallet locks.", $"支付密码错误，再错 {left} 次钱包将被锁定。");
     }

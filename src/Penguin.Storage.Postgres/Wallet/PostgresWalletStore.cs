@@ -120,6 +120,16 @@ public sealed class PostgresWalletStore(PostgresDatabase db) : IWalletStore
             ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = NULL, updated_at = excluded.updated_at
             """, ("u", userId), ("h", hash), ("at", at.Utc())), cancellationToken);
 
+    public ValueTask<PayPasswordRecord?> CountPayPasswordFailureAsync(long userId, int maxFailures, DateTimeOffset lockUntil, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await c.QuerySingleAsync(tx, """
+            UPDATE wallet_pay_passwords
+            SET failures = CASE WHEN failures + 1 >= @max THEN 0 ELSE failures + 1 END,
+                locked_until = CASE WHEN failures + 1 >= @max THEN @until ELSE locked_until END
+            WHERE user_id = @u
+            RETURNING user_id, hash, failures, locked_until
+            """, r => new PayPasswordRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.IsDBNull(3) ? null : r.Instant(3)),
+            ("max", maxFailures), ("until", lockUntil.Utc()), ("u", userId)), cancellationToken);
+
     public async ValueTask RecordPayPasswordAttemptAsync(long userId, int failures, DateTimeOffset? lockedUntil, CancellationToken cancellationToken = default) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "UPDATE wallet_pay_passwords SET failures = @f, locked_until = @l WHERE user_id = @u",
             ("f", failures), ("l", lockedUntil?.Utc()), ("u", userId)), cancellationToken);

@@ -306,6 +306,22 @@ public abstract class WalletStoreContract
     }
 
     [Fact]
+    public async Task PayPasswordFailures_CountedConcurrently_EachCounts_AndTheLastLocks()
+    {
+        var alice = NewUser();
+        Assert.Null(await Store.CountPayPasswordFailureAsync(alice, 5, Now.AddHours(3)));
+        await Store.SetPayPasswordAsync(alice, "hash", Now);
+
+        var counted = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Store.CountPayPasswordFailureAsync(alice, 5, Now.AddHours(3)).AsTask()));
+        Assert.Equal([1, 2, 3, 4], counted.Select(r => r!.Failures).Order());
+        Assert.All(counted, r => Assert.Null(r!.LockedUntil));
+
+        var fifth = await Store.CountPayPasswordFailureAsync(alice, 5, Now.AddHours(3));
+        Assert.Equal(new PayPasswordRecord(alice, "hash", 0, Now.AddHours(3)), fifth);
+        Assert.Equal(fifth, await Store.GetPayPasswordAsync(alice));
+    }
+
+    [Fact]
     public async Task Transfers_AThousandConcurrentAmongFewAccounts_LeaveExactBalances()
     {
         var users = Enumerable.Range(0, 4).Select(_ => NewUser()).ToArray();
