@@ -38,6 +38,25 @@ public sealed class SessionEndTests
         await third.GetMeAsync();
     }
 
+    [Fact]
+    public async Task SessionEvictedByAnXmppResource_EndsItsConnectionAtOnce()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Accounts.MaxSessionsPerAccount = 1;
+            o.SessionCheckInterval = TimeSpan.FromHours(1); // far away: only the eviction itself can end it
+            o.Xmpp.Enabled = true;
+            o.Xmpp.Port = 0;
+        });
+        await using var alice = await server.RegisterAsync("alice");
+        var native = await alice.ConnectAsync();
+        await native.PingAsync();
+
+        await using var xmpp = await Xmpp.XmppTestClient.LoginAsync(server, alice.Number); // a new device session beyond the cap of one
+
+        await AssertRevokedAsync(native);
+    }
+
     [Theory]
     [InlineData("disable")]
     [InlineData("revoke-sessions")]

@@ -121,21 +121,21 @@ public sealed class AccountService
 
     /// <summary>
     /// A device session for an account whose credentials another protocol checked: the session named
-    /// <paramref name="deviceName"/> if the account has one (an XMPP resource logging in again), else a new one.
+    /// <paramref name="deviceName"/> if the account has one (an XMPP resource logging in again), else a new one;
+    /// with the sessions a new one evicted beyond the per-account cap (the caller ends their connections, as a login does).
     /// </summary>
-    public async ValueTask<SessionContext> OpenNamedSessionAsync(long number, DeviceKind device, string deviceName, CancellationToken cancellationToken = default)
+    public async ValueTask<(SessionContext Session, IReadOnlyList<long> Evicted)> OpenNamedSessionAsync(long number, DeviceKind device, string deviceName, CancellationToken cancellationToken = default)
     {
         var existing = (await _accounts.ListSessionsAsync(number, cancellationToken)).FirstOrDefault(s => s.DeviceName == deviceName);
         if (existing is not null)
         {
             await _accounts.TouchSessionAsync(existing.Id, _time.GetUtcNow(), cancellationToken);
-            return new SessionContext(number, existing.Id, existing.Device);
+            return (new SessionContext(number, existing.Id, existing.Device), []);
         }
         // The token is never handed out: the session is reached only through the protocol that opened it.
         var session = await _accounts.CreateSessionAsync(number, SessionTokens.HashOf(SessionTokens.NewToken()), device, deviceName, _time.GetUtcNow(), cancellationToken);
-        // Evicted sessions' connections are ended by the gateway's session check (SessionAudit).
-        await EvictBeyondCapAsync(number, session.Id, cancellationToken);
-        return new SessionContext(number, session.Id, session.Device);
+        var evicted = await EvictBeyondCapAsync(number, session.Id, cancellationToken);
+        return (new SessionContext(number, session.Id, session.Device), evicted);
     }
 
     private async ValueTask TellPasswordAsync(long userId, string password, string hash, CancellationToken cancellationToken)

@@ -98,7 +98,8 @@ public static class AccountEndpoints
         });
     }
 
-    private static Delivery Ended(long sessionId)
+    /// <summary>What ends a session's connections wherever they are (the bus carries it to every node): session_revoked, 4001.</summary>
+    internal static Delivery Ended(long sessionId)
     {
         var e = Errors.SessionRevoked;
         var frame = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(new SessionEnded(e.Code, e.Message, e.MessageZh), Json.ServerFrame);

@@ -9,6 +9,7 @@ using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Xmpp;
 using Penguin.Protocol;
+using Penguin.Server.Features.Accounts;
 using Penguin.Server.Gateway;
 using static Penguin.Server.Features.Xmpp.XmppNames;
 
@@ -339,7 +340,8 @@ internal sealed partial class XmppConnection : IDisposable
     private async Task BindAsync(string resource)
     {
         _resource = resource;
-        var session = await _services.Accounts.OpenNamedSessionAsync(_userId, DeviceKind.Pc, "XMPP " + resource, _closed.Token);
+        var (session, evicted) = await _services.Accounts.OpenNamedSessionAsync(_userId, DeviceKind.Pc, "XMPP " + resource, _closed.Token);
+        foreach (var id in evicted) await _services.Bus.PublishAsync(_userId, AccountEndpoints.Ended(id), CancellationToken.None);
         var connection = new Connection(new XmppFrameSocket(this), _services.Log, _services.Server.OutboundQueueLimit, _services.Time, _services.Logger) { Session = session };
         var acked = await _services.Store.GetAckedSeqAsync(_userId, _closed.Token);
         var head = await _services.Log.HeadAsync(_userId, _closed.Token);

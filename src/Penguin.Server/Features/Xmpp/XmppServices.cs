@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Bus;
 using Penguin.Core.Messaging;
 using Penguin.Core.Presence;
 using Penguin.Core.Social;
@@ -20,6 +21,7 @@ internal sealed class XmppServices(
     MessagingService messaging,
     IMessageStore messages,
     ConnectionRegistry registry,
+    IEventBus bus,
     IEventLog log,
     IEnumerable<IConnectionObserver> observers,
     XmppCertificate certificate,
@@ -37,6 +39,8 @@ internal sealed class XmppServices(
     /// <summary>Read-only look-ups (a message by its client id or id, the history for MAM); every change goes through the services.</summary>
     public IMessageStore Messages { get; } = messages;
     public ConnectionRegistry Registry { get; } = registry;
+    /// <summary>Ends, on every node, the connections of sessions a new resource evicted beyond the per-account cap.</summary>
+    public IEventBus Bus { get; } = bus;
     public IEventLog Log { get; } = log;
     public IConnectionObserver[] Observers { get; } = [.. observers];
     public XmppCertificate Certificate { get; } = certificate;
