@@ -74,7 +74,7 @@ public sealed class ChatScenario : IScenario
         {
             sending.CancelAfter(duration);
             foreach (var sender in senders) sender.Start();
-            var pacers = o.Rate is { } rate ? senders.Select(x => WireSender.PaceAsync(x, rate, sending.Token)).ToArray() : [];
+            var pacers = o.Rate is { } rate ? senders.Select(x => SendPacing.PaceAsync(x, rate, sending.Token)).ToArray() : [];
             try { await Task.Delay(Timeout.InfiniteTimeSpan, sending.Token); }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
             foreach (var sender in senders) sender.Stop();

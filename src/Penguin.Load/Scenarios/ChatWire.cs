@@ -12,7 +12,7 @@ namespace Penguin.Load.Scenarios;
 /// (request id, recipient, client id) written in; the request id is 2 × (number in the stream) + 2, so an
 /// answer finds its message without a table. With --rate, a pacer hands out one send per tick.
 /// </summary>
-public sealed class WireSender : IWireEvents
+public sealed class WireSender : IWireEvents, IPacedSender
 {
     private static readonly byte[] Op = "{\"op\":\"msg.send\",\"id\":"u8.ToArray();
     private static readonly byte[] To = ",\"to\":"u8.ToArray();
@@ -149,26 +149,6 @@ public sealed class WireSender : IWireEvents
     {
         bytes.CopyTo(json[at..]);
         return at + bytes.Length;
-    }
-
-    /// <summary>Allows <paramref name="sender"/> one message every 1/<paramref name="rate"/> s until <paramref name="stop"/>, starting at a random point of the first interval.</summary>
-    public static async Task PaceAsync(WireSender sender, double rate, CancellationToken stop)
-    {
-        var interval = (long)(Stopwatch.Frequency / rate);
-        var next = Stopwatch.GetTimestamp() + Random.Shared.NextInt64(interval);
-        try
-        {
-            while (!stop.IsCancellationRequested && !sender.Device.Completion.IsCompleted)
-            {
-                var wait = next - Stopwatch.GetTimestamp();
-                if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stop);
-                next += interval;
-                sender.Allow();
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
     }
 }
 

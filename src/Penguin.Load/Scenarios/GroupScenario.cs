@@ -67,7 +67,7 @@ public sealed class GroupScenario : IScenario
         {
             sending.CancelAfter(duration);
             foreach (var sender in senders) sender.Start();
-            var pacers = o.Rate is { } rate ? senders.Select(x => GroupWireMember.PaceAsync(x, rate, sending.Token)).ToArray() : [];
+            var pacers = o.Rate is { } rate ? senders.Select(x => SendPacing.PaceAsync(x, rate, sending.Token)).ToArray() : [];
             try { await Task.Delay(Timeout.InfiniteTimeSpan, sending.Token); }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
             foreach (var sender in senders) sender.Stop();
@@ -166,7 +166,7 @@ public sealed class GroupScenario : IScenario
 /// A member's device in the group run: accounts every group message that reaches it, and when it is a sender keeps up
 /// to --window <c>group.send</c> unanswered (request id 2 × number + 2, as <see cref="WireSender"/>).
 /// </summary>
-public sealed class GroupWireMember : IWireEvents
+public sealed class GroupWireMember : IWireEvents, IPacedSender
 {
     private static readonly byte[] Op = "{\"op\":\"group.send\",\"id\":"u8.ToArray();
     private static readonly byte[] GroupField = ",\"groupId\":"u8.ToArray();
@@ -300,24 +300,5 @@ public sealed class GroupWireMember : IWireEvents
     {
         bytes.CopyTo(json[at..]);
         return at + bytes.Length;
-    }
-
-    public static async Task PaceAsync(GroupWireMember sender, double rate, CancellationToken stop)
-    {
-        var interval = (long)(Stopwatch.Frequency / rate);
-        var next = Stopwatch.GetTimestamp() + Random.Shared.NextInt64(interval);
-        try
-        {
-            while (!stop.IsCancellationRequested && !sender.Device.Completion.IsCompleted)
-            {
-                var wait = next - Stopwatch.GetTimestamp();
-                if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stop);
-                next += interval;
-                sender.Allow();
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
     }
 }
