@@ -29,15 +29,29 @@ install() {
 
 running() { pg_lsclusters -h 2>/dev/null | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c { print $4 }' | grep -q online; }
 
+# Loopback only: nothing outside this machine may reach the test server. The test classes run in parallel,
+# each with its own pool, and the cluster suite starts several nodes: 100 connections (the default) ran out
+# in CI, so allow more. The settings live in conf.d so that every start uses them, also the restart made by
+# the cluster suite's "database stopped" fault test (it once came back with 100 and a later suite ran out).
+configure() {
+  local file="/etc/postgresql/${version}/${cluster}/conf.d/penguin.conf"
+  local wanted="listen_addresses = '127.0.0.1'
+max_connections = 400"
+  if [ "$(cat "$file" 2>/dev/null)" != "$wanted" ]; then
+    mkdir -p "$(dirname "$file")"
+    printf '%s\n' "$wanted" > "$file"
+    chmod 644 "$file"
+    if running; then log "settings changed: restarting"; pg_ctlcluster "$version" "$cluster" restart >&2; fi
+  fi
+}
+
 start() {
   install
+  configure
   if running; then
     log "cluster ${version}/${cluster} already running"
   else
-    # Loopback only: nothing outside this machine may reach the test server. The test suites run in parallel,
-    # each class with its own pool, and the cluster suite starts several nodes: 100 connections (the
-    # default) ran out in CI, so allow more.
-    pg_ctlcluster "$version" "$cluster" start -o "-c listen_addresses=127.0.0.1 -c max_connections=400" >&2
+    pg_ctlcluster "$version" "$cluster" start >&2
   fi
   until as_postgres "pg_isready -q -h 127.0.0.1"; do sleep 0.2; done
 

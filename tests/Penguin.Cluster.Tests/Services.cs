@@ -19,7 +19,7 @@ public static class Services
     /// <summary>A fast shutdown: PostgreSQL ends every client connection, as a crash or a failover would.</summary>
     public static Task StopDatabaseAsync() => RunAsync("pg_ctlcluster", "15", "main", "stop");
 
-    /// <summary>Started as scripts/services/postgres.sh does: on loopback only.</summary>
+    /// <summary>Started as scripts/services/postgres.sh does; its settings (loopback only, 400 connections) are in conf.d.</summary>
     public static Task StartDatabaseAsync() => RunAsync("pg_ctlcluster", "15", "main", "start", "-o", "-c listen_addresses=127.0.0.1");
 
     private static Task RunAsync(string program, params string[] arguments) => TestServices.RunAsync(program, arguments);
