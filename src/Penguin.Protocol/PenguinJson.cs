@@ -59,6 +59,11 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(WalletTransferList))]
 [JsonSerializable(typeof(BuyQCoinsRequest))]
 [JsonSerializable(typeof(WalletReceipt))]
+// Top-up and withdrawal (WalletBank.cs)
+[JsonSerializable(typeof(TopUpRequest))]
+[JsonSerializable(typeof(WithdrawRequest))]
+[JsonSerializable(typeof(WalletBankPayment))]
+[JsonSerializable(typeof(WalletBankPaymentList))]
 // Groups (Groups.cs)
 [JsonSerializable(typeof(GroupInfo))]
 [JsonSerializable(typeof(GroupSummary))]
