@@ -65,7 +65,7 @@ public static class BankEndpoints
         var declined = last4 == DeclineCard || Random.Shared.NextDouble() < settings.DeclineRate;
         var now = time.GetUtcNow();
         var payment = new BankPayment($"{(kind == "charge" ? "ch" : "po")}_{Guid.NewGuid():N}", 0, request.MerchantRequestId, kind, request.Amount, "CNY", last4,
-            declined ? "declined" : "succeeded", declined ? (kind == "charge" ? "insufficient funds on the card" : "the card refuses payouts") : null, now);
+            declined ? "declined" : "succeeded", now, declined ? (kind == "charge" ? "insufficient funds on the card" : "the card refuses payouts") : null);
         var callbacks = last4 is NoCallbackCard or TimeoutSilentCard || Random.Shared.NextDouble() < settings.CallbackDropRate ? 0
             : last4 == TwoCallbacksCard || Random.Shared.NextDouble() < settings.CallbackDuplicateRate ? 2 : 1;
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}|{request.Amount}|{request.Currency}|{request.Card}")));

@@ -157,7 +157,7 @@ public sealed class BankRecords : IDisposable
 
     private static BankPayment ReadPayment(SqliteDataReader r, int o) =>
         new(r.GetString(o + 1), r.GetInt64(o), r.GetString(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.GetString(o + 5), r.GetString(o + 6), r.GetString(o + 7),
-            r.IsDBNull(o + 8) ? null : r.GetString(o + 8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 9)));
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 9)), r.IsDBNull(o + 8) ? null : r.GetString(o + 8));
 
     private void Execute(SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
     {

@@ -13,7 +13,7 @@ public sealed record WithdrawRequest(long Amount, string Card, string PayPasswor
 /// A top-up or withdrawal as its owner sees it. <see cref="Kind"/>: "topup" or "withdrawal"; <see cref="Status"/>:
 /// "pending" (the bank has not confirmed yet), "succeeded" or "failed" (with <see cref="Failure"/>).
 /// </summary>
-public sealed record WalletBankPayment(string Id, string Kind, long Amount, string CardLast4, string Status, string? Failure, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt = null);
+public sealed record WalletBankPayment(string Id, string Kind, long Amount, string CardLast4, string Status, DateTimeOffset CreatedAt, string? Failure = null, DateTimeOffset? SettledAt = null);
 
 /// <summary>GET /api/v1/wallet/bank-payments: the caller's top-ups and withdrawals, newest first.</summary>
 public sealed record WalletBankPaymentList(WalletBankPayment[] Payments);

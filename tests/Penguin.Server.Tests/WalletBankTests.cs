@@ -255,8 +255,9 @@ public sealed class WalletBankTests(BankFixture fixture) : IClassFixture<BankFix
     [Fact]
     public async Task Withdraw_PaidOut_LeavesTheWallet_Declined_ReturnsTheMoneyOnce()
     {
-        var (user, http) = await UserAsync(deposit: 50_000);
+        var (user, http) = await UserAsync();
         await using var _ = user;
+        await TopUpAsync(http, 50_000); // funded through the bank: every movement in the history has a reference
 
         var (_, paid) = await WithdrawAsync(http, 10_000);
         var (_, declined) = await WithdrawAsync(http, 20_000, CardEnding("0002"));

@@ -11,7 +11,7 @@ public sealed record BankPaymentRequest(string MerchantRequestId, long Amount, s
 /// "declined" (with <see cref="DeclineReason"/>). <see cref="Seq"/> orders the bank's records for listing.
 /// </summary>
 public sealed record BankPayment(string Id, long Seq, string MerchantRequestId, string Kind, long Amount, string Currency, string CardLast4, string Status,
-    string? DeclineReason, DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt, string? DeclineReason = null);
 
 /// <summary>GET /v1/payments?after=&amp;limit=: the bank's records in order; pass <see cref="Next"/> as ?after= for more.</summary>
 public sealed record BankPaymentList(BankPayment[] Payments, long? Next = null);

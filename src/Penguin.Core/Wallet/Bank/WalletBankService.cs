@@ -198,5 +198,5 @@ public sealed class WalletBankService(IWalletBankStore store, IBankGateway bank,
     }
 
     public static WalletBankPayment ToWire(BankPaymentRecord p) =>
-        new(p.Id, BankLedger.KindName(p.Kind), p.Amount, p.CardLast4, BankLedger.StatusName(p.Status), p.Failure, p.CreatedAt, p.SettledAt);
+        new(p.Id, BankLedger.KindName(p.Kind), p.Amount, p.CardLast4, BankLedger.StatusName(p.Status), p.CreatedAt, p.Failure, p.SettledAt);
 }
