@@ -10,6 +10,10 @@ export interface GroupPending {
   mentions: number[];
   mentionAll: boolean;
   createdAt: string;
+  /** A stored file carried by the message (§10.6), its name to show meanwhile, a voice clip's length. */
+  fileId?: string;
+  fileName?: string;
+  durationMs?: number;
   failed?: { code: string; message: string; messageZh: string };
 }
 

@@ -54,7 +54,7 @@ export interface GroupInfo {
 export interface GroupMember { number: number; role: GroupRole; joinedAt: string; card?: string; mutedUntil?: string }
 export interface GroupMessage {
   id: number; groupId: number; from: number; seq: number; clientId: string; sentAt: string;
-  text?: string; recalled: boolean; mentions?: number[]; mentionAll: boolean;
+  text?: string; recalled: boolean; mentions?: number[]; mentionAll: boolean; attachment?: Attachment;
 }
 export interface GroupSummary {
   group: GroupInfo; role: GroupRole; notify: GroupNotify; joinedSeq: number; lastSeq: number; readSeq: number;
