@@ -499,10 +499,21 @@ export class PenguinClient {
   /** Join requests to the groups this user administers. */
   async loadGroupRequests() {
     const admin = Object.values(this.state.get().chat.groups).filter((g) => g.role !== 'member');
-    const all = await Promise.all(admin.map((g) => this.api.groupRequests(g.group.id).then((r) => r.requests).catch(() => [])));
-    const requests = Object.fromEntries(all.flat().map((r) => [r.id, r]));
-    this.state.update((s) => ({ ...s, chat: { ...s.chat, requests } }));
-    await this.loadStrangers(all.flat().map((r) => r.from));
+    // A group whose list could not be fetched keeps what the page holds for it.
+    const all = await Promise.all(admin.map((g) => this.api.groupRequests(g.group.id).then((r) => ({ id: g.group.id, list: r.requests }), () => null)));
+    const loaded = all.filter((x) => x !== null);
+    const fresh = new Set(loaded.map((x) => x.id));
+    this.state.update((s) => ({
+      ...s,
+      chat: {
+        ...s.chat,
+        requests: Object.fromEntries([
+          ...Object.values(s.chat.requests).filter((r) => !fresh.has(r.groupId)),
+          ...loaded.flatMap((x) => x.list),
+        ].map((r) => [r.id, r])),
+      },
+    }));
+    await this.loadStrangers(loaded.flatMap((x) => x.list.map((r) => r.from)));
   }
 
   dropGroupRequest(id: number) {
