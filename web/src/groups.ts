@@ -173,6 +173,12 @@ export function applyGroupEvent(s: GroupState, e: GroupEvent, me: number): Group
       return { ...s, requests: { ...s.requests, [e.request.id]: e.request } };
     case 'group.request.refused':
       return { ...s, joins: { ...s.joins, [e.groupId]: 'refused' } };
+    case 'group.request.handled': {
+      // Answered by an admin (maybe another one, maybe on another device): it leaves this inbox too.
+      const requests = { ...s.requests };
+      delete requests[e.requestId];
+      return { ...s, requests };
+    }
     case 'group.invited':
       return s.groups[e.group.id] ? s : { ...s, invitations: { ...s.invitations, [e.group.id]: { group: e.group, by: e.by } } };
   }

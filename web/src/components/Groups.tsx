@@ -70,7 +70,7 @@ export function Groups({ client, current, onOpen }: { client: PenguinClient; cur
         <p key={id} className="notice warn" role="status">{t('joinRefused', { name: id })}</p>
       ))}
       {Object.values(chat.invitations).map(({ group, by }) => (
-        <div key={group.id} className="req">
+        <div key={group.id} className="req" data-testid={`invitation-${group.id}`}>
           <span className="req-text">{t('invitedTo', { name: displayName(state, by), group: group.name })}</span>
           <button type="button" onClick={() => void run(async () => { await client.joinGroup(group.id); onOpen(group.id); return t('joinedGroup', { name: group.name }); })}>{t('join')}</button>
         </div>
