@@ -698,7 +698,7 @@ test('the owner dissolves the group', async () => {
 });
 
 test('invite and transfer: Alice invites Bob into an invitation-only group; Bob joins; Alice makes him the owner', async () => {
-  const { pa, pb, bob } = world;
+  const { pa, pb, alice, bob } = world;
   await pa.getByRole('tab', { name: /群聊/ }).click();
   await pa.getByLabel('群名称').fill('读书会');
   await pa.getByLabel('加群方式').selectOption('invite');
@@ -722,8 +722,10 @@ test('invite and transfer: Alice invites Bob into an invitation-only group; Bob 
   pa.once('dialog', (d) => d.accept());
   await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '转让群主' }).click();
   await eventually(async () => (await pa.getByTestId(`member-${bob}`).getAttribute('data-role')) === 'owner', 'Bob is the owner on Alice\'s list');
-  await pa.getByRole('button', { name: '退出群聊' }).waitFor(); // Alice is a plain member now: she may leave
-  assert(await pa.getByTestId('members').getByTestId('join-policy').count() === 0, 'no policy control for a plain member');
+  // The former owner stays on as an admin (§11): she may leave now, and no longer transfers or dissolves.
+  await pa.getByRole('button', { name: '退出群聊' }).waitFor();
+  await eventually(async () => (await pa.getByTestId(`member-${alice}`).getAttribute('data-role')) === 'admin', 'Alice is an admin now');
+  assert(await pa.getByRole('button', { name: '转让群主' }).count() === 0, 'only the owner transfers');
   await pb.getByRole('button', { name: 'Show members' }).click();
   await pb.getByRole('button', { name: 'Dissolve group' }).waitFor();
   await pb.getByTestId('members').getByLabel('Who may join').selectOption('open');
