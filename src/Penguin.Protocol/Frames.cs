@@ -109,6 +109,7 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(GroupRead), "group.read")]
 [JsonDerivedType(typeof(GroupJoinRequested), "group.request")]
 [JsonDerivedType(typeof(GroupJoinRefused), "group.request.refused")]
+[JsonDerivedType(typeof(GroupJoinRequestHandled), "group.request.handled")]
 [JsonDerivedType(typeof(GroupInvited), "group.invited")]
 // Chat rooms (Rooms.cs)
 [JsonDerivedType(typeof(RoomEntered), "room.entered")]

@@ -48,6 +48,7 @@ namespace Penguin.Core.Outbox;
 [JsonSerializable(typeof(GroupRead))]
 [JsonSerializable(typeof(GroupJoinRequested))]
 [JsonSerializable(typeof(GroupJoinRefused))]
+[JsonSerializable(typeof(GroupJoinRequestHandled))]
 [JsonSerializable(typeof(GroupInvited))]
 // Wallet
 [JsonSerializable(typeof(WalletTransferUpdated))]
@@ -82,6 +83,7 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         [typeof(GroupRead)] = "group_read",
         [typeof(GroupJoinRequested)] = "group_join_requested",
         [typeof(GroupJoinRefused)] = "group_join_refused",
+        [typeof(GroupJoinRequestHandled)] = "group_join_request_handled",
         [typeof(GroupInvited)] = "group_invited",
         // Wallet
         [typeof(WalletTransferUpdated)] = "wallet_transfer_updated",

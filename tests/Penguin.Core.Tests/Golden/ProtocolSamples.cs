@@ -88,6 +88,7 @@ public static class ProtocolSamples
         new GroupRead(200001, 12) { Seq = 35 },
         new GroupJoinRequested(new GroupJoinRequest(7, 200001, 10003, "我也想爬山", At)) { Seq = 36 },
         new GroupJoinRefused(200001, 7) { Seq = 37 },
+        new GroupJoinRequestHandled(200001, 7, 10001, Approved: true) { Seq = 39 },
         new GroupInvited(Group, 10001) { Seq = 38 },
         new RoomEntered(Room, [10001, 10002], [RoomText]) { Re = 14 },
         new RoomMessageAccepted(RoomText) { Re = 16 },
