@@ -53,14 +53,11 @@ create() { # token name size sha type: prints the upload id (empty when the byte
   curl -sf -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
     -d "{\"name\":\"$2\",\"size\":$3,\"sha256\":\"$4\",\"contentType\":\"$5\"}" "$base/api/v1/uploads" | jq -r '.upload.id // empty'
 }
-put() { # token id offset file [skip count in MiB]: one PUT of a slice of the file
-  if [[ $# -gt 4 ]]; then
-    dd if="$4" bs=1M skip="$5" count="$6" status=none | curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $1" -H 'Expect:' \
-      -H 'Content-Type: application/octet-stream' -H "Upload-Offset: $3" --data-binary @- "$base/api/v1/uploads/$2"
-  else
-    curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $1" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
-      -H "Upload-Offset: $3" --data-binary "@$4" "$base/api/v1/uploads/$2"
-  fi
+put() { # token id offset file [skip count in MiB]: one PUT of the file or a slice of it, streamed (curl -T), no Expect wait
+  local body=$4
+  if [[ $# -gt 4 ]]; then body="$work/chunk"; dd if="$4" of="$body" bs=1M skip="$5" count="$6" status=none; fi
+  curl -sf -o /dev/null -T "$body" -H "Authorization: Bearer $1" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+    -H "Upload-Offset: $3" "$base/api/v1/uploads/$2"
 }
 complete() { curl -sf -X POST -H "Authorization: Bearer $1" "$base/api/v1/uploads/$2/complete" | jq -r .id; }
 
@@ -111,8 +108,8 @@ for n in $(seq 0 99); do
   (t=${tokens[$((n % 10))]}
    s=$(sha256sum "$small/$n" | cut -d' ' -f1)
    i=$(create "$t" "f$n.bin" $((8 * 1024 * 1024)) "$s" application/octet-stream)
-   curl -sf -o /dev/null -X PUT --limit-rate 4M -H "Authorization: Bearer $t" -H 'Expect:' -H "Upload-Offset: 0" \
-     --data-binary "@$small/$n" "$base/api/v1/uploads/$i"
+   curl -sf -o /dev/null -T "$small/$n" --limit-rate 4M -H "Authorization: Bearer $t" -H 'Expect:' -H "Upload-Offset: 0" \
+     "$base/api/v1/uploads/$i"
    complete "$t" "$i" >/dev/null) &
   pids+=($!)
 done

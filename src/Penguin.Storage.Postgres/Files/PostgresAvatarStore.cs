@@ -25,7 +25,7 @@ public sealed class PostgresAvatarStore(PostgresDatabase db) : IAvatarStore
                 SELECT a.sha256 FROM avatars a
                 WHERE a.created_at < @before
                   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar = @prefix || a.sha256)
-                  AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.avatar = @prefix || a.sha256)
+                  AND NOT EXISTS (SELECT 1 FROM chat_groups g WHERE g.avatar = @prefix || a.sha256)
                 LIMIT @n)
               AND created_at < @before
             """, ("before", madeBefore.Utc()), ("prefix", Avatars.UploadedPrefix), ("n", limit)), cancellationToken);

@@ -21,7 +21,7 @@ public sealed class SqliteAvatarStore(SqliteDatabase db) : IAvatarStore
                 SELECT a.sha256 FROM avatars a
                 WHERE a.created_at < $before
                   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar = $prefix || a.sha256)
-                  AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.avatar = $prefix || a.sha256)
+                  AND NOT EXISTS (SELECT 1 FROM chat_groups g WHERE g.avatar = $prefix || a.sha256)
                 LIMIT $n)
             """, ("$before", madeBefore.ToUnixMs()), ("$prefix", Avatars.UploadedPrefix), ("$n", limit)), cancellationToken);
 }

@@ -9,4 +9,4 @@ CREATE TABLE avatars (
 ) WITHOUT ROWID;
 CREATE INDEX avatars_by_age ON avatars (created_at);
 CREATE INDEX users_by_avatar ON users (avatar);
-CREATE INDEX groups_by_avatar ON groups (avatar);
+CREATE INDEX chat_groups_by_avatar ON chat_groups (avatar);
