@@ -46,6 +46,7 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(UserPresence[]))]
 // Files
 [JsonSerializable(typeof(CreateUpload))]
+[JsonSerializable(typeof(SetAvatarRequest))]
 [JsonSerializable(typeof(UploadStatus))]
 [JsonSerializable(typeof(StoredFile))]
 [JsonSerializable(typeof(UploadResult))]

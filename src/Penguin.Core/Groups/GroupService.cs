@@ -69,12 +69,14 @@ public sealed class GroupService(
         if (change.Announcement is not null && (change.Announcement.Length > Limits.GroupAnnouncementMaxLength || HasControlButLineBreaks(change.Announcement)))
             return Errors.InvalidField.With($"'announcement' must be at most {Limits.GroupAnnouncementMaxLength} characters without control characters.",
                 $"“announcement”最多 {Limits.GroupAnnouncementMaxLength} 个字符，且不能包含控制字符。");
-        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar)) return Errors.InvalidField.With("Unknown avatar.", "未知的头像。");
         if (change.JoinPolicy is { } policy && !Enum.IsDefined(policy)) return Errors.InvalidField;
 
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
         var group = place.Value.Group;
+        // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
+        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != group.Avatar)
+            return Errors.InvalidField.With("Unknown avatar; pick a built-in one or upload a picture (PUT /api/v1/groups/{id}/avatar).", "未知的头像，请选择内置头像或上传图片。");
         var updated = group with
         {
             Name = change.Name?.Trim() ?? group.Name,
@@ -84,6 +86,24 @@ public sealed class GroupService(
             JoinPolicy = change.JoinPolicy ?? group.JoinPolicy,
         };
         return await SaveGroupAsync(updated, cancellationToken);
+    }
+
+    /// <summary>
+    /// An owner or administrator sets the group's avatar to one made from an upload: the place is checked first, then
+    /// <paramref name="makeAvatar"/> makes and stores it (<see cref="Avatars.Uploaded"/>), then every member is told.
+    /// </summary>
+    public async ValueTask<Result<GroupInfo>> SetUploadedAvatarAsync(long userId, long groupId, Func<CancellationToken, ValueTask<Result<string>>> makeAvatar,
+        CancellationToken cancellationToken = default)
+    {
+        var place = await AdminOfAsync(userId, groupId, cancellationToken);
+        if (!place.IsOk) return place.Error;
+        var avatar = await makeAvatar(cancellationToken);
+        if (!avatar.IsOk) return avatar.Error;
+        if (Avatars.UploadedSha256(avatar.Value) is null) throw new InvalidOperationException("Not an uploaded avatar's name.");
+        // Read again: the card may have changed while the picture was made.
+        var again = await AdminOfAsync(userId, groupId, cancellationToken);
+        if (!again.IsOk) return again.Error;
+        return await SaveGroupAsync(again.Value.Group with { Avatar = avatar.Value }, cancellationToken);
     }
 
     public async ValueTask<Result<GroupInfo>> MuteAllAsync(long userId, long groupId, bool muted, CancellationToken cancellationToken = default)

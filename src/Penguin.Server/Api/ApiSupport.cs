@@ -69,7 +69,7 @@ public static class ApiSupport
         "upload_offset_mismatch" or "upload_busy" or "upload_incomplete" => StatusCodes.Status409Conflict,
         "file_too_large" or "quota_exceeded" => StatusCodes.Status413PayloadTooLarge,
         "too_many_uploads" => StatusCodes.Status429TooManyRequests,
-        "type_mismatch" => StatusCodes.Status415UnsupportedMediaType,
+        "type_mismatch" or "not_a_picture" => StatusCodes.Status415UnsupportedMediaType,
         "file_hash_mismatch" or "chunk_hash_mismatch" => StatusCodes.Status422UnprocessableEntity,
         "file_expired" => StatusCodes.Status410Gone,
         // Wallet
