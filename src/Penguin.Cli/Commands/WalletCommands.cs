@@ -33,8 +33,8 @@ public static class WalletCommands
             "Send a red packet of <amount> yuan in <count> shares to a friend or a group (--lucky: random shares)",
             "给好友或群发红包：共 <amount> 元，分 <count> 份（--lucky：拼手气）", RedPacketAsync,
             new OptionSpec("lucky", null, "Random shares (拼手气) instead of equal ones", "拼手气红包（随机金额），否则每份相等"), KeyOption),
-        new(Section, "wallet claim", "<id>", "Claim your share of a red packet", "领取红包", ClaimAsync),
-        new(Section, "wallet packet", "<id>", "A red packet and who claimed what", "查看红包详情及领取记录", PacketAsync),
+        new(Section, "wallet claim", "<packet>", "Claim your share of a red packet", "领取红包", ClaimAsync),
+        new(Section, "wallet packet", "<packet>", "A red packet and who claimed what", "查看红包详情及领取记录", PacketAsync),
     ];
 
     private static async Task<int> BalanceAsync(Invocation inv)
