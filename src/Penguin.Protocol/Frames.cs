@@ -104,6 +104,7 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(GroupUpdated), "group.updated")]
 // Wallet (Wallet.cs)
 [JsonDerivedType(typeof(WalletTransferUpdated), "wallet.transfer")]
+[JsonDerivedType(typeof(RedPacketUpdated), "wallet.redpacket")]
 [JsonDerivedType(typeof(GroupMembershipChanged), "group.membership")]
 [JsonDerivedType(typeof(GroupMentioned), "group.mentioned")]
 [JsonDerivedType(typeof(GroupRead), "group.read")]

@@ -60,6 +60,11 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(WalletTransferList))]
 [JsonSerializable(typeof(BuyQCoinsRequest))]
 [JsonSerializable(typeof(WalletReceipt))]
+[JsonSerializable(typeof(CreateRedPacketRequest))]
+[JsonSerializable(typeof(RedPacket))]
+[JsonSerializable(typeof(RedPacketDetails))]
+[JsonSerializable(typeof(RedPacketClaimResult))]
+[JsonSerializable(typeof(TestDepositRequest))]
 // Groups (Groups.cs)
 [JsonSerializable(typeof(GroupInfo))]
 [JsonSerializable(typeof(GroupSummary))]

@@ -52,6 +52,7 @@ namespace Penguin.Core.Outbox;
 [JsonSerializable(typeof(GroupInvited))]
 // Wallet
 [JsonSerializable(typeof(WalletTransferUpdated))]
+[JsonSerializable(typeof(RedPacketUpdated))]
 public sealed partial class StoredEventJson : JsonSerializerContext
 {
     /// <summary>The format every event is written in; a reader refuses others (a newer server's data).</summary>
@@ -87,6 +88,7 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         [typeof(GroupInvited)] = "group_invited",
         // Wallet
         [typeof(WalletTransferUpdated)] = "wallet_transfer_updated",
+        [typeof(RedPacketUpdated)] = "red_packet_updated",
     };
 
     private static readonly JsonSerializerOptions StoredOptions = new(JsonSerializerDefaults.Web)

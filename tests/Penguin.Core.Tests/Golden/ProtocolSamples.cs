@@ -76,6 +76,8 @@ public static class ProtocolSamples
         new MessageRecalled(10002, 42, 7) { Seq = 28 },
         new MessageDeleted(10002, 42) { Seq = 29 },
         new WalletTransferUpdated(new WalletTransfer("9f2c4e1a7b3d4c5e8f90a1b2c3d4e5f6", 10001, 10002, 52_000, "房租", "pending", At, At.AddDays(1))) { Seq = 90 },
+        new RedPacketUpdated(new RedPacket("5b8e0c3d2a1f4e6b9c7d8e9f0a1b2c3d", 10001, 1_000, 3, true, "恭喜发财，大吉大利", "open", 1, 388, At, At.AddDays(1), GroupId: 200001),
+            new RedPacketClaim(10002, 388, At)) { Seq = 91 },
         new TypingChanged(10002, true),
         new GroupMessageAccepted(GroupText, Duplicate: false) { Re = 11 },
         new GroupMessageReceived(GroupText),

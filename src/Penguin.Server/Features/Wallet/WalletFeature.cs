@@ -5,7 +5,7 @@ using Penguin.Storage.Sqlite;
 
 namespace Penguin.Server.Features.Wallet;
 
-/// <summary>The wallet (财付通): a double-entry ledger, balances and history, payment password, transfers to friends, Q-coins.</summary>
+/// <summary>The wallet (财付通): a double-entry ledger, balances and history, payment password, transfers to friends, red packets, Q-coins.</summary>
 public static class WalletFeature
 {
     public static IServiceCollection AddWallet(this IServiceCollection services, ServerOptions options)
@@ -13,13 +13,14 @@ public static class WalletFeature
         services.AddStore<IWalletStore, SqliteWalletStore, PostgresWalletStore>(options);
         services.AddSingleton(options.Wallet);
         services.AddSingleton<WalletService>();
+        services.AddSingleton<RedPacketService>();
         services.AddHostedService<WalletSweeper>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapWallet(this IEndpointRouteBuilder app)
     {
-        app.MapWalletApi();
+        app.MapWalletApi(app.ServiceProvider.GetRequiredService<WalletOptions>());
         return app;
     }
 }
