@@ -32,6 +32,8 @@ internal sealed partial class XmppConnection : IDisposable
 #pragma warning restore CA2213
     private readonly CancellationTokenSource _closed = new();
     private readonly string _address;
+    /// <summary>XMPP over WebSocket (RFC 7395): framed header and end, no STARTTLS (TLS is the HTTP layer's).</summary>
+    private readonly bool _webSocket;
     private Stream _transport;
     private XmppStreamReader? _reader;
     private bool _secure;
@@ -42,8 +44,12 @@ internal sealed partial class XmppConnection : IDisposable
     private SessionContext? _session;
     private Connection? _connection;
 
-    public XmppConnection(XmppServices services, Stream network, IPAddress remote)
+    /// <param name="webSocket">Whether <paramref name="network"/> is an <see cref="XmppWebSocketStream"/>.</param>
+    /// <param name="secure">Whether the transport is already encrypted (a WebSocket over HTTPS).</param>
+    public XmppConnection(XmppServices services, Stream network, IPAddress remote, bool webSocket = false, bool secure = false)
     {
+        _webSocket = webSocket;
+        _secure = secure;
         _services = services;
         _logger = services.Logger;
         _options = services.Options;
@@ -59,8 +65,17 @@ internal sealed partial class XmppConnection : IDisposable
 
     private bool Loopback => IPAddress.IsLoopback(_remote);
 
-    /// <summary>Plaintext authentication is allowed only on loopback and only when the operator said so.</summary>
-    private bool MayAuthenticate => _secure || (_options.AllowPlaintextOnLoopback && Loopback);
+    /// <summary>
+    /// On TCP, authentication without TLS is allowed only on loopback and only when the operator said so. Over
+    /// WebSocket, TLS is the HTTP layer's (often a proxy in front): SCRAM, which never shows the password, is allowed
+    /// wherever a native login over HTTP is.
+    /// </summary>
+    private bool MayAuthenticate => _secure || _webSocket || PlaintextLoopback;
+
+    /// <summary>PLAIN shows the password: only inside TLS, or over a WebSocket on loopback when the operator allowed plaintext there.</summary>
+    private bool MayUsePlain => _secure || (_webSocket && PlaintextLoopback);
+
+    private bool PlaintextLoopback => _options.AllowPlaintextOnLoopback && Loopback;
 
     /// <summary>Serves the stream until it ends.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -81,7 +96,7 @@ internal sealed partial class XmppConnection : IDisposable
             await EndAsync(e.Condition, e.Text);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException
-                                       or AuthenticationException or InvalidOperationException)
+                                       or AuthenticationException or InvalidOperationException or WebSocketException)
         {
             // The client went away, the stream was ended, or the TLS handshake failed.
         }
@@ -109,7 +124,7 @@ internal sealed partial class XmppConnection : IDisposable
         while (_session is null)
         {
             var element = await _reader!.ReadStanzaAsync() ?? throw new EndOfStreamException();
-            if (element.Name == Tls + "starttls" && !_secure && !authenticated)
+            if (element.Name == Tls + "starttls" && !_secure && !_webSocket && !authenticated)
             {
                 await WriteAsync(new XElement(Tls + "proceed"));
                 var tls = new SslStream(_network, leaveInnerStreamOpen: true);
@@ -166,13 +181,13 @@ internal sealed partial class XmppConnection : IDisposable
         var features = new XElement(Streams + "features", new XAttribute(XNamespace.Xmlns + "stream", Streams));
         if (!authenticated)
         {
-            if (!_secure) features.Add(new XElement(Tls + "starttls", MayAuthenticate ? null : new XElement(Tls + "required")));
+            if (!_secure && !_webSocket) features.Add(new XElement(Tls + "starttls", MayAuthenticate ? null : new XElement(Tls + "required")));
             if (MayAuthenticate)
             {
                 var mechanisms = new XElement(Sasl + "mechanisms",
                     new XElement(Sasl + "mechanism", "SCRAM-SHA-256"),
                     new XElement(Sasl + "mechanism", "SCRAM-SHA-1"));
-                if (_secure) mechanisms.Add(new XElement(Sasl + "mechanism", "PLAIN"));
+                if (MayUsePlain) mechanisms.Add(new XElement(Sasl + "mechanism", "PLAIN"));
                 features.Add(mechanisms);
             }
         }
@@ -187,7 +202,10 @@ internal sealed partial class XmppConnection : IDisposable
     private async Task SendHeaderAsync()
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        await WriteRawAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{id}' from='{Domain}' version='1.0' xml:lang='en'>");
+        if (_webSocket)
+            await WriteRawAsync($"<open xmlns='{XmppWebSocketStream.Framing}' id='{id}' from='{Domain}' version='1.0' xml:lang='en'/>");
+        else
+            await WriteRawAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{id}' from='{Domain}' version='1.0' xml:lang='en'>");
         _headerSent = true;
     }
 
@@ -205,7 +223,7 @@ internal sealed partial class XmppConnection : IDisposable
         {
             case "SCRAM-SHA-256": return await ScramAsync(ScramMechanism.Sha256, initial);
             case "SCRAM-SHA-1": return await ScramAsync(ScramMechanism.Sha1, initial);
-            case "PLAIN" when _secure: return await PlainAsync(initial);
+            case "PLAIN" when MayUsePlain: return await PlainAsync(initial);
             default:
                 await WriteAsync(SaslFailure("invalid-mechanism", null));
                 return false;
@@ -391,23 +409,24 @@ internal sealed partial class XmppConnection : IDisposable
         if (Interlocked.Exchange(ref _ended, 1) == 1) return;
         try
         {
-            var sb = new StringBuilder();
+            // Over WebSocket each part is its own message and the end is <close/>.
+            var parts = new List<string>();
             if (!_headerSent) await SendHeaderAsync();
             if (condition is not null)
             {
                 var error = new XElement(Streams + "error", new XAttribute(XNamespace.Xmlns + "stream", Streams),
                     new XElement(XName.Get(condition, StreamErrors)),
                     text is null ? null : new XElement(XName.Get("text", StreamErrors), text));
-                sb.Append(error.ToString(SaveOptions.DisableFormatting));
+                parts.Add(error.ToString(SaveOptions.DisableFormatting));
             }
-            sb.Append("</stream:stream>");
+            parts.Add(_webSocket ? $"<close xmlns='{XmppWebSocketStream.Framing}'/>" : "</stream:stream>");
+            if (!_webSocket) parts = [string.Concat(parts)];
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var bytes = Encoding.UTF8.GetBytes(sb.ToString());
             if (await _writeLock.WaitAsync(TimeSpan.FromSeconds(2)))
             {
                 try
                 {
-                    await _transport.WriteAsync(bytes, timeout.Token);
+                    foreach (var part in parts) await _transport.WriteAsync(Encoding.UTF8.GetBytes(part), timeout.Token);
                     await _transport.FlushAsync(timeout.Token);
                 }
                 finally
@@ -416,7 +435,7 @@ internal sealed partial class XmppConnection : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException or WebSocketException)
         {
             // The client is already gone.
         }
