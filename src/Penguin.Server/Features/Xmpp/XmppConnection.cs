@@ -25,15 +25,15 @@ internal sealed partial class XmppConnection : IDisposable
     private readonly XmppServices _services;
     private readonly ILogger _logger;
     private readonly XmppOptions _options;
-    private readonly Stream _network;
-    private readonly IPAddress _remote;
+    private Stream _network;
+    private IPAddress _remote;
 #pragma warning disable CA2213 // see Dispose
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 #pragma warning restore CA2213
     private readonly CancellationTokenSource _closed = new();
     private readonly string _address;
     /// <summary>XMPP over WebSocket (RFC 7395): framed header and end, no STARTTLS (TLS is the HTTP layer's).</summary>
-    private readonly bool _webSocket;
+    private bool _webSocket;
     private Stream _transport;
     private XmppStreamReader? _reader;
     private bool _secure;
@@ -89,7 +89,23 @@ internal sealed partial class XmppConnection : IDisposable
             {
                 await NegotiateAsync();
             }
-            await ServeAsync();
+            if (_handedOver is { } served)
+            {
+                await served; // this transport now serves the resumed stream until it is done with it
+                return;
+            }
+            while (true)
+            {
+                try
+                {
+                    await ServeAsync();
+                    break;
+                }
+                catch (Exception e) when (IsTransportLoss(e))
+                {
+                    if (!await AwaitResumptionAsync()) break;
+                }
+            }
         }
         catch (XmppStreamException e)
         {
@@ -111,7 +127,9 @@ internal sealed partial class XmppConnection : IDisposable
         }
         finally
         {
+            if (_smId is not null) _services.Resumption.Remove(_smId);
             await CleanUpAsync();
+            _borrowed?.TrySetResult();
         }
     }
 
@@ -121,7 +139,7 @@ internal sealed partial class XmppConnection : IDisposable
         var authenticated = false;
         var failures = 0;
         await RestartAsync(authenticated);
-        while (_session is null)
+        while (_session is null && _handedOver is null)
         {
             var element = await _reader!.ReadStanzaAsync() ?? throw new EndOfStreamException();
             if (element.Name == Tls + "starttls" && !_secure && !_webSocket && !authenticated)
@@ -154,6 +172,14 @@ internal sealed partial class XmppConnection : IDisposable
                 {
                     throw new XmppStreamException("policy-violation", "Too many failed attempts / 失败次数过多");
                 }
+            }
+            else if (element.Name == Sm + "resume" && authenticated)
+            {
+                await TryResumeAsync(element);
+            }
+            else if (element.Name == Sm + "enable" && authenticated)
+            {
+                await WriteAsync(SmFailed("unexpected-request")); // bind first
             }
             else if (element.Name == Client + "iq" && authenticated)
             {
@@ -194,7 +220,7 @@ internal sealed partial class XmppConnection : IDisposable
         else
         {
             features.Add(new XElement(Bind + "bind"), new XElement(Session + "session", new XElement(Session + "optional")),
-                new XElement(XNamespace.Get("urn:xmpp:features:rosterver") + "ver"));
+                new XElement(XNamespace.Get("urn:xmpp:features:rosterver") + "ver"), new XElement(Sm + "sm"));
         }
         await WriteAsync(features);
     }
@@ -374,22 +400,29 @@ internal sealed partial class XmppConnection : IDisposable
 
     // ---- Writing ----
 
-    internal Task WriteAsync(XElement element) => WriteRawAsync(element.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces));
+    internal Task WriteAsync(XElement element) =>
+        WriteRawAsync(element.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces), _smEnabled && IsStanza(element));
 
     /// <summary>
     /// One writer at a time (the receive loop answers, the delivery pump pushes). A client that stops reading blocks
-    /// the write; past the slow-consumer timeout the stream is cut, as a WebSocket would be.
+    /// the write; past the slow-consumer timeout the stream is cut, as a WebSocket would be. With stream management a
+    /// stanza is counted and kept until acknowledged; a resumable stream whose transport failed only keeps it.
     /// </summary>
-    private async Task WriteRawAsync(string xml)
+    private async Task WriteRawAsync(string xml, bool stanza = false)
     {
         var bytes = Encoding.UTF8.GetBytes(xml);
         await _writeLock.WaitAsync(_closed.Token);
+        var overflow = false;
         try
         {
+            if (stanza) overflow = !Keep(xml);
+            if (_transportDead) return;
             using var slow = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
             slow.CancelAfter(_services.Server.SlowConsumerTimeout);
             await _transport.WriteAsync(bytes, slow.Token);
             await _transport.FlushAsync(slow.Token);
+            // Asks for an acknowledgement now and then, so the kept stanzas stay few.
+            if (stanza && _unacked.Count % 10 == 0) await _transport.WriteAsync("<r xmlns='urn:xmpp:sm:3'/>"u8.ToArray(), slow.Token);
         }
         catch (OperationCanceledException)
         {
@@ -397,16 +430,22 @@ internal sealed partial class XmppConnection : IDisposable
             _network.Dispose();
             throw;
         }
+        catch (Exception e) when (Resumable && e is IOException or ObjectDisposedException or System.Net.WebSockets.WebSocketException or NotSupportedException)
+        {
+            _transportDead = true;
+            _network.Dispose(); // wakes the reader, which detaches the stream
+        }
         finally
         {
             _writeLock.Release();
         }
+        if (overflow) _ = EndAsync("policy-violation", "Too many unacknowledged stanzas / 未确认的消息节过多");
     }
 
     /// <summary>Ends the stream with a stream error (or none when <paramref name="condition"/> is null), then closes the socket.</summary>
     private async Task EndAsync(string? condition, string? text)
     {
-        if (Interlocked.Exchange(ref _ended, 1) == 1) return;
+        if (_handedOver is not null || Interlocked.Exchange(ref _ended, 1) == 1) return;
         try
         {
             // Over WebSocket each part is its own message and the end is <close/>.

@@ -19,6 +19,7 @@ public static class XmppFeature
         services.AddSingleton<XmppCredentials>();
         services.AddSingleton<IPasswordObserver>(sp => sp.GetRequiredService<XmppCredentials>());
         services.AddSingleton<XmppCertificate>();
+        services.AddSingleton<XmppResumption>();
         services.AddSingleton<XmppServices>();
         services.AddSingleton<XmppListener>();
         services.AddSingleton<XmppWebSocketEndpoint>();
