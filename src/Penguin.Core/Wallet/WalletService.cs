@@ -183,7 +183,7 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
 
     internal DailyLimit Limit(long userId) => new(LedgerAccounts.UserCny(userId), options.DailyLimit, StartOfDay(), LimitedKinds);
 
-    private DateTimeOffset StartOfDay()
+    public DateTimeOffset StartOfDay()
     {
         var local = time.GetUtcNow().ToOffset(options.DayOffset);
         return new DateTimeOffset(local.Date, options.DayOffset);

@@ -76,6 +76,8 @@ public static class ApiSupport
         "insufficient_funds" or "idempotency_conflict" or "transfer_closed" or "amount_too_large" or "red_packet_empty" or "red_packet_expired" => StatusCodes.Status409Conflict,
         "daily_limit_exceeded" or "pay_password_not_set" or "wrong_pay_password" => StatusCodes.Status403Forbidden,
         "pay_password_locked" => StatusCodes.Status423Locked,
+        "bank_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        "bad_signature" => StatusCodes.Status401Unauthorized,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -1,4 +1,5 @@
 using Penguin.Core.Wallet;
+using Penguin.Core.Wallet.Bank;
 using Penguin.Server.Hosting;
 using Penguin.Storage.Postgres;
 using Penguin.Storage.Sqlite;
@@ -15,12 +16,19 @@ public static class WalletFeature
         services.AddSingleton<WalletService>();
         services.AddSingleton<RedPacketService>();
         services.AddHostedService<WalletSweeper>();
+        // Top-up and withdrawal through the bank gateway (penguin-bank): the same store class, its bank side.
+        services.AddStore<IWalletBankStore, SqliteWalletStore, PostgresWalletStore>(options);
+        services.AddSingleton(options.Bank);
+        services.AddSingleton<IBankGateway, BankClient>();
+        services.AddSingleton<WalletBankService>();
+        services.AddHostedService<BankPoller>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapWallet(this IEndpointRouteBuilder app)
     {
         app.MapWalletApi(app.ServiceProvider.GetRequiredService<WalletOptions>());
+        app.MapWalletBankApi(app.ServiceProvider.GetRequiredService<BankOptions>());
         return app;
     }
 }
