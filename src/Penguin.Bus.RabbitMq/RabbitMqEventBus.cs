@@ -40,6 +40,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private volatile Link? _link;
     private Task _run = Task.CompletedTask;
     private int _dropReported;
+    private long _messagesReceived;
 
     /// <summary>Whether the node is connected to the broker right now.</summary>
     public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
@@ -55,8 +56,11 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     public ValueTask PublishAsync(long userId, Delivery delivery, CancellationToken cancellationToken = default) => PublishAsync([userId], delivery, cancellationToken);
 
     /// <summary>
-    /// One publish per user (a direct exchange routes on one key) sharing one encoded body, all written under one
-    /// lock without waiting for the broker: a presence change to 500 friends is 500 small frames in one burst.
+    /// One publish for a single user (the routing key names them). For several, one publish per
+    /// <see cref="MaxRecipientsPerPublish"/> users naming them all as routing keys (the first, then the rest in the
+    /// BCC header, which the broker strips): the broker puts one copy in each node's queue however many of the
+    /// named users the node holds, and the envelope lists the recipients. A group message to 2,000 members spread
+    /// over three nodes is three copies, not 2,000; a presence change to 500 friends likewise.
     /// </summary>
     public async ValueTask PublishAsync(IReadOnlyCollection<long> userIds, Delivery delivery, CancellationToken cancellationToken = default)
     {
@@ -70,12 +74,20 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             ReportDrop();
             return;
         }
-        var body = DeliveryEnvelope.Encode(delivery, _origin);
+        var recipients = userIds.ToArray();
         await _publishing.WaitAsync(cancellationToken);
         try
         {
-            foreach (var userId in userIds)
-                await link.Publish.BasicPublishAsync(_exchange, new CachedString(Key(userId)), body, link.Lost);
+            if (recipients.Length == 1)
+            {
+                await link.Publish.BasicPublishAsync(_exchange, new CachedString(Key(recipients[0])), DeliveryEnvelope.Encode(delivery, _origin), link.Lost);
+                return;
+            }
+            foreach (var batch in recipients.Chunk(MaxRecipientsPerPublish))
+            {
+                var properties = new BasicProperties { Headers = new Dictionary<string, object?> { ["BCC"] = batch.Skip(1).Select(id => (object)Key(id)).ToList() } };
+                await link.Publish.BasicPublishAsync(_exchange, new CachedString(Key(batch[0])), mandatory: false, properties, DeliveryEnvelope.Encode(delivery, _origin, batch), link.Lost);
+            }
         }
         catch (Exception e) when (IsTransient(e))
         {
@@ -86,6 +98,15 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             _publishing.Release();
         }
     }
+
+    /// <summary>
+    /// Users named by one publish: the keys travel in the message's header frame, which may not be split, and must
+    /// stay well inside the broker's frame size (128 KiB by default; a key is about 15 bytes there).
+    /// </summary>
+    public const int MaxRecipientsPerPublish = 1000;
+
+    /// <summary>Messages this node has taken from its queue (each one copy, whatever the number of its recipients here).</summary>
+    public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
 
     public async ValueTask WatchAsync(long userId, CancellationToken cancellationToken = default)
     {
@@ -215,16 +236,22 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
     {
-        if (!DeliveryEnvelope.TryDecode(message.Body.Span, out var delivery, out var origin))
+        Interlocked.Increment(ref _messagesReceived);
+        if (!DeliveryEnvelope.TryDecode(message.Body.Span, out var delivery, out var origin, out var recipients))
         {
             LogUnreadable(message.Body.Length);
             return Task.CompletedTask;
         }
+        if (origin == _origin) return Task.CompletedTask;
         // Stragglers routed before an unbind took effect are dropped: no session of that user is here any more.
-        if (origin != _origin
-            && long.TryParse(message.RoutingKey, NumberStyles.None, CultureInfo.InvariantCulture, out var userId)
-            && _watched.ContainsKey(userId))
-            _target?.Deliver(userId, delivery);
+        if (recipients.Length == 0)
+        {
+            if (long.TryParse(message.RoutingKey, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) && _watched.ContainsKey(userId))
+                _target?.Deliver(userId, delivery);
+            return Task.CompletedTask;
+        }
+        foreach (var userId in recipients)
+            if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Penguin.Bus.RabbitMq;
+using System.Text;
 using Penguin.Core.Bus;
 
 namespace Penguin.Bus.Tests;
@@ -55,6 +56,49 @@ public sealed class RabbitMqBusTests : BusContract
         await FlushAsync(a);
         Assert.Equal([4L], a.Target.For(user).Select(d => d.Seq));
     }
+    [RabbitMqFact]
+    public async Task Publish_ManyUsersOnANode_CrossesToItOncePerBatch_AndEachUserGetsItOnce()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        // More than one publish's worth of recipients, spread over two nodes, and a few nobody holds.
+        var onA = Enumerable.Range(0, 700).Select(_ => NewUser()).ToArray();
+        var onB = Enumerable.Range(0, 800).Select(_ => NewUser()).ToArray();
+        var strangers = Enumerable.Range(0, 10).Select(_ => NewUser()).ToArray();
+        foreach (var user in onA) await a.Bus.WatchAsync(user);
+        foreach (var user in onB) await b.Bus.WatchAsync(user);
+        var (aBefore, bBefore) = (Received(a), Received(b));
+
+        await Publisher.PublishAsync([.. onA.Zip(onB, (x, y) => new[] { x, y }).SelectMany(p => p), .. onB[700..], .. strangers], Frame("{\"type\":\"group.message\"}", seq: 0));
+        await a.Target.WaitUntilAsync(t => onA.All(u => t.For(u).Count == 1));
+        await b.Target.WaitUntilAsync(t => onB.All(u => t.For(u).Count == 1));
+        await FlushAsync(a);
+        await FlushAsync(b);
+
+        // 1,510 recipients are two publishes; each node holds users of both, so each takes two copies (+ the flush marker).
+        Assert.Equal(2 + 1, Received(a) - aBefore);
+        Assert.Equal(2 + 1, Received(b) - bBefore);
+        Assert.All(onA.Concat(onB), u => Assert.Equal("{\"type\":\"group.message\"}", Encoding.UTF8.GetString(Assert.Single(a.Target.For(u).Concat(b.Target.For(u))).Frame)));
+        Assert.All(strangers, u => Assert.Empty(a.Target.For(u).Concat(b.Target.For(u))));
+    }
+
+    [RabbitMqFact]
+    public async Task Publish_ToUsersOfOneNodeOnly_DoesNotReachTheOther()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        long[] onB = [NewUser(), NewUser(), NewUser()];
+        foreach (var user in onB) await b.Bus.WatchAsync(user);
+        var aBefore = Received(a);
+
+        await Publisher.PublishAsync(onB, Frame("only b", seq: 0));
+        await b.Target.WaitUntilAsync(t => onB.All(u => t.For(u).Count == 1));
+        await FlushAsync(a);
+
+        Assert.Equal(1, Received(a) - aBefore); // the flush marker alone
+    }
+
+    private static long Received(Node node) => ((RabbitMqEventBus)node.Bus).MessagesReceived;
 }
 
 /// <summary>Restarts the shared broker, so it runs alone: no other test of this assembly runs meanwhile.</summary>

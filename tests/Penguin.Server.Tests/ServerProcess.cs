@@ -37,6 +37,7 @@ public sealed class ServerProcess : IDisposable
             {
                 server, "--urls", $"http://127.0.0.1:{Port}", $"--Penguin:DataDirectory={DataDirectory}",
                 "--Penguin:Accounts:PasswordIterations=1000", "--Penguin:Messaging:SendsPerSecond=100000",
+                "--Penguin:Groups:SendsPerSecond=100000",
                 "--Logging:LogLevel:Default=Warning",
             },
             RedirectStandardOutput = true,

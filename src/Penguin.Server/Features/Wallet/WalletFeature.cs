@@ -6,7 +6,7 @@ using Penguin.Storage.Sqlite;
 
 namespace Penguin.Server.Features.Wallet;
 
-/// <summary>The wallet (财付通): a double-entry ledger, balances and history, payment password, transfers to friends, Q-coins.</summary>
+/// <summary>The wallet (财付通): a double-entry ledger, balances and history, payment password, transfers to friends, red packets, Q-coins.</summary>
 public static class WalletFeature
 {
     public static IServiceCollection AddWallet(this IServiceCollection services, ServerOptions options)
@@ -14,6 +14,7 @@ public static class WalletFeature
         services.AddStore<IWalletStore, SqliteWalletStore, PostgresWalletStore>(options);
         services.AddSingleton(options.Wallet);
         services.AddSingleton<WalletService>();
+        services.AddSingleton<RedPacketService>();
         services.AddHostedService<WalletSweeper>();
         // Top-up and withdrawal through the bank gateway (penguin-bank): the same store class, its bank side.
         services.AddStore<IWalletBankStore, SqliteWalletStore, PostgresWalletStore>(options);
@@ -26,7 +27,7 @@ public static class WalletFeature
 
     public static IEndpointRouteBuilder MapWallet(this IEndpointRouteBuilder app)
     {
-        app.MapWalletApi();
+        app.MapWalletApi(app.ServiceProvider.GetRequiredService<WalletOptions>());
         app.MapWalletBankApi(app.ServiceProvider.GetRequiredService<BankOptions>());
         return app;
     }
