@@ -93,7 +93,7 @@ public abstract class BankPaymentStoreContract
                 Settle(payment, BankLedger.WithdrawReturnKind, BankLedger.WithdrawalsInFlight, UserCny(user)), Now));
         Assert.Equal(1_000, await Ledger.BalanceAsync(UserCny(user)));
         Assert.Equal(before, await Ledger.BalanceAsync(BankLedger.WithdrawalsInFlight));
-        Assert.Empty((await Store.PendingBankPaymentsAsync(Now.AddYears(1), 1000)).Where(p => p.UserId == user));
+        Assert.DoesNotContain(await Store.PendingBankPaymentsAsync(Now.AddYears(1), 1000), p => p.UserId == user);
         var (payments, lines, _) = await Store.BankSnapshotAsync();
         Assert.Contains(payments, p => p.Id == payment.Id && p.Status == BankPaymentStatus.Failed && p.Failure == "declined");
         Assert.DoesNotContain(lines, l => l.Reference == payment.Id); // a declined withdrawal never reached bank clearing
