@@ -47,6 +47,18 @@ public sealed class StartupFailureTests
     }
 
     [Theory]
+    [InlineData("--Penguin:Bank:Secret=short", "Penguin:Bank:Secret", "at least 16")]
+    [InlineData("--Penguin:Bank:NotifyPath=notify", "Penguin:Bank:NotifyPath", "starting with")]
+    public async Task Start_BadBankSetting_OneLineNamingItAndExitCode78(string setting, string name, string reason)
+    {
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Bank:Url=http://127.0.0.1:6699/", "--Penguin:Bank:Secret=0123456789abcdef", setting));
+
+        Assert.Equal(78, outcome.ExitCode);
+        Assert.Contains(outcome.ErrorLines, l => l.Contains("configuration error", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal) && l.Contains(reason, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", outcome.Output + outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--Penguin:Xmpp:Address=not-an-ip", "Penguin:Xmpp:Address", "IP address")]
     [InlineData("--Penguin:Xmpp:Domain=", "Penguin:Xmpp:Domain", "must be set")]
     [InlineData("--Penguin:Xmpp:CertificatePath=/nonexistent/xmpp.pfx", "Penguin:Xmpp:CertificatePath", "does not exist")]
