@@ -90,6 +90,14 @@ public sealed partial class PenguinClient
         return await CompleteUploadAsync(uploadId, ct);
     }
 
+    /// <summary>Makes the caller's avatar from an uploaded picture (a file id); returns the profile, whose avatar names it.</summary>
+    public Task<Profile> SetAvatarAsync(string fileId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "api/v1/me/avatar", new SetAvatarRequest(fileId), Json.SetAvatarRequest, Json.Profile, ct);
+
+    /// <summary>An owner or administrator makes the group's avatar from an uploaded picture; returns the group's card.</summary>
+    public Task<GroupInfo> SetGroupAvatarAsync(long groupId, string fileId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v1/groups/{groupId}/avatar", new SetAvatarRequest(fileId), Json.SetAvatarRequest, Json.GroupInfo, ct);
+
     /// <summary>Opens a download from <paramref name="from"/> (a Range request when not 0); the caller reads and disposes the response.</summary>
     public async Task<HttpResponseMessage> DownloadAsync(string fileId, long from = 0, CancellationToken ct = default)
     {

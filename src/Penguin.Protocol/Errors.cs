@@ -67,5 +67,6 @@ public static class FileErrors
     public static readonly Error TooManyUploads = new("too_many_uploads", "You have too many uploads in progress; finish or cancel one first.", "进行中的上传过多，请先完成或取消一个。");
     public static readonly Error TypeMismatch = new("type_mismatch", "The file's content does not match its declared picture type.", "文件内容与声明的图片类型不符。");
     public static readonly Error FileExpired = new("file_expired", "The file has expired and is no longer kept.", "文件已过期，不再保存。");
+    public static readonly Error NotAPicture = new("not_a_picture", "The file's content is not a JPEG, PNG, GIF or WebP picture.", "文件内容不是 JPEG、PNG、GIF 或 WebP 图片。");
     public static readonly Error InvalidFileName = new("invalid_file_name", "The file name must be 1 to 255 characters, without control characters or path separators.", "文件名须为 1 到 255 个字符，且不能包含控制字符或路径分隔符。");
 }

@@ -47,3 +47,9 @@ public sealed record Attachment(
     int? Height = null,
     bool Preview = false,
     int? DurationMs = null);
+
+/// <summary>
+/// PUT /api/v1/me/avatar and PUT /api/v1/groups/{id}/avatar: makes the avatar from a file the caller may download (a
+/// JPEG, PNG, GIF or WebP picture by its content). The answer is the profile or group card naming it.
+/// </summary>
+public sealed record SetAvatarRequest(string FileId);

@@ -14,13 +14,16 @@ public sealed class CuttingProxy : IAsyncDisposable
     private readonly Uri _target;
     private readonly long _cutAfter;
     private readonly bool _cutDownstream;
+    private readonly bool _stall;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private long _forwarded;
     private int _cut;
 
-    public CuttingProxy(string target, long cutAfterBytes, bool downstream = false)
+    /// <param name="stall">Instead of dropping the connection, pass nothing more until the client closes it (a process that hangs, then is killed).</param>
+    public CuttingProxy(string target, long cutAfterBytes, bool downstream = false, bool stall = false)
     {
+        _stall = stall;
         _target = new Uri(target);
         _cutAfter = cutAfterBytes;
         _cutDownstream = downstream;
@@ -92,6 +95,9 @@ public sealed class CuttingProxy : IAsyncDisposable
                         // Pass on what fits under the limit, then drop the connection mid-transfer.
                         var allowed = (int)Math.Max(0, read - (total - _cutAfter));
                         if (allowed > 0) await to.WriteAsync(buffer.AsMemory(0, allowed), pair.Token);
+                        // Stalled: swallow whatever else comes until the client goes away (killed), then drop the connection.
+                        if (_stall)
+                            while (await from.ReadAsync(buffer, pair.Token) > 0) { }
                         return;
                     }
                 }

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Penguin.Cli.Commands;
 using Penguin.Cli.Runtime;
+using Penguin.Core.Files;
+using Microsoft.Extensions.DependencyInjection;
 using Penguin.Protocol;
 
 namespace Penguin.Cli.Tests;
@@ -98,6 +100,62 @@ public sealed class FileCommandTests(ServerFixture fixture) : IClassFixture<Serv
         var into = TempDirectory();
         await bob.RunOkAsync("get", $"{alice.N}#1", "--out", into);
         Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(into, "big.bin")));
+    }
+
+    [Fact]
+    public async Task SendFile_KilledMidUpload_RunAgain_ResumesFromTheServersConfirmedOffset()
+    {
+        // The first run's upload hangs after ~900 KB (the proxy passes nothing more) and the process is killed.
+        await using var proxy = new CuttingProxy(Server, cutAfterBytes: 900_000, stall: true);
+        using var alice = await CliUser.CreateAsync(proxy.Url, "Alice");
+        using var bob = await CliUser.CreateAsync(proxy.Url, "Bob");
+        await CliUser.BefriendAsync(alice, bob);
+        var bytes = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        var path = TempFile("train.bin", bytes);
+        var store = fixture.Server.Services.GetRequiredService<IFileStore>();
+        async Task<UploadRecord?> UnfinishedAsync() =>
+            await store.FindUnfinishedUploadAsync(alice.Number, Sha(bytes), bytes.Length, "train.bin", "application/octet-stream", DateTimeOffset.UtcNow);
+
+        long confirmed;
+        using (var killed = new CancellationTokenSource())
+        {
+            var first = alice.RunAsync(["send-file", bob.N, path, "--chunk-size", "131072"], input: null, ct: killed.Token);
+            await Eventually.TrueAsync(async () => proxy.Cuts == 1 && await UnfinishedAsync() is { Received: > 0 });
+            confirmed = (await UnfinishedAsync())!.Received;
+            await killed.CancelAsync();
+            Assert.NotEqual(0, (await first).Exit);
+        }
+
+        // Run again with the same file (the proxy now passes everything): no state was kept on this side, yet the server
+        // answers the unfinished upload and the CLI carries on from its confirmed offset.
+        var second = await alice.RunAsync("send-file", bob.N, path, "--chunk-size", "131072");
+
+        Assert.True(second.Exit == 0, second.Err);
+        Assert.Contains($"Resuming an unfinished upload of this file from byte {confirmed.ToString(CultureInfo.InvariantCulture)}", second.Err, StringComparison.Ordinal);
+        Assert.True(confirmed % 131072 == 0 && confirmed < bytes.Length, $"{confirmed}");
+        Assert.Null(await UnfinishedAsync());
+        var into = TempDirectory();
+        await bob.RunOkAsync("get", $"{alice.N}#1", "--out", into);
+        Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(into, "train.bin")));
+    }
+
+    [Fact]
+    public async Task ProfileAvatar_APicture_BecomesTheAvatar_SomethingElseIsRefusedClearly()
+    {
+        using var alice = await CliUser.CreateAsync(Server, "Alice");
+        using var picture = NetVips.Image.Black(320, 200, bands: 3).Linear(new double[] { 1, 1, 1 }, new double[] { 30, 90, 200 }).Cast(NetVips.Enums.BandFormat.Uchar);
+        var jpeg = TempFile("me.jpg", picture.JpegsaveBuffer());
+        var notAPicture = TempFile("notes.txt", System.Text.Encoding.UTF8.GetBytes("not a picture"));
+
+        var set = await alice.RunAsync("profile", "avatar", jpeg, "--json");
+        var refused = await alice.RunAsync("profile", "avatar", notAPicture);
+
+        Assert.True(set.Exit == 0, set.Err);
+        var avatar = JsonDocument.Parse(set.Out).RootElement.GetProperty("avatar").GetString()!;
+        Assert.StartsWith("/api/v1/avatars/", avatar, StringComparison.Ordinal);
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("not a JPEG, PNG, GIF or WebP picture", refused.Err, StringComparison.Ordinal);
+        Assert.Contains(avatar, await alice.RunOkAsync("profile", "show"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,8 +9,9 @@ public sealed class ServerProcess : IDisposable
 {
     private Process? _process;
 
-    public ServerProcess(string dataDirectory)
+    public ServerProcess(string dataDirectory, params string[] settings)
     {
+        Settings = settings;
         DataDirectory = dataDirectory;
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -19,6 +20,9 @@ public sealed class ServerProcess : IDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>More --Penguin:… settings for every start (a bank gateway, say).</summary>
+    public IReadOnlyList<string> Settings { get; }
 
     public int Port { get; }
 
@@ -39,6 +43,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var setting in Settings) start.ArgumentList.Add(setting);
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

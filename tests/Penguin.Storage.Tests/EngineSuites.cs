@@ -28,6 +28,11 @@ public sealed class PostgresMessageStoreTests(PostgresEngine engine) : MessageSt
 
 public sealed class SqliteFileStoreTests(SqliteEngine engine) : FileStoreContract(engine), IClassFixture<SqliteEngine>;
 
+public sealed class SqliteAvatarStoreTests(SqliteEngine engine) : AvatarStoreContract(engine), IClassFixture<SqliteEngine>;
+
+[RequiresPostgres]
+public sealed class PostgresAvatarStoreTests(PostgresEngine engine) : AvatarStoreContract(engine), IClassFixture<PostgresEngine>;
+
 [RequiresPostgres]
 public sealed class PostgresFileStoreTests(PostgresEngine engine) : FileStoreContract(engine), IClassFixture<PostgresEngine>;
 [RequiresPostgres]

@@ -32,6 +32,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'penguin-e2e-files-'));
 async function tempFile(name, bytes) { const path = join(scratch, name); await writeFile(path, bytes); return path; }
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
+/** A WAV voice clip of `ms` milliseconds: 8 kHz, 16-bit mono, a 440 Hz tone. */
+function wav(ms, rate = 8000) {
+  const n = Math.round((rate * ms) / 1000);
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24); b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return b;
+}
+
 // ---- shared world: one server, two people in two browser contexts ----
 const server = await PenguinServer.create();
 let browser;
@@ -610,6 +621,78 @@ test('group chat both ways: unread badge, @mention with autocomplete, read count
   await shot(pa, 'group-chat');
 });
 
+test('three in a group: Carol asks to join and is approved; she @mentions Bob; all three see it', async () => {
+  const { pa, pb } = world;
+  world.c = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
+  const pc = world.pc = await world.c.newPage();
+  watch(pc, 'carol');
+  world.carol = await register(pc, 'Carol', 'carol-secret-1', 'en');
+  await pc.getByRole('tab', { name: /Groups/ }).click();
+  await pc.getByLabel('Group number').fill(String(world.group));
+  await pc.getByRole('button', { name: 'Join', exact: true }).click();
+  await pc.getByText('Request sent to 周末爬山群: waiting for an admin.').waitFor();
+  await pa.getByTestId(`group-request-${world.carol}`).getByRole('button', { name: '同意' }).click();
+  await pc.getByTestId(`group-${world.group}`).click();
+  const pcInput = pc.getByTestId('group-chat').getByRole('combobox', { name: 'Message' });
+  await pcInput.pressSequentially('Hello @Bo', { delay: 10 });
+  await pc.getByRole('option', { name: /Bob/ }).waitFor();
+  await pcInput.press('Enter');
+  await pcInput.pressSequentially('what time on Saturday?', { delay: 5 });
+  await pcInput.press('Enter');
+  await pb.getByTestId('messages').locator('.msg.mentions-me').filter({ hasText: 'what time on Saturday?' }).waitFor();
+  await eventually(async () => (await textsIn(pa)).includes('Hello @Bob what time on Saturday?'), 'Alice sees Carol\'s message');
+  // A sender the page did not know yet: Alice's window shows Carol by name, not by number.
+  await messages(pa).filter({ hasText: 'what time on Saturday?' }).getByText('Carol', { exact: true }).waitFor();
+  const paInput = pa.getByTestId('group-chat').getByRole('combobox', { name: '消息' });
+  await paInput.fill('8 点，地铁站');
+  await paInput.press('Enter');
+  await eventually(async () => (await textsIn(pc)).includes('8 点，地铁站') && (await textsIn(pb)).includes('8 点，地铁站'), 'Bob and Carol see Alice\'s answer');
+  await world.c.close();
+});
+
+test('group files: a picture, a file and a voice clip; Bob sees the preview, downloads the bytes, plays the voice', async () => {
+  const { pa, pb } = world;
+  const ga = pa.getByTestId('group-chat');
+  const gb = pb.getByTestId('group-chat');
+  const png = Buffer.from(await pa.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 160; c.height = 100;
+    const g = c.getContext('2d');
+    g.fillStyle = '#2e8b57'; g.fillRect(0, 0, 160, 100);
+    g.fillStyle = '#fff'; g.beginPath(); g.moveTo(20, 90); g.lineTo(80, 15); g.lineTo(140, 90); g.fill();
+    const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+    return btoa(String.fromCharCode(...new Uint8Array(await blob.arrayBuffer())));
+  }), 'base64');
+  await ga.getByTestId('file-input').setInputFiles({ name: '山顶.png', mimeType: 'image/png', buffer: png });
+  const preview = gb.getByTestId('messages').getByTestId('preview').last();
+  await preview.waitFor();
+  await eventually(async () => (await preview.evaluate((img) => img.complete && img.naturalWidth)) > 0, 'the group picture decoded for Bob');
+  assert(await preview.getAttribute('alt') === 'Picture 山顶.png', 'the picture is labelled');
+
+  const bytes = Buffer.from('路线：地铁站 → 山脚 → 山顶\n'.repeat(4000));
+  await ga.getByTestId('file-input').setInputFiles({ name: '路线.txt', mimeType: 'text/plain', buffer: bytes });
+  const link = gb.getByTestId('messages').getByRole('button', { name: 'Download 路线.txt' });
+  await link.waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([pb.waitForEvent('download'), link.click()]);
+  assert((await readFile(await download.path())).equals(bytes), 'the group file downloads whole');
+
+  // A voice clip of 2 s: the browser measures it, the message carries durationMs, Bob plays it.
+  await ga.getByTestId('file-input').setInputFiles({ name: '集合.wav', mimeType: 'audio/wav', buffer: wav(2000) });
+  const play = gb.getByRole('button', { name: 'Play voice message (0:02)' });
+  await play.waitFor({ timeout: 15_000 });
+  assert(await gb.getByTestId('voice').last().getAttribute('data-duration-ms') === '2000', 'the clip carries its length');
+  await ga.getByRole('button', { name: '播放语音消息（0:02）' }).waitFor();
+  await play.click();
+  const audio = gb.getByTestId('voice-audio').last();
+  await eventually(async () => audio.evaluate((a) => a.played.length > 0 && a.played.end(0) > 0), 'the voice clip plays');
+  assert((await audio.getAttribute('src')).startsWith('blob:'), 'played from a blob: URL');
+  await pb.getByRole('tab', { name: /Chats/ }).click();
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  await pb.getByTestId(`group-${world.group}`).getByText(/\[Voice\] 0:02/).waitFor();
+  await pb.getByTestId(`group-${world.group}`).click();
+  await shot(pb, 'group-files');
+});
+
 test('group admin: members with roles and cards, mute a member, kick him', async () => {
   const { pa, pb, alice, bob } = world;
   await pb.getByRole('button', { name: 'Show members' }).click();
@@ -643,6 +726,45 @@ test('the owner dissolves the group', async () => {
   await eventually(async () => (await pa.getByTestId(`group-${world.group}`).count()) === 0, 'the group gone from Alice\'s list');
 });
 
+test('invite and transfer: Alice invites Bob into an invitation-only group; Bob joins; Alice makes him the owner', async () => {
+  const { pa, pb, alice, bob } = world;
+  await pa.getByRole('tab', { name: /群聊/ }).click();
+  await pa.getByLabel('群名称').fill('读书会');
+  await pa.getByLabel('加群方式').selectOption('invite');
+  await pa.getByRole('button', { name: '创建群' }).click();
+  const created = await pa.getByText(/群“读书会”已创建，群号 \d+。/).textContent();
+  const id = Number(/群号 (\d+)/.exec(created)[1]);
+  await pa.getByRole('button', { name: '显示群成员' }).click();
+  const invite = pa.getByTestId('invite');
+  await invite.getByLabel('要邀请的好友').selectOption(String(bob));
+  await invite.getByRole('button', { name: '邀请' }).click();
+  await invite.getByText('已邀请 Bob。').waitFor();
+
+  await pb.getByRole('tab', { name: /Groups/ }).click();
+  const invitation = pb.getByTestId(`invitation-${id}`);
+  await invitation.getByText('Alice 爱丽丝 invited you to 读书会').waitFor();
+  await invitation.getByRole('button', { name: 'Join' }).click();
+  await pb.getByTestId('group-chat').getByRole('heading', { name: '读书会' }).waitFor();
+
+  await pa.getByRole('button', { name: '隐藏群成员' }).click();
+  await pa.getByRole('button', { name: '显示群成员' }).click();
+  pa.once('dialog', (d) => d.accept());
+  await pa.getByTestId(`member-${bob}`).getByRole('button', { name: '转让群主' }).click();
+  await eventually(async () => (await pa.getByTestId(`member-${bob}`).getAttribute('data-role')) === 'owner', 'Bob is the owner on Alice\'s list');
+  // The former owner stays on as an admin (§11): she may leave now, and no longer transfers or dissolves.
+  await pa.getByRole('button', { name: '退出群聊' }).waitFor();
+  await eventually(async () => (await pa.getByTestId(`member-${alice}`).getAttribute('data-role')) === 'admin', 'Alice is an admin now');
+  assert(await pa.getByRole('button', { name: '转让群主' }).count() === 0, 'only the owner transfers');
+  await pb.getByRole('button', { name: 'Show members' }).click();
+  await pb.getByRole('button', { name: 'Dissolve group' }).waitFor();
+  await pb.getByTestId('members').getByLabel('Who may join').selectOption('open');
+  await eventually(async () => (await pb.getByTestId('join-policy').inputValue()) === 'open', 'the new owner opened the group');
+  await shot(pb, 'group-new-owner');
+  pb.once('dialog', (d) => d.accept());
+  await pb.getByRole('button', { name: 'Dissolve group' }).click();
+  await eventually(async () => (await pa.getByTestId(`group-${id}`).count()) === 0, 'the group gone from Alice\'s list');
+});
+
 test('chat rooms: Alice creates one; Bob finds it in the directory and enters; they talk live; Bob leaves', async () => {
   const { pa, pb } = world;
   await pa.getByLabel('聊天室名称').fill('周末爬山');
@@ -662,6 +784,22 @@ test('chat rooms: Alice creates one; Bob finds it in the directory and enters; t
   await eventually(async () => (await textsIn(pb)).includes('我去！'), 'Bob hears Alice');
   await pb.getByRole('button', { name: 'Leave room' }).click();
   await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '1 人在线', 'Alice sees one inside');
+});
+
+test('a room moderator puts Bob out: Bob is told and can no longer speak there', async () => {
+  const { pa, pb, bob } = world;
+  await pb.locator('.rooms').getByRole('button', { name: 'Refresh' }).click();
+  await pb.getByRole('button', { name: 'Enter 周末爬山' }).click();
+  await pb.getByTestId('room-chat').getByRole('heading', { name: '周末爬山' }).waitFor();
+  await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '2 人在线', 'Alice sees Bob inside again');
+  await pa.getByTestId('room-chat').getByRole('button', { name: '在线的人' }).click();
+  await pa.getByTestId(`room-person-${bob}`).getByRole('button', { name: '请出' }).click();
+  await pb.getByText('A moderator put you out of this room.').waitFor();
+  assert(await pb.getByTestId('room-chat').getByLabel('Message').isDisabled(), 'Bob cannot speak after being put out');
+  await eventually(async () => (await pa.getByTestId('room-people').textContent()) === '1 人在线', 'Alice sees one inside');
+  assert(await pb.getByTestId('room-chat').getByRole('button', { name: 'People inside' }).count() === 1, 'the people list is there for everyone');
+  await shot(pa, 'room-moderator');
+  await pb.getByRole('button', { name: 'Leave room' }).click();
 });
 
 test('block: the friend goes to the blocked list; unblock', async () => {

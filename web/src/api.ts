@@ -115,6 +115,8 @@ export class Api {
   groupRequests(id: number) { return this.call<{ requests: GroupJoinRequest[] }>('GET', `/groups/${id}/requests`); }
   approveJoin(id: number, rid: number) { return this.call<GroupSummary>('POST', `/groups/${id}/requests/${rid}/approve`); }
   refuseJoin(id: number, rid: number) { return this.call<void>('POST', `/groups/${id}/requests/${rid}/refuse`); }
+  invite(id: number, number: number) { return this.call<void>('POST', `/groups/${id}/invitations`, { number }); }
+  transferGroup(id: number, to: number) { return this.call<void>('POST', `/groups/${id}/transfer`, { to }); }
   setCard(id: number, card: string | null) { return this.call<GroupMember>('PUT', `/groups/${id}/card`, { card }); }
   setNotify(id: number, notify: GroupNotify) { return this.call<GroupMember>('PUT', `/groups/${id}/notify`, { notify }); }
   groupHistory(id: number, opts: { before?: number; after?: number; limit?: number }) {
@@ -128,6 +130,10 @@ export class Api {
   // ---- chat rooms (§12) ----
   rooms(topic?: string) { return this.call<{ rooms: RoomInfo[] }>('GET', `/rooms${topic ? `?topic=${encodeURIComponent(topic)}` : ''}`); }
   createRoom(name: string, topic: string) { return this.call<RoomInfo>('POST', '/rooms', { name, topic }); }
+  roomModerators(id: number) { return this.call<{ numbers: number[] }>('GET', `/rooms/${id}/moderators`); }
+  roomKick(id: number, number: number) { return this.call<void>('POST', `/rooms/${id}/kick/${number}`); }
+  roomBans(id: number) { return this.call<{ numbers: number[] }>('GET', `/rooms/${id}/bans`); }
+  roomBan(id: number, number: number, banned: boolean) { return this.call<void>(banned ? 'PUT' : 'DELETE', `/rooms/${id}/bans/${number}`); }
 
   // ---- files (§10) ----
   createUpload(name: string, size: number, sha256: string, contentType: string) {

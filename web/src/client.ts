@@ -14,6 +14,9 @@ import { Store } from './store';
 /** A chat room this page is inside (§12): live only, so it lives beside the synced state, not in it. */
 export interface RoomView { room: RoomInfo; people: number[]; messages: RoomMessage[]; out?: RoomExitReason }
 
+/** A stored file to send as a message (§10.3, §10.6); `durationMs` for a voice clip. */
+export interface SentFile { id: string; name: string; durationMs?: number }
+
 export interface SavedSession { token: string; number: number; sessionId: number }
 
 const SESSION_KEY = 'penguin.session';
@@ -278,9 +281,9 @@ export class PenguinClient {
   // ---- messaging ----
 
   /** Queues a message and sends it now if connected, else when the connection is back. */
-  send(to: number, text: string, file?: { id: string; name: string }): Pending {
+  send(to: number, text: string, file?: SentFile): Pending {
     const pending: Pending = { clientId: newClientId(), to, text, createdAt: new Date().toISOString() };
-    if (file) { pending.fileId = file.id; pending.fileName = file.name; }
+    if (file) { pending.fileId = file.id; pending.fileName = file.name; if (file.durationMs !== undefined) pending.durationMs = file.durationMs; }
     this.state.update((s) => ({ ...s, outbox: [...s.outbox, pending] }));
     this.saveOutbox();
     this.sendOne(pending);
@@ -312,6 +315,7 @@ export class PenguinClient {
     const frame: { op: string; [k: string]: unknown } = { op: 'msg.send', to: p.to, clientId: p.clientId };
     if (p.text || !p.fileId) frame.text = p.text;
     if (p.fileId) frame.fileId = p.fileId;
+    if (p.fileId && p.durationMs !== undefined) frame.durationMs = p.durationMs;
     this.connection.request(frame).then(
       (reply) => {
         this.inFlight.delete(p.clientId);
@@ -382,8 +386,9 @@ export class PenguinClient {
   // ---- groups (§11) ----
 
   /** Queues a group message and sends it now if connected (again after a reconnect, same client id). */
-  sendGroup(groupId: number, text: string, mentions: number[] = [], mentionAll = false): GroupPending {
+  sendGroup(groupId: number, text: string, mentions: number[] = [], mentionAll = false, file?: SentFile): GroupPending {
     const p: GroupPending = { clientId: newClientId(), groupId, text, mentions, mentionAll, createdAt: new Date().toISOString() };
+    if (file) { p.fileId = file.id; p.fileName = file.name; if (file.durationMs !== undefined) p.durationMs = file.durationMs; }
     this.state.update((s) => ({ ...s, chat: { ...s.chat, outbox: [...s.chat.outbox, p] } }));
     this.sendGroupOne(p);
     return p;
@@ -406,7 +411,11 @@ export class PenguinClient {
   private sendGroupOne(p: GroupPending) {
     if (!this.connection?.isAuthenticated || this.inFlight.has(p.clientId)) return;
     this.inFlight.add(p.clientId);
-    const frame: Record<string, unknown> = { op: 'group.send', groupId: p.groupId, clientId: p.clientId, text: p.text };
+    const frame: Record<string, unknown> = { op: 'group.send', groupId: p.groupId, clientId: p.clientId };
+    // With a file the text is an optional caption (§10.6).
+    if (p.text || !p.fileId) frame.text = p.text;
+    if (p.fileId) frame.fileId = p.fileId;
+    if (p.fileId && p.durationMs !== undefined) frame.durationMs = p.durationMs;
     if (p.mentions.length) frame.mentions = p.mentions;
     if (p.mentionAll) frame.mentionAll = true;
     this.connection.request(frame as { op: string }).then(
@@ -490,10 +499,21 @@ export class PenguinClient {
   /** Join requests to the groups this user administers. */
   async loadGroupRequests() {
     const admin = Object.values(this.state.get().chat.groups).filter((g) => g.role !== 'member');
-    const all = await Promise.all(admin.map((g) => this.api.groupRequests(g.group.id).then((r) => r.requests).catch(() => [])));
-    const requests = Object.fromEntries(all.flat().map((r) => [r.id, r]));
-    this.state.update((s) => ({ ...s, chat: { ...s.chat, requests } }));
-    await this.loadStrangers(all.flat().map((r) => r.from));
+    // A group whose list could not be fetched keeps what the page holds for it.
+    const all = await Promise.all(admin.map((g) => this.api.groupRequests(g.group.id).then((r) => ({ id: g.group.id, list: r.requests }), () => null)));
+    const loaded = all.filter((x) => x !== null);
+    const fresh = new Set(loaded.map((x) => x.id));
+    this.state.update((s) => ({
+      ...s,
+      chat: {
+        ...s.chat,
+        requests: Object.fromEntries([
+          ...Object.values(s.chat.requests).filter((r) => !fresh.has(r.groupId)),
+          ...loaded.flatMap((x) => x.list),
+        ].map((r) => [r.id, r])),
+      },
+    }));
+    await this.loadStrangers(loaded.flatMap((x) => x.list.map((r) => r.from)));
   }
 
   dropGroupRequest(id: number) {

@@ -10,6 +10,10 @@ export interface GroupPending {
   mentions: number[];
   mentionAll: boolean;
   createdAt: string;
+  /** A stored file carried by the message (§10.6), its name to show meanwhile, a voice clip's length. */
+  fileId?: string;
+  fileName?: string;
+  durationMs?: number;
   failed?: { code: string; message: string; messageZh: string };
 }
 
@@ -169,6 +173,12 @@ export function applyGroupEvent(s: GroupState, e: GroupEvent, me: number): Group
       return { ...s, requests: { ...s.requests, [e.request.id]: e.request } };
     case 'group.request.refused':
       return { ...s, joins: { ...s.joins, [e.groupId]: 'refused' } };
+    case 'group.request.handled': {
+      // Answered by an admin (maybe another one, maybe on another device): it leaves this inbox too.
+      const requests = { ...s.requests };
+      delete requests[e.requestId];
+      return { ...s, requests };
+    }
     case 'group.invited':
       return s.groups[e.group.id] ? s : { ...s, invitations: { ...s.invitations, [e.group.id]: { group: e.group, by: e.by } } };
   }

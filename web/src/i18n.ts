@@ -81,6 +81,12 @@ const en = {
   rooms: 'Chat rooms', roomName: 'Room name', roomTopic: 'Topic', createRoom: 'Create a room', enterRoom: 'Enter', noRooms: 'No rooms yet.',
   roomPeople: '{count} inside', roomChat: 'Chat room {name}', leaveRoom: 'Leave room', roomOut_kicked: 'A moderator put you out of this room.',
   roomOut_banned: 'You are banned from this room.', roomOut_left: 'You left this room.', roomLive: 'Only what is said while you are inside is shown.',
+  voiceClip: 'Voice {duration}', playVoice: 'Play voice message ({duration})', pauseVoice: 'Pause voice message', voicePreview: '[Voice] {duration}',
+  inviteFriend: 'Invite a friend', inviteWho: 'Friend to invite', invite: 'Invite', invited: 'Invitation sent to {name}.', noOneToInvite: 'All your friends are in this group.',
+  transferOwner: 'Make owner', confirmTransfer: 'Make {name} the owner of {group}? You become a plain member.',
+  joinPolicyOf: 'Who may join', policySaved: 'Join policy saved.', moderators: 'Moderators', peopleInside: 'People inside',
+  roomKick: 'Put out', roomBan: 'Ban', roomUnban: 'Lift ban', confirmRoomBan: 'Ban {name} from this room?', bans: 'Banned', noBans: 'Nobody is banned.',
+  moderator: 'Moderator', peopleActions: 'Actions for {name}',
   picturePreview: '[Picture]', filePreview: '[File] {name}', cancelUpload: 'Cancel upload', uploadPaused: 'Upload of {name} paused at {percent}%',
 };
 
@@ -165,6 +171,12 @@ const zh: Record<Key, string> = {
   rooms: '聊天室', roomName: '聊天室名称', roomTopic: '话题', createRoom: '创建聊天室', enterRoom: '进入', noRooms: '还没有聊天室。',
   roomPeople: '{count} 人在线', roomChat: '聊天室 {name}', leaveRoom: '离开聊天室', roomOut_kicked: '你已被管理员请出聊天室。',
   roomOut_banned: '你已被禁止进入此聊天室。', roomOut_left: '你已离开此聊天室。', roomLive: '只显示你在聊天室时的发言。',
+  voiceClip: '语音 {duration}', playVoice: '播放语音消息（{duration}）', pauseVoice: '暂停语音消息', voicePreview: '[语音] {duration}',
+  inviteFriend: '邀请好友入群', inviteWho: '要邀请的好友', invite: '邀请', invited: '已邀请 {name}。', noOneToInvite: '你的好友都已在本群。',
+  transferOwner: '转让群主', confirmTransfer: '把 {group} 的群主转让给 {name}？你将成为普通成员。',
+  joinPolicyOf: '加群方式', policySaved: '加群方式已保存。', moderators: '管理员', peopleInside: '在线的人',
+  roomKick: '请出', roomBan: '禁止进入', roomUnban: '解除禁止', confirmRoomBan: '禁止 {name} 进入此聊天室？', bans: '已禁止', noBans: '没有被禁止的人。',
+  moderator: '管理员', peopleActions: '{name} 的操作',
   picturePreview: '[图片]', filePreview: '[文件] {name}', cancelUpload: '取消上传', uploadPaused: '{name} 上传暂停于 {percent}%',
 };
 

@@ -54,7 +54,7 @@ export interface GroupInfo {
 export interface GroupMember { number: number; role: GroupRole; joinedAt: string; card?: string; mutedUntil?: string }
 export interface GroupMessage {
   id: number; groupId: number; from: number; seq: number; clientId: string; sentAt: string;
-  text?: string; recalled: boolean; mentions?: number[]; mentionAll: boolean;
+  text?: string; recalled: boolean; mentions?: number[]; mentionAll: boolean; attachment?: Attachment;
 }
 export interface GroupSummary {
   group: GroupInfo; role: GroupRole; notify: GroupNotify; joinedSeq: number; lastSeq: number; readSeq: number;
@@ -99,6 +99,7 @@ export type DurableEvent =
   | { type: 'group.read'; groupId: number; readSeq: number; seq: number }
   | { type: 'group.request'; request: GroupJoinRequest; seq: number }
   | { type: 'group.request.refused'; groupId: number; requestId: number; seq: number }
+  | { type: 'group.request.handled'; groupId: number; requestId: number; by: number; approved: boolean; seq: number }
   | { type: 'group.invited'; group: GroupInfo; by: number; seq: number };
 
 export type EphemeralFrame =
@@ -131,7 +132,7 @@ export const durableTypes = new Set<string>([
   'buddygroups.changed', 'profile.updated', 'settings.updated', 'blocks.changed', 'message',
   'message.receipt', 'conversation.read', 'message.recalled', 'message.deleted',
   'group.joined', 'group.left', 'group.updated', 'group.membership', 'group.mentioned', 'group.read',
-  'group.request', 'group.request.refused', 'group.invited',
+  'group.request', 'group.request.refused', 'group.request.handled', 'group.invited',
 ]);
 
 export function isDurable(frame: { type: string; seq?: number }): frame is DurableEvent {

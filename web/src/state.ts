@@ -14,6 +14,7 @@ export interface Pending {
   /** A stored file sent with the message (§10.3), and its name to show meanwhile. */
   fileId?: string;
   fileName?: string;
+  durationMs?: number;
   failed?: { code: string; message: string; messageZh: string };
 }
 

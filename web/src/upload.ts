@@ -158,3 +158,33 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
+
+/** A voice clip's length as m:ss (0:07, 1:30). */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** The longest voice clip the server takes (§10.3 `durationMs`: 0–600000). */
+export const MAX_VOICE_MS = 600_000;
+
+/**
+ * An audio file's length in ms, read by the browser from its metadata (so a voice clip carries `durationMs`);
+ * undefined when the browser cannot tell (not audio, unreadable, or no media support as in tests).
+ */
+export function audioDuration(file: Blob, timeoutMs = 3000): Promise<number | undefined> {
+  if (!file.type.startsWith('audio/') || typeof Audio === 'undefined' || typeof URL.createObjectURL !== 'function') return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const url = URL.createObjectURL(file);
+    const audio = new Audio();
+    const done = (ms: number | undefined) => { clearTimeout(timer); audio.removeAttribute('src'); URL.revokeObjectURL(url); resolve(ms); };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    audio.preload = 'metadata';
+    audio.onloadedmetadata = () => {
+      const ms = Math.round(audio.duration * 1000);
+      done(Number.isFinite(ms) && ms >= 0 && ms <= MAX_VOICE_MS ? ms : undefined);
+    };
+    audio.onerror = () => done(undefined);
+    audio.src = url;
+  });
+}

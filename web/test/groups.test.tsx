@@ -83,6 +83,16 @@ describe('group state', () => {
     expect(s.left[200001]).toBeUndefined();
   });
 
+  it('a request answered by another admin (group.request.handled) leaves the inbox live', () => {
+    let s = joined(emptyGroupState());
+    s = applyGroupEvent(s, { type: 'group.request', request: { id: 7, groupId: 200001, from: bob.number, message: '', createdAt: '' }, seq: 2 }, alice.number);
+    s = applyGroupEvent(s, { type: 'group.request', request: { id: 8, groupId: 200001, from: 10003, message: '', createdAt: '' }, seq: 3 }, alice.number);
+    s = applyGroupEvent(s, { type: 'group.request.handled', groupId: 200001, requestId: 7, by: 10004, approved: true, seq: 4 }, alice.number);
+    expect(Object.keys(s.requests)).toEqual(['8']);
+    const again = applyGroupEvent(s, { type: 'group.request.handled', groupId: 200001, requestId: 7, by: 10004, approved: true, seq: 4 }, alice.number);
+    expect(again.requests).toEqual(s.requests);
+  });
+
   it('role, card and notify changes of oneself update the summary; a mention is remembered', () => {
     let s = joined(emptyGroupState(), summary({ role: 'member' }));
     s = applyGroupEvent(s, { type: 'group.membership', groupId: 200001, member: { number: alice.number, role: 'admin', joinedAt: '', card: '队长' }, notify: 'silent', seq: 2 }, alice.number);

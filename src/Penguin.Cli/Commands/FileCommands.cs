@@ -119,6 +119,11 @@ public static class FileCommands
         if (created.File is { } held) return (held, true);
 
         var uploadId = created.Upload!.Id;
+        // The server answers an unfinished upload of these bytes (an earlier run was killed): carry on from its offset.
+        if (created.Upload.Offset > 0)
+            inv.Host.Error.WriteLine(inv.Out.T(
+                $"Resuming an unfinished upload of this file from byte {created.Upload.Offset.ToString(CultureInfo.InvariantCulture)}…",
+                $"继续此前未完成的上传，从第 {created.Upload.Offset.ToString(CultureInfo.InvariantCulture)} 字节开始……"));
         var bar = new ProgressBar(inv.Host, inv.Out, inv.Out.T("Uploading", "上传中  "), stream.Length);
         for (var attempt = 1; ; attempt++)
         {

@@ -22,6 +22,8 @@ public static class ProfileCommands
             new("city", "TEXT", "City", "城市"),
             new("avatar", "NAME", "Avatar (see 'profile avatars')", "头像（见 profile avatars）")),
         new(Section, "profile avatars", "", "List the avatars you can choose", "列出可选头像", AvatarsAsync),
+        new(Section, "profile avatar", "<path>", "Make a picture (JPEG, PNG, GIF, WebP) your avatar; friends see it at once",
+            "把图片（JPEG、PNG、GIF、WebP）设为头像，好友立即可见", AvatarAsync),
         new(Section, "settings", "", "Show your privacy settings", "查看隐私设置", SettingsShowAsync),
         new(Section, "settings set", "", "Change who may add you and what strangers see", "修改加好友方式和陌生人可见的资料", SettingsSetAsync,
             new("add-policy", "anyone|verify|nobody", "Who may add you as a friend", "谁可以加你为好友"),
@@ -85,6 +87,30 @@ public static class ProfileCommands
         inv.Out.Result(profile, Json.Profile, p =>
         {
             inv.Out.Line("Profile updated.", "资料已更新。");
+            WriteProfile(inv.Out, p);
+        });
+        return 0;
+    }
+
+    /// <summary>Uploads the picture (秒传 when the server holds it) and makes it the avatar; the server checks it is a picture.</summary>
+    private static async Task<int> AvatarAsync(Invocation inv)
+    {
+        var path = inv.Arg(0);
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0', StringComparison.Ordinal))
+            throw inv.Usage("Give the path of a picture.", "请给出图片的路径。");
+        var file = new FileInfo(path);
+        if (!file.Exists)
+            throw new CliException(Errors.NotFound.With($"There is no file '{path}'.", $"文件“{path}”不存在。"));
+        using var client = inv.Client();
+        Profile profile;
+        await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        {
+            var stored = await client.UploadAsync(stream, file.Name, FileCommands.ContentTypeOf(file.Name), ct: inv.Cancel);
+            profile = await client.SetAvatarAsync(stored.Id, inv.Cancel);
+        }
+        inv.Out.Result(profile, Json.Profile, p =>
+        {
+            inv.Out.Line("Avatar set.", "头像已设置。");
             WriteProfile(inv.Out, p);
         });
         return 0;

@@ -236,8 +236,6 @@ public sealed class AccountService
     public async ValueTask<Result<UserRecord>> UpdateProfileAsync(long userId, UpdateProfileRequest change, CancellationToken cancellationToken = default)
     {
         if (change.Nickname is not null && Validation.Nickname(change.Nickname) is { } badName) return badName;
-        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar))
-            return Errors.InvalidField.With("Unknown avatar; pick one of /api/v1/avatars.", "未知的头像，请从 /api/v1/avatars 中选择。");
         if (Validation.Text(change.Signature, Limits.SignatureMaxLength, "signature") is { } badSignature) return badSignature;
         if (Validation.Text(change.Region?.Province, Limits.RegionPartMaxLength, "region.province") is { } badProvince) return badProvince;
         if (Validation.Text(change.Region?.City, Limits.RegionPartMaxLength, "region.city") is { } badCity) return badCity;
@@ -247,6 +245,10 @@ public sealed class AccountService
 
         var user = await _accounts.GetUserAsync(userId, cancellationToken);
         if (user is null) return Errors.NotFound;
+        // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
+        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != user.Avatar)
+            return Errors.InvalidField.With("Unknown avatar; pick one of /api/v1/avatars, or upload a picture (PUT /api/v1/me/avatar).",
+                "未知的头像，请从 /api/v1/avatars 中选择，或上传图片（PUT /api/v1/me/avatar）。");
         var updated = user with
         {
             Nickname = change.Nickname?.Trim() ?? user.Nickname,
@@ -256,9 +258,27 @@ public sealed class AccountService
             Birthday = change.Birthday ?? user.Birthday,
             Region = change.Region ?? user.Region,
         };
-        var friends = await _social.GetFriendIdsAsync(userId, cancellationToken);
+        return await SaveProfileAsync(updated, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets the user's avatar to one made from an upload (<see cref="Avatars.Uploaded"/>, made and stored by the caller),
+    /// telling friends and the user's other devices as any profile change does.
+    /// </summary>
+    public async ValueTask<Result<UserRecord>> SetUploadedAvatarAsync(long userId, string avatar, CancellationToken cancellationToken = default)
+    {
+        if (Avatars.UploadedSha256(avatar) is null) throw new ArgumentException("Not an uploaded avatar's name.", nameof(avatar));
+        var user = await _accounts.GetUserAsync(userId, cancellationToken);
+        if (user is null) return Errors.NotFound;
+        return user.Avatar == avatar ? user : await SaveProfileAsync(user with { Avatar = avatar }, cancellationToken);
+    }
+
+    /// <summary>Writes the profile and tells the user's friends and devices (<see cref="ProfileUpdated"/>, after the commit).</summary>
+    private async ValueTask<UserRecord> SaveProfileAsync(UserRecord updated, CancellationToken cancellationToken)
+    {
+        var friends = await _social.GetFriendIdsAsync(updated.Number, cancellationToken);
         var committed = await _accounts.UpdateUserAsync(updated, u =>
-            friends.Append(userId).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))), cancellationToken);
+            friends.Append(u.Number).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))), cancellationToken);
         return await _publisher.PublishAsync(committed);
     }
 

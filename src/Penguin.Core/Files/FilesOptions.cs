@@ -47,6 +47,10 @@ public sealed class FilesOptions
     [Range(16, 2048)]
     public int PreviewSize { get; set; } = 256;
 
+    /// <summary>Width and height of a custom avatar made from an uploaded picture (a square JPEG, cropped to the centre).</summary>
+    [Range(32, 1024)]
+    public int AvatarSize { get; set; } = 256;
+
     /// <summary>Longest time spent making one preview; a picture that takes longer is stored without one.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan PreviewTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -46,6 +46,10 @@ public sealed class FilesService(
             // Reclaimed meanwhile: upload the bytes after all.
         }
 
+        // The same file announced again by its uploader (a client restarted and lost the id): the upload as it stands.
+        if (await store.FindUnfinishedUploadAsync(userId, sha256, request.Size, name, contentType, now, cancellationToken) is { } unfinished)
+            return new UploadResult(Upload: ToWire(unfinished));
+
         var upload = new UploadRecord(FileRules.NewId(), userId, name, contentType, request.Size, sha256, 0, now, now + options.UploadLifetime);
         var created = await store.CreateUploadAsync(upload, options.QuotaBytes, options.MaxUploadsPerUser, cancellationToken);
         return created.IsOk ? new UploadResult(Upload: ToWire(created.Value)) : created.Error;

@@ -14,6 +14,13 @@ public interface IFileStore
     /// </summary>
     ValueTask<Result<UploadRecord>> CreateUploadAsync(UploadRecord upload, long quotaBytes, int maxUploads, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The owner's unexpired upload of exactly these bytes under this name and type (the newest when several), so a client
+    /// that lost the upload's id (killed, restarted) resumes it instead of starting again; null when there is none.
+    /// </summary>
+    ValueTask<UploadRecord?> FindUnfinishedUploadAsync(long ownerId, string sha256, long size, string name, string contentType, DateTimeOffset now,
+        CancellationToken cancellationToken = default);
+
     /// <summary>The upload, expired or not; null when unknown.</summary>
     ValueTask<UploadRecord?> GetUploadAsync(string id, CancellationToken cancellationToken = default);
 

@@ -69,12 +69,14 @@ public sealed class GroupService(
         if (change.Announcement is not null && (change.Announcement.Length > Limits.GroupAnnouncementMaxLength || HasControlButLineBreaks(change.Announcement)))
             return Errors.InvalidField.With($"'announcement' must be at most {Limits.GroupAnnouncementMaxLength} characters without control characters.",
                 $"“announcement”最多 {Limits.GroupAnnouncementMaxLength} 个字符，且不能包含控制字符。");
-        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar)) return Errors.InvalidField.With("Unknown avatar.", "未知的头像。");
         if (change.JoinPolicy is { } policy && !Enum.IsDefined(policy)) return Errors.InvalidField;
 
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
         var group = place.Value.Group;
+        // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
+        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != group.Avatar)
+            return Errors.InvalidField.With("Unknown avatar; pick a built-in one or upload a picture (PUT /api/v1/groups/{id}/avatar).", "未知的头像，请选择内置头像或上传图片。");
         var updated = group with
         {
             Name = change.Name?.Trim() ?? group.Name,
@@ -84,6 +86,24 @@ public sealed class GroupService(
             JoinPolicy = change.JoinPolicy ?? group.JoinPolicy,
         };
         return await SaveGroupAsync(updated, cancellationToken);
+    }
+
+    /// <summary>
+    /// An owner or administrator sets the group's avatar to one made from an upload: the place is checked first, then
+    /// <paramref name="makeAvatar"/> makes and stores it (<see cref="Avatars.Uploaded"/>), then every member is told.
+    /// </summary>
+    public async ValueTask<Result<GroupInfo>> SetUploadedAvatarAsync(long userId, long groupId, Func<CancellationToken, ValueTask<Result<string>>> makeAvatar,
+        CancellationToken cancellationToken = default)
+    {
+        var place = await AdminOfAsync(userId, groupId, cancellationToken);
+        if (!place.IsOk) return place.Error;
+        var avatar = await makeAvatar(cancellationToken);
+        if (!avatar.IsOk) return avatar.Error;
+        if (Avatars.UploadedSha256(avatar.Value) is null) throw new InvalidOperationException("Not an uploaded avatar's name.");
+        // Read again: the card may have changed while the picture was made.
+        var again = await AdminOfAsync(userId, groupId, cancellationToken);
+        if (!again.IsOk) return again.Error;
+        return await SaveGroupAsync(again.Value.Group with { Avatar = avatar.Value }, cancellationToken);
     }
 
     public async ValueTask<Result<GroupInfo>> MuteAllAsync(long userId, long groupId, bool muted, CancellationToken cancellationToken = default)
@@ -184,14 +204,21 @@ public sealed class GroupService(
         if (!place.IsOk) return place.Error;
         var request = await groups.GetJoinRequestAsync(groupId, requestId, cancellationToken);
         if (request is null) return Errors.NotFound;
-        return await AddMemberAsync(groupId, request.From, cancellationToken);
+        var handled = await HandledAsync(groupId, requestId, userId, approved: true, cancellationToken);
+        return await AddMemberAsync(groupId, request.From, cancellationToken, handled);
     }
+
+    /// <summary>The event that takes an answered request out of every admin's inbox (the one who answered included).</summary>
+    private async ValueTask<EventDraft[]> HandledAsync(long groupId, long requestId, long by, bool approved, CancellationToken cancellationToken) =>
+        [.. (await groups.ListMembersAsync(groupId, cancellationToken)).Where(m => m.IsAdmin)
+            .Select(m => new EventDraft(m.UserId, new GroupJoinRequestHandled(groupId, requestId, by, approved)))];
 
     public async ValueTask<Result<bool>> RefuseAsync(long userId, long groupId, long requestId, CancellationToken cancellationToken = default)
     {
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        var committed = await groups.RefuseJoinAsync(groupId, requestId, r => [new EventDraft(r.From, new GroupJoinRefused(groupId, r.Id))], cancellationToken);
+        var handled = await HandledAsync(groupId, requestId, userId, approved: false, cancellationToken);
+        var committed = await groups.RefuseJoinAsync(groupId, requestId, r => [new EventDraft(r.From, new GroupJoinRefused(groupId, r.Id)), .. handled], cancellationToken);
         if (!committed.IsOk) return committed.Error;
         await publisher.PublishAsync(committed.Value);
         return true;
@@ -212,11 +239,11 @@ public sealed class GroupService(
         return true;
     }
 
-    private async ValueTask<Result<GroupSummary>> AddMemberAsync(long groupId, long userId, CancellationToken cancellationToken)
+    private async ValueTask<Result<GroupSummary>> AddMemberAsync(long groupId, long userId, CancellationToken cancellationToken, EventDraft[]? also = null)
     {
         if ((await groups.ListForUserAsync(userId, cancellationToken)).Count >= Limits.MaxGroupsPerUser)
             return Errors.LimitReached.With($"That user is in {Limits.MaxGroupsPerUser} groups already.", $"该用户已加入 {Limits.MaxGroupsPerUser} 个群。");
-        var committed = await groups.AddMemberAsync(groupId, userId, Now(), MaxMembers, m => [new EventDraft(userId, new GroupJoined(Summary(m)))], cancellationToken);
+        var committed = await groups.AddMemberAsync(groupId, userId, Now(), MaxMembers, m => [new EventDraft(userId, new GroupJoined(Summary(m))), .. also ?? []], cancellationToken);
         if (!committed.IsOk) return committed.Error.Code == Errors.GroupFull.Code ? GroupFull() : committed.Error;
         return Summary(await publisher.PublishAsync(committed.Value));
     }

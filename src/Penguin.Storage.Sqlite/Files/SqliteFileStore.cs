@@ -25,6 +25,14 @@ public sealed class SqliteFileStore(SqliteDatabase db) : IFileStore
             return upload with { Received = 0, LeaseToken = null, LeaseUntil = null };
         }, cancellationToken);
 
+    public ValueTask<UploadRecord?> FindUnfinishedUploadAsync(long ownerId, string sha256, long size, string name, string contentType, DateTimeOffset now,
+        CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingle(null, $"""
+            SELECT {UploadColumns} FROM uploads
+            WHERE owner_id = $o AND sha256 = $h AND size = $s AND name = $n AND content_type = $t AND expires_at > $now
+            ORDER BY created_at DESC LIMIT 1
+            """, ReadUpload, ("$o", ownerId), ("$h", sha256), ("$s", size), ("$n", name), ("$t", contentType), ("$now", now.ToUnixMs())), cancellationToken);
+
     public ValueTask<UploadRecord?> GetUploadAsync(string id, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.QuerySingle(null, $"SELECT {UploadColumns} FROM uploads WHERE id = $id", ReadUpload, ("$id", id)), cancellationToken);
 

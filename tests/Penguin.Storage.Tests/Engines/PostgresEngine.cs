@@ -42,7 +42,7 @@ public sealed class PostgresEngine : StorageEngine
     protected override async Task<(Stores, IAsyncDisposable)> OpenNewDatabaseAsync()
     {
         var db = new PostgresDatabase(await CreateDatabaseAsync());
-        var stores = new Stores(new PostgresAccountStore(db), new PostgresSocialStore(db), new PostgresEventLog(db), new PostgresMessageStore(db)) { Xmpp = new PostgresXmppStore(db), Files = new PostgresFileStore(db), Groups = new PostgresGroupStore(db), Rooms = new PostgresRoomStore(db) };
+        var stores = new Stores(new PostgresAccountStore(db), new PostgresSocialStore(db), new PostgresEventLog(db), new PostgresMessageStore(db)) { Xmpp = new PostgresXmppStore(db), Files = new PostgresFileStore(db), Avatars = new PostgresAvatarStore(db), Groups = new PostgresGroupStore(db), Rooms = new PostgresRoomStore(db) };
         return (stores, new Owner(db));
     }
 

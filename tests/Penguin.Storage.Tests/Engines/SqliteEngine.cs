@@ -12,7 +12,7 @@ public sealed class SqliteEngine : StorageEngine
     protected override Task<(Stores, IAsyncDisposable)> OpenNewDatabaseAsync()
     {
         var db = new SqliteDatabase(Path.Combine(_directory, $"{Guid.NewGuid():N}.db"));
-        var stores = new Stores(new SqliteAccountStore(db), new SqliteSocialStore(db), new SqliteEventLog(db), new SqliteMessageStore(db)) { Xmpp = new SqliteXmppStore(db), Files = new SqliteFileStore(db), Groups = new SqliteGroupStore(db), Rooms = new SqliteRoomStore(db) };
+        var stores = new Stores(new SqliteAccountStore(db), new SqliteSocialStore(db), new SqliteEventLog(db), new SqliteMessageStore(db)) { Xmpp = new SqliteXmppStore(db), Files = new SqliteFileStore(db), Avatars = new SqliteAvatarStore(db), Groups = new SqliteGroupStore(db), Rooms = new SqliteRoomStore(db) };
         return Task.FromResult<(Stores, IAsyncDisposable)>((stores, new Owner(db)));
     }
 

@@ -15,6 +15,7 @@ public sealed record Stores(IAccountStore Accounts, ISocialStore Social, IEventL
     public IXmppStore Xmpp { get; init; } = null!;
 
     public IFileStore Files { get; init; } = null!;
+    public IAvatarStore Avatars { get; init; } = null!;
     public IGroupStore Groups { get; init; } = null!;
 
     public IRoomStore Rooms { get; init; } = null!;

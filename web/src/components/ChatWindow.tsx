@@ -7,8 +7,7 @@ import { errorText, useI18n } from '../i18n';
 import type { Message } from '../protocol';
 import { useStore } from '../store';
 import { displayName, messageState, presenceOf, type Pending } from '../state';
-import { Upload, type UploadView } from '../upload';
-import { Attachment, UploadList } from './Attachment';
+import { Attachment, UploadList, useUploads } from './Attachment';
 import { Avatar, DeviceIcons, formatTime, StatusDot } from './common';
 
 type Item = { key: string; m: Message; p?: undefined } | { key: string; p: Pending; m?: undefined };
@@ -33,33 +32,8 @@ export function ChatWindow({ client, peer, onClose }: { client: PenguinClient; p
   const atBottom = useRef(true);
   const loadingOlder = useRef(false);
   const fileRef = useRef<HTMLInputElement>(null);
-  const [uploads, setUploads] = useState<UploadView[]>([]);
   const [dragging, setDragging] = useState(false);
-  const running = useRef(new Map<string, Upload>());
-
-  /** Uploads each file (resumable, §10.1) and sends it as a message when stored. */
-  function attach(files: FileList | File[]) {
-    for (const file of Array.from(files)) {
-      const up = new Upload(client.api, file, (v) => setUploads((list) => list.some((x) => x.key === v.key) ? list.map((x) => (x.key === v.key ? v : x)) : [...list, v]));
-      running.current.set(up.view.key, up);
-      setUploads((list) => [...list, up.view]);
-      void runUpload(up);
-    }
-  }
-  async function runUpload(up: Upload) {
-    try {
-      const stored = await up.run();
-      running.current.delete(up.view.key);
-      setUploads((list) => list.filter((x) => x.key !== up.view.key));
-      client.send(peer, '', { id: stored.id, name: stored.name });
-      atBottom.current = true;
-    } catch { /* shown in the list, with Resume */ }
-  }
-  function cancelUpload(key: string) {
-    void running.current.get(key)?.cancel();
-    running.current.delete(key);
-    setUploads((list) => list.filter((x) => x.key !== key));
-  }
+  const { uploads, attach, cancel: cancelUpload, resume } = useUploads(client.api, (file) => { client.send(peer, '', file); atBottom.current = true; });
 
   const items: Item[] = useMemo(() => [
     ...(history?.items ?? []).map((m) => ({ key: `m${m.id}`, m })),
@@ -198,8 +172,7 @@ export function ChatWindow({ client, peer, onClose }: { client: PenguinClient; p
           {emojiList.map((e) => <button type="button" key={e} onClick={() => insertEmoji(e)} aria-label={t('pickEmoji', { emoji: e })}>{e}</button>)}
         </div>
       )}
-      <UploadList uploads={uploads} onCancel={cancelUpload}
-        onResume={(key) => { const up = running.current.get(key); if (up) void runUpload(up); }} />
+      <UploadList uploads={uploads} onCancel={cancelUpload} onResume={resume} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         <button type="button" className="icon" aria-label={t('emoji')} aria-expanded={picker} onClick={() => setPicker(!picker)}>😊</button>
         <button type="button" className="icon" aria-label={t('attach')} onClick={() => fileRef.current?.click()}>📎</button>
@@ -246,7 +219,7 @@ function PendingRow({ client, p, online }: { client: PenguinClient; p: Pending; 
   return (
     <div className="msg mine pending" data-testid="message" data-client-id={p.clientId}>
       <div className="bubble">
-        {p.fileName && <p className="muted small">📄 {p.fileName}</p>}
+        {p.fileName && <p className="muted small">{p.durationMs !== undefined ? '🎤' : '📄'} {p.fileName}</p>}
         {(p.text || !p.fileName) && <p className="text">{p.text}</p>}
       </div>
       <div className="meta small muted">

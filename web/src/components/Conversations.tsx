@@ -5,6 +5,7 @@ import type { Message } from '../protocol';
 import { useStore } from '../store';
 import { conversationList, displayName, presenceOf } from '../state';
 import { ApiError } from '../api';
+import { attachmentPreview } from './Attachment';
 import { Avatar, formatTime, StatusDot } from './common';
 
 export function Conversations({ client, current, onOpen }: { client: PenguinClient; current: number | null; onOpen(peer: number): void }) {
@@ -58,7 +59,7 @@ export function Conversations({ client, current, onOpen }: { client: PenguinClie
           const avatar = friend?.profile.avatar ?? state.profiles[c.peer]?.avatar ?? 'penguin-01';
           const preview = draft ? t('draftPreview', { text: draft.text })
             : !c.last ? '' : c.last.recalled ? t('recalledPreview') : (c.last.from === state.me?.number ? `${t('you')}: ` : '')
-              + (c.last.text || (c.last.attachment ? (c.last.attachment.contentType.startsWith('image/') ? t('picturePreview') : t('filePreview', { name: c.last.attachment.name })) : ''));
+              + (c.last.text || (c.last.attachment ? attachmentPreview(t, c.last.attachment) : ''));
           return (
             <li key={c.peer}>
               <button type="button" className={`conv ${current === c.peer ? 'current' : ''}`} onClick={() => onOpen(c.peer)} data-testid={`conv-${c.peer}`}

@@ -1,15 +1,19 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { ApiError } from '../api';
 import type { PenguinClient } from '../client';
 import { canManage, finalMentions, isAdmin, mentionCandidates, mentionQuery, type GroupPending } from '../groups';
 import { errorText, useI18n } from '../i18n';
-import type { GroupMember, GroupMessage, GroupReadCount, GroupSummary } from '../protocol';
+import type { GroupJoinPolicy, GroupMember, GroupMessage, GroupReadCount, GroupSummary } from '../protocol';
 import { useStore } from '../store';
 import { displayName, type ChatState } from '../state';
+import { Attachment, UploadList, useUploads } from './Attachment';
 import { Avatar, formatTime } from './common';
 
 const RECALL_WINDOW_MS = 2 * 60 * 1000;
 const ALL = 0; // the @all entry of the suggestions
+
+type Item = { key: string; m: GroupMessage; p?: undefined } | { key: string; p: GroupPending; m?: undefined };
 
 function memberName(state: ChatState, groupId: number, number: number): string {
   const m = state.chat.members[groupId]?.find((x) => x.number === number);
@@ -32,9 +36,19 @@ export function GroupChat({ client, groupId, onClose }: { client: PenguinClient;
   const [error, setError] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const loadingOlder = useRef(false);
+  const [dragging, setDragging] = useState(false);
+  const { uploads, attach, cancel: cancelUpload, resume } = useUploads(client.api, (file) => { client.sendGroup(groupId, '', [], false, file); atBottom.current = true; });
 
   useEffect(() => { void client.loadGroupHistory(groupId, false).catch(() => {}); }, [client, groupId, history?.loaded]);
   useEffect(() => { void client.loadGroupMembers(groupId).catch(() => {}); }, [client, groupId, summary?.group.memberCount]);
+  // Nobody is told when someone joins: a message from a newcomer reloads the members (names, cards, @mentions).
+  const lastFrom = history?.items[history.items.length - 1]?.from;
+  const knownCount = members?.length;
+  useEffect(() => {
+    if (lastFrom === undefined || knownCount === undefined) return;
+    if (!client.state.get().chat.members[groupId]?.some((m) => m.number === lastFrom)) void client.loadGroupMembers(groupId).catch(() => {});
+  }, [client, groupId, lastFrom, knownCount]);
   useEffect(() => {
     const read = () => { if (document.visibilityState === 'visible') client.markGroupRead(groupId); };
     read();
@@ -42,21 +56,45 @@ export function GroupChat({ client, groupId, onClose }: { client: PenguinClient;
     return () => document.removeEventListener('visibilitychange', read);
   }, [client, groupId, summary?.lastSeq, summary?.readSeq]);
 
-  const pending = state.chat.outbox.filter((p) => p.groupId === groupId);
-  const items = history?.items ?? [];
-  const lastKey = `${items[items.length - 1]?.seq}-${pending.length}`;
+  // Virtualised like the one-to-one window: only the rows in view (and a few around) are in the page.
+  const outbox = state.chat.outbox;
+  const items: Item[] = useMemo(() => [
+    ...(history?.items ?? []).map((m) => ({ key: `m${m.seq}`, m })),
+    ...outbox.filter((p) => p.groupId === groupId).map((p) => ({ key: `p${p.clientId}`, p })),
+  ], [history?.items, outbox, groupId]);
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 64,
+    overscan: 12,
+    getItemKey: (i) => items[i].key,
+  });
+
+  // At the newest message when it was there (or when it is one's own); in place when older pages are prepended.
+  const firstKey = useRef<string | null>(null);
+  const lastKey = useRef<string | null>(null);
   useLayoutEffect(() => {
-    const el = scrollRef.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-  }, [lastKey]);
+    if (items.length === 0) return;
+    const prevFirst = firstKey.current;
+    const newLast = items[items.length - 1];
+    const prepended = prevFirst !== null && items[0].key !== prevFirst ? items.findIndex((x) => x.key === prevFirst) : -1;
+    if (prepended > 0) {
+      virtualizer.scrollToIndex(prepended, { align: 'start' });
+    } else if (newLast.key !== lastKey.current && (atBottom.current || newLast.p || newLast.m?.from === me)) {
+      virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
+      requestAnimationFrame(() => virtualizer.scrollToIndex(items.length - 1, { align: 'end' }));
+    }
+    firstKey.current = items[0].key;
+    lastKey.current = newLast.key;
+  }, [items, virtualizer, me]);
 
   function onScroll() {
     const el = scrollRef.current;
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-    if (el.scrollTop < 200 && history?.loaded && history.more) {
-      const before = el.scrollHeight;
-      void client.loadGroupHistory(groupId, true).then(() => requestAnimationFrame(() => { el.scrollTop += el.scrollHeight - before; })).catch(() => {});
+    if (el.scrollTop < 300 && history?.loaded && history.more && !loadingOlder.current) {
+      loadingOlder.current = true;
+      client.loadGroupHistory(groupId, true).catch(() => {}).finally(() => { loadingOlder.current = false; });
     }
   }
 
@@ -81,7 +119,11 @@ export function GroupChat({ client, groupId, onClose }: { client: PenguinClient;
   const silenced = (g.muteAll && !admin) || mutedUntil !== null;
 
   return (
-    <section className="chat group-chat" aria-label={t('groupChat', { name: g.name })} data-testid="group-chat">
+    <section className={`chat group-chat ${dragging ? 'dragging' : ''}`} aria-label={t('groupChat', { name: g.name })} data-testid="group-chat"
+      onDragOver={(e) => { if (!silenced && e.dataTransfer.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
+      onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }}
+      onDrop={(e) => { if (!silenced && e.dataTransfer.files.length) { e.preventDefault(); attach(e.dataTransfer.files); } setDragging(false); }}>
+      {dragging && <div className="drop-hint" aria-hidden="true">{t('dropHere')}</div>}
       <header className="chat-head">
         <button type="button" className="icon back" onClick={onClose} aria-label={t('back')}>←</button>
         <Avatar avatar={g.avatar} name={g.name} />
@@ -112,15 +154,23 @@ export function GroupChat({ client, groupId, onClose }: { client: PenguinClient;
           <div className="messages plain" ref={scrollRef} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" tabIndex={0} data-testid="messages">
             {history?.loaded && !history.more && <p className="muted center small">{t('beginning')}</p>}
             {history?.loaded && history.more && <p className="muted center small">{t('loadingOlder')}</p>}
-            {items.map((m) => (
-              <GroupMessageRow key={m.seq} client={client} state={state} summary={summary} m={m} mine={m.from === me} onAction={act} />
-            ))}
-            {pending.map((p) => <GroupPendingRow key={p.clientId} client={client} p={p} online={state.connectivity === 'online'} />)}
+            <div className="virtual" style={{ height: virtualizer.getTotalSize() }}>
+              {virtualizer.getVirtualItems().map((v) => {
+                const item = items[v.index];
+                return (
+                  <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="vrow" style={{ transform: `translateY(${v.start}px)` }}>
+                    {item.m ? <GroupMessageRow client={client} state={state} summary={summary} m={item.m} mine={item.m.from === me} onAction={act} />
+                      : <GroupPendingRow client={client} p={item.p!} online={state.connectivity === 'online'} />}
+                  </div>
+                );
+              })}
+            </div>
           </div>
           {error && <p className="error" role="alert">{error}</p>}
           {g.muteAll && <p className="notice warn small" role="status">{t('mutedAllNotice')}</p>}
           {mutedUntil && <p className="notice warn small" role="status">{t('youAreMuted', { time: formatTime(mutedUntil, lang) })}</p>}
-          <GroupComposer client={client} state={state} summary={summary} members={members ?? []} disabled={silenced} />
+          <UploadList uploads={uploads} onCancel={cancelUpload} onResume={resume} />
+          <GroupComposer client={client} state={state} summary={summary} members={members ?? []} disabled={silenced} onAttach={attach} />
         </div>
         {showMembers && <MembersPanel client={client} state={state} summary={summary} members={members ?? []} onAction={act} onClose={onClose} />}
       </div>
@@ -142,7 +192,10 @@ function GroupMessageRow({ client, state, summary, m, mine, onAction }: {
   return (
     <div className={`msg ${mine ? 'mine' : 'theirs'} ${forMe ? 'mentions-me' : ''}`} data-testid="message" data-seq={m.seq} data-client-id={m.clientId}>
       {!mine && <span className="sender small muted">{name}</span>}
-      <div className="bubble"><p className="text">{m.text}</p></div>
+      <div className="bubble">
+        {m.attachment && <Attachment api={client.api} a={m.attachment} />}
+        {(m.text || !m.attachment) && <p className="text">{m.text}</p>}
+      </div>
       <div className="meta small muted">
         <time dateTime={m.sentAt}>{formatTime(m.sentAt, lang)}</time>
         {mine && <ReadCount client={client} groupId={m.groupId} seq={m.seq} lastSeq={summary.lastSeq} />}
@@ -178,7 +231,10 @@ function GroupPendingRow({ client, p, online }: { client: PenguinClient; p: Grou
   const { t, lang } = useI18n();
   return (
     <div className="msg mine pending" data-testid="message" data-client-id={p.clientId}>
-      <div className="bubble"><p className="text">{p.text}</p></div>
+      <div className="bubble">
+        {p.fileName && <p className="muted small">{p.durationMs !== undefined ? '🎤' : '📄'} {p.fileName}</p>}
+        {(p.text || !p.fileName) && <p className="text">{p.text}</p>}
+      </div>
       <div className="meta small muted">
         {p.failed ? (
           <>
@@ -195,8 +251,8 @@ function GroupPendingRow({ client, p, online }: { client: PenguinClient; p: Grou
 }
 
 /** The composer with @mention autocomplete: type "@", pick with the arrow keys and Enter or Tab, or click. */
-export function GroupComposer({ client, state, summary, members, disabled }: {
-  client: PenguinClient; state: ChatState; summary: GroupSummary; members: GroupMember[]; disabled: boolean;
+export function GroupComposer({ client, state, summary, members, disabled, onAttach }: {
+  client: PenguinClient; state: ChatState; summary: GroupSummary; members: GroupMember[]; disabled: boolean; onAttach?(files: FileList | File[]): void;
 }) {
   const { t } = useI18n();
   const groupId = summary.group.id;
@@ -207,6 +263,7 @@ export function GroupComposer({ client, state, summary, members, disabled }: {
   const [chosen, setChosen] = useState<{ number: number; name: string }[]>([]);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
   const allLabel = t('mentionAll');
 
   const query = mentionQuery(text, caret);
@@ -264,7 +321,15 @@ export function GroupComposer({ client, state, summary, members, disabled }: {
           ))}
         </ul>
       )}
+      {onAttach && (
+        <>
+          <button type="button" className="icon" aria-label={t('attach')} disabled={disabled} onClick={() => fileRef.current?.click()}>📎</button>
+          <input ref={fileRef} type="file" multiple hidden data-testid="file-input" aria-label={t('attach')}
+            onChange={(e) => { if (e.target.files?.length) onAttach(e.target.files); e.target.value = ''; }} />
+        </>
+      )}
       <textarea ref={inputRef} aria-label={t('messageInput')} placeholder={t('messageInput')} rows={2} maxLength={5000} value={text} disabled={disabled}
+        onPaste={(e) => { if (onAttach && e.clipboardData.files.length) { e.preventDefault(); onAttach(e.clipboardData.files); } }}
         role="combobox" aria-autocomplete="list" aria-expanded={open} aria-controls={open ? listId : undefined}
         aria-activedescendant={open ? `${listId}-${candidates[Math.min(active, candidates.length - 1)].number}` : undefined}
         onChange={(e) => { setText(e.target.value); setCaret(e.target.selectionStart ?? e.target.value.length); setActive(0); setDismissed(null); }}
@@ -305,6 +370,11 @@ function MembersPanel({ client, state, summary, members, onAction, onClose }: {
                       {m.role === 'admin' ? t('removeAdmin') : t('makeAdmin')}
                     </button>
                   )}
+                  {summary.role === 'owner' && (
+                    <button type="button" className="link" onClick={() => { if (confirm(t('confirmTransfer', { name, group: g.name }))) onAction(async () => { await client.api.transferGroup(g.id, m.number); await refresh(); }); }}>
+                      {t('transferOwner')}
+                    </button>
+                  )}
                   <button type="button" className="link danger" onClick={() => { if (confirm(t('confirmKick', { name }))) onAction(async () => { await client.api.kick(g.id, m.number); await refresh(); }); }}>{t('kick')}</button>
                 </span>
               )}
@@ -312,6 +382,15 @@ function MembersPanel({ client, state, summary, members, onAction, onClose }: {
           );
         })}
       </ul>
+      <InviteFriend client={client} state={state} groupId={g.id} members={members} onAction={onAction} />
+      {isAdmin(summary) && (
+        <label className="block-label">{t('joinPolicyOf')}
+          <select value={g.joinPolicy} data-testid="join-policy"
+            onChange={(e) => onAction(() => client.api.updateChatGroup(g.id, { joinPolicy: e.target.value as GroupJoinPolicy }))}>
+            {(['approval', 'open', 'invite'] as const).map((p) => <option key={p} value={p}>{t(`policy_${p}`)}</option>)}
+          </select>
+        </label>
+      )}
       <form className="inline-form pad" onSubmit={(e) => { e.preventDefault(); onAction(async () => { await client.api.setCard(g.id, card.trim() || null); await refresh(); }); }}>
         <label className="block-label">{t('myCard')}<input value={card} maxLength={30} onChange={(e) => setCard(e.target.value)} /></label>
         <button type="submit">{t('setCard')}</button>
@@ -330,5 +409,35 @@ function MembersPanel({ client, state, summary, members, onAction, onClose }: {
           : <button type="button" className="danger" onClick={() => { if (confirm(t('confirmLeave', { name: g.name }))) onAction(async () => { await client.api.leaveGroup(g.id); onClose(); }); }}>{t('leaveGroup')}</button>}
       </div>
     </aside>
+  );
+}
+
+/** Any member invites a friend who is not in the group yet (§11: they get `group.invited` and join at once). */
+function InviteFriend({ client, state, groupId, members, onAction }: {
+  client: PenguinClient; state: ChatState; groupId: number; members: GroupMember[]; onAction(a: () => Promise<unknown>): void;
+}) {
+  const { t } = useI18n();
+  const inside = new Set(members.map((m) => m.number));
+  const friends = Object.values(state.friends).filter((f) => !inside.has(f.profile.number))
+    .map((f) => ({ number: f.profile.number, name: displayName(state, f.profile.number) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const [who, setWho] = useState('');
+  const [sent, setSent] = useState<string | null>(null);
+  const chosen = friends.find((f) => String(f.number) === who) ?? friends[0];
+  return (
+    <form className="inline-form pad" aria-label={t('inviteFriend')} data-testid="invite"
+      onSubmit={(e) => { e.preventDefault(); if (chosen) onAction(async () => { await client.api.invite(groupId, chosen.number); setSent(t('invited', { name: chosen.name })); }); }}>
+      {friends.length === 0 ? <span className="muted small">{t('noOneToInvite')}</span> : (
+        <>
+          <label className="block-label">{t('inviteWho')}
+            <select value={chosen ? String(chosen.number) : ''} onChange={(e) => { setWho(e.target.value); setSent(null); }}>
+              {friends.map((f) => <option key={f.number} value={f.number}>{f.name} ({f.number})</option>)}
+            </select>
+          </label>
+          <button type="submit">{t('invite')}</button>
+        </>
+      )}
+      {sent && <span className="muted small" role="status">{sent}</span>}
+    </form>
   );
 }

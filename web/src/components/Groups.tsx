@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError } from '../api';
 import type { PenguinClient } from '../client';
 import { groupList } from '../groups';
@@ -6,6 +6,7 @@ import { errorText, useI18n } from '../i18n';
 import type { GroupJoinPolicy } from '../protocol';
 import { useStore } from '../store';
 import { displayName } from '../state';
+import { attachmentPreview } from './Attachment';
 import { Avatar, formatTime } from './common';
 
 /** The Groups tab: my groups with unread badges, create, join by number, and the admins' requests inbox. */
@@ -22,6 +23,19 @@ export function Groups({ client, current, onOpen }: { client: PenguinClient; cur
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const requests = Object.values(chat.requests);
+  // New requests arrive live (`group.request`); one another admin answered is gone when the tab is shown again.
+  useEffect(() => { void client.loadGroupRequests().catch(() => {}); }, [client]);
+
+  /** Approves or refuses; a request another admin answered meanwhile (not_found) just leaves the inbox. */
+  const answer = (groupId: number, id: number, approve: boolean) => run(async () => {
+    try {
+      if (approve) await client.api.approveJoin(groupId, id); else await client.api.refuseJoin(groupId, id);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'not_found')) throw e;
+    }
+    client.dropGroupRequest(id);
+    return null;
+  });
 
   async function run(action: () => Promise<string | null>) {
     try { setNotice(await action()); setError(null); } catch (e) {
@@ -56,7 +70,7 @@ export function Groups({ client, current, onOpen }: { client: PenguinClient; cur
         <p key={id} className="notice warn" role="status">{t('joinRefused', { name: id })}</p>
       ))}
       {Object.values(chat.invitations).map(({ group, by }) => (
-        <div key={group.id} className="req">
+        <div key={group.id} className="req" data-testid={`invitation-${group.id}`}>
           <span className="req-text">{t('invitedTo', { name: displayName(state, by), group: group.name })}</span>
           <button type="button" onClick={() => void run(async () => { await client.joinGroup(group.id); onOpen(group.id); return t('joinedGroup', { name: group.name }); })}>{t('join')}</button>
         </div>
@@ -74,8 +88,8 @@ export function Groups({ client, current, onOpen }: { client: PenguinClient; cur
                     {r.message && <span className="req-msg">{r.message}</span>}
                   </span>
                   <span className="req-actions">
-                    <button type="button" className="primary" onClick={() => void run(async () => { await client.api.approveJoin(r.groupId, r.id); client.dropGroupRequest(r.id); return null; })}>{t('approve')}</button>
-                    <button type="button" onClick={() => void run(async () => { await client.api.refuseJoin(r.groupId, r.id); client.dropGroupRequest(r.id); return null; })}>{t('refuse')}</button>
+                    <button type="button" className="primary" onClick={() => void answer(r.groupId, r.id, true)}>{t('approve')}</button>
+                    <button type="button" onClick={() => void answer(r.groupId, r.id, false)}>{t('refuse')}</button>
                   </span>
                 </li>
               );
@@ -90,7 +104,7 @@ export function Groups({ client, current, onOpen }: { client: PenguinClient; cur
           const last = chat.last[g.group.id];
           const mentioned = (chat.mentioned[g.group.id] ?? 0) > g.readSeq;
           const preview = !last ? '' : last.recalled ? t('recalledPreview')
-            : t('groupPreview', { name: last.from === me ? t('you') : displayName(state, last.from), text: last.text ?? '' });
+            : t('groupPreview', { name: last.from === me ? t('you') : displayName(state, last.from), text: last.text || (last.attachment ? attachmentPreview(t, last.attachment) : '') });
           return (
             <li key={g.group.id}>
               <button type="button" className={`conv ${current === g.group.id ? 'current' : ''}`} onClick={() => onOpen(g.group.id)} data-testid={`group-${g.group.id}`}

@@ -7,6 +7,7 @@ import { displayName, totalGroupUnread, totalUnread } from '../state';
 import { chime, loadNotifySettings, shouldAnnounce } from '../notify';
 import { BuddyList } from './BuddyList';
 import { ChatWindow } from './ChatWindow';
+import { attachmentPreview } from './Attachment';
 import { Avatar, StatusDot } from './common';
 import { Conversations } from './Conversations';
 import { GroupChat } from './GroupChat';
@@ -46,7 +47,7 @@ export function Main({ client }: { client: PenguinClient }) {
       if (settings.sound) chime();
       if (settings.desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
         const s = client.state.get();
-        const n = new Notification(displayName(s, m.from), { body: m.text ?? '', tag: `penguin-${m.from}` });
+        const n = new Notification(displayName(s, m.from), { body: m.text || (m.attachment ? attachmentPreview(t, m.attachment) : ''), tag: `penguin-${m.from}` });
         n.onclick = () => { window.focus(); setPeer(m.from); n.close(); };
       }
     };
@@ -61,7 +62,7 @@ export function Main({ client }: { client: PenguinClient }) {
       const settings = loadNotifySettings(localStorage);
       if (settings.sound) chime();
       if (settings.desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-        const n = new Notification(g.group.name, { body: `${displayName(s, m.from)}: ${m.text ?? ''}`, tag: `penguin-g${m.groupId}` });
+        const n = new Notification(g.group.name, { body: `${displayName(s, m.from)}: ${m.text || (m.attachment ? attachmentPreview(t, m.attachment) : '')}`, tag: `penguin-g${m.groupId}` });
         n.onclick = () => { window.focus(); openGroup(m.groupId); n.close(); };
       }
     };

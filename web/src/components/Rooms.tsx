@@ -66,9 +66,17 @@ export function RoomChat({ client, roomId, onClose }: { client: PenguinClient; r
   const [text, setText] = useState('');
   const { error, act } = useAct();
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [moderators, setModerators] = useState<number[]>([]);
+  const [showPeople, setShowPeople] = useState(false);
   useLayoutEffect(() => { const el = scrollRef.current; if (el) el.scrollTop = el.scrollHeight; }, [view?.messages.length]);
+  useEffect(() => {
+    let live = true;
+    client.api.roomModerators(roomId).then((r) => { if (live) setModerators(r.numbers); }, () => {});
+    return () => { live = false; };
+  }, [client, roomId]);
   if (!view) return null;
   const me = state.me?.number;
+  const moderator = me !== undefined && moderators.includes(me);
   function send() {
     if (!text.trim()) return;
     const said = text;
@@ -83,8 +91,10 @@ export function RoomChat({ client, roomId, onClose }: { client: PenguinClient; r
           <h2>{view.room.name}</h2>
           <span className="muted small">#{view.room.topic} · <span data-testid="room-people">{t('roomPeople', { count: view.room.people })}</span></span>
         </div>
+        <button type="button" className="icon" aria-label={t('peopleInside')} aria-pressed={showPeople} onClick={() => setShowPeople(!showPeople)}>👥</button>
         <button type="button" onClick={() => void act(async () => { await client.leaveRoom(roomId); onClose(); })}>{t('leaveRoom')}</button>
       </header>
+      {showPeople && <RoomPeople client={client} roomId={roomId} people={view.people} creator={view.room.creator} moderators={moderators} moderator={moderator} act={act} />}
       <p className="muted small center">{t('roomLive')}</p>
       {view.out && <p className="notice warn pad" role="status">{t(`roomOut_${view.out}`)}</p>}
       <div className="messages plain" ref={scrollRef} role="log" aria-live="polite" tabIndex={0} data-testid="messages">
@@ -104,5 +114,58 @@ export function RoomChat({ client, roomId, onClose }: { client: PenguinClient; r
         <button type="submit" className="primary" disabled={!text.trim() || !!view.out}>{t('send')}</button>
       </form>
     </section>
+  );
+}
+
+/**
+ * Who is inside, moderators marked. A moderator puts people out (kick) or bans them, and lifts bans (§12):
+ * nobody acts on the creator or on themselves, and only the creator acts on other moderators.
+ */
+function RoomPeople({ client, roomId, people, creator, moderators, moderator, act }: {
+  client: PenguinClient; roomId: number; people: number[]; creator: number; moderators: number[]; moderator: boolean; act(f: () => Promise<unknown>): Promise<void>;
+}) {
+  const { t } = useI18n();
+  const state = useStore(client.state);
+  const me = state.me?.number;
+  const [bans, setBans] = useState<number[] | null>(null);
+  const loadBans = () => act(async () => setBans((await client.api.roomBans(roomId)).numbers));
+  useEffect(() => { if (moderator) void loadBans(); }, [moderator, roomId]); // eslint-disable-line react-hooks/exhaustive-deps
+  const mayAct = (n: number) => moderator && n !== me && n !== creator && (me === creator || !moderators.includes(n));
+  return (
+    <aside className="members room-people" aria-label={t('peopleInside')} data-testid="room-people-list">
+      <h2>{t('peopleInside')} ({people.length})</h2>
+      <ul>
+        {people.map((n) => {
+          const name = displayName(state, n);
+          return (
+            <li key={n} className="member" data-testid={`room-person-${n}`}>
+              <span className="member-name">{name}{n === me && <span className="muted small"> ({t('you')})</span>}</span>
+              {moderators.includes(n) && <span className="role role-admin">{t('moderator')}</span>}
+              {mayAct(n) && (
+                <span className="member-actions" role="group" aria-label={t('peopleActions', { name })}>
+                  <button type="button" className="link" onClick={() => void act(() => client.api.roomKick(roomId, n))}>{t('roomKick')}</button>
+                  <button type="button" className="link danger" onClick={() => { if (confirm(t('confirmRoomBan', { name }))) void act(async () => { await client.api.roomBan(roomId, n, true); await loadBans(); }); }}>{t('roomBan')}</button>
+                </span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {moderator && bans && (
+        <>
+          <h2>{t('bans')}</h2>
+          {bans.length === 0 ? <p className="muted small pad">{t('noBans')}</p> : (
+            <ul>
+              {bans.map((n) => (
+                <li key={n} className="member" data-testid={`room-ban-${n}`}>
+                  <span className="member-name">{displayName(state, n)}</span>
+                  <button type="button" className="link" onClick={() => void act(async () => { await client.api.roomBan(roomId, n, false); await loadBans(); })}>{t('roomUnban')}</button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </aside>
   );
 }

@@ -3,8 +3,8 @@ using Penguin.Core.Files;
 
 namespace Penguin.Server.Features.Files;
 
-/// <summary>Every <see cref="FilesOptions.SweepInterval"/> (on the server's clock, so tests move it): abandoned uploads and unreferenced bytes go.</summary>
-public sealed partial class FileSweeper(FilesService files, FilesOptions options, TimeProvider time, ILogger<FileSweeper> logger) : BackgroundService
+/// <summary>Every <see cref="FilesOptions.SweepInterval"/> (on the server's clock, so tests move it): abandoned uploads, unreferenced bytes and avatars nobody uses go.</summary>
+public sealed partial class FileSweeper(FilesService files, AvatarService avatars, FilesOptions options, TimeProvider time, ILogger<FileSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -14,7 +14,8 @@ public sealed partial class FileSweeper(FilesService files, FilesOptions options
             {
                 await Task.Delay(options.SweepInterval, time, stoppingToken);
                 var (uploads, blobs) = await files.SweepAsync(stoppingToken);
-                if (uploads + blobs > 0) Swept(uploads, blobs);
+                var unused = await avatars.SweepAsync(stoppingToken);
+                if (uploads + blobs + unused > 0) Swept(uploads, blobs, unused);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -27,8 +28,8 @@ public sealed partial class FileSweeper(FilesService files, FilesOptions options
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Files swept: {Uploads} abandoned uploads and {Blobs} unreferenced blobs removed")]
-    private partial void Swept(int uploads, int blobs);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Files swept: {Uploads} abandoned uploads, {Blobs} unreferenced blobs and {Avatars} unused avatars removed")]
+    private partial void Swept(int uploads, int blobs, int avatars);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "File sweep failed; trying again at the next interval")]
     private partial void SweepFailed(Exception e);

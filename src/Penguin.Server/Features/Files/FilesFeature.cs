@@ -11,10 +11,12 @@ public static class FilesFeature
     public static IServiceCollection AddFiles(this IServiceCollection services, ServerOptions options)
     {
         services.AddStore<IFileStore, SqliteFileStore, PostgresFileStore>(options);
+        services.AddStore<IAvatarStore, SqliteAvatarStore, PostgresAvatarStore>(options);
         services.AddSingleton(options.Files);
         services.AddSingleton<IBlobStore>(_ => new LocalBlobStore(BlobDirectory(options)));
         services.AddSingleton<IPictureInspector, VipsPictureInspector>();
         services.AddSingleton<FilesService>();
+        services.AddSingleton<AvatarService>();
         services.AddSingleton<Penguin.Core.Messaging.IAttachments, FileAttachments>();
         services.AddHostedService<FileSweeper>();
         return services;
@@ -23,6 +25,7 @@ public static class FilesFeature
     public static IEndpointRouteBuilder MapFiles(this IEndpointRouteBuilder app)
     {
         app.MapFilesApi();
+        app.MapAvatarApi();
         return app;
     }
 

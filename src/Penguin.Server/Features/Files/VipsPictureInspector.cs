@@ -73,6 +73,48 @@ public sealed class VipsPictureInspector : IPictureInspector
         return new PictureInfo(width, height, preview);
     }
 
+    public async Task<Result<byte[]>> MakeAvatarAsync(Func<CancellationToken, ValueTask<Stream>> open, int size, CancellationToken cancellationToken = default)
+    {
+        // The content decides, not the declared type: the loader libvips picks from the bytes must be one of ours (an SVG,
+        // PDF or anything else it could read is refused), and the size is checked from the header before any decoding.
+        await using (var header = await open(cancellationToken))
+        {
+            try
+            {
+                using var image = Image.NewFromStream(header, access: Enums.Access.Sequential);
+                var loader = image.Contains("vips-loader") ? (string)image.Get("vips-loader") : "";
+                if (!Loaders.Values.Any(l => loader.StartsWith(l, StringComparison.Ordinal))) return FileErrors.NotAPicture;
+                if ((long)image.Width * (image.PageHeight > 0 ? image.PageHeight : image.Height) > _options.MaxPicturePixels)
+                    return FileErrors.NotAPicture.With($"The picture has more than {_options.MaxPicturePixels} pixels.", $"图片超过 {_options.MaxPicturePixels} 像素。");
+            }
+            catch (VipsException)
+            {
+                return FileErrors.NotAPicture;
+            }
+        }
+        try
+        {
+            await using var body = await open(cancellationToken);
+            return await Task.Run(() => Avatar(body, size), cancellationToken).WaitAsync(_options.PreviewTimeout, cancellationToken);
+        }
+        catch (VipsException)
+        {
+            return FileErrors.NotAPicture;
+        }
+        catch (TimeoutException)
+        {
+            return FileErrors.NotAPicture.With("The picture took too long to decode.", "图片解码时间过长。");
+        }
+    }
+
+    /// <summary>A square JPEG of <paramref name="size"/> pixels: shrunk on load, cropped to the centre, transparency on white, no metadata.</summary>
+    private static byte[] Avatar(Stream body, int size)
+    {
+        using var thumb = Image.ThumbnailStream(body, size, height: size, size: Enums.Size.Both, crop: Enums.Interesting.Centre, failOn: Enums.FailOn.Error);
+        using var flat = thumb.HasAlpha() ? thumb.Flatten(background: [255, 255, 255]) : null;
+        return (flat ?? thumb).JpegsaveBuffer(q: 85, keep: Enums.ForeignKeep.None);
+    }
+
     /// <summary>A JPEG no larger than <see cref="FilesOptions.PreviewSize"/> on its longest edge, transparency on white, no metadata.</summary>
     private byte[] Preview(Stream body)
     {
