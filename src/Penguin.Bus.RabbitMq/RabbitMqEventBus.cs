@@ -30,6 +30,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private readonly Guid _origin = Guid.NewGuid();
     private readonly CachedString _exchange = new(options.Exchange);
     private readonly ConcurrentDictionary<long, byte> _watched = new();
+    private readonly ConcurrentDictionary<string, byte> _topics = new();
     // Watch, unwatch and the rebinding after a reconnect take turns, so the broker's bindings end as the set says.
     private readonly SemaphoreSlim _topology = new(1, 1);
     // A channel must not interleave frames of two publishes.
@@ -140,6 +141,65 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         }
     }
 
+    /// <summary>
+    /// One publish with the topic as routing key: the broker puts one copy in each subscribed node's queue. This
+    /// node's copy is skipped on arrival (its connections were served by the caller).
+    /// </summary>
+    public async ValueTask PublishToTopicAsync(string topic, Delivery delivery, CancellationToken cancellationToken = default)
+    {
+        TopicName.Check(topic);
+        if (_link is not { } link)
+        {
+            ReportDrop();
+            return;
+        }
+        await _publishing.WaitAsync(cancellationToken);
+        try
+        {
+            await link.Publish.BasicPublishAsync(_exchange, new CachedString(topic), DeliveryEnvelope.Encode(delivery, _origin), link.Lost);
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            ReportDrop();
+        }
+        finally
+        {
+            _publishing.Release();
+        }
+    }
+
+    public async ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        TopicName.Check(topic);
+        await _topology.WaitAsync(cancellationToken);
+        try
+        {
+            _topics[topic] = 0;
+            if (_link is { } link) await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, topic, cancellationToken: link.Lost);
+        }
+        // The reconnect loop binds every subscribed topic, this one included.
+        catch (Exception e) when (IsTransient(e)) { }
+        finally
+        {
+            _topology.Release();
+        }
+    }
+
+    public async ValueTask UnsubscribeAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        await _topology.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_topics.TryRemove(topic, out _)) return;
+            if (_link is { } link) await link.Consume.QueueUnbindAsync(options.QueueName, options.Exchange, topic, cancellationToken: link.Lost);
+        }
+        catch (Exception e) when (IsTransient(e)) { }
+        finally
+        {
+            _topology.Release();
+        }
+    }
+
     private async Task RunAsync()
     {
         var stopping = _stopping.Token;
@@ -214,6 +274,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             {
                 foreach (var userId in _watched.Keys)
                     await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, Key(userId), cancellationToken: stopping);
+                foreach (var topic in _topics.Keys)
+                    await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, topic, cancellationToken: stopping);
                 _link = link;
             }
             finally
@@ -246,6 +308,12 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         // Stragglers routed before an unbind took effect are dropped: no session of that user is here any more.
         if (recipients.Length == 0)
         {
+            // A routing key that is not a number is a topic (TopicName); skipped once this node left it.
+            if (!IsUserKey(message.RoutingKey))
+            {
+                if (_topics.ContainsKey(message.RoutingKey)) _target?.DeliverToTopic(message.RoutingKey, delivery);
+                return Task.CompletedTask;
+            }
             if (long.TryParse(message.RoutingKey, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) && _watched.ContainsKey(userId))
                 _target?.Deliver(userId, delivery);
             return Task.CompletedTask;
@@ -259,6 +327,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     {
         if (Interlocked.Exchange(ref _dropReported, 1) == 0) LogDropping();
     }
+
+    private static bool IsUserKey(string routingKey) => routingKey.Length > 0 && routingKey.All(char.IsAsciiDigit);
 
     private static string Key(long userId) => userId.ToString(CultureInfo.InvariantCulture);
 

@@ -154,6 +154,28 @@ public abstract class BusContract : IAsyncLifetime
         Assert.Equal([9L], Receiver.Target.For(user).Select(d => d.Seq));
     }
 
+    /// <summary>A topic no other test (or earlier run on the same broker) uses.</summary>
+    protected static string NewTopic() => TopicName.Room(NewUser());
+
+    [Fact]
+    public async Task PublishToTopic_NeverReachesThePublishersOwnNode()
+    {
+        var topic = NewTopic();
+        await Receiver.Bus.SubscribeAsync(topic);
+
+        await Receiver.Bus.PublishToTopicAsync(topic, Frame("{\"type\":\"room.message\"}"));
+        await FlushAsync(Receiver);
+
+        Assert.Empty(Receiver.Target.ForTopic(topic)); // the publisher serves its own connections itself
+    }
+
+    [Fact]
+    public async Task Topic_ThatIsANumber_IsRefused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Receiver.Bus.SubscribeAsync("300001"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Publisher.PublishToTopicAsync("", Frame("x")));
+    }
+
     public async ValueTask InitializeAsync()
     {
         if (!Available) return;

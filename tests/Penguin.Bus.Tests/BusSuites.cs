@@ -98,6 +98,71 @@ public sealed class RabbitMqBusTests : BusContract
         Assert.Equal(1, Received(a) - aBefore); // the flush marker alone
     }
 
+    [RabbitMqFact]
+    public async Task PublishToTopic_ReachesEachOtherSubscribedNodeOnce_AndNotTheUnsubscribed()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var c = await StartNodeAsync("c");
+        var topic = NewTopic();
+        await a.Bus.SubscribeAsync(topic);
+        await b.Bus.SubscribeAsync(topic);
+        var sent = new Delivery(Encoding.UTF8.GetBytes("{\"type\":\"room.message\",\"text\":\"大家好\"}"), Seq: 0, OnlySession: 7, EndSession: true);
+
+        await a.Bus.PublishToTopicAsync(topic, sent);
+
+        var received = Assert.Single(await WaitForTopicAsync(b, topic));
+        Assert.Equal(sent.Frame, received.Frame);
+        Assert.Equal((7L, true), (received.OnlySession, received.EndSession));
+        await FlushAsync(a);
+        await FlushAsync(c);
+        Assert.Empty(a.Target.ForTopic(topic)); // the publisher's own node
+        Assert.Empty(c.Target.ForTopic(topic)); // not subscribed
+    }
+
+    [RabbitMqFact]
+    public async Task Unsubscribe_StopsTopicDelivery_AndSubscribeAgainResumesIt()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var topic = NewTopic();
+        await b.Bus.SubscribeAsync(topic);
+        await a.Bus.PublishToTopicAsync(topic, Frame("first", seq: 1));
+        await WaitForTopicAsync(b, topic);
+
+        await b.Bus.UnsubscribeAsync(topic);
+        await a.Bus.PublishToTopicAsync(topic, Frame("second", seq: 2));
+        await FlushAsync(b);
+        Assert.Equal([1L], b.Target.ForTopic(topic).Select(d => d.Seq));
+
+        await b.Bus.SubscribeAsync(topic);
+        await a.Bus.PublishToTopicAsync(topic, Frame("third", seq: 3));
+        await b.Target.WaitUntilAsync(t => t.ForTopic(topic).Count == 2);
+        Assert.Equal([1L, 3L], b.Target.ForTopic(topic).Select(d => d.Seq));
+    }
+
+    [RabbitMqFact]
+    public async Task TopicAndUserKeys_DoNotMix()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var user = NewUser();
+        var topic = TopicName.Room(user); // the same number inside a topic name
+        await b.Bus.WatchAsync(user);
+
+        await a.Bus.PublishToTopicAsync(topic, Frame("room", seq: 1));
+        await a.Bus.PublishAsync(user, Frame("user", seq: 2));
+
+        Assert.Equal([2L], (await b.Target.WaitForAsync(user)).Select(d => d.Seq));
+        Assert.Empty(b.Target.ForTopic(topic));
+    }
+
+    private static async Task<IReadOnlyList<Delivery>> WaitForTopicAsync(Node node, string topic)
+    {
+        await node.Target.WaitUntilAsync(t => t.ForTopic(topic).Count >= 1);
+        return node.Target.ForTopic(topic);
+    }
+
     private static long Received(Node node) => ((RabbitMqEventBus)node.Bus).MessagesReceived;
 }
 

@@ -6,12 +6,20 @@ namespace Penguin.Bus.Tests;
 public sealed class RecordingTarget : IDeliveryTarget
 {
     private readonly List<(long UserId, Delivery Delivery)> _received = [];
+    private readonly List<(string Topic, Delivery Delivery)> _topics = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _resyncs;
 
     public int Resyncs => Volatile.Read(ref _resyncs);
 
     public void Deliver(long userId, Delivery delivery) => Record(() => _received.Add((userId, delivery)));
+
+    public void DeliverToTopic(string topic, Delivery delivery) => Record(() => _topics.Add((topic, delivery)));
+
+    public IReadOnlyList<Delivery> ForTopic(string topic)
+    {
+        lock (_received) return [.. _topics.Where(r => r.Topic == topic).Select(r => r.Delivery)];
+    }
 
     public void ResyncAll() => Record(() => Interlocked.Increment(ref _resyncs));
 

@@ -10,7 +10,11 @@ public sealed class DayScenarioTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _server = await TestServer.StartAsync(o => o.Messaging.SendsPerSecond = 100000);
+        _server = await TestServer.StartAsync(o =>
+        {
+            o.Messaging.SendsPerSecond = 100000;
+            o.Groups.SendsPerSecond = 100000;
+        });
     }
 
     public async ValueTask DisposeAsync()
@@ -34,25 +38,39 @@ public sealed class DayScenarioTests : IAsyncLifetime
         Assert.Equal(60, Figure("accounts"));
         Assert.Equal(120, Figure("friendships"));
         Assert.Equal(696, Figure("planned_messages"));   // 60 × 11.6
-        Assert.Equal(0, Figure("planned_group_messages"));
+        Assert.Equal(174, Figure("planned_group_messages")); // a quarter
+        var planned1to1 = Figure("planned_messages") - Figure("planned_group_messages");
         Assert.Equal(5, Figure("planned_peak_online"));
         // Every message is accounted: sent = acknowledged + rejected, and each acknowledged one arrived exactly once,
         // either live or when its recipient logged in again.
         Assert.True(Figure("messages_acknowledged") > 0);
         Assert.Equal(Figure("messages_sent"), Figure("messages_acknowledged") + Figure("messages_rejected"));
-        Assert.Equal(Figure("messages_sent") + Figure("messages_not_sent_nobody_online"), Figure("planned_messages"));
+        Assert.Equal(Figure("messages_sent") + Figure("messages_not_sent_nobody_online"), planned1to1);
         Assert.Equal(Figure("messages_acknowledged"), Figure("messages_delivered"));
         Assert.Equal(Figure("messages_delivered"), Figure("delivered_live") + Figure("delivered_after_login") + Figure("delivered_after_day") + Figure("recovered_by_sync"));
         Assert.True(Figure("delivered_after_login") + Figure("delivered_after_day") > 0, "some messages waited for an offline friend");
         Assert.Equal(0, Figure("acknowledged_never_arrived"));
         Assert.Equal(0, Figure("duplicates"));
+        // Group messages, per delivery: 7 groups (six of 8, one of 12); each acknowledged message is owed to every
+        // other member once, live or caught up over REST at a login or after the day.
+        Assert.Equal(7, Figure("groups"));
+        Assert.Equal(Figure("planned_group_messages"), Figure("group_messages_sent") + Figure("group_messages_not_sent_nobody_online"));
+        Assert.Equal(Figure("group_messages_sent"), Figure("group_messages_acknowledged") + Figure("group_messages_rejected"));
+        Assert.True(Figure("group_messages_acknowledged") > 0);
+        Assert.InRange(Figure("group_deliveries_owed"), 7 * Figure("group_messages_acknowledged"), 11 * Figure("group_messages_acknowledged"));
+        Assert.Equal(Figure("group_deliveries_owed"), Figure("group_deliveries"));
+        Assert.Equal(Figure("group_deliveries"), Figure("group_delivered_live") + Figure("group_delivered_after_login") + Figure("group_delivered_after_day"));
+        Assert.True(Figure("group_delivered_live") > 0, "members online at the time got group messages live");
+        Assert.True(Figure("group_delivered_after_login") + Figure("group_delivered_after_day") > 0, "offline members caught up");
+        Assert.Equal(0, Figure("group_deliveries_missing"));
+        Assert.Equal(0, Figure("group_duplicates"));
         Assert.True(Figure("logins") > Figure("planned_peak_online"), "accounts logged in and out during the day");
         Assert.True(Figure("logouts") + Figure("drops") > 0);
 
         var phases = report.Phases!;
         Assert.Equal(25, phases.Length);
         Assert.Equal("21:00", phases[21].Name);
-        Assert.Equal(Figure("planned_messages"), phases.Sum(p => p.MessagesPlanned));
+        Assert.Equal(planned1to1, phases.Sum(p => p.MessagesPlanned));
         Assert.Equal(Figure("messages_sent"), phases.Sum(p => p.MessagesSent));
         Assert.Equal(Figure("logins"), phases.Take(24).Sum(p => p.Logins));
         Assert.Equal(Figure("logins_after_day"), phases[24].Logins);

@@ -13,7 +13,7 @@ public class DayShapeTests
         Assert.Equal(1 / (13.81 / 24), QqDay2004.PeakToAverage, 6);
         Assert.Equal(1.0, QqDay2004.OnlineByHour.Max());
         Assert.Equal(21, QqDay2004.OnlineByHour.ToList().IndexOf(1.0));
-        Assert.Equal(0, QqDay2004.GroupShare);
+        Assert.Equal(0.25, QqDay2004.GroupShare);
     }
 
     [Theory]
@@ -34,12 +34,13 @@ public class DayShapeTests
 
         Assert.Equal(833, shape.PeakOnline);                  // 10,000 / 12
         Assert.Equal(115_956, shape.TotalMessages);           // 10,000 × 848.8 M / 73.2 M
-        Assert.Equal(0, shape.GroupMessages);
+        Assert.Equal(28_989, shape.GroupMessages);            // a quarter of them to groups
         Assert.Equal(288, shape.Compression, 9);              // 86,400 s in 300 s
         Assert.Equal(TimeSpan.FromSeconds(12.5), shape.Hour);
-        Assert.Equal(115_956, Enumerable.Range(0, DayShape.Slots).Sum(shape.MessagesIn));
-        Assert.Equal(115_956, Enumerable.Range(0, 24).Sum(shape.MessagesInHour));
-        Assert.Equal(115_956 / 300.0, shape.AverageMessagesPerSecond, 9);
+        Assert.Equal(86_967, Enumerable.Range(0, DayShape.Slots).Sum(shape.MessagesIn));
+        Assert.Equal(86_967, Enumerable.Range(0, 24).Sum(shape.MessagesInHour));
+        Assert.Equal(28_989, Enumerable.Range(0, DayShape.Slots).Sum(shape.GroupMessagesIn));
+        Assert.Equal(86_967 / 300.0, shape.AverageMessagesPerSecond, 9);
         Assert.InRange(shape.MessagePeakToAverage, QqDay2004.PeakToAverage * 0.97, QqDay2004.PeakToAverage * 1.03);
         Assert.InRange(Enumerable.Range(0, DayShape.Slots).Max(shape.TargetOnline), 0.98 * 833, 833); // quarter hours sample the curve just below its peak
     }
@@ -57,7 +58,8 @@ public class DayShapeTests
         {
             var weight = Enumerable.Range(h * 4, 4).Sum(s => DayShape.OnlineShare((s + 0.5) / 4));
             var all = Enumerable.Range(0, DayShape.Slots).Sum(s => DayShape.OnlineShare((s + 0.5) / 4));
-            Assert.InRange(hours[h], shape.TotalMessages * weight / all - 4, shape.TotalMessages * weight / all + 4);
+            var oneToOne = shape.TotalMessages - shape.GroupMessages;
+            Assert.InRange(hours[h], oneToOne * weight / all - 4, oneToOne * weight / all + 4);
         }
         // Presence changes: half an hour's worth per online account every 2 hours, in proportion to who is online.
         var presence = Enumerable.Range(0, DayShape.Slots).Sum(shape.PresenceChangesIn);
@@ -93,7 +95,28 @@ public class DayShapeTests
             Assert.Empty(slot.LogIn.Intersect(slot.LogOut.Concat(slot.Drop)));
             Assert.Equal(shape.TargetOnline(slot.Slot), online.Count);
             Assert.Equal(shape.MessagesIn(slot.Slot), slot.Messages);
+            Assert.Equal(shape.GroupMessagesIn(slot.Slot), slot.GroupMessages);
         }
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    [InlineData(7, 1)]
+    [InlineData(60, 7)]     // 7 groups of 8, the last taking 4 more: 12
+    [InlineData(1_000, 125)]
+    public void Groups_ConsecutiveAccountsInGroupsOfEight_EveryAccountInExactlyOne(int accounts, int groups)
+    {
+        var shape = new DayShape(accounts, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(groups, shape.Groups);
+        var members = Enumerable.Range(0, groups).Select(shape.MembersOf).ToArray();
+        Assert.All(members, m => Assert.InRange(m.Count, 2, 2 * QqDay2004.GroupSize - 1));
+        Assert.Equal(groups == 0 ? [] : Enumerable.Range(0, accounts), members.SelectMany(m => m));
+        for (var g = 0; g < groups; g++)
+            Assert.All(members[g], a => Assert.Equal(g, shape.GroupOf(a)));
+        if (groups == 0) Assert.Equal(0, shape.GroupMessages);
+        else Assert.Equal(Math.Round(shape.TotalMessages * QqDay2004.GroupShare, MidpointRounding.AwayFromZero), shape.GroupMessages);
     }
 
     [Fact]

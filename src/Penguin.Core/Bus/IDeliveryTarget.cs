@@ -10,4 +10,7 @@ public interface IDeliveryTarget
     /// Durable events come back that way; ephemeral frames do not.
     /// </summary>
     void ResyncAll();
+
+    /// <summary>A delivery published to a topic this node subscribed to, by another node.</summary>
+    void DeliverToTopic(string topic, Delivery delivery) { }
 }

@@ -18,4 +18,16 @@ public interface IEventBus : IAsyncDisposable
 
     /// <summary>This node no longer holds any session of the user.</summary>
     ValueTask UnwatchAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// To every <em>other</em> node subscribed to <paramref name="topic"/>, once each (<see cref="IDeliveryTarget.DeliverToTopic"/>);
+    /// the publishing node serves its own connections itself. A topic is not a number (numbers are user ids).
+    /// </summary>
+    ValueTask PublishToTopicAsync(string topic, Delivery delivery, CancellationToken cancellationToken = default);
+
+    /// <summary>This node now has something inside the topic (at least one connection inside the room).</summary>
+    ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken = default);
+
+    /// <summary>This node has nothing inside the topic any more.</summary>
+    ValueTask UnsubscribeAsync(string topic, CancellationToken cancellationToken = default);
 }

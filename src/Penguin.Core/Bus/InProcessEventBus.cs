@@ -44,5 +44,20 @@ public sealed class InProcessEventBus : IEventBus
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>One node: there is no other node to reach, so a topic delivery goes nowhere.</summary>
+    public ValueTask PublishToTopicAsync(string topic, Delivery delivery, CancellationToken cancellationToken = default)
+    {
+        TopicName.Check(topic);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        TopicName.Check(topic);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask UnsubscribeAsync(string topic, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

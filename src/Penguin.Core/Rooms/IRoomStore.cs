@@ -2,7 +2,7 @@ namespace Penguin.Core.Rooms;
 
 /// <summary>
 /// Storage of chat rooms: the rooms, their appointed moderators, their bans and their last messages. Who is inside a
-/// room is not stored: it belongs to the connections of the node that holds them.
+/// room is not here: it belongs to the connections of the node that holds them (shared across nodes by IRoomOccupancy).
 /// </summary>
 public interface IRoomStore
 {

@@ -15,7 +15,10 @@ namespace Penguin.Load.Scenarios;
 /// then, read what they received (msg.read) and send the day's messages — in proportion to the curve, 4 in 5 to a
 /// friend who is online, the rest left for one who is not. Every message is accounted in a
 /// <see cref="MessageLedger"/> (one stream per direction of a friendship); after the day every account still owed a
-/// message logs in, and anything acknowledged that still has not arrived fails the run.
+/// message logs in, and anything acknowledged that still has not arrived fails the run. The group share of the day
+/// (<see cref="QqDay2004.GroupShare"/>) goes to groups of eight (<see cref="DayGroups"/>): an online member posts,
+/// every other member is owed the message once (<see cref="DayGroupLedger"/>), live if online, else caught up over
+/// REST at its next login or, after the day, from the start of the group's history.
 /// </summary>
 public sealed class DayScenario : IScenario
 {
@@ -23,7 +26,7 @@ public sealed class DayScenario : IScenario
     public const int Seed = 2004;
 
     public string Name => "day";
-    public string Description => "A compressed day shaped like QQ's 2004 figures: accounts log in and out along a daily curve, sync what they missed, ping, change presence, chat 1:1 with friends and read; every message accounted.";
+    public string Description => "A compressed day shaped like QQ's 2004 figures: accounts log in and out along a daily curve, sync what they missed, ping, change presence, chat 1:1 with friends and in groups of eight, and read; every message and group delivery accounted.";
     public string? Unavailable => null;
     public TimeSpan DefaultDuration => TimeSpan.FromMinutes(5);
 
@@ -53,8 +56,9 @@ public sealed class DayScenario : IScenario
         await LiveDevices.CloseAllAsync(context, cursorDevices);
 
         var shape = new DayShape(users.Length, o.Duration ?? DefaultDuration);
+        var groups = await DayGroups.CreateAsync(context, prepared, shape, ct);
         var plan = DayPlan.Build(shape, Seed);
-        var day = new Day(context, shape, graph, users);
+        var day = new Day(context, shape, graph, users, groups);
         await day.RunAsync(plan, ct);
     }
 
@@ -101,14 +105,22 @@ public sealed class DayScenario : IScenario
         private readonly List<DayUser> _online = [];
         private readonly Random _random = new(Seed);
         private readonly OperationStats _login, _logout, _drop, _send, _deliver, _afterLogin, _read, _presence, _ping, _lost, _finalLogin, _finalDeliver;
+        private readonly OperationStats _groupSend, _groupDeliver, _groupAfterLogin, _groupAfterDay;
+        private readonly long[] _groupNumbers;
+        private readonly DayGroupLedger _groupLedger;
+        private readonly Dictionary<long, int> _indexOf;
+        private long _groupNotSent, _groupClientNumber;
         private volatile bool _dayOver;
         private readonly List<Task> _transitions = [];
         private readonly List<Task> _finalReaders = [];
         private long _notSent, _toOnline, _toOffline;
         private CancellationToken _run;
 
-        public Day(ScenarioContext context, DayShape shape, FriendGraph graph, DayUser[] users)
+        public Day(ScenarioContext context, DayShape shape, FriendGraph graph, DayUser[] users, long[] groupNumbers)
         {
+            _groupNumbers = groupNumbers;
+            _groupLedger = new DayGroupLedger([.. Enumerable.Range(0, shape.Groups).Select(shape.MembersOf)]);
+            _indexOf = users.ToDictionary(u => u.User.Number, u => u.Index);
             _context = context;
             _shape = shape;
             _graph = graph;
@@ -129,6 +141,10 @@ public sealed class DayScenario : IScenario
             // After the day, the accounts still owed messages log in: accounted apart, so the day's figures are the day's.
             _finalLogin = ops.Measured("after-day:login", charted: false);
             _finalDeliver = ops.Measured("after-day:deliver-after-login", charted: false);
+            _groupSend = ops.Measured("group-send", charted: false);
+            _groupDeliver = ops.Measured("group-deliver", charted: false);
+            _groupAfterLogin = ops.Measured("group-deliver-after-login", charted: false);
+            _groupAfterDay = ops.Measured("after-day:group-catch-up", charted: false);
         }
 
         public async Task RunAsync(IReadOnlyList<SlotPlan> plan, CancellationToken ct)
@@ -188,6 +204,7 @@ public sealed class DayScenario : IScenario
                     [.. missing.Select(u => new SyncTarget(u.User.Number, u.User.Token!, u.Online ? u.Device : null, u.WebSocket, u.DayStartCursor))],
                     (received, arrival, sentAt) => Arrived(null, received, arrival, sentAt), _finalReaders, listening.Token);
             }
+            await GroupCheckAfterDayAsync(ct);
             var cpuEnd = _context.ServerCpuSeconds();
             _phases.End(cpuEnd, Rss());
             await sampling.CancelAsync();
@@ -206,16 +223,18 @@ public sealed class DayScenario : IScenario
         /// <summary>Sends the slot's messages and presence changes at random moments spread over the slot.</summary>
         private async Task RunSlotAsync(SlotPlan p, long start, long end, CancellationToken ct)
         {
-            var events = new List<(long At, bool Message)>();
+            var events = new List<(long At, int Kind)>();
             var span = end - start;
-            for (var i = 0; i < p.Messages; i++) events.Add((start + (long)(_random.NextDouble() * span), true));
-            for (var i = 0; i < p.PresenceChanges; i++) events.Add((start + (long)(_random.NextDouble() * span), false));
+            for (var i = 0; i < p.Messages; i++) events.Add((start + (long)(_random.NextDouble() * span), 0));
+            for (var i = 0; i < p.PresenceChanges; i++) events.Add((start + (long)(_random.NextDouble() * span), 1));
+            for (var i = 0; i < p.GroupMessages; i++) events.Add((start + (long)(_random.NextDouble() * span), 2));
             events.Sort((a, b) => a.At.CompareTo(b.At));
-            foreach (var (at, message) in events)
+            foreach (var (at, kind) in events)
             {
                 await DelayUntil(at, ct);
-                if (message) SendOne(p.Hour);
-                else ChangePresence();
+                if (kind == 0) SendOne(p.Hour);
+                else if (kind == 1) ChangePresence();
+                else SendToGroup();
             }
             await DelayUntil(end, ct);
         }
@@ -289,6 +308,88 @@ public sealed class DayScenario : IScenario
             }
         }
 
+        /// <summary>One group message from an online account whose group exists, to its group.</summary>
+        private void SendToGroup()
+        {
+            DayUser? from = null;
+            lock (_online)
+            {
+                for (var attempt = 0; attempt < 8 && from is null && _online.Count > 0 && _shape.Groups > 0; attempt++)
+                {
+                    var candidate = _online[_random.Next(_online.Count)];
+                    if (_groupNumbers[_shape.GroupOf(candidate.Index)] != 0) from = candidate;
+                }
+            }
+            if (from is null || !TryRun(from, device => SendToGroupAsync(device, from.Index))) Interlocked.Increment(ref _groupNotSent);
+        }
+
+        private async Task SendToGroupAsync(PenguinConnection device, int from)
+        {
+            var group = _shape.GroupOf(from);
+            var started = _groupSend.Start();
+            var clientId = DayGroupLedger.ClientId(from, Interlocked.Increment(ref _groupClientNumber));
+            _groupLedger.Sending(clientId, group, from, started);
+            try
+            {
+                var sent = await device.SendGroupTextAsync(_groupNumbers[group], MessageTraffic.Text(clientId), clientId);
+                _groupSend.Succeed(started);
+                _groupLedger.Acknowledge(clientId, sent.Message.Seq);
+            }
+            catch (Exception e)
+            {
+                _groupSend.Fail(started, OperationStats.Describe(e));
+                _groupLedger.Reject(clientId);
+                _phases.Count(PhaseCounter.Error);
+            }
+        }
+
+        /// <summary>A live <c>group.message</c> on a member's device.</summary>
+        private void GroupArrived(DayUser user, ServerFrame frame)
+        {
+            if (frame is not GroupMessageReceived { Message: var m } || _shape.Groups == 0) return;
+            var group = _shape.GroupOf(user.Index);
+            if (m.GroupId != _groupNumbers[group] || !_indexOf.TryGetValue(m.From, out var from)) return;
+            if (_groupLedger.Receive(user.Index, group, m.Seq, m.ClientId, from, live: true) is { } sentAt) _groupDeliver.SucceedSince(sentAt);
+        }
+
+        /// <summary>
+        /// What a client does on start-up for its groups: pages the history after the last seq it holds (the whole
+        /// history after the day, <paramref name="fromStart"/>). Live frames racing with it count once.
+        /// </summary>
+        private async Task CatchUpGroupAsync(DayUser user, OperationStats stats, long since, bool fromStart, CancellationToken ct)
+        {
+            if (_shape.Groups == 0 || _groupNumbers[_shape.GroupOf(user.Index)] is not (> 0 and var number)) return;
+            var group = _shape.GroupOf(user.Index);
+            using var rest = _context.NewClient();
+            rest.Token = user.User.Token;
+            try
+            {
+                for (var held = fromStart ? 0 : _groupLedger.HeldBy(user.Index, group); ;)
+                {
+                    var page = await rest.GetGroupHistoryAsync(number, after: held, limit: 100, ct: ct);
+                    foreach (var m in page.Messages)
+                        if (_indexOf.TryGetValue(m.From, out var from) && _groupLedger.Receive(user.Index, group, m.Seq, m.ClientId, from, live: false) is not null)
+                            stats.SucceedSince(since);
+                    if (!page.More || page.Messages.Length == 0) return;
+                    held = page.Messages[^1].Seq;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                stats.Fail(since, OperationStats.Describe(e));
+                _phases.Count(PhaseCounter.Error);
+            }
+        }
+
+        /// <summary>After the day every member reads its group's history from the start: whatever is still owed must be there.</summary>
+        private async Task GroupCheckAfterDayAsync(CancellationToken ct)
+        {
+            if (_groupLedger.Missing == 0) return;
+            var started = _groupAfterDay.Start();
+            var options = new ParallelOptions { MaxDegreeOfParallelism = SimulatedUsers.SetupConcurrency, CancellationToken = ct };
+            await Parallel.ForEachAsync(_users, options, async (user, token) => await CatchUpGroupAsync(user, _groupAfterDay, started, fromStart: true, token));
+        }
+
         private void ChangePresence()
         {
             DayUser user;
@@ -347,6 +448,9 @@ public sealed class DayScenario : IScenario
                 user.Reader = ReadAsync(user, device);
                 lock (user.Sync) user.Online = true;
                 lock (_online) _online.Add(user);
+                // Group messages are not in the log: the group's history is paged after the last seq held.
+                var session = user.Session.Token;
+                TryRun(user, _ => CatchUpGroupAsync(user, _groupAfterLogin, started, fromStart: false, session));
                 user.Pinger = PingAsync(user, user.Session.Token);
             }
             finally
@@ -416,7 +520,8 @@ public sealed class DayScenario : IScenario
         private async Task ReadAsync(DayUser user, PenguinConnection device)
         {
             await Task.Yield();
-            await MessageTraffic.ReceiveAsync(device, user.User.Number, _ledger, (received, arrival, sentAt) => Arrived(user, received, arrival, sentAt), CancellationToken.None);
+            await MessageTraffic.ReceiveAsync(device, user.User.Number, _ledger, (received, arrival, sentAt) => Arrived(user, received, arrival, sentAt), CancellationToken.None,
+                frame => GroupArrived(user, frame));
             bool lost;
             lock (user.Sync)
             {
@@ -525,6 +630,10 @@ public sealed class DayScenario : IScenario
             var missing = _ledger.Missing;
             for (var i = 0; i < missing; i++) _deliver.Settle("acknowledged, never arrived");
             _send.Plan(s.TotalMessages - s.GroupMessages);
+            _groupSend.Plan(s.GroupMessages);
+            var groupMissing = _groupLedger.Missing;
+            _groupDeliver.Plan(_groupLedger.Owed - _groupAfterLogin.Succeeded - _groupAfterDay.Succeeded);
+            for (var i = 0; i < groupMissing; i++) _groupDeliver.Settle("acknowledged, never arrived");
             c.Figure("accounts", s.Accounts);
             c.Figure("friendships", _graph.Streams / 2);
             c.Figure("day_seconds", daySeconds);
@@ -559,6 +668,19 @@ public sealed class DayScenario : IScenario
             c.Figure("acknowledged_never_arrived", missing);
             c.Figure("duplicates", _ledger.Duplicates);
             c.Figure("received_unacknowledged", _ledger.ReceivedUnacknowledged);
+            c.Figure("groups", _groupNumbers.Count(n => n != 0));
+            c.Figure("group_messages_not_sent_nobody_online", Interlocked.Read(ref _groupNotSent));
+            c.Figure("group_messages_sent", _groupLedger.Sent);
+            c.Figure("group_messages_acknowledged", _groupLedger.Acknowledged);
+            c.Figure("group_messages_rejected", _groupLedger.Rejected);
+            c.Figure("group_deliveries_owed", _groupLedger.Owed);
+            c.Figure("group_deliveries", _groupLedger.Delivered);
+            c.Figure("group_delivered_live", _groupLedger.DeliveredLive);
+            c.Figure("group_delivered_after_login", _groupAfterLogin.Succeeded);
+            c.Figure("group_delivered_after_day", _groupAfterDay.Succeeded);
+            c.Figure("group_deliveries_missing", groupMissing);
+            c.Figure("group_duplicates", _groupLedger.Duplicates);
+            c.Figure("group_received_unacknowledged", _groupLedger.ReceivedUnacknowledged);
             c.Figure("reads", _read.Succeeded);
             c.Figure("presence_changes", _presence.Succeeded);
             c.Figure("pings", _ping.Succeeded);
@@ -583,7 +705,9 @@ public sealed class DayScenario : IScenario
 
             c.Note($"model: QQ 2004 — {QqDay2004.PeakOnline / 1e6:F1} M peak online, {QqDay2004.MessagesPerDay / 1e6:F1} M messages/day, active accounts assumed {QqDay2004.ActiveAccountsPerPeakOnline} × peak online → " +
                 $"{QqDay2004.MessagesPerAccountPerDay:F1} messages per account per day, peak/average {QqDay2004.PeakToAverage:F2}; 24 h in {s.Day.TotalSeconds} s");
-            c.Note($"group chat: {QqDay2004.GroupShare:P0} of the traffic ({s.GroupMessages} messages) — groups do not exist yet; when they do, their share of the day goes here / 群聊尚未上线，群消息份额暂为 0");
+            c.Note($"group chat: {QqDay2004.GroupShare:P0} of the traffic ({s.GroupMessages} messages) in {s.Groups} groups of about {QqDay2004.GroupSize}; " +
+                $"{_groupLedger.Owed} deliveries owed, {_groupLedger.DeliveredLive} live, {_groupAfterLogin.Succeeded} caught up at login, {_groupAfterDay.Succeeded} after the day / 群聊占 {QqDay2004.GroupShare:P0}");
+            foreach (var failure in _groupLedger.Failures()) c.Fail(failure);
             if (_notSent > 0) c.Note($"{_notSent} planned messages were not sent: no account was online at that moment");
             if (_ledger.ReceivedBySync > 0) c.Note($"{_ledger.ReceivedBySync} messages arrived only through the final sync, not live or on login");
             foreach (var failure in _ledger.Failures()) c.Fail(failure);

@@ -40,8 +40,15 @@ public static class QqDay2004
     /// <summary>Peak / average of the online (and message) curve: 1 / mean of <see cref="OnlineByHour"/> ≈ 1.74.</summary>
     public static double PeakToAverage => 1 / OnlineByHour.Average();
 
-    /// <summary>Share of messages that go to groups. 0 until group chat exists (a later issue); then 1:1 traffic is the rest.</summary>
-    public const double GroupShare = 0;
+    /// <summary>
+    /// Assumption: one message in four goes to a group (群). QQ published no 2004 split; group chat was already
+    /// where classes, families and offices talked, and each group message reaches several people, so deliveries
+    /// lean further to groups than messages do. 1:1 traffic is the rest.
+    /// </summary>
+    public const double GroupShare = 0.25;
+
+    /// <summary>Assumption: a group has 8 members (a class, a family, an office); each account is in one group.</summary>
+    public const int GroupSize = 8;
 
     /// <summary>Assumption: every account has this many friends (a ring: i is friends with i±1, i±2).</summary>
     public const int FriendsPerUser = 4;
@@ -70,6 +77,7 @@ public sealed class DayShape
 
     private readonly double[] _share;
     private readonly long[] _messages;
+    private readonly long[] _groupMessages;
     private readonly long[] _presence;
 
     public DayShape(int accounts, TimeSpan day)
@@ -81,8 +89,9 @@ public sealed class DayShape
         PeakOnline = (int)Math.Round(accounts / QqDay2004.ActiveAccountsPerPeakOnline, MidpointRounding.AwayFromZero);
         _share = [.. Enumerable.Range(0, Slots).Select(s => OnlineShare((s + 0.5) / SlotsPerHour))];
         TotalMessages = (long)Math.Round(accounts * QqDay2004.MessagesPerAccountPerDay, MidpointRounding.AwayFromZero);
-        GroupMessages = (long)Math.Round(TotalMessages * QqDay2004.GroupShare, MidpointRounding.AwayFromZero);
+        GroupMessages = accounts < 2 ? 0 : (long)Math.Round(TotalMessages * QqDay2004.GroupShare, MidpointRounding.AwayFromZero);
         _messages = Apportion(_share, TotalMessages - GroupMessages);
+        _groupMessages = Apportion(_share, GroupMessages);
         var presence = (long)Math.Round(Enumerable.Range(0, Slots).Sum(s => TargetOnline(s) * QqDay2004.PresenceChangesPerOnlineHour / SlotsPerHour), MidpointRounding.AwayFromZero);
         _presence = Apportion([.. Enumerable.Range(0, Slots).Select(s => (double)TargetOnline(s))], presence);
     }
@@ -96,8 +105,28 @@ public sealed class DayShape
     /// <summary>Messages of the whole day: accounts × 11.6.</summary>
     public long TotalMessages { get; }
 
-    /// <summary>The group share of <see cref="TotalMessages"/>: 0 until groups exist.</summary>
+    /// <summary>The group share of <see cref="TotalMessages"/> (<see cref="QqDay2004.GroupShare"/>).</summary>
     public long GroupMessages { get; }
+
+    /// <summary>
+    /// The day's groups: consecutive accounts in groups of <see cref="QqDay2004.GroupSize"/>, the last group taking
+    /// the remainder (so no group has fewer than two members); none with fewer than two accounts.
+    /// </summary>
+    public int Groups => Accounts < 2 ? 0 : Math.Max(1, Accounts / QqDay2004.GroupSize);
+
+    /// <summary>The group account <paramref name="account"/> is in (see <see cref="Groups"/>).</summary>
+    public int GroupOf(int account) => Math.Min(account / QqDay2004.GroupSize, Groups - 1);
+
+    /// <summary>The accounts of group <paramref name="group"/>, in order; the first is its owner.</summary>
+    public IReadOnlyList<int> MembersOf(int group)
+    {
+        var first = group * QqDay2004.GroupSize;
+        var end = group == Groups - 1 ? Accounts : first + QqDay2004.GroupSize;
+        return [.. Enumerable.Range(first, end - first)];
+    }
+
+    /// <summary>Group messages planned in slot <paramref name="slot"/>, in proportion to the curve like 1:1 (sums exactly).</summary>
+    public long GroupMessagesIn(int slot) => _groupMessages[slot];
 
     /// <summary>Real seconds per simulated hour.</summary>
     public TimeSpan Hour => Day / 24;
@@ -160,7 +189,7 @@ public sealed class DayShape
 }
 
 /// <summary>What happens in one slot: who logs in, who logs out, who drops, and how much is sent.</summary>
-public sealed record SlotPlan(int Slot, int Target, int[] LogIn, int[] LogOut, int[] Drop, long Messages, long PresenceChanges)
+public sealed record SlotPlan(int Slot, int Target, int[] LogIn, int[] LogOut, int[] Drop, long Messages, long PresenceChanges, long GroupMessages = 0)
 {
     public int Hour => Slot / DayShape.SlotsPerHour;
 }
@@ -202,7 +231,7 @@ public static class DayPlan
             // Those who left this slot may come back from the next one on.
             offline.AddRange(logOut);
             offline.AddRange(drop);
-            slots.Add(new SlotPlan(s, target, [.. logIn], [.. logOut], [.. drop], shape.MessagesIn(s), shape.PresenceChangesIn(s)));
+            slots.Add(new SlotPlan(s, target, [.. logIn], [.. logOut], [.. drop], shape.MessagesIn(s), shape.PresenceChangesIn(s), shape.GroupMessagesIn(s)));
         }
         return slots;
     }

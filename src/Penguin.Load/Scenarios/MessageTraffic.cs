@@ -75,15 +75,22 @@ public static class MessageTraffic
 
     /// <summary>
     /// Reads a recipient's events until <paramref name="ct"/> or the connection ends, accounting every message
-    /// from someone else; <paramref name="arrived"/> sees each with its arrival kind and send timestamp.
+    /// from someone else; <paramref name="arrived"/> sees each with its arrival kind and send timestamp, and
+    /// <paramref name="other"/> every other frame.
     /// </summary>
-    public static async Task ReceiveAsync(PenguinConnection device, long self, MessageLedger ledger, Action<MessageReceived, Arrival, long> arrived, CancellationToken ct)
+    public static async Task ReceiveAsync(PenguinConnection device, long self, MessageLedger ledger, Action<MessageReceived, Arrival, long> arrived, CancellationToken ct,
+        Action<ServerFrame>? other = null)
     {
         try
         {
             await foreach (var frame in device.ReadEventsAsync(ct))
             {
-                if (frame is not MessageReceived received || received.Message.From == self) continue;
+                if (frame is not MessageReceived received)
+                {
+                    other?.Invoke(frame); // group messages, for a scenario that accounts them
+                    continue;
+                }
+                if (received.Message.From == self) continue;
                 var arrival = ledger.Receive(received.Message.ClientId, out var sentAt);
                 arrived(received, arrival, sentAt);
             }

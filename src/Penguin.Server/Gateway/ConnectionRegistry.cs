@@ -8,6 +8,8 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
 {
     private readonly ConcurrentDictionary<long, Connection[]> _byUser = new();
     private readonly ConcurrentDictionary<Connection, byte> _all = new();
+    // Topic deliveries by the topic's prefix ("room."), handed to the feature that subscribed.
+    private readonly ConcurrentDictionary<string, Action<string, Delivery>> _topicHandlers = new();
 
     public int Count => _all.Count;
 
@@ -59,6 +61,15 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
     {
         if (!_byUser.TryGetValue(userId, out var connections)) return;
         foreach (var connection in connections) connection.Deliver(delivery);
+    }
+
+    /// <summary>The feature that subscribes to topics starting with <paramref name="prefix"/> takes their deliveries.</summary>
+    public void HandleTopics(string prefix, Action<string, Delivery> handler) => _topicHandlers[prefix] = handler;
+
+    public void DeliverToTopic(string topic, Delivery delivery)
+    {
+        foreach (var (prefix, handler) in _topicHandlers)
+            if (topic.StartsWith(prefix, StringComparison.Ordinal)) handler(topic, delivery);
     }
 
     /// <summary>Every connection reads what it missed from the log after its cursor (the bus lost deliveries).</summary>

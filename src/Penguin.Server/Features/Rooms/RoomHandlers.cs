@@ -16,11 +16,8 @@ internal sealed class EnterRoomHandler(RoomHub hub) : IFrameHandler<EnterRoom>
 /// <summary>"room.leave": answered "ok", or "not_in_room".</summary>
 internal sealed class LeaveRoomHandler(RoomHub hub) : IFrameHandler<LeaveRoom>
 {
-    public ValueTask HandleAsync(Connection connection, LeaveRoom frame, CancellationToken cancellationToken)
-    {
-        connection.Answer(frame.Id, hub.Leave(connection, frame.RoomId));
-        return ValueTask.CompletedTask;
-    }
+    public async ValueTask HandleAsync(Connection connection, LeaveRoom frame, CancellationToken cancellationToken) =>
+        connection.Answer(frame.Id, await hub.LeaveAsync(connection, frame.RoomId, cancellationToken));
 }
 
 /// <summary>"room.send": answered "room.sent"; everyone else inside gets "room.message".</summary>
@@ -36,9 +33,5 @@ internal sealed class SendRoomMessageHandler(RoomHub hub) : IFrameHandler<SendRo
 /// <summary>A connection that goes away leaves every room it was inside.</summary>
 internal sealed class RoomsConnectionObserver(RoomHub hub) : IConnectionObserver
 {
-    public ValueTask OnClosedAsync(Connection connection, bool lastOfSession)
-    {
-        hub.LeaveAll(connection);
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask OnClosedAsync(Connection connection, bool lastOfSession) => hub.LeaveAllAsync(connection);
 }

@@ -5,7 +5,8 @@ namespace Penguin.Server.Features.Rooms;
 
 /// <summary>
 /// Who is inside each room, on this node: the connections that entered, and from them the people (a user inside
-/// on two devices counts once). Kept in memory only; a room nobody is inside holds no entry.
+/// on two devices counts once). Kept in memory only; a room nobody is inside holds no entry. Across a cluster,
+/// <see cref="Penguin.Core.Rooms.IRoomOccupancy"/> says who is inside on any node.
 /// </summary>
 public sealed class RoomPresence
 {
@@ -75,6 +76,13 @@ public sealed class RoomPresence
     {
         if (!_rooms.TryGetValue(roomId, out var room)) return 0;
         lock (room) return room.People.Count;
+    }
+
+    /// <summary>The users inside on this node, by number.</summary>
+    public long[] Numbers(long roomId)
+    {
+        if (!_rooms.TryGetValue(roomId, out var room)) return [];
+        lock (room) return [.. room.People.Keys.Order()];
     }
 
     /// <summary>The connections inside now, as an array kept until the next change (a send allocates nothing per person).</summary>

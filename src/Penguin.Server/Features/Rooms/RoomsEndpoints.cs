@@ -20,11 +20,22 @@ public static class RoomsEndpoints
             return created.IsOk ? Results.Json(created.Value.ToWire(0), Json.RoomInfo, statusCode: StatusCodes.Status201Created) : Fail(created.Error);
         });
 
-        api.MapGet("", async (string? topic, RoomService rooms, RoomPresence presence, CancellationToken cancellationToken) =>
-            From(await rooms.ListAsync(topic, cancellationToken), list => new RoomList([.. list.Select(r => r.ToWire(presence.People(r.Id)))]), Json.RoomList));
+        // People are counted on every node (RoomHub.CountsAsync): one query for the whole directory page.
+        api.MapGet("", async (string? topic, RoomService rooms, RoomHub hub, CancellationToken cancellationToken) =>
+        {
+            var listed = await rooms.ListAsync(topic, cancellationToken);
+            if (!listed.IsOk) return Fail(listed.Error);
+            var people = await hub.CountsAsync([.. listed.Value.Select(r => r.Id)], cancellationToken);
+            return Results.Json(new RoomList([.. listed.Value.Select(r => r.ToWire(people.GetValueOrDefault(r.Id)))]), Json.RoomList);
+        });
 
-        api.MapGet("/{id:long}", async (long id, RoomService rooms, RoomPresence presence, CancellationToken cancellationToken) =>
-            From(await rooms.GetAsync(id, cancellationToken), r => r.ToWire(presence.People(r.Id)), Json.RoomInfo));
+        api.MapGet("/{id:long}", async (long id, RoomService rooms, RoomHub hub, CancellationToken cancellationToken) =>
+        {
+            var room = await rooms.GetAsync(id, cancellationToken);
+            if (!room.IsOk) return Fail(room.Error);
+            var people = await hub.CountsAsync([id], cancellationToken);
+            return Results.Json(room.Value.ToWire(people.GetValueOrDefault(id)), Json.RoomInfo);
+        });
 
         api.MapGet("/{id:long}/moderators", async (long id, RoomService rooms, CancellationToken cancellationToken) =>
             From(await rooms.ModeratorsAsync(id, cancellationToken), m => new RoomModeratorList(m), Json.RoomModeratorList));

@@ -16,6 +16,17 @@ public static class RoomsFeature
         services.AddSingleton(options.Rooms);
         services.AddSingleton<RoomService>();
         services.AddSingleton<RoomPresence>();
+        if (options.Storage == StorageEngine.Postgres)
+        {
+            // A cluster: who is inside is shared by the nodes (table room_occupancy), kept fresh like presence.
+            services.AddSingleton(sp => new PostgresRoomOccupancy(sp.GetRequiredService<PostgresDatabase>(), options.NodeId, options.PresenceTtl));
+            services.AddSingleton<IRoomOccupancy>(sp => sp.GetRequiredService<PostgresRoomOccupancy>());
+            services.AddHostedService<RoomOccupancyKeeper>();
+        }
+        else
+        {
+            services.AddSingleton<IRoomOccupancy, LocalRoomOccupancy>();
+        }
         services.AddSingleton<RoomHub>();
         services.AddFrameHandler<EnterRoom, EnterRoomHandler>();
         services.AddFrameHandler<LeaveRoom, LeaveRoomHandler>();

@@ -98,6 +98,11 @@ internal sealed partial class XmppConnection
             return;
         }
         var to = (string?)iq.Attribute("to");
+        if (IsMucService(to) || RoomOf(to) is not null)
+        {
+            await MucIqAsync(iq, type, payload, RoomOf(to));
+            return;
+        }
         var toServer = to is null || string.Equals(to, Domain, StringComparison.OrdinalIgnoreCase);
         var toSelf = to is not null && Jid.Parse(to) is { } jid && jid.NumberAt(Domain) == _userId;
         if (!toServer && !toSelf)
@@ -130,7 +135,9 @@ internal sealed partial class XmppConnection
                 await WriteAsync(Result(iq, DiscoInfoOf(toServer)));
                 break;
             case ("get", "query") when ns == DiscoItems:
-                await WriteAsync(Result(iq, new XElement(DiscoItems + "query")));
+                await WriteAsync(Result(iq, toServer
+                    ? new XElement(DiscoItems + "query", new XElement(DiscoItems + "item", new XAttribute("jid", MucService), new XAttribute("name", "Groups / 群")))
+                    : new XElement(DiscoItems + "query")));
                 break;
             case ("get", "query") when ns == VersionNs && toServer:
                 await WriteAsync(Result(iq, new XElement(VersionNs + "query", new XElement(VersionNs + "name", "Penguin"),
@@ -233,6 +240,11 @@ internal sealed partial class XmppConnection
     {
         var type = (string?)presence.Attribute("type");
         var to = (string?)presence.Attribute("to");
+        if (RoomOf(to) is { } room)
+        {
+            await RoomPresenceAsync(presence, room);
+            return;
+        }
         if (type is "subscribe" or "subscribed" or "unsubscribe" or "unsubscribed")
         {
             await SubscriptionAsync(type, to, presence);
@@ -332,6 +344,11 @@ internal sealed partial class XmppConnection
     {
         var type = (string?)message.Attribute("type") ?? "normal";
         if (type == "error") return;
+        if (RoomOf((string?)message.Attribute("to")) is { } room)
+        {
+            await RoomMessageAsync(message, room);
+            return;
+        }
         if (Jid.Parse((string?)message.Attribute("to")) is not { } jid)
         {
             await WriteAsync(StanzaError(message, "modify", "jid-malformed", null));
@@ -437,6 +454,9 @@ internal sealed partial class XmppConnection
                 var all = await _services.Social.GetGroupsAsync(_userId, cancellationToken);
                 var friend = await _services.Accounts.GetUserAsync(updated.Number, cancellationToken);
                 await RosterPushAsync(RosterItem(updated.Number, updated.Remark ?? friend?.Nickname, all.FirstOrDefault(g => g.Id == updated.GroupId)?.Name));
+                break;
+            case GroupMessageReceived or GroupUpdated or GroupLeft:
+                await GroupFrameAsync(frame);
                 break;
             case FriendRemoved removed:
                 await RosterPushAsync(RosterItem(removed.Number, null, null, "remove"));

@@ -37,4 +37,7 @@ internal static class XmppNames
     public static readonly XNamespace BlockingErrors = "urn:xmpp:blocking:errors";
     public static readonly XNamespace Invisible = "urn:xmpp:invisible:0";
     public static readonly XNamespace Sm = "urn:xmpp:sm:3";
+    public static readonly XNamespace Muc = "http://jabber.org/protocol/muc";
+    public static readonly XNamespace MucUser = "http://jabber.org/protocol/muc#user";
+    public static readonly XNamespace MucAdmin = "http://jabber.org/protocol/muc#admin";
 }

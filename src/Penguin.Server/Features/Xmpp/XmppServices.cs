@@ -1,5 +1,6 @@
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
+using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Presence;
 using Penguin.Core.Social;
@@ -19,6 +20,7 @@ internal sealed class XmppServices(
     SocialService social,
     PresenceService presence,
     MessagingService messaging,
+    GroupService groups,
     IMessageStore messages,
     ConnectionRegistry registry,
     IEventBus bus,
@@ -37,6 +39,7 @@ internal sealed class XmppServices(
     public SocialService Social { get; } = social;
     public PresenceService Presence { get; } = presence;
     public MessagingService Messaging { get; } = messaging;
+    public GroupService Groups { get; } = groups;
     /// <summary>Read-only look-ups (a message by its client id or id, the history for MAM); every change goes through the services.</summary>
     public IMessageStore Messages { get; } = messages;
     public ConnectionRegistry Registry { get; } = registry;
