@@ -19,7 +19,7 @@ public static class Program
     public static IReadOnlyList<CommandSpec> Commands { get; } =
     [
         .. AccountCommands.All, .. ProfileCommands.All, .. FriendCommands.All,
-        .. MessageCommands.All, .. FileCommands.All, .. ChatGroupCommands.All, .. GroupCommands.All, .. BlockCommands.All, .. PresenceCommands.All,
+        .. MessageCommands.All, .. FileCommands.All, .. ChatGroupCommands.All, .. GroupCommands.All, .. BlockCommands.All, .. PresenceCommands.All, .. WalletCommands.All,
     ];
 
     public static async Task<int> Main(string[] args)

@@ -77,7 +77,7 @@ public sealed class LoadOptions
         Penguin load generator — drives a running penguin-server over loopback and writes a benchmark report.
 
         usage: penguin-load <scenario> [options]
-          scenarios: register | idle | login-storm | chat | catchup | group | day
+          scenarios: register | idle | login-storm | chat | catchup | group | day | transfers | redpackets
           --server URL          server to drive (loopback only)           default http://127.0.0.1:5180
           --servers URL,URL,…   several nodes of one cluster; devices go round-robin over them (chat: by pair)
           --cross-node          chat: the two sides of each pair on different nodes (else both on the same node)
@@ -103,6 +103,7 @@ public sealed class LoadOptions
           --messages M          catchup: messages the offline device misses default 100000 (max 1000000)
           --senders N           catchup: sending friends (= --users N+1); group: members posting  default 20
           --members N           group: members of the one group, all online (max 5000)  default 200
+                                redpackets: members racing for each red packet  default 2000
           --sources N           source addresses 127.0.0.2… to spread over default 253
           --out DIR             where reports go                           default bench-results
         """;
@@ -146,7 +147,8 @@ public sealed class LoadOptions
             }
         }
         if (o.Scenario == "catchup") o.Users = o.Senders + 1;
-        if (o.Scenario == "group") o.Users = o.Members;
+        if (o.Scenario == "redpackets" && !args.Contains("--members")) o.Members = 2000;
+        if (o.Scenario is "group" or "redpackets") o.Users = o.Members;
         if (o.FastPasswords && !o.SpawnServer && o.SpawnCluster == 0) throw new ArgumentException("--fast-passwords only applies with --spawn-server or --spawn-cluster.");
         if (o.SpawnCluster > 0)
         {

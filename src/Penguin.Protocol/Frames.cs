@@ -104,11 +104,13 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(GroupUpdated), "group.updated")]
 // Wallet (Wallet.cs)
 [JsonDerivedType(typeof(WalletTransferUpdated), "wallet.transfer")]
+[JsonDerivedType(typeof(RedPacketUpdated), "wallet.redpacket")]
 [JsonDerivedType(typeof(GroupMembershipChanged), "group.membership")]
 [JsonDerivedType(typeof(GroupMentioned), "group.mentioned")]
 [JsonDerivedType(typeof(GroupRead), "group.read")]
 [JsonDerivedType(typeof(GroupJoinRequested), "group.request")]
 [JsonDerivedType(typeof(GroupJoinRefused), "group.request.refused")]
+[JsonDerivedType(typeof(GroupJoinRequestHandled), "group.request.handled")]
 [JsonDerivedType(typeof(GroupInvited), "group.invited")]
 // Chat rooms (Rooms.cs)
 [JsonDerivedType(typeof(RoomEntered), "room.entered")]

@@ -161,6 +161,12 @@ public sealed record GroupJoinRequested(GroupJoinRequest Request) : DurableEvent
 /// <summary>To the requester: the join request was refused.</summary>
 public sealed record GroupJoinRefused(long GroupId, long RequestId) : DurableEvent;
 
+/// <summary>
+/// To the owner and admins: an admin approved or refused a join request, so it leaves every admin's inbox
+/// (the others would otherwise keep showing a request that is already answered).
+/// </summary>
+public sealed record GroupJoinRequestHandled(long GroupId, long RequestId, long By, bool Approved) : DurableEvent;
+
 /// <summary>To the invitee: a member invited them; they join with POST /groups/{id}/join.</summary>
 public sealed record GroupInvited(GroupInfo Group, long By) : DurableEvent;
 

@@ -60,6 +60,16 @@ namespace Penguin.Protocol;
 [JsonSerializable(typeof(WalletTransferList))]
 [JsonSerializable(typeof(BuyQCoinsRequest))]
 [JsonSerializable(typeof(WalletReceipt))]
+[JsonSerializable(typeof(CreateRedPacketRequest))]
+[JsonSerializable(typeof(RedPacket))]
+[JsonSerializable(typeof(RedPacketDetails))]
+[JsonSerializable(typeof(RedPacketClaimResult))]
+[JsonSerializable(typeof(TestDepositRequest))]
+// Top-up and withdrawal (WalletBank.cs)
+[JsonSerializable(typeof(TopUpRequest))]
+[JsonSerializable(typeof(WithdrawRequest))]
+[JsonSerializable(typeof(WalletBankPayment))]
+[JsonSerializable(typeof(WalletBankPaymentList))]
 // Groups (Groups.cs)
 [JsonSerializable(typeof(GroupInfo))]
 [JsonSerializable(typeof(GroupSummary))]

@@ -410,4 +410,34 @@ public sealed class GroupsTests(ServerFixture fixture) : IClassFixture<ServerFix
         await alice.Rest.LeaveGroupAsync(group); // now an admin, no longer the owner
         Assert.Equal(1, (await bob.Rest.GetGroupAsync(group)).MemberCount);
     }
+
+    [Fact]
+    public async Task AnsweredJoinRequest_LeavesEveryAdminsInbox_Live()
+    {
+        var users = await UsersAsync("alice", "bob", "carol", "dave");
+        await using var alice = users[0]; await using var bob = users[1]; await using var carol = users[2]; await using var dave = users[3];
+        var group = await GroupOfAsync(alice, bob);
+        await alice.Rest.SetGroupAdminAsync(group, bob.Number, admin: true);
+        await alice.Rest.UpdateGroupAsync(group, new UpdateGroupRequest(JoinPolicy: GroupJoinPolicy.Approval));
+        var aliceLive = await alice.ConnectAsync();
+        var bobLive = await bob.ConnectAsync();
+
+        var first = (await carol.Rest.JoinGroupAsync(group, "我也去")).Request!;
+        Assert.Equal(first, (await bobLive.WaitForAsync<GroupJoinRequested>()).Request);
+        Assert.Equal(first, (await aliceLive.WaitForAsync<GroupJoinRequested>()).Request);
+        await alice.Rest.ApproveJoinAsync(group, first.Id);
+        // The other admin's inbox learns at once that the request is answered, and by whom.
+        Assert.Equal(new GroupJoinRequestHandled(group, first.Id, alice.Number, Approved: true) { Seq = 0 },
+            (await bobLive.WaitForAsync<GroupJoinRequestHandled>()) with { Seq = 0 });
+        Assert.True((await aliceLive.WaitForAsync<GroupJoinRequestHandled>()).Approved);
+
+        var second = (await dave.Rest.JoinGroupAsync(group)).Request!;
+        await aliceLive.WaitForAsync<GroupJoinRequested>();
+        await bob.Rest.RefuseJoinAsync(group, second.Id);
+        var refused = await aliceLive.WaitForAsync<GroupJoinRequestHandled>();
+        Assert.Equal((group, second.Id, bob.Number, false), (refused.GroupId, refused.RequestId, refused.By, refused.Approved));
+        Assert.Empty(await alice.Rest.GetJoinRequestsAsync(group));
+        Assert.Equal("not_found", await CodeOf(() => alice.Rest.ApproveJoinAsync(group, second.Id)));
+        Assert.DoesNotContain(await DrainAsync(await carol.ConnectAsync()), f => f is GroupJoinRequestHandled); // only admins are told
+    }
 }

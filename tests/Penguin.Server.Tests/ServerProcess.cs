@@ -9,8 +9,9 @@ public sealed class ServerProcess : IDisposable
 {
     private Process? _process;
 
-    public ServerProcess(string dataDirectory)
+    public ServerProcess(string dataDirectory, params string[] settings)
     {
+        Settings = settings;
         DataDirectory = dataDirectory;
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -19,6 +20,9 @@ public sealed class ServerProcess : IDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>More --Penguin:… settings for every start (a bank gateway, say).</summary>
+    public IReadOnlyList<string> Settings { get; }
 
     public int Port { get; }
 
@@ -33,11 +37,13 @@ public sealed class ServerProcess : IDisposable
             {
                 server, "--urls", $"http://127.0.0.1:{Port}", $"--Penguin:DataDirectory={DataDirectory}",
                 "--Penguin:Accounts:PasswordIterations=1000", "--Penguin:Messaging:SendsPerSecond=100000",
+                "--Penguin:Groups:SendsPerSecond=100000",
                 "--Logging:LogLevel:Default=Warning",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var setting in Settings) start.ArgumentList.Add(setting);
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 
 const base = process.env.PENGUIN_URL ?? "http://127.0.0.1:6780";
 const service = process.env.PENGUIN_XMPP ?? "xmpp://127.0.0.1:6722";
+const webSocketService = process.env.PENGUIN_XMPP_WS ?? "ws://127.0.0.1:6780/xmpp-websocket";
 const domain = process.env.PENGUIN_XMPP_DOMAIN ?? "localhost";
 const password = "correct horse battery";
 
@@ -27,8 +28,8 @@ async function person(nickname) {
   return { number, token };
 }
 
-function connect(number, resource) {
-  const xmpp = client({ service, domain, resource, username: String(number), password });
+function connect(number, resource, over = service) {
+  const xmpp = client({ service: over, domain, resource, username: String(number), password });
   xmpp.on("error", () => {});
   return xmpp;
 }
@@ -105,6 +106,30 @@ await test("ping is answered", async () => {
   assert.equal(pong.attrs.type, "result");
 });
 
-await Promise.allSettled([r.stop(), j.stop()]);
+// XMPP over WebSocket (RFC 7395): the same library's WebSocket transport, on the HTTP port.
+const w = connect(romeo.number, "browser", webSocketService);
+
+await test("over ws:// (RFC 7395) SCRAM login binds a resource", async () => {
+  const jid = await w.start();
+  assert.equal(jid.toString(), `${romeo.number}@${domain}/browser`);
+});
+
+await test("over ws:// the roster is the buddy list", async () => {
+  const result = await w.iqCaller.request(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
+  assert.equal(result.getChild("query").getChildren("item")[0].attrs.jid, `${juliet.number}@${domain}`);
+});
+
+await test("over ws:// a chat message goes both ways with the TCP client", async () => {
+  await w.send(xml("presence"));
+  const toJuliet = next(j, (s) => s.is("message") && s.getChildText("body") === "从网页 from the web", "the WebSocket message");
+  await w.send(xml("message", { type: "chat", to: `${juliet.number}@${domain}` }, xml("body", {}, "从网页 from the web")));
+  await toJuliet;
+
+  const toBrowser = next(w, (s) => s.is("message") && s.getChildText("body") === "to every device", "Juliet's message over ws://");
+  await j.send(xml("message", { type: "chat", to: `${romeo.number}@${domain}` }, xml("body", {}, "to every device")));
+  await toBrowser;
+});
+
+await Promise.allSettled([r.stop(), j.stop(), w.stop()]);
 console.log(`${passed} passed, ${failed} failed, 0 skipped`);
 process.exit(failed === 0 ? 0 : 1);

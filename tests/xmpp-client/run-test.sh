@@ -17,4 +17,8 @@ dotnet "$root/src/Penguin.Server/bin/${PENGUIN_CONFIGURATION:-Debug}/net10.0/pen
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-PENGUIN_URL="http://127.0.0.1:$http_port" PENGUIN_XMPP="xmpp://127.0.0.1:$xmpp_port" NODE_TLS_REJECT_UNAUTHORIZED=0 node chat.test.mjs
+# @xmpp/websocket uses the global WebSocket: built into Node 22, behind a flag in Node 20.
+node_flags=()
+[ "$(node -e 'process.stdout.write(typeof WebSocket)')" = function ] || node_flags+=(--experimental-websocket)
+PENGUIN_URL="http://127.0.0.1:$http_port" PENGUIN_XMPP="xmpp://127.0.0.1:$xmpp_port" PENGUIN_XMPP_WS="ws://127.0.0.1:$http_port/xmpp-websocket" \
+  NODE_TLS_REJECT_UNAUTHORIZED=0 node "${node_flags[@]}" chat.test.mjs

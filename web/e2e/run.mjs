@@ -621,6 +621,35 @@ test('group chat both ways: unread badge, @mention with autocomplete, read count
   await shot(pa, 'group-chat');
 });
 
+test('three in a group: Carol asks to join and is approved; she @mentions Bob; all three see it', async () => {
+  const { pa, pb } = world;
+  world.c = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
+  const pc = world.pc = await world.c.newPage();
+  watch(pc, 'carol');
+  world.carol = await register(pc, 'Carol', 'carol-secret-1', 'en');
+  await pc.getByRole('tab', { name: /Groups/ }).click();
+  await pc.getByLabel('Group number').fill(String(world.group));
+  await pc.getByRole('button', { name: 'Join', exact: true }).click();
+  await pc.getByText('Request sent to 周末爬山群: waiting for an admin.').waitFor();
+  await pa.getByTestId(`group-request-${world.carol}`).getByRole('button', { name: '同意' }).click();
+  await pc.getByTestId(`group-${world.group}`).click();
+  const pcInput = pc.getByTestId('group-chat').getByRole('combobox', { name: 'Message' });
+  await pcInput.pressSequentially('Hello @Bo', { delay: 10 });
+  await pc.getByRole('option', { name: /Bob/ }).waitFor();
+  await pcInput.press('Enter');
+  await pcInput.pressSequentially('what time on Saturday?', { delay: 5 });
+  await pcInput.press('Enter');
+  await pb.getByTestId('messages').locator('.msg.mentions-me').filter({ hasText: 'what time on Saturday?' }).waitFor();
+  await eventually(async () => (await textsIn(pa)).includes('Hello @Bob what time on Saturday?'), 'Alice sees Carol\'s message');
+  // A sender the page did not know yet: Alice's window shows Carol by name, not by number.
+  await messages(pa).filter({ hasText: 'what time on Saturday?' }).getByText('Carol', { exact: true }).waitFor();
+  const paInput = pa.getByTestId('group-chat').getByRole('combobox', { name: '消息' });
+  await paInput.fill('8 点，地铁站');
+  await paInput.press('Enter');
+  await eventually(async () => (await textsIn(pc)).includes('8 点，地铁站') && (await textsIn(pb)).includes('8 点，地铁站'), 'Bob and Carol see Alice\'s answer');
+  await world.c.close();
+});
+
 test('group files: a picture, a file and a voice clip; Bob sees the preview, downloads the bytes, plays the voice', async () => {
   const { pa, pb } = world;
   const ga = pa.getByTestId('group-chat');

@@ -204,14 +204,21 @@ public sealed class GroupService(
         if (!place.IsOk) return place.Error;
         var request = await groups.GetJoinRequestAsync(groupId, requestId, cancellationToken);
         if (request is null) return Errors.NotFound;
-        return await AddMemberAsync(groupId, request.From, cancellationToken);
+        var handled = await HandledAsync(groupId, requestId, userId, approved: true, cancellationToken);
+        return await AddMemberAsync(groupId, request.From, cancellationToken, handled);
     }
+
+    /// <summary>The event that takes an answered request out of every admin's inbox (the one who answered included).</summary>
+    private async ValueTask<EventDraft[]> HandledAsync(long groupId, long requestId, long by, bool approved, CancellationToken cancellationToken) =>
+        [.. (await groups.ListMembersAsync(groupId, cancellationToken)).Where(m => m.IsAdmin)
+            .Select(m => new EventDraft(m.UserId, new GroupJoinRequestHandled(groupId, requestId, by, approved)))];
 
     public async ValueTask<Result<bool>> RefuseAsync(long userId, long groupId, long requestId, CancellationToken cancellationToken = default)
     {
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        var committed = await groups.RefuseJoinAsync(groupId, requestId, r => [new EventDraft(r.From, new GroupJoinRefused(groupId, r.Id))], cancellationToken);
+        var handled = await HandledAsync(groupId, requestId, userId, approved: false, cancellationToken);
+        var committed = await groups.RefuseJoinAsync(groupId, requestId, r => [new EventDraft(r.From, new GroupJoinRefused(groupId, r.Id)), .. handled], cancellationToken);
         if (!committed.IsOk) return committed.Error;
         await publisher.PublishAsync(committed.Value);
         return true;
@@ -232,11 +239,11 @@ public sealed class GroupService(
         return true;
     }
 
-    private async ValueTask<Result<GroupSummary>> AddMemberAsync(long groupId, long userId, CancellationToken cancellationToken)
+    private async ValueTask<Result<GroupSummary>> AddMemberAsync(long groupId, long userId, CancellationToken cancellationToken, EventDraft[]? also = null)
     {
         if ((await groups.ListForUserAsync(userId, cancellationToken)).Count >= Limits.MaxGroupsPerUser)
             return Errors.LimitReached.With($"That user is in {Limits.MaxGroupsPerUser} groups already.", $"该用户已加入 {Limits.MaxGroupsPerUser} 个群。");
-        var committed = await groups.AddMemberAsync(groupId, userId, Now(), MaxMembers, m => [new EventDraft(userId, new GroupJoined(Summary(m)))], cancellationToken);
+        var committed = await groups.AddMemberAsync(groupId, userId, Now(), MaxMembers, m => [new EventDraft(userId, new GroupJoined(Summary(m))), .. also ?? []], cancellationToken);
         if (!committed.IsOk) return committed.Error.Code == Errors.GroupFull.Code ? GroupFull() : committed.Error;
         return Summary(await publisher.PublishAsync(committed.Value));
     }

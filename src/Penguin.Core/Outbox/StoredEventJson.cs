@@ -48,9 +48,11 @@ namespace Penguin.Core.Outbox;
 [JsonSerializable(typeof(GroupRead))]
 [JsonSerializable(typeof(GroupJoinRequested))]
 [JsonSerializable(typeof(GroupJoinRefused))]
+[JsonSerializable(typeof(GroupJoinRequestHandled))]
 [JsonSerializable(typeof(GroupInvited))]
 // Wallet
 [JsonSerializable(typeof(WalletTransferUpdated))]
+[JsonSerializable(typeof(RedPacketUpdated))]
 public sealed partial class StoredEventJson : JsonSerializerContext
 {
     /// <summary>The format every event is written in; a reader refuses others (a newer server's data).</summary>
@@ -82,9 +84,11 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         [typeof(GroupRead)] = "group_read",
         [typeof(GroupJoinRequested)] = "group_join_requested",
         [typeof(GroupJoinRefused)] = "group_join_refused",
+        [typeof(GroupJoinRequestHandled)] = "group_join_request_handled",
         [typeof(GroupInvited)] = "group_invited",
         // Wallet
         [typeof(WalletTransferUpdated)] = "wallet_transfer_updated",
+        [typeof(RedPacketUpdated)] = "red_packet_updated",
     };
 
     private static readonly JsonSerializerOptions StoredOptions = new(JsonSerializerDefaults.Web)

@@ -57,4 +57,33 @@ public interface IWalletStore
 
     /// <summary>Records the failure count and lockout after an attempt (zero and null after a success).</summary>
     ValueTask RecordPayPasswordAttemptAsync(long userId, int failures, DateTimeOffset? lockedUntil, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends a red packet: records it with its <paramref name="shares"/> (drawn by the caller, summing to its amount)
+    /// and posts its command (sender → red-packet escrow) together, with the events <paramref name="events"/> builds
+    /// (none on a replay, which answers the packet the first command made).
+    /// </summary>
+    ValueTask<Result<RedPacketOutcome>> CreateRedPacketAsync(RedPacketRecord packet, IReadOnlyList<long> shares, LedgerCommand command,
+        EventsFor<RedPacketOutcome>? events = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <paramref name="userId"/> takes the next unclaimed share, atomically: of N racing claimers exactly as many as
+    /// there are shares succeed. A second claim by the same user replays the first. <paramref name="command"/> builds the
+    /// ledger command (escrow → claimer) for the share. Fails with <c>not_found</c>, <c>red_packet_empty</c> or
+    /// <c>red_packet_expired</c> (also once <see cref="RedPacketRecord.ExpiresAt"/> is past at <paramref name="at"/>).
+    /// </summary>
+    ValueTask<Result<RedPacketOutcome>> ClaimRedPacketAsync(string packetId, long userId, DateTimeOffset at, Func<RedPacketRecord, long, LedgerCommand> command,
+        EventsFor<RedPacketOutcome>? events = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Refunds what is left of an open red packet to its sender with <paramref name="command"/> (built from the packet), marking it refunded.</summary>
+    ValueTask<Result<RedPacketOutcome>> RefundRedPacketAsync(string packetId, Func<RedPacketRecord, LedgerCommand> command,
+        EventsFor<RedPacketOutcome>? events = null, CancellationToken cancellationToken = default);
+
+    ValueTask<RedPacketRecord?> GetRedPacketAsync(string packetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Who claimed what, in the order they claimed.</summary>
+    ValueTask<IReadOnlyList<RedPacketClaimRecord>> RedPacketClaimsAsync(string packetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Open red packets whose time ran out at <paramref name="now"/>, oldest first.</summary>
+    ValueTask<IReadOnlyList<RedPacketRecord>> ExpiredRedPacketsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 }

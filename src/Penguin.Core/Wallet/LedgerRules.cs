@@ -54,4 +54,20 @@ public static class LedgerRules
         "returned" => TransferStatus.Returned,
         _ => throw new InvalidOperationException($"Unknown transfer status {status}."),
     };
+
+    public static string StatusName(RedPacketStatus status) => status switch
+    {
+        RedPacketStatus.Open => "open",
+        RedPacketStatus.Finished => "finished",
+        RedPacketStatus.Refunded => "refunded",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    public static RedPacketStatus ParseRedPacketStatus(string status) => status switch
+    {
+        "open" => RedPacketStatus.Open,
+        "finished" => RedPacketStatus.Finished,
+        "refunded" => RedPacketStatus.Refunded,
+        _ => throw new InvalidOperationException($"Unknown red packet status {status}."),
+    };
 }

@@ -25,7 +25,21 @@ public sealed class WalletOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan TransferHold { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>How often expired transfers are returned.</summary>
+    /// <summary>How long a red packet stays open before what is left of it returns to the sender.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan RedPacketHold { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The most shares one red packet may have (a group's red packet for everyone in a 2,000-member group).</summary>
+    [Range(1, 10_000)]
+    public int RedPacketMaxCount { get; set; } = 2_000;
+
+    /// <summary>
+    /// Test and benchmark servers only: POST /api/v1/wallet/test-deposit credits the caller from bank clearing, so a
+    /// load run can fund its accounts without the bank gateway. Never on in production (docs/operations.md).
+    /// </summary>
+    public bool TestDeposits { get; set; }
+
+    /// <summary>How often expired transfers and red packets are returned.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 

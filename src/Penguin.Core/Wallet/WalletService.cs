@@ -15,7 +15,7 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
     EventPublisher publisher, TimeProvider time)
 {
     /// <summary>What counts against the daily limit.</summary>
-    public static readonly IReadOnlyList<string> LimitedKinds = ["transfer", "buy_qcoins", "withdraw"];
+    public static readonly IReadOnlyList<string> LimitedKinds = ["transfer", "red_packet", "buy_qcoins", "withdraw"];
 
     public const int MaxHistoryPage = 100;
 
@@ -181,9 +181,9 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
     private static IEnumerable<EventDraft> TransferEvents(TransferRecord t) =>
         [new(t.FromId, new WalletTransferUpdated(ToWire(t))), new(t.ToId, new WalletTransferUpdated(ToWire(t)))];
 
-    private DailyLimit Limit(long userId) => new(LedgerAccounts.UserCny(userId), options.DailyLimit, StartOfDay(), LimitedKinds);
+    internal DailyLimit Limit(long userId) => new(LedgerAccounts.UserCny(userId), options.DailyLimit, StartOfDay(), LimitedKinds);
 
-    private DateTimeOffset StartOfDay()
+    public DateTimeOffset StartOfDay()
     {
         var local = time.GetUtcNow().ToOffset(options.DayOffset);
         return new DateTimeOffset(local.Date, options.DayOffset);
@@ -194,10 +194,10 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
             ? WalletErrors.InvalidAmount.With($"The amount must be 1 to {options.MaxAmount} fen.", $"金额须为 1 到 {options.MaxAmount} 分。")
             : null;
 
-    private static Error? CheckKey(string? key) =>
+    public static Error? CheckKey(string? key) =>
         key is { Length: >= 1 and <= 64 } && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? null : WalletErrors.IdempotencyKeyRequired;
 
-    private static string UserKey(long userId, string key) => $"u{userId}:{key}";
+    internal static string UserKey(long userId, string key) => $"u{userId}:{key}";
 
     private static bool IsSixDigits(string? s) => s is { Length: 6 } && s.All(char.IsAsciiDigit);
 

@@ -7,7 +7,7 @@ namespace Penguin.Load.Hosting;
 
 /// <summary>
 /// A penguin-server child process for one run: a fresh data directory (unless one is given), a free loopback
-/// port, registration and per-user send throttling lifted and, only when asked, cheap password hashing. Killed by its PID at the end.
+/// port, registration and per-user send throttling lifted, test deposits on (wallet scenarios) and, only when asked, cheap password hashing. Killed by its PID at the end.
 /// </summary>
 public sealed class SpawnedServer : IAsyncDisposable
 {
@@ -51,6 +51,8 @@ public sealed class SpawnedServer : IAsyncDisposable
         foreach (var arg in (string[])[dll, "--urls", uri.ToString().TrimEnd('/'), $"--Penguin:DataDirectory={data}",
                      "--Penguin:Accounts:RegistrationsPerAddress=100000000", "--Penguin:Messaging:SendsPerSecond=100000000",
                      "--Penguin:Groups:SendsPerSecond=100000000", "--Penguin:Groups:MaxMembers=5000",
+                     // A benchmark server only: load runs fund their wallets without the bank gateway.
+                     "--Penguin:Wallet:TestDeposits=true", "--Penguin:Wallet:RedPacketMaxCount=10000",
                      "--Logging:LogLevel:Default=Warning"])
             start.ArgumentList.Add(arg);
         if (fastPasswords) start.ArgumentList.Add("--Penguin:Accounts:PasswordIterations=1000");

@@ -133,7 +133,7 @@ public sealed class GroupScenario : IScenario
     }
 
     /// <summary>The first user creates an open group; every other user joins it over REST (setup). Returns the group, or null on failure.</summary>
-    private static async Task<long?> FormGroupAsync(ScenarioContext context, IReadOnlyList<SimulatedUser> users, CancellationToken ct)
+    internal static async Task<long?> FormGroupAsync(ScenarioContext context, IReadOnlyList<SimulatedUser> users, CancellationToken ct)
     {
         using var owner = context.NewClient();
         owner.Token = users[0].Token;

@@ -11,6 +11,8 @@ public static class ScenarioCatalog
         new CatchUpScenario(),
         new GroupScenario(),
         new DayScenario(),
+        new TransfersScenario(),
+        new RedPacketsScenario(),
     ];
 
     public static IScenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);

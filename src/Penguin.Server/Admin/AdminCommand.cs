@@ -27,7 +27,10 @@ public static class AdminCommand
           revoke-session <number> <id>       end one session
           revoke-sessions <number>           end every session
           wallet-reconcile                   prove the wallet ledger: every journal transaction balances, every
-                                             balance equals its postings, none below zero; exit 1 if not
+                                             balance equals its postings, none below zero; with a bank gateway
+                                             (Penguin:Bank:Url), settle pending top-ups and withdrawals by asking
+                                             the bank and match every succeeded bank payment with exactly one
+                                             journal transaction and back; exit 1 if not
 
         管理命令：查看账号、重置密码、停用/启用账号、查看和注销会话。
         """;
@@ -52,7 +55,8 @@ public static class AdminCommand
             builder.Services.AddPenguin(options);
             using var host = builder.Build();
             var accounts = host.Services.GetRequiredService<AccountService>();
-            var command = new Commands(accounts, host.Services.GetRequiredService<WalletService>(), host.Services.GetRequiredService<SessionCheckSignal>(), output, error, input ?? Console.In);
+            var command = new Commands(accounts, host.Services.GetRequiredService<WalletService>(), host.Services.GetRequiredService<Penguin.Core.Wallet.Bank.WalletBankService>(),
+                host.Services.GetRequiredService<Penguin.Core.Wallet.Bank.BankOptions>(), host.Services.GetRequiredService<SessionCheckSignal>(), output, error, input ?? Console.In);
             return await command.RunAsync(words, passwordFromStdin);
         }
         catch (Exception e) when (StartupFailure.Describe(e) is { } failure)
@@ -62,7 +66,8 @@ public static class AdminCommand
         }
     }
 
-    private sealed class Commands(AccountService accounts, WalletService wallet, SessionCheckSignal signal, TextWriter output, TextWriter error, TextReader input)
+    private sealed class Commands(AccountService accounts, WalletService wallet, Penguin.Core.Wallet.Bank.WalletBankService bank,
+        Penguin.Core.Wallet.Bank.BankOptions bankOptions, SessionCheckSignal signal, TextWriter output, TextWriter error, TextReader input)
     {
         private static readonly HashSet<string> Known = ["user", "reset-password", "disable", "enable", "sessions", "revoke-session", "revoke-sessions", "wallet-reconcile"];
 
@@ -142,7 +147,23 @@ public static class AdminCommand
             foreach (var id in audit.UnbalancedTransactions) await output.WriteLineAsync(FormattableString.Invariant($"unbalanced transaction\t{id}"));
             foreach (var id in audit.MismatchedAccounts) await output.WriteLineAsync($"balance differs from postings\t{id}");
             foreach (var id in audit.NegativeAccounts) await output.WriteLineAsync($"below zero\t{id}");
-            if (audit.IsClean)
+            var bankClean = true;
+            if (bankOptions.IsConfigured)
+            {
+                try
+                {
+                    var matched = await bank.ReconcileAsync();
+                    await output.WriteLineAsync(FormattableString.Invariant($"bank payments\t{matched.BankPayments}\nbank matched\t{matched.Matched}\nbank resolved now\t{matched.Resolved}"));
+                    foreach (var line in matched.Pending) await output.WriteLineAsync($"bank pending\t{line}");
+                    foreach (var line in matched.Problems) await output.WriteLineAsync($"bank differs\t{line}");
+                    bankClean = matched.IsClean;
+                }
+                catch (Penguin.Core.Wallet.Bank.BankUnavailableException e)
+                {
+                    return await FailAsync(1, $"The bank could not be asked ({e.Message}); the ledger was not compared with it.", "无法访问银行，未与银行核对。");
+                }
+            }
+            if (audit.IsClean && bankClean)
             {
                 await output.WriteLineAsync("The ledger reconciles. / 账目核对无误。");
                 return 0;

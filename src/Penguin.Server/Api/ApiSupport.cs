@@ -73,9 +73,11 @@ public static class ApiSupport
         "file_hash_mismatch" or "chunk_hash_mismatch" => StatusCodes.Status422UnprocessableEntity,
         "file_expired" => StatusCodes.Status410Gone,
         // Wallet
-        "insufficient_funds" or "idempotency_conflict" or "transfer_closed" or "amount_too_large" => StatusCodes.Status409Conflict,
+        "insufficient_funds" or "idempotency_conflict" or "transfer_closed" or "amount_too_large" or "red_packet_empty" or "red_packet_expired" => StatusCodes.Status409Conflict,
         "daily_limit_exceeded" or "pay_password_not_set" or "wrong_pay_password" => StatusCodes.Status403Forbidden,
         "pay_password_locked" => StatusCodes.Status423Locked,
+        "bank_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        "bad_signature" => StatusCodes.Status401Unauthorized,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -63,6 +63,7 @@ public static class PenguinServer
         app.MapGroups();
         app.MapRooms();
         app.MapWallet();
+        app.MapXmpp();
         app.MapOpsEndpoints();
         app.MapWebClient();
         return app;

@@ -5,6 +5,7 @@ using Penguin.Core.Groups;
 using Penguin.Core.Rooms;
 using Penguin.Core.Messaging;
 using Penguin.Core.Wallet;
+using Penguin.Core.Wallet.Bank;
 using Microsoft.Extensions.Options;
 using Penguin.Server.Features.Xmpp;
 
@@ -130,6 +131,10 @@ public sealed class ServerOptions
     /// <summary>The wallet (财付通): prices, limits, the transfer hold, payment-password lockout.</summary>
     [ValidateObjectMembers]
     public WalletOptions Wallet { get; set; } = new();
+
+    /// <summary>The bank gateway (penguin-bank) for top-up and withdrawal; off while its Url is empty.</summary>
+    [ValidateObjectMembers]
+    public BankOptions Bank { get; set; } = new();
 
     /// <summary>The XMPP front end (docs/xmpp.md); off by default.</summary>
     [ValidateObjectMembers]

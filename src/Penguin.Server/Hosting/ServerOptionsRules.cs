@@ -20,6 +20,7 @@ public sealed class ServerOptionsRules : IValidateOptions<ServerOptions>
             failures.Add($"Penguin:Wallet:MaxAmount ({options.Wallet.MaxAmount}) must not exceed Penguin:Wallet:DailyLimit ({options.Wallet.DailyLimit}) / 单笔上限不能超过每日限额.");
         if (options.Wallet.FenPerQCoin > options.Wallet.MaxAmount)
             failures.Add($"Penguin:Wallet:FenPerQCoin ({options.Wallet.FenPerQCoin}) must not exceed Penguin:Wallet:MaxAmount ({options.Wallet.MaxAmount}), or no Q-coin could be bought / Q 币单价不能超过单笔上限.");
+        failures.AddRange(options.Bank.Problems());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

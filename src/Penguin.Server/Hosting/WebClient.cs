@@ -6,7 +6,7 @@ namespace Penguin.Server.Hosting;
 /// <summary>
 /// Serves the web client (web/, built into wwwroot by the project's BuildWebClient target) at <c>/</c>:
 /// its files with a strict Content-Security-Policy, and index.html for any other GET that is not one of the
-/// server's own paths (the single-page app's routes). /api, /ws, /healthz, /metrics, /openapi and /docs keep
+/// server's own paths (the single-page app's routes). /api, /ws, /xmpp-websocket, /healthz, /metrics, /openapi and /docs keep
 /// their own answers: an unknown path under them stays an empty 404.
 /// </summary>
 public static class WebClient
@@ -17,7 +17,7 @@ public static class WebClient
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src blob:; font-src 'self'; " +
         "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
-    private static readonly string[] ServerPaths = ["/api", "/ws", "/healthz", "/metrics", "/openapi", "/docs"];
+    private static readonly string[] ServerPaths = ["/api", "/ws", "/xmpp-websocket", "/healthz", "/metrics", "/openapi", "/docs"];
 
     /// <summary>Maps the web client when its built files are found (Penguin:WebRoot, else wwwroot beside the content root or the binary).</summary>
     public static WebApplication MapWebClient(this WebApplication app)

@@ -12,7 +12,7 @@ namespace Penguin.Storage.Postgres;
 /// checks the locked balances and writes the journal and the balances. A second command with the same idempotency
 /// key waits on the key's unique index and then replays the first.
 /// </summary>
-public sealed class PostgresWalletStore(PostgresDatabase db) : IWalletStore
+public sealed partial class PostgresWalletStore(PostgresDatabase db) : IWalletStore
 {
     private const string TransferColumns = "id, from_id, to_id, amount, memo, status, created_at, expires_at, settled_at";
 

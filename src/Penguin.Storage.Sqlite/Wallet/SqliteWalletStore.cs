@@ -10,7 +10,7 @@ namespace Penguin.Storage.Sqlite;
 /// The ledger in SQLite. A command's checks and changes run together on the writer thread, so no two commands
 /// interleave: the balances read are the balances changed. The guarded update and the CHECK are the second line.
 /// </summary>
-public sealed class SqliteWalletStore(SqliteDatabase db) : IWalletStore
+public sealed partial class SqliteWalletStore(SqliteDatabase db) : IWalletStore
 {
     private const string TransferColumns = "id, from_id, to_id, amount, memo, status, created_at, expires_at, settled_at";
 

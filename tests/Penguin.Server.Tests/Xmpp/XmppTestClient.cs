@@ -187,11 +187,18 @@ internal sealed class XmppTestClient : IAsyncDisposable
 
     private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>The connection drops: the socket goes away without the stream being closed (a train enters a tunnel).</summary>
+    public void Drop()
+    {
+        _tcp.Client.Close(0);
+        _tcp.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         try { await SendAsync("</stream:stream>"); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
-        _reader?.Dispose();
-        await _stream.DisposeAsync();
+        await _stream.DisposeAsync(); // first, so a read still waiting (a test that timed out) ends
+        try { _reader?.Dispose(); } catch (InvalidOperationException) { }
         _tcp.Dispose();
     }
 }

@@ -42,6 +42,13 @@ export function GroupChat({ client, groupId, onClose }: { client: PenguinClient;
 
   useEffect(() => { void client.loadGroupHistory(groupId, false).catch(() => {}); }, [client, groupId, history?.loaded]);
   useEffect(() => { void client.loadGroupMembers(groupId).catch(() => {}); }, [client, groupId, summary?.group.memberCount]);
+  // Nobody is told when someone joins: a message from a newcomer reloads the members (names, cards, @mentions).
+  const lastFrom = history?.items[history.items.length - 1]?.from;
+  const knownCount = members?.length;
+  useEffect(() => {
+    if (lastFrom === undefined || knownCount === undefined) return;
+    if (!client.state.get().chat.members[groupId]?.some((m) => m.number === lastFrom)) void client.loadGroupMembers(groupId).catch(() => {});
+  }, [client, groupId, lastFrom, knownCount]);
   useEffect(() => {
     const read = () => { if (document.visibilityState === 'visible') client.markGroupRead(groupId); };
     read();

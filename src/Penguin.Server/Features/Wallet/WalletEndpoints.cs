@@ -12,7 +12,7 @@ public static class WalletEndpoints
 
     private static readonly PenguinJson Json = PenguinJson.Wire;
 
-    public static void MapWalletApi(this IEndpointRouteBuilder app)
+    public static void MapWalletApi(this IEndpointRouteBuilder app, WalletOptions options)
     {
         var api = app.MapGroup("/api/v1/wallet").RequireSession();
 
@@ -47,6 +47,29 @@ public static class WalletEndpoints
 
         api.MapPost("/qcoins", async (BuyQCoinsRequest body, HttpContext http, Caller caller, WalletService wallet) =>
             From(await wallet.BuyQCoinsAsync(caller.UserId, Key(http), body, http.RequestAborted), Json.WalletReceipt));
+
+        api.MapPost("/redpackets", async (CreateRedPacketRequest body, HttpContext http, Caller caller, RedPacketService packets) =>
+        {
+            var result = await packets.SendAsync(caller.UserId, Key(http), body, http.RequestAborted);
+            if (!result.IsOk) return Fail(result.Error);
+            http.Response.Headers.Location = $"/api/v1/wallet/redpackets/{result.Value.Id}";
+            return Results.Json(result.Value, Json.RedPacket, statusCode: StatusCodes.Status201Created);
+        });
+
+        api.MapGet("/redpackets/{id}", async (string id, Caller caller, RedPacketService packets, CancellationToken cancellationToken) =>
+            From(await packets.DetailsAsync(caller.UserId, id, cancellationToken), Json.RedPacketDetails));
+
+        api.MapPost("/redpackets/{id}/claim", async (string id, Caller caller, RedPacketService packets, CancellationToken cancellationToken) =>
+            From(await packets.ClaimAsync(caller.UserId, id, cancellationToken), Json.RedPacketClaimResult));
+
+        // Test and benchmark servers only (Penguin:Wallet:TestDeposits): money without the bank gateway.
+        if (options.TestDeposits)
+            api.MapPost("/test-deposit", async (TestDepositRequest body, HttpContext http, Caller caller, WalletService wallet) =>
+            {
+                if (WalletService.CheckKey(Key(http)) is { } badKey) return Fail(badKey);
+                var deposited = await wallet.DepositAsync(caller.UserId, body.Amount, $"test:{caller.UserId}:{Key(http)}", http.RequestAborted);
+                return deposited.IsOk ? Ok(await wallet.GetBalanceAsync(caller.UserId, http.RequestAborted), Json.WalletBalance) : Fail(deposited.Error);
+            });
     }
 
     private static string? Key(HttpContext http) => http.Request.Headers[IdempotencyHeader] is { Count: 1 } key ? key.ToString() : null;

@@ -3,8 +3,8 @@ using Penguin.Core.Wallet;
 
 namespace Penguin.Server.Features.Wallet;
 
-/// <summary>Every <see cref="WalletOptions.SweepInterval"/> (on the server's clock, so tests move it): transfers not accepted in time go back to their senders.</summary>
-public sealed partial class WalletSweeper(WalletService wallet, WalletOptions options, TimeProvider time, ILogger<WalletSweeper> logger) : BackgroundService
+/// <summary>Every <see cref="WalletOptions.SweepInterval"/> (on the server's clock, so tests move it): transfers not accepted in time go back to their senders, and what is left of expired red packets too.</summary>
+public sealed partial class WalletSweeper(WalletService wallet, RedPacketService redPackets, WalletOptions options, TimeProvider time, ILogger<WalletSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,6 +15,8 @@ public sealed partial class WalletSweeper(WalletService wallet, WalletOptions op
                 await Task.Delay(options.SweepInterval, time, stoppingToken);
                 var returned = await wallet.ReturnExpiredAsync(stoppingToken);
                 if (returned > 0) Returned(returned);
+                var refunded = await redPackets.RefundExpiredAsync(stoppingToken);
+                if (refunded > 0) Refunded(refunded);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -29,6 +31,9 @@ public sealed partial class WalletSweeper(WalletService wallet, WalletOptions op
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Wallet swept: {Count} expired transfers returned to their senders")]
     private partial void Returned(int count);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Wallet swept: {Count} expired red packets refunded to their senders")]
+    private partial void Refunded(int count);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Wallet sweep failed; trying again at the next interval")]
     private partial void SweepFailed(Exception e);

@@ -8,6 +8,9 @@ internal sealed class StanzaLimitStream(Stream inner, long budget) : Stream
 {
     private long _used;
 
+    /// <summary>Whether the transport ended (the peer closed or the connection dropped).</summary>
+    public bool Ended { get; private set; }
+
     /// <summary>A stanza boundary: the next one starts with a full budget.</summary>
     public void Reset() => _used = 0;
 
@@ -15,6 +18,7 @@ internal sealed class StanzaLimitStream(Stream inner, long budget) : Stream
     {
         if (_used >= budget) throw new XmppStreamException("policy-violation", "Stanza too large / 消息节过大");
         var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, budget - _used)], cancellationToken);
+        if (n == 0 && buffer.Length > 0) Ended = true;
         _used += n;
         return n;
     }
@@ -27,6 +31,7 @@ internal sealed class StanzaLimitStream(Stream inner, long budget) : Stream
     {
         if (_used >= budget) throw new XmppStreamException("policy-violation", "Stanza too large / 消息节过大");
         var n = inner.Read(buffer, offset, (int)Math.Min(count, budget - _used));
+        if (n == 0 && count > 0) Ended = true;
         _used += n;
         return n;
     }

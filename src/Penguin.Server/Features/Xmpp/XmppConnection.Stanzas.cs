@@ -16,6 +16,7 @@ internal sealed partial class XmppConnection
     private const string ContactResource = "penguin";
 
     private bool _available;
+    private bool _keepingAlive;
     private int _pingId;
 
     private string ContactJid(long number) => $"{number}@{Domain}/{ContactResource}";
@@ -24,7 +25,11 @@ internal sealed partial class XmppConnection
     {
         var connection = _connection!;
         _reader!.Activity = () => connection.LastReceived = _services.Time.GetTimestamp();
-        _ = KeepAliveAsync();
+        if (!_keepingAlive)
+        {
+            _keepingAlive = true;
+            _ = KeepAliveAsync();
+        }
         while (!_closed.IsCancellationRequested)
         {
             var stanza = await _reader!.ReadStanzaAsync();
@@ -32,6 +37,11 @@ internal sealed partial class XmppConnection
             {
                 await EndAsync(null, null);
                 return;
+            }
+            if (stanza.Name.Namespace == Sm)
+            {
+                await StreamManagementAsync(stanza);
+                continue;
             }
             try
             {
@@ -41,6 +51,7 @@ internal sealed partial class XmppConnection
             {
                 await WriteAsync(StanzaError(stanza, "wait", "internal-server-error", Errors.Unavailable));
             }
+            if (_smEnabled) _inbound++;
         }
     }
 
@@ -56,7 +67,7 @@ internal sealed partial class XmppConnection
             while (!_closed.IsCancellationRequested)
             {
                 await Task.Delay(timeout / 4, _services.Time, _closed.Token);
-                if (_services.Time.GetElapsedTime(_connection!.LastReceived) < timeout / 2) continue;
+                if (_transportDead || _services.Time.GetElapsedTime(_connection!.LastReceived) < timeout / 2) continue;
                 await WriteAsync(new XElement(Client + "iq", new XAttribute("type", "get"), new XAttribute("id", $"ping-{++_pingId}"),
                     new XAttribute("from", Domain), new XAttribute("to", FullJid), new XElement(PingNs + "ping")));
             }

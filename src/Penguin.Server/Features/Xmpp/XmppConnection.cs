@@ -25,13 +25,15 @@ internal sealed partial class XmppConnection : IDisposable
     private readonly XmppServices _services;
     private readonly ILogger _logger;
     private readonly XmppOptions _options;
-    private readonly Stream _network;
-    private readonly IPAddress _remote;
+    private Stream _network;
+    private IPAddress _remote;
 #pragma warning disable CA2213 // see Dispose
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 #pragma warning restore CA2213
     private readonly CancellationTokenSource _closed = new();
     private readonly string _address;
+    /// <summary>XMPP over WebSocket (RFC 7395): framed header and end, no STARTTLS (TLS is the HTTP layer's).</summary>
+    private bool _webSocket;
     private Stream _transport;
     private XmppStreamReader? _reader;
     private bool _secure;
@@ -42,8 +44,12 @@ internal sealed partial class XmppConnection : IDisposable
     private SessionContext? _session;
     private Connection? _connection;
 
-    public XmppConnection(XmppServices services, Stream network, IPAddress remote)
+    /// <param name="webSocket">Whether <paramref name="network"/> is an <see cref="XmppWebSocketStream"/>.</param>
+    /// <param name="secure">Whether the transport is already encrypted (a WebSocket over HTTPS).</param>
+    public XmppConnection(XmppServices services, Stream network, IPAddress remote, bool webSocket = false, bool secure = false)
     {
+        _webSocket = webSocket;
+        _secure = secure;
         _services = services;
         _logger = services.Logger;
         _options = services.Options;
@@ -59,8 +65,17 @@ internal sealed partial class XmppConnection : IDisposable
 
     private bool Loopback => IPAddress.IsLoopback(_remote);
 
-    /// <summary>Plaintext authentication is allowed only on loopback and only when the operator said so.</summary>
-    private bool MayAuthenticate => _secure || (_options.AllowPlaintextOnLoopback && Loopback);
+    /// <summary>
+    /// On TCP, authentication without TLS is allowed only on loopback and only when the operator said so. Over
+    /// WebSocket, TLS is the HTTP layer's (often a proxy in front): SCRAM, which never shows the password, is allowed
+    /// wherever a native login over HTTP is.
+    /// </summary>
+    private bool MayAuthenticate => _secure || _webSocket || PlaintextLoopback;
+
+    /// <summary>PLAIN shows the password: only inside TLS, or over a WebSocket on loopback when the operator allowed plaintext there.</summary>
+    private bool MayUsePlain => _secure || (_webSocket && PlaintextLoopback);
+
+    private bool PlaintextLoopback => _options.AllowPlaintextOnLoopback && Loopback;
 
     /// <summary>Serves the stream until it ends.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -74,14 +89,30 @@ internal sealed partial class XmppConnection : IDisposable
             {
                 await NegotiateAsync();
             }
-            await ServeAsync();
+            if (_handedOver is { } served)
+            {
+                await served; // this transport now serves the resumed stream until it is done with it
+                return;
+            }
+            while (true)
+            {
+                try
+                {
+                    await ServeAsync();
+                    break;
+                }
+                catch (Exception e) when (IsTransportLoss(e))
+                {
+                    if (!await AwaitResumptionAsync()) break;
+                }
+            }
         }
         catch (XmppStreamException e)
         {
             await EndAsync(e.Condition, e.Text);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException
-                                       or AuthenticationException or InvalidOperationException)
+                                       or AuthenticationException or InvalidOperationException or WebSocketException)
         {
             // The client went away, the stream was ended, or the TLS handshake failed.
         }
@@ -96,7 +127,9 @@ internal sealed partial class XmppConnection : IDisposable
         }
         finally
         {
+            if (_smId is not null) _services.Resumption.Remove(_smId);
             await CleanUpAsync();
+            _borrowed?.TrySetResult();
         }
     }
 
@@ -106,10 +139,10 @@ internal sealed partial class XmppConnection : IDisposable
         var authenticated = false;
         var failures = 0;
         await RestartAsync(authenticated);
-        while (_session is null)
+        while (_session is null && _handedOver is null)
         {
             var element = await _reader!.ReadStanzaAsync() ?? throw new EndOfStreamException();
-            if (element.Name == Tls + "starttls" && !_secure && !authenticated)
+            if (element.Name == Tls + "starttls" && !_secure && !_webSocket && !authenticated)
             {
                 await WriteAsync(new XElement(Tls + "proceed"));
                 var tls = new SslStream(_network, leaveInnerStreamOpen: true);
@@ -140,6 +173,14 @@ internal sealed partial class XmppConnection : IDisposable
                     throw new XmppStreamException("policy-violation", "Too many failed attempts / 失败次数过多");
                 }
             }
+            else if (element.Name == Sm + "resume" && authenticated)
+            {
+                await TryResumeAsync(element);
+            }
+            else if (element.Name == Sm + "enable" && authenticated)
+            {
+                await WriteAsync(SmFailed("unexpected-request")); // bind first
+            }
             else if (element.Name == Client + "iq" && authenticated)
             {
                 await NegotiationIqAsync(element);
@@ -166,20 +207,20 @@ internal sealed partial class XmppConnection : IDisposable
         var features = new XElement(Streams + "features", new XAttribute(XNamespace.Xmlns + "stream", Streams));
         if (!authenticated)
         {
-            if (!_secure) features.Add(new XElement(Tls + "starttls", MayAuthenticate ? null : new XElement(Tls + "required")));
+            if (!_secure && !_webSocket) features.Add(new XElement(Tls + "starttls", MayAuthenticate ? null : new XElement(Tls + "required")));
             if (MayAuthenticate)
             {
                 var mechanisms = new XElement(Sasl + "mechanisms",
                     new XElement(Sasl + "mechanism", "SCRAM-SHA-256"),
                     new XElement(Sasl + "mechanism", "SCRAM-SHA-1"));
-                if (_secure) mechanisms.Add(new XElement(Sasl + "mechanism", "PLAIN"));
+                if (MayUsePlain) mechanisms.Add(new XElement(Sasl + "mechanism", "PLAIN"));
                 features.Add(mechanisms);
             }
         }
         else
         {
             features.Add(new XElement(Bind + "bind"), new XElement(Session + "session", new XElement(Session + "optional")),
-                new XElement(XNamespace.Get("urn:xmpp:features:rosterver") + "ver"));
+                new XElement(XNamespace.Get("urn:xmpp:features:rosterver") + "ver"), new XElement(Sm + "sm"));
         }
         await WriteAsync(features);
     }
@@ -187,7 +228,10 @@ internal sealed partial class XmppConnection : IDisposable
     private async Task SendHeaderAsync()
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        await WriteRawAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{id}' from='{Domain}' version='1.0' xml:lang='en'>");
+        if (_webSocket)
+            await WriteRawAsync($"<open xmlns='{XmppWebSocketStream.Framing}' id='{id}' from='{Domain}' version='1.0' xml:lang='en'/>");
+        else
+            await WriteRawAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{id}' from='{Domain}' version='1.0' xml:lang='en'>");
         _headerSent = true;
     }
 
@@ -205,7 +249,7 @@ internal sealed partial class XmppConnection : IDisposable
         {
             case "SCRAM-SHA-256": return await ScramAsync(ScramMechanism.Sha256, initial);
             case "SCRAM-SHA-1": return await ScramAsync(ScramMechanism.Sha1, initial);
-            case "PLAIN" when _secure: return await PlainAsync(initial);
+            case "PLAIN" when MayUsePlain: return await PlainAsync(initial);
             default:
                 await WriteAsync(SaslFailure("invalid-mechanism", null));
                 return false;
@@ -356,22 +400,29 @@ internal sealed partial class XmppConnection : IDisposable
 
     // ---- Writing ----
 
-    internal Task WriteAsync(XElement element) => WriteRawAsync(element.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces));
+    internal Task WriteAsync(XElement element) =>
+        WriteRawAsync(element.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces), _smEnabled && IsStanza(element));
 
     /// <summary>
     /// One writer at a time (the receive loop answers, the delivery pump pushes). A client that stops reading blocks
-    /// the write; past the slow-consumer timeout the stream is cut, as a WebSocket would be.
+    /// the write; past the slow-consumer timeout the stream is cut, as a WebSocket would be. With stream management a
+    /// stanza is counted and kept until acknowledged; a resumable stream whose transport failed only keeps it.
     /// </summary>
-    private async Task WriteRawAsync(string xml)
+    private async Task WriteRawAsync(string xml, bool stanza = false)
     {
         var bytes = Encoding.UTF8.GetBytes(xml);
         await _writeLock.WaitAsync(_closed.Token);
+        var overflow = false;
         try
         {
+            if (stanza) overflow = !Keep(xml);
+            if (_transportDead) return;
             using var slow = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
             slow.CancelAfter(_services.Server.SlowConsumerTimeout);
             await _transport.WriteAsync(bytes, slow.Token);
             await _transport.FlushAsync(slow.Token);
+            // Asks for an acknowledgement now and then, so the kept stanzas stay few.
+            if (stanza && _unacked.Count % 10 == 0) await _transport.WriteAsync("<r xmlns='urn:xmpp:sm:3'/>"u8.ToArray(), slow.Token);
         }
         catch (OperationCanceledException)
         {
@@ -379,35 +430,42 @@ internal sealed partial class XmppConnection : IDisposable
             _network.Dispose();
             throw;
         }
+        catch (Exception e) when (Resumable && e is IOException or ObjectDisposedException or System.Net.WebSockets.WebSocketException or NotSupportedException)
+        {
+            _transportDead = true;
+            _network.Dispose(); // wakes the reader, which detaches the stream
+        }
         finally
         {
             _writeLock.Release();
         }
+        if (overflow) _ = EndAsync("policy-violation", "Too many unacknowledged stanzas / 未确认的消息节过多");
     }
 
     /// <summary>Ends the stream with a stream error (or none when <paramref name="condition"/> is null), then closes the socket.</summary>
     private async Task EndAsync(string? condition, string? text)
     {
-        if (Interlocked.Exchange(ref _ended, 1) == 1) return;
+        if (_handedOver is not null || Interlocked.Exchange(ref _ended, 1) == 1) return;
         try
         {
-            var sb = new StringBuilder();
+            // Over WebSocket each part is its own message and the end is <close/>.
+            var parts = new List<string>();
             if (!_headerSent) await SendHeaderAsync();
             if (condition is not null)
             {
                 var error = new XElement(Streams + "error", new XAttribute(XNamespace.Xmlns + "stream", Streams),
                     new XElement(XName.Get(condition, StreamErrors)),
                     text is null ? null : new XElement(XName.Get("text", StreamErrors), text));
-                sb.Append(error.ToString(SaveOptions.DisableFormatting));
+                parts.Add(error.ToString(SaveOptions.DisableFormatting));
             }
-            sb.Append("</stream:stream>");
+            parts.Add(_webSocket ? $"<close xmlns='{XmppWebSocketStream.Framing}'/>" : "</stream:stream>");
+            if (!_webSocket) parts = [string.Concat(parts)];
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var bytes = Encoding.UTF8.GetBytes(sb.ToString());
             if (await _writeLock.WaitAsync(TimeSpan.FromSeconds(2)))
             {
                 try
                 {
-                    await _transport.WriteAsync(bytes, timeout.Token);
+                    foreach (var part in parts) await _transport.WriteAsync(Encoding.UTF8.GetBytes(part), timeout.Token);
                     await _transport.FlushAsync(timeout.Token);
                 }
                 finally
@@ -416,7 +474,7 @@ internal sealed partial class XmppConnection : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException or WebSocketException)
         {
             // The client is already gone.
         }

@@ -19,10 +19,20 @@ public static class XmppFeature
         services.AddSingleton<XmppCredentials>();
         services.AddSingleton<IPasswordObserver>(sp => sp.GetRequiredService<XmppCredentials>());
         services.AddSingleton<XmppCertificate>();
+        services.AddSingleton<XmppResumption>();
         services.AddSingleton<XmppServices>();
         services.AddSingleton<XmppListener>();
+        services.AddSingleton<XmppWebSocketEndpoint>();
         services.AddHostedService(sp => sp.GetRequiredService<XmppListener>());
         return services;
+    }
+
+    /// <summary>XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP port, when XMPP is on.</summary>
+    public static IEndpointRouteBuilder MapXmpp(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetService<XmppWebSocketEndpoint>() is null) return app;
+        app.Map(XmppWebSocketEndpoint.Path, (HttpContext context, XmppWebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        return app;
     }
 
     /// <summary>Where XMPP listens on this node (its port when 0 was configured); null when XMPP is off.</summary>

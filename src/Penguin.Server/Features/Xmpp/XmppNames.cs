@@ -36,4 +36,5 @@ internal static class XmppNames
     public static readonly XNamespace Blocking = "urn:xmpp:blocking";
     public static readonly XNamespace BlockingErrors = "urn:xmpp:blocking:errors";
     public static readonly XNamespace Invisible = "urn:xmpp:invisible:0";
+    public static readonly XNamespace Sm = "urn:xmpp:sm:3";
 }

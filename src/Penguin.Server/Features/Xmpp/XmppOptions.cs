@@ -45,6 +45,17 @@ public sealed class XmppOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxStanzaBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// How long a resumable stream (XEP-0198) whose connection dropped stays resumable: its resource stays online and
+    /// keeps what arrives. Beyond it the session goes offline; what was not acknowledged remains in the history.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ResumeTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most stanzas kept unacknowledged per stream (XEP-0198); beyond it the stream ends with policy-violation.</summary>
+    [Range(10, 100_000)]
+    public int MaxUnackedStanzas { get; set; } = 1000;
+
     /// <summary>The deepest element nesting accepted inside one stanza.</summary>
     [Range(4, 1000)]
     public int MaxStanzaDepth { get; set; } = 32;

@@ -25,6 +25,7 @@ internal sealed class XmppServices(
     IEventLog log,
     IEnumerable<IConnectionObserver> observers,
     XmppCertificate certificate,
+    XmppResumption resumption,
     TimeProvider time,
     ILogger<XmppConnection> logger)
 {
@@ -44,6 +45,7 @@ internal sealed class XmppServices(
     public IEventLog Log { get; } = log;
     public IConnectionObserver[] Observers { get; } = [.. observers];
     public XmppCertificate Certificate { get; } = certificate;
+    public XmppResumption Resumption { get; } = resumption;
     public TimeProvider Time { get; } = time;
     public ILogger<XmppConnection> Logger { get; } = logger;
 }

@@ -167,11 +167,15 @@ internal sealed class XmppStreamReader : IDisposable
     }
 
     /// <summary>Runs the parser; whatever it throws becomes the matching stream error.</summary>
-    private static async Task<T> Guard<T>(Task<T> step)
+    private async Task<T> Guard<T>(Task<T> step)
     {
         try
         {
             return await step;
+        }
+        catch (XmlException e) when (_input.Ended && e.Message.StartsWith("Unexpected end of file", StringComparison.Ordinal))
+        {
+            throw new EndOfStreamException(); // the connection dropped mid-stream: not the client's malformed XML
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("entity", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,0 +1,8 @@
+namespace Penguin.Core.Wallet.Bank;
+
+public enum BankPaymentStatus
+{
+    Pending,
+    Succeeded,
+    Failed,
+}

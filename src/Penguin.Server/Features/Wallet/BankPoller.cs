@@ -1,0 +1,40 @@
+using Penguin.Core.Common;
+using Penguin.Core.Wallet.Bank;
+
+namespace Penguin.Server.Features.Wallet;
+
+/// <summary>
+/// Every <see cref="BankOptions.PollInterval"/>: pending top-ups and withdrawals older than <see cref="BankOptions.PollAfter"/>
+/// are looked up at the bank and settled, so a callback that never comes (or a crash before the answer) delays a
+/// payment, never loses it. Idle without a bank.
+/// </summary>
+public sealed partial class BankPoller(WalletBankService bank, BankOptions options, TimeProvider time, ILogger<BankPoller> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.IsConfigured) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.PollInterval, time, stoppingToken);
+                var (settled, pending) = await bank.ResolvePendingAsync(cancellationToken: stoppingToken);
+                if (settled > 0 || pending > 0) Resolved(settled, pending);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageUnavailableException e)
+            {
+                PollFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Information, Message = "Bank payments looked up: {Settled} settled, {Pending} still pending")]
+    private partial void Resolved(int settled, int pending);
+
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Looking up pending bank payments failed; trying again at the next interval")]
+    private partial void PollFailed(Exception e);
+}
