@@ -65,6 +65,24 @@ public sealed class FileLimitsTests
     }
 
     [Fact]
+    public async Task Dedupe_OfBytesHeldForSomeoneElse_StillCountsAgainstTheQuota_StoresNothing()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Files.QuotaBytes = 1500);
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+        using var http = Http(server, alice);
+        var bobs = RandomNumberGenerator.GetBytes(1000);
+        await bob.Rest.UploadAsync(new MemoryStream(bobs), "b.bin", "application/octet-stream");
+        await alice.Rest.UploadAsync(new MemoryStream(RandomNumberGenerator.GetBytes(1000)), "a.bin", "application/octet-stream");
+
+        // 秒传 sends no bytes, but the file would be hers: 1000 + 1000 is over her 1500.
+        using var instant = await CreateAsync(http, bobs);
+
+        Assert.Equal("quota_exceeded", (await ErrorAsync(instant, HttpStatusCode.RequestEntityTooLarge)).Code);
+        Assert.Equal(1000, await server.Services.GetRequiredService<IFileStore>().UsedBytesAsync(alice.Number, TimeProvider.System.GetUtcNow()));
+    }
+
+    [Fact]
     public async Task Chunk_RunningPastTheAnnouncedSize_IsRefused_TheOffsetStays()
     {
         await using var server = await TestServer.StartAsync();

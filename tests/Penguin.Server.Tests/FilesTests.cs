@@ -123,6 +123,27 @@ public sealed class FilesTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Create_TheSameFileAgain_AfterARestart_AnswersTheUnfinishedUpload_AtItsConfirmedOffset()
+    {
+        await using var alice = await Server.RegisterAsync("alice");
+        using var http = Http(Server, alice);
+        var bytes = RandomBytes(300_000);
+        var first = (await CreatedAsync(await CreateAsync(http, "旅行.mp4", bytes, "video/mp4"))).Upload!;
+        using (var put = await PutAsync(http, first.Id, 0, bytes.AsMemory(0, 120_000))) Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        // A client that lost the id (killed, restarted) announces the same file: it gets the upload where it stands.
+        using var again = await CreateAsync(http, "旅行.mp4", bytes, "video/mp4");
+        var resumed = (await CreatedAsync(again)).Upload!;
+        using var renamed = await CreateAsync(http, "旅行 (2).mp4", bytes, "video/mp4");
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal((first.Id, 120_000L), (resumed.Id, resumed.Offset));
+        Assert.NotEqual(first.Id, (await CreatedAsync(renamed)).Upload!.Id);
+        var file = await alice.Rest.ResumeUploadAsync(resumed.Id, new MemoryStream(bytes), chunkBytes: 64 * 1024);
+        Assert.Equal(bytes, await DownloadAsync(http, file.Id));
+    }
+
+    [Fact]
     public async Task Upload_BytesTheServerHolds_CompleteAtOnce_WithoutSendingThem()
     {
         await using var alice = await Server.RegisterAsync("alice");
