@@ -35,7 +35,7 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
         if (size is < 1 or > MaxHistoryPage || before is <= 0)
             return Errors.BadRequest.With($"limit must be 1 to {MaxHistoryPage} and before a movement id.", $"limit 须为 1 到 {MaxHistoryPage}，before 须为流水编号。");
         var items = await store.HistoryAsync(userId, before, size, cancellationToken);
-        var page = items.Select(h => new WalletMovement(h.PostingId, h.TransactionId, h.Kind, LedgerAccounts.CurrencyOf(h.AccountId), h.Amount, h.BalanceAfter, h.Reference, h.At)).ToArray();
+        var page = items.Select(h => new WalletMovement(h.PostingId, h.TransactionId, h.Kind, LedgerAccounts.CurrencyOf(h.AccountId), h.Amount, h.BalanceAfter, h.At, h.Reference)).ToArray();
         return new WalletHistoryPage(page, page.Length == size ? page[^1].Id : null);
     }
 
