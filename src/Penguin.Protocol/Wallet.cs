@@ -6,7 +6,11 @@ namespace Penguin.Protocol;
 /// <summary>GET /api/v1/wallet: balances, the Q-coin price, today's limit and what is used of it.</summary>
 public sealed record WalletBalance(long Cny, long QCoins, long FenPerQCoin, long DailyLimit, long SpentToday, bool PayPasswordSet);
 
-/// <summary>One movement on the caller's accounts. <see cref="Currency"/> is "cny" (fen) or "qc" (Q-coins); <see cref="Amount"/> is signed.</summary>
+/// <summary>
+/// One movement on the caller's accounts. <see cref="Currency"/> is "cny" (fen) or "qc" (Q-coins); <see cref="Amount"/>
+/// is signed. <see cref="Reference"/> (the transfer or red packet) is absent for a deposit or a purchase, so it comes last
+/// with a default: a reader must accept the movement without it.
+/// </summary>
 public sealed record WalletMovement(long Id, long TransactionId, string Kind, string Currency, long Amount, long BalanceAfter, DateTimeOffset At, string? Reference = null);
 
 /// <summary>GET /api/v1/wallet/history: newest first; pass <see cref="Next"/> as ?before= for the next page.</summary>
