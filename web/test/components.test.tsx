@@ -88,3 +88,21 @@ describe('components', () => {
     expect(screen.getByRole('heading', { name: 'Log in to Penguin' })).toBeTruthy();
   });
 });
+
+describe('avatars', () => {
+  it('shows an uploaded avatar as the picture the server serves, and a built-in one as a coloured initial', async () => {
+    const { Avatar } = await import('../src/components/common');
+    const digest = 'ab'.repeat(32);
+    const { container } = render(<><Avatar avatar={`/api/v1/avatars/${digest}`} name="小企鹅" /><Avatar avatar="penguin-03" name="Bob" /></>);
+    const img = container.querySelector('img.avatar');
+    expect(img?.getAttribute('src')).toBe(`/api/v1/avatars/${digest}`);
+    expect(container.querySelector('span.avatar.av-3')?.textContent).toBe('B');
+  });
+
+  it('never loads a picture from anywhere but the avatar path', async () => {
+    const { Avatar } = await import('../src/components/common');
+    const { container } = render(<><Avatar avatar="https://evil.example/a.png" name="X" /><Avatar avatar="/api/v1/avatars/../files/1" name="Y" /></>);
+    expect(container.querySelector('img')).toBeNull();
+    expect([...container.querySelectorAll('span.avatar')].map((e) => e.textContent)).toEqual(['X', 'Y']);
+  });
+});

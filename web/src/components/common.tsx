@@ -1,7 +1,11 @@
 import type { DeviceKind, PresenceStatus, UserPresence } from '../protocol';
 import { useI18n, type Lang } from '../i18n';
 
+/** An avatar made from an upload is served by the server at this path (docs/protocol.md §10.8); anything else is built in. */
+const uploadedAvatar = /^\/api\/v1\/avatars\/[0-9a-f]{64}$/;
+
 export function Avatar({ avatar, name, size = 40 }: { avatar: string; name: string; size?: 32 | 40 | 56 }) {
+  if (uploadedAvatar.test(avatar)) return <img className={`avatar avatar-picture av-size-${size}`} src={avatar} alt="" aria-hidden="true" />;
   const n = Number(/(\d+)$/.exec(avatar)?.[1] ?? '1');
   const initial = [...name.trim()][0] ?? '?';
   return <span className={`avatar av-${((n - 1) % 12) + 1} av-size-${size}`} aria-hidden="true">{initial}</span>;
