@@ -6,12 +6,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Penguin.Core.Files;
 using Penguin.Protocol;
+using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Tests;
 
-/// <summary>File limits and lifetimes on servers of their own: largest file, quota, uploads in progress, expiry and reclaiming (virtual time).</summary>
-public sealed class FileLimitsTests
+/// <summary>
+/// File limits and lifetimes on servers of their own: largest file, quota, uploads in progress, expiry and reclaiming
+/// (virtual time). Run once per storage engine by the subclasses in FilesSuites.cs.
+/// </summary>
+public abstract class FileLimitsContract
 {
+    // A suite whose engine cannot run here (no PostgreSQL configured) shows its tests as skipped.
+    protected FileLimitsContract() => RequiredServices.SkipUnlessConfigured(GetType());
+
+    /// <summary>A server of the test's own on this suite's engine.</summary>
+    protected abstract Task<TestServer> StartServerAsync(Action<ServerOptions>? configure = null, TimeProvider? time = null);
+
     private static readonly PenguinJson Json = PenguinJson.Wire;
 
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
@@ -42,7 +52,7 @@ public sealed class FileLimitsTests
     [Fact]
     public async Task Create_OverTheLargestFile_OrTheQuota_IsRefused_StoresNothing()
     {
-        await using var server = await TestServer.StartAsync(o =>
+        await using var server = await StartServerAsync(o =>
         {
             o.Files.MaxFileBytes = 1000;
             o.Files.QuotaBytes = 1500;
@@ -67,7 +77,7 @@ public sealed class FileLimitsTests
     [Fact]
     public async Task Dedupe_OfBytesHeldForSomeoneElse_StillCountsAgainstTheQuota_StoresNothing()
     {
-        await using var server = await TestServer.StartAsync(o => o.Files.QuotaBytes = 1500);
+        await using var server = await StartServerAsync(o => o.Files.QuotaBytes = 1500);
         await using var alice = await server.RegisterAsync("alice");
         await using var bob = await server.RegisterAsync("bob");
         using var http = Http(server, alice);
@@ -85,7 +95,7 @@ public sealed class FileLimitsTests
     [Fact]
     public async Task Chunk_RunningPastTheAnnouncedSize_IsRefused_TheOffsetStays()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await using var alice = await server.RegisterAsync("alice");
         using var http = Http(server, alice);
         var bytes = RandomNumberGenerator.GetBytes(100);
@@ -102,7 +112,7 @@ public sealed class FileLimitsTests
     [Fact]
     public async Task Create_BeyondTheUploadsInProgress_IsRefused_UntilOneIsCancelled()
     {
-        await using var server = await TestServer.StartAsync(o => o.Files.MaxUploadsPerUser = 2);
+        await using var server = await StartServerAsync(o => o.Files.MaxUploadsPerUser = 2);
         await using var alice = await server.RegisterAsync("alice");
         using var http = Http(server, alice);
         var first = (await (await CreateAsync(http, RandomNumberGenerator.GetBytes(10))).Content.ReadFromJsonAsync(Json.UploadResult))!.Upload!.Id;
@@ -121,7 +131,7 @@ public sealed class FileLimitsTests
     public async Task Expiry_AfterItsLifetime_FileIsGone_BytesReclaimed_AbandonedUploadsRemoved()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
-        await using var server = await TestServer.StartAsync(o =>
+        await using var server = await StartServerAsync(o =>
         {
             o.HeartbeatTimeout = TimeSpan.FromMinutes(30);
             o.Files.SweepInterval = TimeSpan.FromHours(1);
@@ -155,7 +165,7 @@ public sealed class FileLimitsTests
     public async Task Expiry_BytesStillReferredToByAnotherFile_AreKept()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
-        await using var server = await TestServer.StartAsync(o => o.HeartbeatTimeout = TimeSpan.FromMinutes(30), clock);
+        await using var server = await StartServerAsync(o => o.HeartbeatTimeout = TimeSpan.FromMinutes(30), clock);
         await using var alice = await server.RegisterAsync("alice");
         await using var bob = await server.RegisterAsync("bob");
         var bytes = RandomNumberGenerator.GetBytes(3000);
