@@ -1,7 +1,7 @@
-using Penguin.Core.Common;
 using Penguin.Core.Presence;
 using Penguin.Core.Social;
 using Penguin.Storage.Postgres;
+using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Features.Presence;
 
@@ -37,23 +37,7 @@ public sealed partial class PresenceKeeper(
         foreach (var user in users) await presence.TellAsync(user, await social.GetFriendIdsAsync(user, cancellationToken), cancellationToken);
     }
 
-    /// <summary>The database may be down for a while: report it and try again on the next tick.</summary>
-    private async Task RunAsync(Func<Task> work)
-    {
-        try
-        {
-            await work();
-        }
-        catch (StorageUnavailableException e)
-        {
-            LogUnavailable(e.Message);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A bug must not end the upkeep (a BackgroundService that throws stops the host): logged, tried again next tick.
-            LogFailed(e);
-        }
-    }
+    private Task RunAsync(Func<Task> work) => Upkeep.RunAsync(work, LogUnavailable, LogFailed);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Presence upkeep failed")]
     private partial void LogFailed(Exception e);

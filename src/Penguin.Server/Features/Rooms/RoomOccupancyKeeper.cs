@@ -1,5 +1,5 @@
-using Penguin.Core.Common;
 using Penguin.Storage.Postgres;
+using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Features.Rooms;
 
@@ -26,22 +26,7 @@ public sealed partial class RoomOccupancyKeeper(PostgresRoomOccupancy occupancy,
         }
     }
 
-    /// <summary>The database may be down for a while: report it and try again on the next tick.</summary>
-    private async Task RunAsync(Func<Task> work)
-    {
-        try
-        {
-            await work();
-        }
-        catch (StorageUnavailableException e)
-        {
-            LogUnavailable(e.Message);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogFailed(e);
-        }
-    }
+    private Task RunAsync(Func<Task> work) => Upkeep.RunAsync(work, LogUnavailable, LogFailed);
 
     [LoggerMessage(EventId = 5111, Level = LogLevel.Error, Message = "Room occupancy upkeep failed")]
     private partial void LogFailed(Exception e);
