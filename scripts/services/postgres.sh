@@ -58,6 +58,9 @@ start() {
   if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '${role}'")" != 1 ]; then
     psql_admin "CREATE ROLE ${role} LOGIN PASSWORD '${password}' CREATEDB" >&2
   fi
+  # Tests drop their databases WITH (FORCE), which must end every session inside, also ones of other roles (an
+  # autovacuum worker): without this grant the drop failed now and then ("must be a member of … pg_signal_backend").
+  psql_admin "GRANT pg_signal_backend TO ${role}" >&2
   if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '${database}'")" != 1 ]; then
     # UTF-8 regardless of the machine's locale: nicknames and messages are Chinese first.
     as_postgres "createdb -O ${role} -E UTF8 -T template0 --locale=C.UTF-8 ${database}" >&2
