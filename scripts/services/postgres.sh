@@ -33,10 +33,14 @@ running() { pg_lsclusters -h 2>/dev/null | awk -v v="$version" -v c="$cluster" '
 # each with its own pool, and the cluster suite starts several nodes: 100 connections (the default) ran out
 # in CI, so allow more. The settings live in conf.d so that every start uses them, also the restart made by
 # the cluster suite's "database stopped" fault test (it once came back with 100 and a later suite ran out).
+# pg_stat_statements (nested statements too, i.e. inside the send function) is loaded for the cluster
+# benchmark's profile; it costs the tests nothing measurable.
 configure() {
   local file="/etc/postgresql/${version}/${cluster}/conf.d/penguin.conf"
   local wanted="listen_addresses = '127.0.0.1'
-max_connections = 400"
+max_connections = 400
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all"
   if [ "$(cat "$file" 2>/dev/null)" != "$wanted" ]; then
     mkdir -p "$(dirname "$file")"
     printf '%s\n' "$wanted" > "$file"
