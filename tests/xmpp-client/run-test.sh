@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs a scenario (chat.test.mjs, the default: @xmpp/client; mcabber.test.mjs: Debian's mcabber) against a fresh Penguin node with XMPP on (ports 6780/6722 unless given).
+# Usage: run-test.sh [scenario.mjs]
+# Runs one scenario — chat.test.mjs (the default: @xmpp/client) or mcabber.test.mjs (Debian's mcabber, scripted) —
+# against a fresh Penguin node with XMPP on (ports 6780/6722 unless given).
 # Needs Node.js 20+ and a built src/Penguin.Server (dotnet build; PENGUIN_CONFIGURATION=Release for a Release build).
 # Prints "N passed, N failed, N skipped" and exits non-zero on failure.
 set -euo pipefail

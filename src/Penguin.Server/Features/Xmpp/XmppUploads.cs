@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Penguin.Core.Common;
 using Penguin.Core.Files;
@@ -96,6 +97,7 @@ internal sealed class XmppUploads(FilesService files, IXmppStore store, ServerOp
         if (http.Request.ContentLength != slot.Size)
             return Fail(Errors.InvalidField.With($"Content-Length must be the announced size, {slot.Size} bytes.", $"Content-Length 须为申请时的大小：{slot.Size} 字节。"));
 
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = slot.Size; // the node's default is for JSON
         // The body goes to a temporary file first (its SHA-256 is what the native upload is announced with), at most the announced size.
         await using var buffer = new FileStream(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "penguin-xmpp-" + FileRules.NewId()), FileMode.CreateNew, FileAccess.ReadWrite,
             FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
