@@ -60,14 +60,8 @@ internal static class SqlExtensions
     private const int MaxCachedStatements = 256;
     private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Cached = new();
 
-    /// <summary>Set on the writer thread while a logged write runs: collects the statements it runs that may change something (all but SELECTs).</summary>
-    [ThreadStatic]
-    internal static List<LoggedStatement>? Recording;
-
     private static Statement Prepare(SqliteConnection connection, SqliteTransaction? tx, string sql, (string Name, object? Value)[] parameters)
     {
-        if (Recording is { } recording && !sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
-            recording.Add(new LoggedStatement(sql, parameters));
         var cache = Cached.TryGetValue(connection, out var c) ? c : null;
         if (cache?.TryGetValue(sql, out var cached) != true)
         {

@@ -11,18 +11,12 @@ namespace Penguin.Storage.Sqlite;
 /// <summary>
 /// The embedded database: one SQLite file in WAL mode, read through pooled connections and written by one
 /// writer thread with group commit: the writes waiting at the moment share one transaction and one fsync,
-/// each inside its own savepoint so a failing write rolls back alone. A write completes only after it is on
-/// disk, so an acknowledged write survives a crash. The hot writes (sends, acks, read cursors) are logged
-/// writes: their group commit appends their statements to the <see cref="WriteLog"/> and fsyncs it, while they
-/// stay in the writer's open SQLite transaction (the tail) that commits many group commits at once: when
-/// another write comes, a read needs them, the tail is large, or every half second.
+/// each inside its own savepoint so a failing write rolls back alone. A write completes only after the
+/// commit that holds it is on disk, so an acknowledged write survives a crash.
 /// </summary>
 public sealed class SqliteDatabase : IStorageHealth, IDisposable
 {
     private const int MaxBatch = 512;
-    // Logged writes SQLite holds uncommitted at most (their statements are kept in memory for a rollback).
-    private const int MaxTailWrites = 10_000;
-    private static readonly TimeSpan TailCommitEvery = TimeSpan.FromMilliseconds(500);
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
@@ -33,22 +27,9 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     private volatile bool _disposed;
     private readonly Histogram<int>? _batchSize;
     private readonly Histogram<double>? _commitTime;
-    private readonly WriteLog _log;
-    private readonly Timer _tailTimer;
-    // The writer's open transaction and the logged writes in it that SQLite has not committed (only on the writer thread).
-    private SqliteTransaction? _tail;
-    private readonly List<IReadOnlyList<LoggedStatement>> _tailWrites = [];
-    private bool _restartLog;
-    // Read by readers: while it is above 0, a read first has the tail committed.
-    private volatile int _tailCount;
 
     /// <param name="meters">When given, the writer reports its batch sizes and commit times (meter "Penguin.Storage.Sqlite").</param>
-    public SqliteDatabase(string path, IMeterFactory? meters = null) : this(path, meters, TailCommitEvery)
-    {
-    }
-
-    /// <param name="tailCommitEvery">How often the tail of logged writes is committed when nothing else commits it (tests: never).</param>
-    internal SqliteDatabase(string path, IMeterFactory? meters, TimeSpan tailCommitEvery)
+    public SqliteDatabase(string path, IMeterFactory? meters = null)
     {
         if (meters?.Create("Penguin.Storage.Sqlite") is { } meter)
         {
@@ -78,14 +59,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         // Checkpoint every ~40 MiB of WAL rather than 4 MiB: a hot page written by many commits is copied
         // into the database file (and fsynced) once per checkpoint, so fewer checkpoints copy less.
         Execute(_writer, "PRAGMA wal_autocheckpoint = 10000");
-        _log = new WriteLog(path + "-log");
-        // Before migrating: the log's statements are for the schema they ran on.
-        ReplayLog();
         Migrate();
         SqlExtensions.CacheStatements(_writer);
         _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "sqlite-writer" };
         _writerThread.Start();
-        _tailTimer = new Timer(_ => CommitTailSoon(), null, tailCommitEvery, tailCommitEvery);
     }
 
     public int SchemaVersion { get; private set; }
@@ -97,40 +74,12 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     /// Queues a write for the writer's next group commit. A cancelled caller is refused before the write is queued;
     /// once queued, the write runs and its task completes with the commit, so its outcome is always known.
     /// </summary>
-    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
-        Enqueue(work, logged: false, cancellationToken);
-
-    /// <summary>
-    /// Like <see cref="WriteAsync{T}"/>, but durable through the <see cref="WriteLog"/>: its statements other than SELECTs
-    /// are logged and run again on replay, so the work must pass them only integers, reals, text and blobs, and must
-    /// not depend on anything but the database (no clock, no randomness inside SQL).
-    /// </summary>
-    internal ValueTask<T> WriteLoggedAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
-        Enqueue(work, logged: true, cancellationToken);
-
-    private ValueTask<T> Enqueue<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool logged, CancellationToken cancellationToken)
+    internal ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new Write<T>(work, logged);
+        var write = new Write<T>(work);
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
         return new ValueTask<T>(write.Task);
-    }
-
-    /// <summary>Has the writer commit its tail (an empty write is not logged, so its batch commits).</summary>
-    private ValueTask<bool> CommitTailAsync(CancellationToken cancellationToken = default) => WriteAsync((_, _) => true, cancellationToken);
-
-    private void CommitTailSoon()
-    {
-        if (_tailCount == 0 || _disposed) return;
-        try
-        {
-            // A failure is the next batch's to report; the tail stays in the log meanwhile.
-            _ = CommitTailAsync().AsTask().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopping: Dispose commits the tail.
-        }
     }
 
     private void WriteLoop()
@@ -144,46 +93,33 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
             try
             {
                 // Optimistically without savepoints (two statements per write saved); a write that throws may
-                // have done half its work with nothing marking where it began, so then the tail is rolled back
-                // and rebuilt from its log and the others run again, each in its own savepoint. The failed write
-                // keeps its error.
-                if (!RunWrites(batch, savepoints: false))
-                {
-                    DropTail();
-                    RunWrites(batch.Where(w => !w.Failed), savepoints: true);
-                }
-                if (batch.TrueForAll(w => w.Logged)) LogBatch(batch);
-                else CommitTail();
+                // have done half its work with nothing marking where it began, so then the whole batch is
+                // undone and the others run again, each in its own savepoint. The failed write keeps its error.
+                if (!RunBatch(batch, savepoints: false)) RunBatch(batch.Where(w => !w.Failed), savepoints: true);
                 _commitTime?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 _batchSize?.Record(batch.Count);
                 foreach (var write in batch) write.Complete();
             }
-            catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is SqliteException or InvalidOperationException)
             {
-                // What this batch did is undone; the tail of earlier batches is rebuilt from its log by the next one.
-                DropTail();
+                EventHeads.Forget();
                 foreach (var write in batch) write.Fail(e);
             }
             batch.Clear();
-            if (_tailWrites.Count >= MaxTailWrites)
-            {
-                started = Stopwatch.GetTimestamp();
-                CommitTailOrKeepIt();
-                _commitTime?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
         }
-        CommitTailOrKeepIt();
     }
 
-    /// <summary>Runs the writes in the tail transaction; false when a write threw without savepoints (then the tail holds half of its work).</summary>
-    private bool RunWrites(IEnumerable<IWrite> writes, bool savepoints)
+    /// <summary>Runs the writes in one transaction and commits it; false (nothing committed) when a write threw without savepoints.</summary>
+    private bool RunBatch(IEnumerable<IWrite> writes, bool savepoints)
     {
-        var tx = Tail();
+        using var tx = _writer.BeginTransaction(deferred: false);
         foreach (var write in writes)
         {
             if (!savepoints)
             {
                 if (write.Run(_writer, tx)) continue;
+                tx.Rollback();
+                EventHeads.Forget();
                 return false;
             }
             _writer.Execute(tx, "SAVEPOINT w");
@@ -195,130 +131,12 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
             _writer.Execute(tx, "ROLLBACK TO w; RELEASE w");
             EventHeads.Forget();
         }
+        tx.Commit();
         return true;
     }
 
-    /// <summary>The writer's open transaction; after a rollback it is begun again with the tail's logged writes replayed into it.</summary>
-    private SqliteTransaction Tail()
-    {
-        if (_tail is not null) return _tail;
-        _tail = _writer.BeginTransaction(deferred: false);
-        foreach (var statements in _tailWrites) Replay(_tail, statements);
-        return _tail;
-    }
-
-    /// <summary>Rolls back the writer's open transaction; its logged writes stay in <see cref="_tailWrites"/> and the log.</summary>
-    private void DropTail()
-    {
-        EventHeads.Forget();
-        if (_tail is null) return;
-        try
-        {
-            _tail.Rollback();
-        }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException)
-        {
-            // A failed commit may have ended the transaction already.
-        }
-        _tail.Dispose();
-        _tail = null;
-    }
-
-    /// <summary>Makes a batch of logged writes durable: one record in the log, fsynced. SQLite commits them later.</summary>
-    private void LogBatch(List<IWrite> batch)
-    {
-        var changed = batch.Where(w => !w.Failed && w.Statements is { Count: > 0 }).Select(w => (IReadOnlyList<LoggedStatement>)w.Statements!).ToList();
-        if (changed.Count == 0)
-        {
-            // Nothing to keep: the transaction (and SQLite's write lock) is not held open for nothing.
-            if (_tailWrites.Count == 0) CommitTail();
-            return;
-        }
-        if (_restartLog)
-        {
-            _log.Restart(_log.Epoch + 1);
-            _restartLog = false;
-        }
-        _log.Append(changed);
-        _tailWrites.AddRange(changed);
-        _tailCount = _tailWrites.Count;
-    }
-
-    /// <summary>Commits the tail (with the log's epoch, so the log is not replayed again); the log then starts over.</summary>
-    private void CommitTail()
-    {
-        var tx = Tail();
-        if (_tailWrites.Count > 0)
-        {
-            using var epoch = _writer.Sql($"PRAGMA user_version = {_log.Epoch}", tx);
-            epoch.ExecuteNonQuery();
-        }
-        tx.Commit();
-        tx.Dispose();
-        _tail = null;
-        if (_tailWrites.Count == 0) return;
-        _tailWrites.Clear();
-        _tailCount = 0;
-        _restartLog = true;
-    }
-
-    private void CommitTailOrKeepIt()
-    {
-        try
-        {
-            CommitTail();
-        }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException)
-        {
-            // The tail stays in the log; the next batch rebuilds it (and a start replays it).
-            DropTail();
-        }
-    }
-
-    private void Replay(SqliteTransaction tx, IReadOnlyList<LoggedStatement> statements)
-    {
-        foreach (var (sql, parameters) in statements) _writer.Execute(tx, sql, parameters);
-    }
-
-    /// <summary>At start: the logged writes of a log the database has not taken in, committed now with its epoch.</summary>
-    private void ReplayLog()
-    {
-        var applied = _writer.Scalar(null, "PRAGMA user_version");
-        var (epoch, writes) = _log.ReadPending(applied);
-        // A log is always started right after its database committed the epoch before it; any other is not this
-        // database's (say, a backup restored next to a newer log) and replaying it would be wrong.
-        if (epoch > applied + 1)
-            throw new InvalidOperationException($"{_log.Path} (epoch {epoch}) does not belong to this database (epoch {applied}); move it away if the database was restored. " +
-                $"{_log.Path}（第 {epoch} 段）不属于此数据库（第 {applied} 段）；若数据库是恢复的备份，请移走该文件。");
-        if (writes.Count > 0)
-        {
-            using var tx = _writer.BeginTransaction(deferred: false);
-            foreach (var statements in writes) Replay(tx, statements);
-            using (var version = _writer.Sql($"PRAGMA user_version = {epoch}", tx)) version.ExecuteNonQuery();
-            tx.Commit();
-            applied = epoch;
-        }
-        _log.Restart(applied + 1);
-    }
-
-    /// <summary>
-    /// Runs a read on a pooled reader connection, on the caller's thread; a cancelled caller is refused before it starts.
-    /// Logged writes not yet committed by SQLite are committed first, so the read sees every acknowledged write.
-    /// </summary>
-    internal ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default) =>
-        _tailCount > 0 ? CommitTailThenReadAsync(work, cancellationToken) : ReadUnloggedAsync(work, cancellationToken);
-
-    private async ValueTask<T> CommitTailThenReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
-    {
-        await CommitTailAsync(cancellationToken);
-        return await ReadUnloggedAsync(work, cancellationToken);
-    }
-
-    /// <summary>
-    /// A read of what logged writes never change (accounts, friendships, blocks; not messages, dialogs, events or
-    /// acked_seq): it need not wait for them to be committed. For the hot reads of a send.
-    /// </summary>
-    internal ValueTask<T> ReadUnloggedAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
+    /// <summary>Runs a read on a pooled reader connection, on the caller's thread; a cancelled caller is refused before it starts.</summary>
+    internal ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         SqliteConnection connection;
@@ -353,13 +171,7 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
     private static StorageUnavailableException Unavailable(SqliteException e) => new("The SQLite database is unavailable.", e);
 
-    // The write log's disk failing (full, I/O error) is an outage too.
-    private static Exception Map(Exception e) => e switch
-    {
-        SqliteException sqlite when IsUnavailable(sqlite) => Unavailable(sqlite),
-        IOException io => new StorageUnavailableException("The SQLite write log is unavailable.", io),
-        _ => e,
-    };
+    private static Exception Map(Exception e) => e is SqliteException sqlite && IsUnavailable(sqlite) ? Unavailable(sqlite) : e;
 
     // Reads run on long-lived connections that keep their prepared statements, one per concurrent read:
     // compiling a statement again for every read cost as much as running it.
@@ -411,10 +223,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _tailTimer.Dispose();
         _writes.Writer.TryComplete();
         _writerThread.Join();
-        _log.Dispose();
         while (_readers.TryTake(out var reader)) CloseReader(reader);
         SqlExtensions.ReleaseStatements(_writer);
         _writer.Dispose();
@@ -435,16 +245,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         /// <summary>The work threw: it is not run again.</summary>
         bool Failed { get; }
 
-        /// <summary>Durable through the write log (see <see cref="WriteLoggedAsync{T}"/>).</summary>
-        bool Logged { get; }
-
-        /// <summary>A logged write's statements of its last run.</summary>
-        List<LoggedStatement>? Statements { get; }
-
         void Fail(Exception error);
     }
 
-    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool logged) : IWrite
+    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, T> work) : IWrite
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
@@ -454,13 +258,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
 
         public bool Failed => _error is not null;
 
-        public bool Logged => logged;
-
-        public List<LoggedStatement>? Statements { get; private set; }
-
         public bool Run(SqliteConnection connection, SqliteTransaction tx)
         {
-            if (logged) SqlExtensions.Recording = Statements = [];
             try
             {
                 _result = work(connection, tx);
@@ -472,10 +271,6 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
             {
                 _error = e;
                 return false;
-            }
-            finally
-            {
-                SqlExtensions.Recording = null;
             }
         }
 

@@ -22,7 +22,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
         }, cancellationToken);
 
     public ValueTask<UserRecord?> GetUserAsync(long number, CancellationToken cancellationToken = default) =>
-        db.ReadUnloggedAsync(c => c.QuerySingle(null, $"SELECT {UserColumns} FROM users WHERE id = $u AND deleted_at IS NULL", ReadUser, ("$u", number)), cancellationToken);
+        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {UserColumns} FROM users WHERE id = $u AND deleted_at IS NULL", ReadUser, ("$u", number)), cancellationToken);
 
     public ValueTask<IReadOnlyList<UserRecord>> GetUsersAsync(IReadOnlyCollection<long> numbers, CancellationToken cancellationToken = default)
     {

@@ -19,7 +19,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
     public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
     {
         if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexInBackgroundAsync();
-        return db.WriteLoggedAsync((c, tx) =>
+        return db.WriteAsync((c, tx) =>
         {
             // Usually one statement: the conversation's next seq, unless the client id was used already (a retry)
             // or the conversation does not exist yet. The trigger messages_advance moves the conversation's
@@ -85,7 +85,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
             ReadMessage, ("$s", senderId), ("$c", clientId)), cancellationToken);
 
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default) =>
-        db.WriteLoggedAsync((c, tx) =>
+        db.WriteAsync((c, tx) =>
         {
             var acked = c.Query(tx, "SELECT acked_seq FROM users WHERE id = $u", r => r.GetInt64(0), ("$u", userId));
             if (acked.Count == 0) return new Committed<IReadOnlyList<Receipt>>([], []);
@@ -111,7 +111,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
         }, cancellationToken);
 
     public ValueTask<Committed<Receipt?>> MarkReadAsync(long userId, long peerId, long seq, EventsFor<Receipt?> events, CancellationToken cancellationToken = default) =>
-        db.WriteLoggedAsync((c, tx) =>
+        db.WriteAsync((c, tx) =>
         {
             var moved = c.QuerySingle(tx, """
                 UPDATE dialogs
@@ -214,7 +214,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
 
     /// <summary>Adds messages not yet in the search index to it, oldest first, at most <see cref="IndexBatchMax"/>; returns how many.</summary>
     private ValueTask<int> IndexPendingAsync(CancellationToken cancellationToken = default) =>
-        db.WriteLoggedAsync((c, tx) =>
+        db.WriteAsync((c, tx) =>
         {
             var from = c.Scalar(tx, "SELECT indexed_up_to FROM search_progress");
             var (count, upTo) = c.Query(tx, "SELECT COUNT(*), MAX(id) FROM (SELECT id FROM messages WHERE id > $from ORDER BY id LIMIT $n)",

@@ -11,7 +11,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
     private const string RequestColumns = "id, from_id, to_id, message, from_group_id, state, created_at";
 
     public ValueTask<Relation> GetRelationAsync(long userId, long otherId, CancellationToken cancellationToken = default) =>
-        db.ReadUnloggedAsync(c => c.QuerySingle(null, """
+        db.ReadAsync(c => c.QuerySingle(null, """
             SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = $a AND friend_id = $b),
                    EXISTS (SELECT 1 FROM blocks WHERE user_id = $a AND blocked_id = $b),
                    EXISTS (SELECT 1 FROM blocks WHERE user_id = $b AND blocked_id = $a)
