@@ -223,7 +223,13 @@ public sealed class BankCrashTests
         };
         lanes.AddRange(claimers.Select(c => Task.Run(() => LaneAsync(Claims(c)))));
 
-        while (transfers.Count < 60 || accepted.Count < 20 || claims.Count < 60) await Task.Delay(10);
+        var deadline = TimeProvider.System.GetUtcNow().AddMinutes(3);
+        while (transfers.Count < 60 || accepted.Count < 20 || claims.Count < 60)
+        {
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline && lanes.All(l => !l.IsCompleted),
+                $"the storm stalled: {transfers.Count} transfers, {accepted.Count} accepts, {claims.Count} claims");
+            await Task.Delay(10);
+        }
         server.Kill();
         stop.Cancel();
         await Task.WhenAll(lanes);
