@@ -82,7 +82,7 @@ public sealed class WalletBankCliTests(BankFixture fixture) : IClassFixture<Bank
         }
         var tooMuch = await alice.RunAsync("wallet", "withdraw", "11", "--card", Card, "--lang", "zh");
         Assert.Equal(1, tooMuch.Exit);
-        Assert.Contains("余额不足", tooMuch.Err, StringComparison.Ordinal);
+        Assert.Contains("不足以支付 1100", tooMuch.Err, StringComparison.Ordinal);
         alice.Env["PENGUIN_PAY_PASSWORD"] = "000000";
         var wrong = await alice.RunAsync("wallet", "withdraw", "1", "--card", Card);
         Assert.Equal(1, wrong.Exit);
