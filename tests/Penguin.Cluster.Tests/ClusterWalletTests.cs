@@ -54,25 +54,25 @@ public sealed class ClusterWalletTests(ClusterFixture cluster) : IClassFixture<C
         // transfers find too little money; those must move nothing.
         var sent = new ConcurrentDictionary<string, WalletTransfer>();
         var refused = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, 1_000), new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (i, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1_000), new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (i, token) =>
         {
             var (from, to) = (i % 3, (i + 1 + i / 3 % 2) % 3);
-            var request = new CreateTransferRequest(payers[to].User.Number, 50 + (i * 37 % 200), Pay);
+            var request = new CreateTransferRequest(payers[to].User.Number, 50 + (i * 37 % 200), Pay, "午饭");
             var key = $"t-{i}";
             try
             {
-                var transfer = await payers[from].Devices[i % 3].Rest.TransferMoneyAsync(request, key);
+                var transfer = await payers[from].Devices[i % 3].Rest.TransferMoneyAsync(request, key, token);
                 // Every fifth one is retried through another node while its receiver accepts through a third.
                 if (i % 5 == 0)
                 {
-                    var retried = payers[from].Devices[(i + 1) % 3].Rest.TransferMoneyAsync(request, key);
-                    var accepted = payers[to].Devices[(i + 2) % 3].Rest.AcceptTransferAsync(transfer.Id);
+                    var retried = payers[from].Devices[(i + 1) % 3].Rest.TransferMoneyAsync(request, key, token);
+                    var accepted = payers[to].Devices[(i + 2) % 3].Rest.AcceptTransferAsync(transfer.Id, token);
                     Assert.Equal(transfer.Id, (await retried).Id);
                     Assert.Equal("accepted", (await accepted).Status);
                 }
                 else
                 {
-                    Assert.Equal("accepted", (await payers[to].Devices[(i + 2) % 3].Rest.AcceptTransferAsync(transfer.Id)).Status);
+                    Assert.Equal("accepted", (await payers[to].Devices[(i + 2) % 3].Rest.AcceptTransferAsync(transfer.Id, token)).Status);
                 }
                 sent[key] = transfer;
             }
@@ -93,11 +93,11 @@ public sealed class ClusterWalletTests(ClusterFixture cluster) : IClassFixture<C
         }
         Assert.Equal(1_000, sent.Count + refused);
         // A retried key after the fact, through yet another node: the same transfer, no money moved.
-        var again = await payers[0].Devices[2].Rest.TransferMoneyAsync(new CreateTransferRequest(payers[1].User.Number, 50, Pay), "t-0");
+        var again = await payers[0].Devices[2].Rest.TransferMoneyAsync(new CreateTransferRequest(payers[1].User.Number, 50, Pay, "午饭"), "t-0");
         Assert.Equal(sent["t-0"].Id, again.Id);
         Assert.Equal(3 * Funds, (await Task.WhenAll(payers.Select(p => p.Devices[0].Rest.GetWalletAsync()))).Sum(b => b.Cny));
         var audit = await Wallet(2).AuditAsync();
-        Assert.True(audit.IsClean, string.Join(", ", [.. audit.UnbalancedTransactions.Select(t => t.ToString()), .. audit.MismatchedAccounts, .. audit.NegativeAccounts]));
+        Assert.True(audit.IsClean, string.Join(", ", [.. audit.UnbalancedTransactions.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. audit.MismatchedAccounts, .. audit.NegativeAccounts]));
         foreach (var payer in payers) await payer.User.DisposeAsync();
     }
 

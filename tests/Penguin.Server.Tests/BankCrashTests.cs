@@ -184,7 +184,7 @@ public sealed class BankCrashTests
         Func<int, Task> Transfers((HttpClient Http, long Number) from, (HttpClient Http, long Number) to) => async i =>
         {
             var key = $"x{from.Number}-{i}";
-            var request = new CreateTransferRequest(to.Number, 100 + i % 50, Pay);
+            var request = new CreateTransferRequest(to.Number, 100 + i % 50, Pay, "午饭");
             using var response = await PostAsync(from.Http, "api/v1/wallet/transfers", request, Json.CreateTransferRequest, key);
             if (response.StatusCode == HttpStatusCode.Created) transfers[key] = (from.Http, request, (await response.Content.ReadFromJsonAsync(Json.WalletTransfer))!);
         };

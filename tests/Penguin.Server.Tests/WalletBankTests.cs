@@ -304,14 +304,13 @@ public sealed class WalletBankTests(BankFixture fixture) : IClassFixture<BankFix
         using var again = await client.SendAsync(BankProcess.SignedCallback(NotifyUrl, BankProcess.Json(new BankPayment("ch_x", 1, late.Id, "charge", 700, "CNY", "0119",
             "succeeded", topUp.CreatedAt))));
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
-        // A device that was offline gets both by sync, once each.
+        Assert.DoesNotContain(live.TakeEvents(), e => e is WalletPaymentUpdated);
+        // Connecting again from the last seq seen before (as a device that was offline): both by sync, once each.
         var synced = await user.ConnectAsync(since);
         await synced.WaitForAsync<WalletPaymentUpdated>(e => e.Payment.Id == late.Id);
         await synced.WaitForAsync<WalletPaymentUpdated>(e => e.Payment.Id == declined.Id);
         await synced.PingAsync();
-        await live.PingAsync();
         Assert.DoesNotContain(synced.TakeEvents(), e => e is WalletPaymentUpdated);
-        Assert.DoesNotContain(live.TakeEvents(), e => e is WalletPaymentUpdated);
         Assert.Equal(1_700, await CnyAsync(http));
     }
 
@@ -333,7 +332,7 @@ public sealed class WalletBankTests(BankFixture fixture) : IClassFixture<BankFix
         using var http = new HttpClient { BaseAddress = server.BaseUri };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", alice.Rest.Token);
 
-        await alice.Rest.TransferMoneyAsync(new CreateTransferRequest(bob.Number, 3_000, Pay), NewKey());
+        await alice.Rest.TransferMoneyAsync(new CreateTransferRequest(bob.Number, 3_000, Pay, "房租"), NewKey());
         await alice.Rest.SendRedPacketAsync(new CreateRedPacketRequest(2_000, 2, Pay, To: bob.Number), NewKey());
         await alice.Rest.BuyQCoinsAsync(new BuyQCoinsRequest(20, Pay), NewKey()); // 2,000 fen
         Assert.Equal("succeeded", (await WithdrawAsync(http, 2_000)).Payment.Status);
