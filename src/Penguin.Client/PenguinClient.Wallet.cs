@@ -27,6 +27,10 @@ public sealed partial class PenguinClient
     public Task<WalletTransfer> AcceptTransferAsync(string id, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/wallet/transfers/{Uri.EscapeDataString(id)}/accept", Json.WalletTransfer, ct);
 
+    /// <summary>Buys Q-coins at the server's price (WalletBalance.FenPerQCoin fen each).</summary>
+    public Task<WalletReceipt> BuyQCoinsAsync(BuyQCoinsRequest request, string idempotencyKey, CancellationToken ct = default) =>
+        SendKeyedAsync("api/v1/wallet/qcoins", request, Json.BuyQCoinsRequest, Json.WalletReceipt, idempotencyKey, ct);
+
     public Task<RedPacket> SendRedPacketAsync(CreateRedPacketRequest request, string idempotencyKey, CancellationToken ct = default) =>
         SendKeyedAsync("api/v1/wallet/redpackets", request, Json.CreateRedPacketRequest, Json.RedPacket, idempotencyKey, ct);
 
@@ -35,6 +39,19 @@ public sealed partial class PenguinClient
 
     public Task<RedPacketDetails> GetRedPacketAsync(string id, CancellationToken ct = default) =>
         GetAsync($"api/v1/wallet/redpackets/{Uri.EscapeDataString(id)}", Json.RedPacketDetails, ct);
+
+    /// <summary>Top-up (充值) from a bank card: answered pending until the bank confirms (<see cref="GetBankPaymentAsync"/> follows it).</summary>
+    public Task<WalletBankPayment> TopUpAsync(TopUpRequest request, string idempotencyKey, CancellationToken ct = default) =>
+        SendKeyedAsync("api/v1/wallet/topups", request, Json.TopUpRequest, Json.WalletBankPayment, idempotencyKey, ct);
+
+    /// <summary>Withdrawal (提现) to a bank card: the amount leaves the balance at once; a decline returns it.</summary>
+    public Task<WalletBankPayment> WithdrawAsync(WithdrawRequest request, string idempotencyKey, CancellationToken ct = default) =>
+        SendKeyedAsync("api/v1/wallet/withdrawals", request, Json.WithdrawRequest, Json.WalletBankPayment, idempotencyKey, ct);
+
+    public Task<WalletBankPayment> GetBankPaymentAsync(string id, CancellationToken ct = default) =>
+        GetAsync($"api/v1/wallet/bank-payments/{Uri.EscapeDataString(id)}", Json.WalletBankPayment, ct);
+
+    public Task<WalletBankPaymentList> GetBankPaymentsAsync(CancellationToken ct = default) => GetAsync("api/v1/wallet/bank-payments", Json.WalletBankPaymentList, ct);
 
     /// <summary>Only on a server with Penguin:Wallet:TestDeposits (tests, load runs).</summary>
     public Task<WalletBalance> TestDepositAsync(long fen, string idempotencyKey, CancellationToken ct = default) =>

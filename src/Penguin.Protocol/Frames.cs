@@ -105,6 +105,7 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 // Wallet (Wallet.cs)
 [JsonDerivedType(typeof(WalletTransferUpdated), "wallet.transfer")]
 [JsonDerivedType(typeof(RedPacketUpdated), "wallet.redpacket")]
+[JsonDerivedType(typeof(WalletPaymentUpdated), "wallet.payment")]
 [JsonDerivedType(typeof(GroupMembershipChanged), "group.membership")]
 [JsonDerivedType(typeof(GroupMentioned), "group.mentioned")]
 [JsonDerivedType(typeof(GroupRead), "group.read")]

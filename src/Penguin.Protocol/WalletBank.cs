@@ -15,6 +15,12 @@ public sealed record WithdrawRequest(long Amount, string Card, string PayPasswor
 /// </summary>
 public sealed record WalletBankPayment(string Id, string Kind, long Amount, string CardLast4, string Status, DateTimeOffset CreatedAt, string? Failure = null, DateTimeOffset? SettledAt = null);
 
+/// <summary>
+/// A top-up or withdrawal of the user's settled (succeeded or failed), whichever way the bank's outcome arrived: the
+/// answer, its callback or a query. Durable, to the owner's devices.
+/// </summary>
+public sealed record WalletPaymentUpdated(WalletBankPayment Payment) : DurableEvent;
+
 /// <summary>GET /api/v1/wallet/bank-payments: the caller's top-ups and withdrawals, newest first.</summary>
 public sealed record WalletBankPaymentList(WalletBankPayment[] Payments);
 

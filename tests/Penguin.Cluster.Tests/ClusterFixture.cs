@@ -31,6 +31,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public Uri NodeUri(int node) => _uris[node];
 
+    /// <summary>A running node's services, for what a test sets up without the API (money into a wallet, an audit).</summary>
+    public IServiceProvider NodeServices(int node) => _apps[node]?.Services ?? throw new InvalidOperationException($"Node {node} is not running.");
+
     public async ValueTask InitializeAsync()
     {
         if (Services.SkipReason is not null) return;

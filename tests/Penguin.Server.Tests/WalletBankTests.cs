@@ -8,33 +8,6 @@ using Penguin.Protocol;
 
 namespace Penguin.Server.Tests;
 
-/// <summary>penguin-bank in its own process and the real server pointed at it: one of each per test class.</summary>
-public sealed class BankFixture : IAsyncLifetime
-{
-    public BankProcess Bank { get; } = new();
-
-    public TestServer Server { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        await Bank.StartAsync();
-        Server = await TestServer.StartAsync(o =>
-        {
-            o.Bank.Url = Bank.Url;
-            o.Bank.Secret = BankProcess.Secret;
-            o.Bank.RequestTimeout = TimeSpan.FromSeconds(1); // the timeout cards hang: give up quickly
-            o.Bank.PollInterval = TimeSpan.FromMilliseconds(200);
-            o.Bank.PollAfter = TimeSpan.FromSeconds(2);
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        Bank.Dispose();
-    }
-}
-
 /// <summary>
 /// Top-up and withdrawal through penguin-bank over real sockets: every outcome of a real integration (declined,
 /// no answer, callbacks twice or never, forged callbacks), each settling exactly once.
@@ -307,6 +280,75 @@ public sealed class WalletBankTests(BankFixture fixture) : IClassFixture<BankFix
         using var conflict = await PostAsync(http, "api/v1/wallet/topups", new TopUpRequest(2_001, Card), Json.TopUpRequest, topKey);
         Assert.Equal("idempotency_conflict", (await ErrorAsync(conflict, HttpStatusCode.Conflict)).Code);
         await AssertReconcilesAsync();
+    }
+
+    [Fact]
+    public async Task Settlement_ReachesTheOwnersDevicesLive_AndAnOfflineDeviceBySync_OnceEach()
+    {
+        var (user, http) = await UserAsync(deposit: 1_000);
+        await using var _ = user;
+        var live = await user.ConnectAsync();
+        var since = live.LastSeq;
+
+        // Card ...0119: no answer, the callback settles it; a declined withdrawal settles at once.
+        var (_, late) = await TopUpAsync(http, 700, card: CardEnding("0119"));
+        var (_, declined) = await WithdrawAsync(http, 300, card: CardEnding("0002"));
+
+        Assert.Equal("pending", late.Status);
+        var topUp = (await live.WaitForAsync<WalletPaymentUpdated>(e => e.Payment.Id == late.Id)).Payment;
+        Assert.Equal(("succeeded", 700L, "topup", "0119"), (topUp.Status, topUp.Amount, topUp.Kind, topUp.CardLast4));
+        var withdrawal = (await live.WaitForAsync<WalletPaymentUpdated>(e => e.Payment.Id == declined.Id)).Payment;
+        Assert.Equal(("failed", "withdrawal"), (withdrawal.Status, withdrawal.Kind));
+        // The callback that follows the declined payout and a replayed one settle nothing again: no second event.
+        using var client = new HttpClient();
+        using var again = await client.SendAsync(BankProcess.SignedCallback(NotifyUrl, BankProcess.Json(new BankPayment("ch_x", 1, late.Id, "charge", 700, "CNY", "0119",
+            "succeeded", topUp.CreatedAt))));
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.DoesNotContain(live.TakeEvents(), e => e is WalletPaymentUpdated);
+        // Connecting again from the last seq seen before (as a device that was offline): both by sync, once each.
+        var synced = await user.ConnectAsync(since);
+        await synced.WaitForAsync<WalletPaymentUpdated>(e => e.Payment.Id == late.Id);
+        await synced.WaitForAsync<WalletPaymentUpdated>(e => e.Payment.Id == declined.Id);
+        await synced.PingAsync();
+        Assert.DoesNotContain(synced.TakeEvents(), e => e is WalletPaymentUpdated);
+        Assert.Equal(1_700, await CnyAsync(http));
+    }
+
+    [Fact]
+    public async Task DailyLimit_CountsTransfersRedPacketsQCoinsAndWithdrawalsTogether()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Bank.Url = fixture.Bank.Url;
+            o.Bank.Secret = BankProcess.Secret;
+            o.Wallet.DailyLimit = 10_000;
+            o.Wallet.MaxAmount = 10_000;
+        });
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        Assert.True((await server.Services.GetRequiredService<WalletService>().DepositAsync(alice.Number, 50_000, NewKey())).IsOk);
+        await alice.Rest.SetPayPasswordAsync(new SetPayPasswordRequest(Pay, LoginPassword: User.Password));
+        using var http = new HttpClient { BaseAddress = server.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", alice.Rest.Token);
+
+        await alice.Rest.TransferMoneyAsync(new CreateTransferRequest(bob.Number, 3_000, Pay, "房租"), NewKey());
+        await alice.Rest.SendRedPacketAsync(new CreateRedPacketRequest(2_000, 2, Pay, To: bob.Number), NewKey());
+        await alice.Rest.BuyQCoinsAsync(new BuyQCoinsRequest(20, Pay), NewKey()); // 2,000 fen
+        Assert.Equal("succeeded", (await WithdrawAsync(http, 2_000)).Payment.Status);
+        Assert.Equal(9_000, (await alice.Rest.GetWalletAsync()).SpentToday);
+
+        // 1,001 fen more of any kind is over the limit; a top-up does not count.
+        async Task<string> RefusedAsync(Func<Task> command) => (await Assert.ThrowsAsync<Penguin.Client.PenguinException>(command)).Error.Code;
+        Assert.Equal("daily_limit_exceeded", await RefusedAsync(() => alice.Rest.TransferMoneyAsync(new CreateTransferRequest(bob.Number, 1_001, Pay), NewKey())));
+        Assert.Equal("daily_limit_exceeded", await RefusedAsync(() => alice.Rest.SendRedPacketAsync(new CreateRedPacketRequest(1_001, 1, Pay, To: bob.Number), NewKey())));
+        Assert.Equal("daily_limit_exceeded", await RefusedAsync(() => alice.Rest.BuyQCoinsAsync(new BuyQCoinsRequest(11, Pay), NewKey())));
+        Assert.Equal("daily_limit_exceeded", await RefusedAsync(() => alice.Rest.WithdrawAsync(new WithdrawRequest(1_001, Card, Pay), NewKey())));
+        Assert.Equal("succeeded", (await TopUpAsync(http, 5_000)).Payment.Status);
+        Assert.Equal("succeeded", (await WithdrawAsync(http, 1_000)).Payment.Status);
+
+        var balance = await alice.Rest.GetWalletAsync();
+        Assert.Equal((10_000L, 50_000L - 10_000 + 5_000, 20L), (balance.SpentToday, balance.Cny, balance.QCoins));
     }
 
     [Fact]

@@ -303,6 +303,31 @@ public sealed class WalletTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task BuyQCoins_RetriedWithTheSameKey_ChargesOnce_BadCountsRefused()
+    {
+        var (alice, bob, a, _) = await FriendsAsync(Server);
+        await using var __ = alice;
+        await using var ___ = bob;
+        var key = NewKey();
+
+        var receipts = new List<WalletReceipt>();
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            using var bought = await PostAsync(a, "api/v1/wallet/qcoins", new BuyQCoinsRequest(5, Pay), Json.BuyQCoinsRequest, key);
+            Assert.Equal(HttpStatusCode.OK, bought.StatusCode);
+            receipts.Add((await bought.Content.ReadFromJsonAsync(Json.WalletReceipt))!);
+        }
+
+        Assert.Equal([false, true, true], receipts.Select(r => r.Replayed));
+        Assert.Single(receipts.Select(r => r.TransactionId).Distinct());
+        Assert.Equal("idempotency_conflict", (await ErrorAsync(await PostAsync(a, "api/v1/wallet/qcoins", new BuyQCoinsRequest(6, Pay), Json.BuyQCoinsRequest, key), HttpStatusCode.Conflict)).Code);
+        foreach (var count in new[] { 0L, -1L, long.MaxValue, 5_000_000 / 100 + 1 })
+            Assert.Equal("invalid_amount", (await ErrorAsync(await PostAsync(a, "api/v1/wallet/qcoins", new BuyQCoinsRequest(count, Pay), Json.BuyQCoinsRequest, NewKey()), HttpStatusCode.BadRequest)).Code);
+        var balance = await BalanceAsync(a);
+        Assert.Equal((100_000L - 500, 5L), (balance.Cny, balance.QCoins));
+    }
+
+    [Fact]
     public async Task AdminWalletReconcile_AfterTransfers_ProvesTheLedger()
     {
         await using var server = await TestServer.StartAsync();

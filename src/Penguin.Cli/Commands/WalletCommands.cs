@@ -7,7 +7,7 @@ using Penguin.Protocol;
 namespace Penguin.Cli.Commands;
 
 /// <summary>
-/// The wallet (钱包): balance, history, transfers and red packets. Amounts are yuan ("12.34"), sent as fen. The payment
+/// The wallet (钱包): balance, history, top-up and withdrawal, transfers and red packets. Amounts are yuan ("12.34"), sent as fen. The payment
 /// password is read from $PENGUIN_PAY_PASSWORD, else asked for without echo (on a terminal) or read as a line from
 /// standard input, so scripts and tests need no terminal. Every command that moves money sends a fresh idempotency key
 /// (--key to choose it: the same key again never moves money twice).
@@ -19,11 +19,24 @@ public static class WalletCommands
 
     private static readonly OptionSpec KeyOption = new("key", "KEY", "Idempotency key: retrying with the same key moves money once", "幂等键：用相同的键重试只会扣款一次");
 
+    private static readonly OptionSpec CardOption = new("card", "CARD", "Your bank card number, 12-19 digits (or $PENGUIN_CARD)", "银行卡号，12-19 位数字（或 $PENGUIN_CARD）");
+
+    private static readonly OptionSpec WaitOption = new("wait", "SECONDS", "How long to wait for the bank to confirm (default 30; 0: do not wait)",
+        "等待银行确认的最长秒数（默认 30；0 表示不等待）");
+
+    /// <summary>How often a waiting top-up or withdrawal asks the server for its status.</summary>
+    private static readonly TimeSpan BankPoll = TimeSpan.FromMilliseconds(250);
+
     public static IEnumerable<CommandSpec> All =>
     [
         new(Section, "wallet", "", "Your balance, Q-coins and today's limit", "查看余额、Q 币和今日限额", BalanceAsync),
         new(Section, "wallet history", "", "Every movement of your money, newest first", "资金流水（最新在前）", HistoryAsync,
             new OptionSpec("limit", "N", "How many (1-100, default 20)", "条数（1-100，默认 20）")),
+        new(Section, "wallet topup", "<amount>", "Top up your wallet from your bank card (amount in yuan); waits for the bank", "从银行卡充值到钱包（金额单位：元），等待银行确认",
+            TopUpAsync, CardOption, WaitOption, KeyOption),
+        new(Section, "wallet withdraw", "<amount>", "Withdraw to your bank card (amount in yuan); waits for the bank", "提现到银行卡（金额单位：元），等待银行确认",
+            WithdrawAsync, CardOption, WaitOption, KeyOption),
+        new(Section, "wallet payments", "", "Your top-ups and withdrawals, newest first", "充值和提现记录（最新在前）", PaymentsAsync),
         new(Section, "wallet pay-password", "", "Set (or change) your 6-digit payment password", "设置（或修改）6 位支付密码", PayPasswordAsync,
             new OptionSpec("password", "PASSWORD", "Your login password (the first time)", "登录密码（首次设置时）")),
         new(Section, "wallet transfer", "<number> <amount> [note]", "Transfer money to a friend (amount in yuan, e.g. 12.34)", "向好友转账（金额单位：元，如 12.34）",
@@ -83,6 +96,80 @@ public static class WalletCommands
         inv.Out.Done("Payment password set.", "支付密码已设置。");
         return 0;
     }
+
+    private static Task<int> TopUpAsync(Invocation inv) => BankPaymentAsync(inv, withdraw: false);
+
+    private static Task<int> WithdrawAsync(Invocation inv) => BankPaymentAsync(inv, withdraw: true);
+
+    /// <summary>
+    /// Asks for the payment, then follows it until the bank settles it (pending → succeeded or failed), at most --wait
+    /// seconds; progress goes to standard error. Exit 1 when the bank declined; 0 when it succeeded or is still pending
+    /// (it settles by itself: the server asks the bank).
+    /// </summary>
+    private static async Task<int> BankPaymentAsync(Invocation inv, bool withdraw)
+    {
+        var amount = Amount(inv, inv.Arg(0));
+        var card = inv.Option("card") ?? inv.Host.GetEnv("PENGUIN_CARD");
+        if (card is not { Length: >= 12 and <= 19 } || !card.All(char.IsAsciiDigit))
+            throw inv.Usage("Give your bank card number, 12 to 19 digits, with --card (or $PENGUIN_CARD).", "请用 --card（或 $PENGUIN_CARD）给出银行卡号，12 到 19 位数字。");
+        var wait = inv.LongOption("wait") ?? 30;
+        if (wait is < 0 or > 3_600) throw inv.Usage("--wait must be 0 to 3600 seconds.", "--wait 须为 0 到 3600 秒。");
+        var key = Key(inv);
+        var pay = withdraw ? PayPassword(inv) : null;
+        using var client = inv.Client();
+        var payment = withdraw
+            ? await client.WithdrawAsync(new WithdrawRequest(amount, card, pay!), key, inv.Cancel)
+            : await client.TopUpAsync(new TopUpRequest(amount, card), key, inv.Cancel);
+        if (payment.Status == "pending" && wait > 0)
+        {
+            if (!inv.Out.IsJson)
+                inv.Host.Error.WriteLine(inv.Out.T($"Pending: waiting for the bank to confirm ¥{Money.Yuan(amount)} (payment {payment.Id})...",
+                    $"处理中：等待银行确认 ¥{Money.Yuan(amount)}（支付 {payment.Id}）……"));
+            for (var polls = wait * 1_000 / (long)BankPoll.TotalMilliseconds; payment.Status == "pending" && polls > 0; polls--)
+            {
+                await Task.Delay(BankPoll, inv.Cancel);
+                payment = await client.GetBankPaymentAsync(payment.Id, inv.Cancel);
+            }
+        }
+        inv.Out.Result(payment, Json.WalletBankPayment, p => inv.Out.Line(Describe(inv.Out, p)));
+        return payment.Status == "failed" ? 1 : 0;
+    }
+
+    private static string Describe(Printer o, WalletBankPayment p)
+    {
+        var (yuan, card, topUp) = ($"¥{Money.Yuan(p.Amount)}", p.CardLast4, p.Kind == "topup");
+        return (p.Status, topUp) switch
+        {
+            ("succeeded", true) => o.T($"Topped up {yuan} from card ****{card}.", $"已从尾号 {card} 的银行卡充值 {yuan}。"),
+            ("succeeded", false) => o.T($"Withdrew {yuan} to card ****{card}.", $"已提现 {yuan} 到尾号 {card} 的银行卡。"),
+            ("failed", true) => o.T($"The bank declined the top-up of {yuan} ({p.Failure}); nothing was charged.", $"银行拒绝了 {yuan} 的充值（{p.Failure}），未扣款。"),
+            ("failed", false) => o.T($"The bank declined the withdrawal of {yuan} ({p.Failure}); the money is back in your wallet.",
+                $"银行拒绝了 {yuan} 的提现（{p.Failure}），款项已退回钱包。"),
+            _ => o.T($"Still pending at the bank ({p.Id}, {yuan}); it settles by itself, see 'penguin wallet payments'.",
+                $"银行仍在处理（{p.Id}，{yuan}），完成后自动入账；可用“penguin wallet payments”查看。"),
+        };
+    }
+
+    private static async Task<int> PaymentsAsync(Invocation inv)
+    {
+        using var client = inv.Client();
+        var list = await client.GetBankPaymentsAsync(inv.Cancel);
+        inv.Out.Result(list, Json.WalletBankPaymentList, l =>
+        {
+            foreach (var p in l.Payments)
+                inv.Out.Line($"{Words.Time(p.CreatedAt)}  {Kind(inv.Out, p.Kind == "topup" ? "topup" : "withdraw"),-10} {Money.Yuan(p.Amount),12}  ****{p.CardLast4}  {PaymentStatus(inv.Out, p.Status)}  {p.Id}");
+            if (l.Payments.Length == 0) inv.Out.Line("No top-ups or withdrawals yet.", "暂无充值或提现记录。");
+        });
+        return 0;
+    }
+
+    private static string PaymentStatus(Printer p, string status) => status switch
+    {
+        "pending" => p.T("pending", "处理中"),
+        "succeeded" => p.T("succeeded", "成功"),
+        "failed" => p.T("failed", "失败"),
+        _ => status,
+    };
 
     private static async Task<int> TransferAsync(Invocation inv)
     {
@@ -208,6 +295,9 @@ public static class WalletCommands
         "red_packet_refund" => p.T("refund", "红包退款"),
         "buy_qcoins" => p.T("Q-coins", "购买Q币"),
         "deposit" => p.T("deposit", "存入"),
+        "topup" => p.T("top-up", "充值"),
+        "withdraw" => p.T("withdrawal", "提现"),
+        "withdraw_return" => p.T("withdrawal returned", "提现退回"),
         _ => kind,
     };
 

@@ -53,6 +53,7 @@ namespace Penguin.Core.Outbox;
 // Wallet
 [JsonSerializable(typeof(WalletTransferUpdated))]
 [JsonSerializable(typeof(RedPacketUpdated))]
+[JsonSerializable(typeof(WalletPaymentUpdated))]
 public sealed partial class StoredEventJson : JsonSerializerContext
 {
     /// <summary>The format every event is written in; a reader refuses others (a newer server's data).</summary>
@@ -89,6 +90,7 @@ public sealed partial class StoredEventJson : JsonSerializerContext
         // Wallet
         [typeof(WalletTransferUpdated)] = "wallet_transfer_updated",
         [typeof(RedPacketUpdated)] = "red_packet_updated",
+        [typeof(WalletPaymentUpdated)] = "wallet_payment_updated",
     };
 
     private static readonly JsonSerializerOptions StoredOptions = new(JsonSerializerDefaults.Web)

@@ -1,5 +1,6 @@
 using Npgsql;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Wallet;
 using Penguin.Core.Wallet.Bank;
 using Penguin.Protocol;
@@ -47,12 +48,12 @@ public sealed partial class PostgresWalletStore : IWalletBankStore
         public Error Error { get; } = error;
     }
 
-    public ValueTask<Result<BankPaymentRecord>> SettleBankPaymentAsync(string id, BankPaymentStatus status, string? bankPaymentId, string? failure, LedgerCommand? command,
-        DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        db.WriteAsync<Result<BankPaymentRecord>>(async (c, tx) =>
+    public ValueTask<Result<Committed<BankPaymentRecord>>> SettleBankPaymentAsync(string id, BankPaymentStatus status, string? bankPaymentId, string? failure, LedgerCommand? command,
+        DateTimeOffset at, EventsFor<BankPaymentRecord>? events = null, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<BankPaymentRecord>>>(async (c, tx) =>
         {
             if (await GetBankPaymentAsync(c, tx, id, forUpdate: true) is not { } payment) return Errors.NotFound;
-            if (payment.Status != BankPaymentStatus.Pending) return payment;
+            if (payment.Status != BankPaymentStatus.Pending) return new Committed<BankPaymentRecord>(payment, []);
             if (command is not null)
             {
                 // A refused command wrote nothing (it checks before it writes); the status stays pending.
@@ -61,7 +62,8 @@ public sealed partial class PostgresWalletStore : IWalletBankStore
             }
             await c.ExecuteAsync(tx, "UPDATE wallet_bank_payments SET status = @s, bank_payment_id = @b, failure = @f, settled_at = @at WHERE id = @id AND status = 'pending'",
                 ("s", BankLedger.StatusName(status)), ("b", bankPaymentId), ("f", failure), ("at", at.Utc()), ("id", id));
-            return payment with { Status = status, BankPaymentId = bankPaymentId, Failure = failure, SettledAt = at.Utc() };
+            var settled = payment with { Status = status, BankPaymentId = bankPaymentId, Failure = failure, SettledAt = at.Utc() };
+            return new Committed<BankPaymentRecord>(settled, events is null ? [] : await PostgresOutbox.AppendAsync(c, tx, events(settled)));
         }, cancellationToken);
 
     public ValueTask<BankPaymentRecord?> GetBankPaymentAsync(string id, CancellationToken cancellationToken = default) =>

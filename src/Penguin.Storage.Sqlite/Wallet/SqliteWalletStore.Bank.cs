@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Core.Wallet;
 using Penguin.Core.Wallet.Bank;
 using Penguin.Protocol;
@@ -29,12 +30,12 @@ public sealed partial class SqliteWalletStore : IWalletBankStore
             return payment;
         }, cancellationToken);
 
-    public ValueTask<Result<BankPaymentRecord>> SettleBankPaymentAsync(string id, BankPaymentStatus status, string? bankPaymentId, string? failure, LedgerCommand? command,
-        DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        db.WriteAsync<Result<BankPaymentRecord>>((c, tx) =>
+    public ValueTask<Result<Committed<BankPaymentRecord>>> SettleBankPaymentAsync(string id, BankPaymentStatus status, string? bankPaymentId, string? failure, LedgerCommand? command,
+        DateTimeOffset at, EventsFor<BankPaymentRecord>? events = null, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<BankPaymentRecord>>>((c, tx) =>
         {
             if (GetBankPayment(c, tx, id) is not { } payment) return Errors.NotFound;
-            if (payment.Status != BankPaymentStatus.Pending) return payment;
+            if (payment.Status != BankPaymentStatus.Pending) return new Committed<BankPaymentRecord>(payment, []);
             if (command is not null)
             {
                 var posted = Post(c, tx, command);
@@ -42,7 +43,8 @@ public sealed partial class SqliteWalletStore : IWalletBankStore
             }
             c.Execute(tx, "UPDATE wallet_bank_payments SET status = $s, bank_payment_id = $b, failure = $f, settled_at = $at WHERE id = $id AND status = 'pending'",
                 ("$s", BankLedger.StatusName(status)), ("$b", bankPaymentId), ("$f", failure), ("$at", at.ToUnixMs()), ("$id", id));
-            return payment with { Status = status, BankPaymentId = bankPaymentId, Failure = failure, SettledAt = at };
+            var settled = payment with { Status = status, BankPaymentId = bankPaymentId, Failure = failure, SettledAt = at };
+            return new Committed<BankPaymentRecord>(settled, events is null ? [] : SqliteOutbox.Append(db.EventHeads, c, tx, events(settled)));
         }, cancellationToken);
 
     public ValueTask<BankPaymentRecord?> GetBankPaymentAsync(string id, CancellationToken cancellationToken = default) =>

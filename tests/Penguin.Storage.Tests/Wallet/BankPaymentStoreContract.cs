@@ -50,7 +50,7 @@ public abstract class BankPaymentStoreContract
         var settled = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Store.SettleBankPaymentAsync(payment.Id, BankPaymentStatus.Succeeded, "ch_1", null,
             Settle(payment, BankLedger.TopUpKind, BankClearing, UserCny(user)), Now).AsTask()));
 
-        Assert.All(settled, s => Assert.Equal(BankPaymentStatus.Succeeded, Ok(s).Status));
+        Assert.All(settled, s => Assert.Equal(BankPaymentStatus.Succeeded, Ok(s).Value.Status));
         Assert.Equal(2_500, await Ledger.BalanceAsync(UserCny(user)));
         var stored = (await Store.GetBankPaymentAsync(payment.Id))!;
         Assert.Equal((BankPaymentStatus.Succeeded, "ch_1", Now), (stored.Status, stored.BankPaymentId, stored.CreatedAt));

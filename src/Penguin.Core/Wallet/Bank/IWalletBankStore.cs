@@ -1,4 +1,5 @@
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 
 namespace Penguin.Core.Wallet.Bank;
 
@@ -16,9 +17,13 @@ public interface IWalletBankStore
     /// <summary>Records a pending withdrawal and posts its hold (user → withdrawals in flight) together, or returns the one recorded with the same key and request.</summary>
     ValueTask<Result<BankPaymentRecord>> CreateWithdrawalAsync(BankPaymentRecord payment, LedgerCommand hold, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends a pending payment as <paramref name="status"/>, posting <paramref name="command"/> (if any) in the same transaction.</summary>
-    ValueTask<Result<BankPaymentRecord>> SettleBankPaymentAsync(string id, BankPaymentStatus status, string? bankPaymentId, string? failure, LedgerCommand? command,
-        DateTimeOffset at, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Ends a pending payment as <paramref name="status"/>, posting <paramref name="command"/> (if any) and storing
+    /// <paramref name="events"/> of the settled payment in the same transaction. One already settled comes back as it
+    /// is, with no events.
+    /// </summary>
+    ValueTask<Result<Committed<BankPaymentRecord>>> SettleBankPaymentAsync(string id, BankPaymentStatus status, string? bankPaymentId, string? failure, LedgerCommand? command,
+        DateTimeOffset at, EventsFor<BankPaymentRecord>? events = null, CancellationToken cancellationToken = default);
 
     ValueTask<BankPaymentRecord?> GetBankPaymentAsync(string id, CancellationToken cancellationToken = default);
 

@@ -1,4 +1,5 @@
 using Penguin.Core.Common;
+using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Wallet.Bank;
@@ -9,9 +10,11 @@ namespace Penguin.Core.Wallet.Bank;
 /// its signed callback, or a query (the poller, the reconciliation). A top-up credits only when the bank confirms;
 /// a withdrawal's money leaves the balance into withdrawals-in-flight before the bank is called and goes on to the
 /// bank when paid out, or back to the user when declined — the payment's status change and its journal transaction
-/// commit together, so duplicates and races move nothing twice. An unknown outcome (timeout) stays pending.
+/// commit together, so duplicates and races move nothing twice. An unknown outcome (timeout) stays pending. A
+/// settlement's wallet.payment event is stored with it and sent to the owner's devices after the commit.
 /// </summary>
-public sealed class WalletBankService(IWalletBankStore store, IBankGateway bank, WalletService wallet, WalletOptions options, BankOptions bankOptions, TimeProvider time)
+public sealed class WalletBankService(IWalletBankStore store, IBankGateway bank, WalletService wallet, WalletOptions options, BankOptions bankOptions,
+    EventPublisher publisher, TimeProvider time)
 {
     public const int MaxListed = 50;
 
@@ -167,7 +170,7 @@ public sealed class WalletBankService(IWalletBankStore store, IBankGateway bank,
         var command = record.Kind == BankPaymentKind.TopUp
             ? Settlement(record, BankLedger.TopUpKind, LedgerAccounts.BankClearing, LedgerAccounts.UserCny(record.UserId))
             : Settlement(record, BankLedger.WithdrawPaidKind, BankLedger.WithdrawalsInFlight, LedgerAccounts.BankClearing);
-        return await store.SettleBankPaymentAsync(record.Id, BankPaymentStatus.Succeeded, answer.Id, null, command, time.GetUtcNow(), cancellationToken);
+        return await CommitAsync(record, BankPaymentStatus.Succeeded, answer.Id, null, command, cancellationToken);
     }
 
     private ValueTask<Result<BankPaymentRecord>> FailAsync(BankPaymentRecord record, string? bankPaymentId, string failure, CancellationToken cancellationToken)
@@ -175,7 +178,18 @@ public sealed class WalletBankService(IWalletBankStore store, IBankGateway bank,
         var command = record.Kind == BankPaymentKind.Withdrawal
             ? Settlement(record, BankLedger.WithdrawReturnKind, BankLedger.WithdrawalsInFlight, LedgerAccounts.UserCny(record.UserId))
             : null;
-        return store.SettleBankPaymentAsync(record.Id, BankPaymentStatus.Failed, bankPaymentId, failure, command, time.GetUtcNow(), cancellationToken);
+        return CommitAsync(record, BankPaymentStatus.Failed, bankPaymentId, failure, command, cancellationToken);
+    }
+
+    /// <summary>Settles the payment with its ledger command and its event, then tells the owner's devices (only the settlement that changed it has events).</summary>
+    private async ValueTask<Result<BankPaymentRecord>> CommitAsync(BankPaymentRecord record, BankPaymentStatus status, string? bankPaymentId, string? failure,
+        LedgerCommand? command, CancellationToken cancellationToken)
+    {
+        var settled = await store.SettleBankPaymentAsync(record.Id, status, bankPaymentId, failure, command, time.GetUtcNow(),
+            p => [new EventDraft(p.UserId, new WalletPaymentUpdated(ToWire(p)))], cancellationToken);
+        if (!settled.IsOk) return settled.Error;
+        await publisher.PublishAsync(settled.Value.Events);
+        return settled.Value.Value;
     }
 
     /// <summary>One key per payment for its settlement, whichever way it goes: it can post only once.</summary>

@@ -5,9 +5,12 @@ using System.Net.Sockets;
 using System.Text;
 using Penguin.Core.Wallet.Bank;
 
-namespace Penguin.Server.Tests;
+namespace Penguin.Testing;
 
-/// <summary>penguin-bank as its own process on a free port with its own records file, killed for real (SIGKILL) and started again.</summary>
+/// <summary>
+/// penguin-bank as its own process on a free port with its own records file, killed for real (SIGKILL) and started
+/// again. A test project that uses it references src/Penguin.Bank, so penguin-bank.dll is beside its own.
+/// </summary>
 public sealed class BankProcess : IDisposable
 {
     public const string Secret = "test-secret-0123456789abcdef";
