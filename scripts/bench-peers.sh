@@ -56,8 +56,11 @@ fi
 ejabberd_version=$(dpkg-query -W -f='${Version}' ejabberd)
 prosody_version=$(dpkg-query -W -f='${Version}' prosody)
 
-dotnet build src/Penguin.Server -c Release -nologo -v q
-dotnet build src/Penguin.Load -c Release -nologo -v q
+# PEERS_NO_BUILD=1: use the Release builds already there (on a busy machine an up-to-date build still takes minutes).
+if [[ -z ${PEERS_NO_BUILD:-} ]]; then
+  dotnet build src/Penguin.Server -c Release -nologo -v q
+  dotnet build src/Penguin.Load -c Release -nologo -v q
+fi
 load="$repo/src/Penguin.Load/bin/Release/net10.0/penguin-load"
 server_dll="$repo/src/Penguin.Server/bin/Release/net10.0/penguin-server.dll"
 
@@ -82,13 +85,14 @@ run_load() { # name, then penguin-load arguments
 }
 
 # 2. Penguin: Release, embedded SQLite (durable: every message committed before it is delivered), XMPP on with
-#    plaintext c2s allowed on loopback only, the per-user send limit lifted as for every load run.
+#    plaintext c2s allowed on loopback only, the per-user send limit lifted as for every load run, and a
+#    minute to log in (its 15 s default is too short for 400 logins on a machine this busy).
 mkdir -p "$work/penguin"
 taskset -c $server_core env DOTNET_gcServer=0 dotnet "$server_dll" --urls http://127.0.0.1:6180 \
   "--Penguin:DataDirectory=$work/penguin" --Penguin:Accounts:PasswordIterations=1000 \
   --Penguin:Accounts:RegistrationsPerAddress=100000000 --Penguin:Messaging:SendsPerSecond=100000000 \
   --Penguin:Xmpp:Enabled=true --Penguin:Xmpp:Port=6122 --Penguin:Xmpp:Domain=$domain \
-  --Penguin:Xmpp:AllowPlaintextOnLoopback=true --Logging:LogLevel:Default=Warning >"$out/penguin-server.log" 2>&1 &
+  --Penguin:Xmpp:AllowPlaintextOnLoopback=true --Penguin:AuthTimeout=00:01:00 --Logging:LogLevel:Default=Warning >"$out/penguin-server.log" 2>&1 &
 server_pid=$!
 wait_port 6122
 users="$work/penguin-users.json"
@@ -102,6 +106,8 @@ stop_server
 #    is routed in memory and never written.
 ej="$work/ejabberd"
 mkdir -p "$ej/db" "$ej/log"
+# Its own ctl settings: Debian's ejabberdctl.cfg names /etc/ejabberd/ejabberd.yml, which would win over --config.
+printf 'ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0"\n' >"$ej/ejabberdctl.cfg"
 cat >"$ej/ejabberd.yml" <<EOF
 hosts: ["$domain"]
 loglevel: warning
@@ -110,6 +116,7 @@ listen:
   - port: 6222
     ip: "127.0.0.1"
     module: ejabberd_c2s
+    backlog: 1024
     starttls: false
     starttls_required: false
     max_stanza_size: 262144
@@ -132,13 +139,13 @@ modules:
   mod_offline: {}
   mod_ping: {}
   mod_register:
-    access: register
+    access: all
     ip_access: register
   mod_roster: {}
 EOF
 chown -R ejabberd:ejabberd "$ej"
 ejctl=(setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd
-  ejabberdctl --config "$ej/ejabberd.yml" --spool "$ej/db" --logs "$ej/log" --node peers-ejabberd@localhost)
+  ejabberdctl --config "$ej/ejabberd.yml" --ctl-config "$ej/ejabberdctl.cfg" --spool "$ej/db" --logs "$ej/log" --node peers-ejabberd@localhost)
 taskset -c $server_core "${ejctl[@]}" foreground >"$out/ejabberd.log" 2>&1 &
 ctl_pid=$!
 wait_port 6222
@@ -155,10 +162,10 @@ stop_server
 pr="$work/prosody"
 mkdir -p "$pr/data"
 cat >"$pr/prosody.cfg.lua" <<EOF
-daemonize = false
 pidfile = "$pr/prosody.pid"
 data_path = "$pr/data"
 log = { warn = "$pr/prosody.log" }
+certificates = "$pr/data"
 c2s_ports = { 6232 }
 c2s_interfaces = { "127.0.0.1" }
 c2s_direct_tls_ports = {}
@@ -174,7 +181,7 @@ modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "register"; "posix" }
 VirtualHost "$domain"
 EOF
 chown -R prosody:prosody "$pr"
-taskset -c $server_core setpriv --reuid=prosody --regid=prosody --init-groups prosody --config "$pr/prosody.cfg.lua" >"$out/prosody.log" 2>&1 &
+taskset -c $server_core setpriv --reuid=prosody --regid=prosody --init-groups prosody -F --config "$pr/prosody.cfg.lua" >"$out/prosody.log" 2>&1 &
 server_pid=$!
 wait_port 6232
 run_load prosody xmpp-chat --xmpp 127.0.0.1:6232 --xmpp-domain $domain --xmpp-users 'load{0}' --xmpp-password $password --xmpp-register

@@ -41,8 +41,8 @@ public sealed class XmppWireDeviceServerTests : IAsyncLifetime
         sender.Start(); // paced: nothing is allowed yet
         Assert.Equal(0, ledger.Sent);
         for (var i = 0; i < 5; i++) sender.Allow(); // window 2: two now, the rest as deliveries free it
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (ledger.Received < 5 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (ledger.Received < 5 && waiting.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
         sender.Stop();
 
         Assert.Equal(5, ledger.Sent);

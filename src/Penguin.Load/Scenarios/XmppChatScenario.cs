@@ -143,19 +143,32 @@ public sealed class XmppChatScenario : IScenario
         login.Plan(accounts.Count);
         context.Progress.Track(login);
         var devices = new XmppWireDevice?[accounts.Count];
+        string? firstFailure = null;
         var options = new ParallelOptions { MaxDegreeOfParallelism = context.Concurrency(32), CancellationToken = ct };
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, accounts.Count), options, async (i, token) =>
             {
                 var a = accounts[i];
-                devices[i] = await login.MeasureAsync(() => XmppWireDevice.ConnectAsync(context.Network, endpoint, a.Domain, a.User, a.Password, "load", context.Options.XmppRegister, token));
+                devices[i] = await login.MeasureAsync(async () =>
+                {
+                    try
+                    {
+                        return await XmppWireDevice.ConnectAsync(context.Network, endpoint, a.Domain, a.User, a.Password, "load", context.Options.XmppRegister, token);
+                    }
+                    catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+                    {
+                        Interlocked.CompareExchange(ref firstFailure, $"{a.User}: {e.Message}", null);
+                        throw;
+                    }
+                });
             });
         }
         catch (OperationCanceledException)
         {
             context.Note($"time limit reached: {login.Planned - login.Attempted} logins never started");
         }
+        if (firstFailure is not null) context.Note($"{login.Failed} logins failed; the first: {firstFailure}");
         return devices;
     }
 
