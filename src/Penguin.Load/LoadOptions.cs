@@ -73,11 +73,26 @@ public sealed class LoadOptions
     public int Members { get; set; } = 200;
     public int SourceAddresses { get; set; } = SourceAddressPool.MaxAddresses;
 
+    /// <summary>xmpp-chat: the XMPP c2s address (plain TCP, loopback only).</summary>
+    public System.Net.IPEndPoint? XmppServer { get; set; }
+
+    /// <summary>xmpp-chat: the XMPP domain of the accounts (their JIDs are user@domain).</summary>
+    public string XmppDomain { get; set; } = "localhost";
+
+    /// <summary>xmpp-chat on another server: the user names, "{0}" standing for 1, 2, … (registered beforehand).</summary>
+    public string? XmppUsers { get; set; }
+
+    /// <summary>xmpp-chat with <see cref="XmppUsers"/>: create each account by in-band registration (XEP-0077) before logging in.</summary>
+    public bool XmppRegister { get; set; }
+
+    /// <summary>xmpp-chat with <see cref="XmppUsers"/>: their one password.</summary>
+    public string? XmppPassword { get; set; }
+
     public const string Usage = """
         Penguin load generator — drives a running penguin-server over loopback and writes a benchmark report.
 
         usage: penguin-load <scenario> [options]
-          scenarios: register | idle | login-storm | chat | catchup | group | day | transfers | redpackets
+          scenarios: register | idle | login-storm | chat | xmpp-chat | catchup | group | day | transfers | redpackets
           --server URL          server to drive (loopback only)           default http://127.0.0.1:5180
           --servers URL,URL,…   several nodes of one cluster; devices go round-robin over them (chat: by pair)
           --cross-node          chat: the two sides of each pair on different nodes (else both on the same node)
@@ -104,6 +119,12 @@ public sealed class LoadOptions
           --senders N           catchup: sending friends (= --users N+1); group: members posting  default 20
           --members N           group: members of the one group, all online (max 5000)  default 200
                                 redpackets: members racing for each red packet  default 2000
+          --xmpp HOST:PORT      xmpp-chat: the XMPP c2s port (plain TCP on loopback, SCRAM-SHA-1)
+          --xmpp-domain D       xmpp-chat: the accounts' domain              default localhost
+          --xmpp-users PATTERN  xmpp-chat on another server: user names, {0} = 1, 2, … (registered beforehand);
+                                without it the accounts are registered and befriended on Penguin (--server)
+          --xmpp-password P     xmpp-chat with --xmpp-users: their password
+          --xmpp-register       xmpp-chat with --xmpp-users: create the accounts by in-band registration (XEP-0077)
           --sources N           source addresses 127.0.0.2… to spread over default 253
           --out DIR             where reports go                           default bench-results
         """;
@@ -137,6 +158,11 @@ public sealed class LoadOptions
                 case "--ping-interval": o.PingInterval = Time(name, Value(), TimeSpan.FromMinutes(5)); break;
                 case "--sources": o.SourceAddresses = Int(name, Value(), 1, SourceAddressPool.MaxAddresses); break;
                 case "--out": o.Out = Value(); break;
+                case "--xmpp": o.XmppServer = ParseXmppServer(name, Value()); break;
+                case "--xmpp-domain": o.XmppDomain = Value(); break;
+                case "--xmpp-users": o.XmppUsers = Value(); break;
+                case "--xmpp-register": o.XmppRegister = true; break;
+                case "--xmpp-password": o.XmppPassword = Value(); break;
                 case "--pairs": o.Users = 2 * Int(name, Value(), 1, MaxUsers / 2); break;
                 case "--rate": o.Rate = ParseRate(name, Value()); break;
                 case "--window": o.Window = Int(name, Value(), 1, MaxWindow); break;
@@ -157,6 +183,10 @@ public sealed class LoadOptions
             RequireLoopbackService("--rabbitmq", new Uri(o.RabbitMq).Host);
             o.SampleServices = true;
         }
+        if (o.Scenario == "xmpp-chat" && o.XmppServer is null) throw new ArgumentException("xmpp-chat needs --xmpp HOST:PORT.");
+        if (o.XmppUsers is { } pattern && !pattern.Contains("{0}", StringComparison.Ordinal)) throw new ArgumentException("--xmpp-users needs {0} where the number goes (e.g. load{0}).");
+        if (o.XmppUsers is not null && o.XmppPassword is null) throw new ArgumentException("--xmpp-users needs --xmpp-password.");
+        if (o.XmppRegister && o.XmppUsers is null) throw new ArgumentException("--xmpp-register needs --xmpp-users (Penguin's accounts are registered over HTTP).");
         if (o.CrossNode && o.NodeCount < 2) throw new ArgumentException("--cross-node needs at least two nodes (--servers or --spawn-cluster).");
         o.Servers = [.. o.Servers.Select(LoopbackNetwork.RequireLoopback)];
         return o;
@@ -174,6 +204,15 @@ public sealed class LoadOptions
         if (servers.Length > MaxNodes) throw new ArgumentException($"{name} takes at most {MaxNodes} nodes.");
         if (servers.Distinct().Count() != servers.Length) throw new ArgumentException($"{name} names a node twice.");
         return servers;
+    }
+
+    /// <summary>"127.0.0.1:5222": an IPv4 loopback address and a port.</summary>
+    private static System.Net.IPEndPoint ParseXmppServer(string name, string value)
+    {
+        if (!System.Net.IPEndPoint.TryParse(value, out var endpoint) || endpoint.Port == 0)
+            throw new ArgumentException($"{name} must be HOST:PORT (e.g. 127.0.0.1:5222), not '{value}'.");
+        LoopbackNetwork.RequireLoopback(new Uri($"tcp://{endpoint}"));
+        return endpoint;
     }
 
     private static void RequireLoopbackService(string name, string host)

@@ -48,6 +48,8 @@ public sealed class WireSender : IWireEvents, IPacedSender
 
     public WireDevice Device { get; }
 
+    public Task Completion => Device.Completion;
+
     /// <summary>Messages sent and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

@@ -203,6 +203,8 @@ public sealed class GroupWireMember : IWireEvents, IPacedSender
 
     public WireDevice Device { get; }
 
+    public Task Completion => Device.Completion;
+
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public void Start() => Pump();

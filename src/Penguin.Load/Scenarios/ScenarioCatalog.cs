@@ -8,6 +8,7 @@ public static class ScenarioCatalog
         new IdleScenario(),
         new LoginStormScenario(),
         new ChatScenario(),
+        new XmppChatScenario(),
         new CatchUpScenario(),
         new GroupScenario(),
         new DayScenario(),

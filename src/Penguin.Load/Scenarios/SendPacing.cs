@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Penguin.Load.Net;
 
 namespace Penguin.Load.Scenarios;
 
 /// <summary>A sender that sends only what it has been allowed (with --rate): the chat pair's and the group member's.</summary>
 public interface IPacedSender
 {
-    WireDevice Device { get; }
+    /// <summary>Completes when the sender's connection has ended (pacing stops).</summary>
+    Task Completion { get; }
 
     /// <summary>Allows one more message and sends it if the window has room.</summary>
     void Allow();
@@ -21,7 +21,7 @@ public static class SendPacing
         var next = Stopwatch.GetTimestamp() + Random.Shared.NextInt64(interval);
         try
         {
-            while (!stop.IsCancellationRequested && !sender.Device.Completion.IsCompleted)
+            while (!stop.IsCancellationRequested && !sender.Completion.IsCompleted)
             {
                 var wait = next - Stopwatch.GetTimestamp();
                 if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stop);
