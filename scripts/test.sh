@@ -70,6 +70,8 @@ else
   fi
   # A real third-party XMPP client library (@xmpp/client) against the XMPP front end of the server built above.
   web_suite "XMPP client (@xmpp/client)" env PENGUIN_CONFIGURATION=Release bash tests/xmpp-client/run-test.sh
+  # A real terminal client from Debian (mcabber, installed by .ci/run) scripted through its FIFO, beside a native user.
+  web_suite "XMPP terminal client (mcabber)" env PENGUIN_CONFIGURATION=Release bash tests/xmpp-client/run-test.sh mcabber.test.mjs
 fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -3,7 +3,7 @@ using Penguin.Storage.Tests.Engines;
 
 namespace Penguin.Storage.Tests;
 
-/// <summary>The XMPP front end's store: SCRAM credentials per account and mechanism, and the acknowledged event cursor.</summary>
+/// <summary>The XMPP front end's store: SCRAM credentials per account and mechanism, the acknowledged event cursor, XEP-0363 upload slots.</summary>
 public abstract class XmppStoreContract(StorageEngine engine) : ContractBase(engine)
 {
     private IXmppStore Xmpp => Engine.Stores.Xmpp;
@@ -64,5 +64,44 @@ public abstract class XmppStoreContract(StorageEngine engine) : ContractBase(eng
         await Social.CreateGroupAsync(user, "a", EventsTo<Penguin.Protocol.BuddyGroup[]>(user, user, user));
         await Messages.AcknowledgeAsync(user, 2, NoEvents<IReadOnlyList<Penguin.Core.Messaging.Receipt>>());
         Assert.Equal(2, await Xmpp.GetAckedSeqAsync(user));
+    }
+
+    private static XmppUploadSlot Slot(long user, string id, DateTimeOffset expiresAt) =>
+        new(id, user, [1, 2, 3], "照片 photo.jpg", 1234, "image/jpeg", expiresAt);
+
+    [Fact]
+    public async Task UploadSlot_IsReadBack_AndTakesOneFileOnce()
+    {
+        var user = await NewUserAsync("slots");
+        var id = new string('a', 32);
+        Assert.True(await Xmpp.CreateUploadSlotAsync(Slot(user, id, Now.AddMinutes(10)), 10, Now));
+
+        var slot = await Xmpp.GetUploadSlotAsync(id);
+        Assert.NotNull(slot);
+        Assert.Equal((user, "照片 photo.jpg", 1234L, "image/jpeg", (string?)null), (slot.UserId, slot.Name, slot.Size, slot.ContentType, slot.FileId));
+        Assert.Equal(new byte[] { 1, 2, 3 }, slot.PutKeyHash);
+        Assert.Equal(Now.AddMinutes(10), slot.ExpiresAt);
+        Assert.Null(await Xmpp.GetUploadSlotAsync(new string('b', 32)));
+
+        Assert.True(await Xmpp.SetUploadSlotFileAsync(id, "file-1"));
+        Assert.False(await Xmpp.SetUploadSlotFileAsync(id, "file-2")); // a slot takes one PUT
+        Assert.Equal("file-1", (await Xmpp.GetUploadSlotAsync(id))!.FileId);
+    }
+
+    [Fact]
+    public async Task UploadSlots_OpenOnesAreLimitedPerUser_ExpiredUnusedOnesAreDeleted()
+    {
+        var user = await NewUserAsync("many");
+        var other = await NewUserAsync("other");
+        Assert.True(await Xmpp.CreateUploadSlotAsync(Slot(user, new string('1', 32), Now.AddMinutes(-1)), 2, Now.AddMinutes(-11)));
+        Assert.True(await Xmpp.CreateUploadSlotAsync(Slot(user, new string('2', 32), Now.AddMinutes(10)), 2, Now));
+        // The expired unused slot is deleted, so a second open one fits; a third does not; another user is not affected.
+        Assert.True(await Xmpp.CreateUploadSlotAsync(Slot(user, new string('3', 32), Now.AddMinutes(10)), 2, Now));
+        Assert.Null(await Xmpp.GetUploadSlotAsync(new string('1', 32)));
+        Assert.False(await Xmpp.CreateUploadSlotAsync(Slot(user, new string('4', 32), Now.AddMinutes(10)), 2, Now));
+        Assert.True(await Xmpp.CreateUploadSlotAsync(Slot(other, new string('5', 32), Now.AddMinutes(10)), 2, Now));
+        // A used slot no longer counts as open.
+        Assert.True(await Xmpp.SetUploadSlotFileAsync(new string('2', 32), "f"));
+        Assert.True(await Xmpp.CreateUploadSlotAsync(Slot(user, new string('6', 32), Now.AddMinutes(10)), 2, Now));
     }
 }

@@ -5,28 +5,7 @@
 import { client, xml } from "@xmpp/client";
 import assert from "node:assert/strict";
 
-const base = process.env.PENGUIN_URL ?? "http://127.0.0.1:6780";
-const service = process.env.PENGUIN_XMPP ?? "xmpp://127.0.0.1:6722";
-const webSocketService = process.env.PENGUIN_XMPP_WS ?? "ws://127.0.0.1:6780/xmpp-websocket";
-const domain = process.env.PENGUIN_XMPP_DOMAIN ?? "localhost";
-const password = "correct horse battery";
-
-async function rest(method, path, body, token) {
-  const response = await fetch(base + path, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function person(nickname) {
-  const { number } = await rest("POST", "/api/v1/accounts", { nickname, password });
-  const { token } = await rest("POST", "/api/v1/sessions", { number, password, device: "pc" });
-  return { number, token };
-}
+import { befriend, domain, finish, password, person, service, test, webSocketService } from "./common.mjs";
 
 function connect(number, resource, over = service) {
   const xmpp = client({ service: over, domain, resource, username: String(number), password });
@@ -47,22 +26,9 @@ function next(xmpp, match, what) {
   });
 }
 
-let passed = 0, failed = 0;
-async function test(name, body) {
-  try {
-    await body();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
-
 const romeo = await person("romeo");
 const juliet = await person("juliet");
-const request = await rest("POST", "/api/v1/friend-requests", { to: juliet.number, message: "我是罗密欧" }, romeo.token);
-await rest("POST", `/api/v1/friend-requests/${request.request.id}/accept`, {}, juliet.token);
+await befriend(romeo, juliet);
 
 const r = connect(romeo.number, "balcony");
 const j = connect(juliet.number, "garden");
@@ -106,6 +72,37 @@ await test("ping is answered", async () => {
   assert.equal(pong.attrs.type, "result");
 });
 
+await test("vCard (XEP-0054): set one's nickname and signature, the friend reads them", async () => {
+  const set = await r.iqCaller.request(xml("iq", { type: "set" },
+    xml("vCard", { xmlns: "vcard-temp" }, xml("NICKNAME", {}, "罗密欧 Romeo"), xml("DESC", {}, "O, she doth teach the torches"))));
+  assert.equal(set.attrs.type, "result");
+  const card = (await j.iqCaller.request(xml("iq", { type: "get", to: `${romeo.number}@${domain}` }, xml("vCard", { xmlns: "vcard-temp" })))).getChild("vCard");
+  assert.equal(card.getChildText("NICKNAME"), "罗密欧 Romeo");
+  assert.equal(card.getChildText("DESC"), "O, she doth teach the torches");
+});
+
+await test("HTTP upload (XEP-0363): a slot, the PUT, then anyone GETs the file", async () => {
+  const items = await r.iqCaller.request(xml("iq", { type: "get", to: domain }, xml("query", { xmlns: "http://jabber.org/protocol/disco#items" })));
+  assert.ok(items.getChild("query").getChildren("item").some((i) => i.attrs.jid === `upload.${domain}`));
+  const bytes = new TextEncoder().encode("致朱丽叶的信 a letter for Juliet");
+  const slot = (await r.iqCaller.request(xml("iq", { type: "get", to: `upload.${domain}` },
+    xml("request", { xmlns: "urn:xmpp:http:upload:0", filename: "letter.txt", size: String(bytes.length), "content-type": "text/plain" })))).getChild("slot");
+  const put = await fetch(slot.getChild("put").attrs.url, { method: "PUT", body: bytes, headers: { "content-type": "text/plain" } });
+  assert.equal(put.status, 201);
+  const got = await fetch(slot.getChild("get").attrs.url);
+  assert.equal(got.status, 200);
+  assert.deepEqual(new Uint8Array(await got.arrayBuffer()), bytes);
+});
+
+await test("entity capabilities (XEP-0115): a contact's presence names node#ver, disco#info answers it", async () => {
+  const presence = next(j, (s) => s.is("presence") && s.attrs.from?.startsWith(`${romeo.number}@`) && s.getChild("c", "http://jabber.org/protocol/caps"), "Romeo's presence with caps");
+  await r.send(xml("presence", {}, xml("show", {}, "away")));
+  const caps = (await presence).getChild("c", "http://jabber.org/protocol/caps");
+  const info = await j.iqCaller.request(xml("iq", { type: "get", to: (await presence).attrs.from },
+    xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node: `${caps.attrs.node}#${caps.attrs.ver}` })));
+  assert.ok(info.getChild("query").getChildren("feature").some((f) => f.attrs.var === "urn:xmpp:receipts"));
+});
+
 // XMPP over WebSocket (RFC 7395): the same library's WebSocket transport, on the HTTP port.
 const w = connect(romeo.number, "browser", webSocketService);
 
@@ -131,5 +128,4 @@ await test("over ws:// a chat message goes both ways with the TCP client", async
 });
 
 await Promise.allSettled([r.stop(), j.stop(), w.stop()]);
-console.log(`${passed} passed, ${failed} failed, 0 skipped`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

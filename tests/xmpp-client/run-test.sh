@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the @xmpp/client scenarios against a fresh Penguin node with XMPP on (ports 6780/6722 unless given).
+# Usage: run-test.sh [scenario.mjs]
+# Runs one scenario — chat.test.mjs (the default: @xmpp/client) or mcabber.test.mjs (Debian's mcabber, scripted) —
+# against a fresh Penguin node with XMPP on (ports 6780/6722 unless given).
 # Needs Node.js 20+ and a built src/Penguin.Server (dotnet build; PENGUIN_CONFIGURATION=Release for a Release build).
 # Prints "N passed, N failed, N skipped" and exits non-zero on failure.
 set -euo pipefail
+scenario="${1:-chat.test.mjs}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 http_port="${PENGUIN_HTTP_PORT:-6780}"
@@ -21,4 +24,4 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/n
 node_flags=()
 [ "$(node -e 'process.stdout.write(typeof WebSocket)')" = function ] || node_flags+=(--experimental-websocket)
 PENGUIN_URL="http://127.0.0.1:$http_port" PENGUIN_XMPP="xmpp://127.0.0.1:$xmpp_port" PENGUIN_XMPP_WS="ws://127.0.0.1:$http_port/xmpp-websocket" \
-  NODE_TLS_REJECT_UNAUTHORIZED=0 node "${node_flags[@]}" chat.test.mjs
+  NODE_TLS_REJECT_UNAUTHORIZED=0 node "${node_flags[@]}" "$scenario"

@@ -32,4 +32,28 @@ public sealed class PostgresXmppStore(PostgresDatabase db) : IXmppStore
 
     public async ValueTask<long> GetAckedSeqAsync(long userId, CancellationToken cancellationToken = default) =>
         await db.ReadAsync(c => c.ScalarAsync(null, "SELECT acked_seq FROM users WHERE id = @u", ("u", userId)), cancellationToken) ?? 0;
+
+    public ValueTask<bool> CreateUploadSlotAsync(XmppUploadSlot slot, int maxOpen, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            // The user's row, locked, serializes their slot requests so the count holds.
+            await c.ExecuteAsync(tx, "SELECT 1 FROM users WHERE id = @u FOR UPDATE", ("u", slot.UserId));
+            await c.ExecuteAsync(tx, "DELETE FROM xmpp_upload_slots WHERE user_id = @u AND file_id IS NULL AND expires_at <= @now", ("u", slot.UserId), ("now", now));
+            if (await c.ScalarAsync(tx, "SELECT COUNT(*) FROM xmpp_upload_slots WHERE user_id = @u AND file_id IS NULL", ("u", slot.UserId)) >= maxOpen) return false;
+            await c.ExecuteAsync(tx, """
+                INSERT INTO xmpp_upload_slots (id, user_id, put_key_hash, name, size, content_type, expires_at)
+                VALUES (@id, @u, @k, @n, @s, @t, @e)
+                """, ("id", slot.Id), ("u", slot.UserId), ("k", slot.PutKeyHash), ("n", slot.Name), ("s", slot.Size), ("t", slot.ContentType), ("e", slot.ExpiresAt));
+            return true;
+        }, cancellationToken);
+
+    public ValueTask<XmppUploadSlot?> GetUploadSlotAsync(string id, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingleAsync(null, """
+            SELECT id, user_id, put_key_hash, name, size, content_type, expires_at, file_id FROM xmpp_upload_slots WHERE id = @id
+            """, r => new XmppUploadSlot(r.GetString(0), r.GetInt64(1), r.GetFieldValue<byte[]>(2), r.GetString(3), r.GetInt64(4), r.GetString(5), r.Instant(6), r.NullableString(7)),
+            ("id", id)), cancellationToken);
+
+    public ValueTask<bool> SetUploadSlotFileAsync(string id, string fileId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await c.ExecuteAsync(tx, "UPDATE xmpp_upload_slots SET file_id = @f WHERE id = @id AND file_id IS NULL", ("f", fileId), ("id", id)) == 1,
+            cancellationToken);
 }

@@ -32,4 +32,25 @@ public sealed class SqliteXmppStore(SqliteDatabase db) : IXmppStore
 
     public ValueTask<long> GetAckedSeqAsync(long userId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(c => c.Query(null, "SELECT acked_seq FROM users WHERE id = $u", r => r.GetInt64(0), ("$u", userId)).FirstOrDefault(), cancellationToken);
+
+    public ValueTask<bool> CreateUploadSlotAsync(XmppUploadSlot slot, int maxOpen, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, tx) =>
+        {
+            c.Execute(tx, "DELETE FROM xmpp_upload_slots WHERE user_id = $u AND file_id IS NULL AND expires_at <= $now", ("$u", slot.UserId), ("$now", now.ToUnixMs()));
+            if (c.Scalar(tx, "SELECT COUNT(*) FROM xmpp_upload_slots WHERE user_id = $u AND file_id IS NULL", ("$u", slot.UserId)) >= maxOpen) return false;
+            c.Execute(tx, """
+                INSERT INTO xmpp_upload_slots (id, user_id, put_key_hash, name, size, content_type, expires_at)
+                VALUES ($id, $u, $k, $n, $s, $t, $e)
+                """, ("$id", slot.Id), ("$u", slot.UserId), ("$k", slot.PutKeyHash), ("$n", slot.Name), ("$s", slot.Size), ("$t", slot.ContentType), ("$e", slot.ExpiresAt.ToUnixMs()));
+            return true;
+        }, cancellationToken);
+
+    public ValueTask<XmppUploadSlot?> GetUploadSlotAsync(string id, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => c.QuerySingle(null, """
+            SELECT id, user_id, put_key_hash, name, size, content_type, expires_at, file_id FROM xmpp_upload_slots WHERE id = $id
+            """, r => new XmppUploadSlot(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), r.GetString(3), r.GetInt64(4), r.GetString(5), r.FromUnixMs(6), r.NullableString(7)),
+            ("$id", id)), cancellationToken);
+
+    public ValueTask<bool> SetUploadSlotFileAsync(string id, string fileId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, tx) => c.Execute(tx, "UPDATE xmpp_upload_slots SET file_id = $f WHERE id = $id AND file_id IS NULL", ("$f", fileId), ("$id", id)) == 1, cancellationToken);
 }

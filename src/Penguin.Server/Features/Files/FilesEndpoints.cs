@@ -104,7 +104,7 @@ public static class FilesEndpoints
     /// Headers that keep a download from ever running as a page of ours: a download unless it is a picture, no type
     /// sniffing, and a policy that allows nothing and sandboxes whatever a browser still renders.
     /// </summary>
-    private static void ServeSafely(HttpContext http, string name, bool inline)
+    internal static void ServeSafely(HttpContext http, string name, bool inline)
     {
         var headers = http.Response.Headers;
         var disposition = new ContentDispositionHeaderValue(inline ? "inline" : "attachment");

@@ -126,6 +126,52 @@ internal sealed partial class XmppConnection
         await WriteAsync(Result(iq, new XElement(Mam + "fin", complete ? new XAttribute("complete", "true") : null, rsm)));
     }
 
+    /// <summary>
+    /// MAM on a room JID: the group's history as this member may see it (from when they joined), paged by the group seq
+    /// (the rooms' stanza-id): RSM <c>after</c> (oldest first from there), <c>before</c> (the newest before it; empty = the
+    /// last page), none = from the oldest. The time filters are not offered on rooms (feature-not-implemented).
+    /// </summary>
+    private async Task RoomMamQueryAsync(XElement iq, long group, XElement query)
+    {
+        var fields = query.Element(DataForms + "x")?.Elements(DataForms + "field").Select(f => (string?)f.Attribute("var")).Where(v => v is not "FORM_TYPE").ToList() ?? [];
+        var set = query.Element(Rsm + "set");
+        var max = 50;
+        if (fields.Count > 0 || (set?.Element(Rsm + "max")?.Value is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max < 1)))
+        {
+            await WriteAsync(IqError(iq, "modify", fields.Count > 0 ? "feature-not-implemented" : "bad-request",
+                "Rooms are paged by RSM only (no time or 'with' filters). / 群聊记录仅支持 RSM 分页（不支持时间或“with”筛选）。"));
+            return;
+        }
+        long? SeqOf(string? text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : null;
+        var afterText = set?.Element(Rsm + "after")?.Value;
+        var beforeElement = set?.Element(Rsm + "before");
+        long? after = afterText is { Length: > 0 } ? SeqOf(afterText) ?? -1 : beforeElement is null ? 0 : null;
+        long? before = beforeElement?.Value is { Length: > 0 } beforeText ? SeqOf(beforeText) ?? -1 : null;
+        if (after < 0 || before < 0)
+        {
+            await WriteAsync(IqError(iq, "cancel", "item-not-found", "No such archive id / 没有这条归档"));
+            return;
+        }
+        var history = await _services.Groups.HistoryAsync(_userId, group, before, after, Math.Min(max, MamMaxPage), _closed.Token);
+        if (!history.IsOk)
+        {
+            await WriteAsync(IqError(iq, "auth", "forbidden", TextOf(history.Error)));
+            return;
+        }
+        var queryId = (string?)query.Attribute("queryid");
+        var page = history.Value.Messages;
+        foreach (var m in page.Where(m => !m.Recalled && m.Text is not null))
+            await WriteAsync(new XElement(Client + "message", new XAttribute("to", FullJid), new XAttribute("from", RoomJid(group)),
+                new XElement(Mam + "result", queryId is null ? null : new XAttribute("queryid", queryId), new XAttribute("id", m.Seq.ToString(CultureInfo.InvariantCulture)),
+                    new XElement(Forward + "forwarded",
+                        new XElement(Delay + "delay", new XAttribute("stamp", m.SentAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))),
+                        GroupChat(m, delayed: false)))));
+        var rsm = new XElement(Rsm + "set");
+        if (page.Length > 0)
+            rsm.Add(new XElement(Rsm + "first", page[0].Seq.ToString(CultureInfo.InvariantCulture)), new XElement(Rsm + "last", page[^1].Seq.ToString(CultureInfo.InvariantCulture)));
+        await WriteAsync(Result(iq, new XElement(Mam + "fin", history.Value.More ? null : new XAttribute("complete", "true"), rsm)));
+    }
+
     /// <summary>Up to <paramref name="reach"/> of the conversation's newest messages, as this user sees the history.</summary>
     private async Task<List<MessageRecord>> LatestAsync(long peer, int reach)
     {

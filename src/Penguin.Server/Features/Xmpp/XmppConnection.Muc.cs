@@ -86,7 +86,7 @@ internal sealed partial class XmppConnection
     private XElement UserX(long? number, GroupRole role, bool muted, params int[] codes)
     {
         var x = new XElement(MucUser + "x", new XElement(MucUser + "item",
-            new XAttribute("affiliation", role switch { GroupRole.Owner => "owner", GroupRole.Admin => "admin", _ => "member" }),
+            new XAttribute("affiliation", Affiliation(role)),
             new XAttribute("role", number is null ? "none" : muted ? "visitor" : role == GroupRole.Member ? "participant" : "moderator"),
             number is { } n ? new XAttribute("jid", Jid.Bare(n, Domain)) : null));
         foreach (var code in codes) x.Add(new XElement(MucUser + "status", new XAttribute("code", code)));
@@ -109,6 +109,11 @@ internal sealed partial class XmppConnection
     /// <summary>A groupchat message: a body is a group message, a subject the announcement.</summary>
     private async Task RoomMessageAsync(XElement message, long group)
     {
+        if (Jid.Parse((string?)message.Attribute("to")) is { Resource: { } nick } && (string?)message.Attribute("type") != "groupchat")
+        {
+            await PrivateMessageAsync(message, nick);
+            return;
+        }
         if (!_rooms.Contains(group))
         {
             await WriteAsync(ErrorReply(message, "cancel", "not-acceptable", "Enter the room first / 请先进入群聊"));
@@ -135,25 +140,131 @@ internal sealed partial class XmppConnection
             new XElement(Client + "error", new XAttribute("type", type), new XElement(Stanzas + condition), new XElement(Stanzas + "text", TextOf(error)))));
     }
 
-    /// <summary>muc#admin: role none = kick, visitor = mute (a day), participant = unmute.</summary>
-    private async Task RoomAdminAsync(XElement iq, long group, XElement query)
+    /// <summary>
+    /// A private message to an occupant is a one-to-one message to that member (the nick is their account number), with
+    /// the one-to-one rules (friends, or strangers who accept them); the answer comes from the member's own JID.
+    /// </summary>
+    private async Task PrivateMessageAsync(XElement message, string nick)
     {
-        if (query.Elements(MucAdmin + "item").SingleOrDefault() is not { } item ||
-            !long.TryParse((string?)item.Attribute("nick"), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        if (!long.TryParse(nick, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
-            await WriteAsync(IqError(iq, "modify", "bad-request", "One item with the member's number as nick / 需要一个以成员号码为昵称的条目"));
+            await WriteAsync(StanzaError(message, "cancel", "item-not-found", null));
             return;
         }
-        Error? error = (string?)item.Attribute("role") switch
+        var direct = new XElement(message);
+        direct.SetAttributeValue("to", Jid.Bare(number, Domain));
+        direct.SetAttributeValue("type", "chat");
+        await HandleMessageAsync(direct);
+    }
+
+    /// <summary>
+    /// muc#admin set: role none = kick, visitor = mute (a day), participant = unmute; affiliation outcast = kick (a
+    /// members-only group: they cannot enter again unless admitted again), admin / member = make or unmake an admin.
+    /// </summary>
+    private async Task RoomAdminAsync(XElement iq, long group, XElement query)
+    {
+        if (query.Elements(MucAdmin + "item").SingleOrDefault() is not { } item || MemberOf(item) is not { } number)
         {
-            "none" => (await _services.Groups.KickAsync(_userId, group, number, _closed.Token)).Error,
-            "visitor" => (await _services.Groups.MuteAsync(_userId, group, number, 24 * 60, _closed.Token)).Error,
-            "participant" => (await _services.Groups.MuteAsync(_userId, group, number, 0, _closed.Token)).Error,
+            await WriteAsync(IqError(iq, "modify", "bad-request", "One item naming the member (nick = number, or jid) / 需要一个指明成员的条目（昵称为号码，或 JID）"));
+            return;
+        }
+        var groups = _services.Groups;
+        Error? error = ((string?)item.Attribute("role"), (string?)item.Attribute("affiliation")) switch
+        {
+            ("none", null) or (_, "outcast") => (await groups.KickAsync(_userId, group, number, _closed.Token)).Error,
+            ("visitor", null) => (await groups.MuteAsync(_userId, group, number, 24 * 60, _closed.Token)).Error,
+            ("participant", null) => (await groups.MuteAsync(_userId, group, number, 0, _closed.Token)).Error,
+            (_, "admin") => (await groups.SetAdminAsync(_userId, group, number, true, _closed.Token)).Error,
+            (_, "member") => (await groups.SetAdminAsync(_userId, group, number, false, _closed.Token)).Error,
             _ => Errors.BadRequest,
         };
         await WriteAsync(error is null ? Result(iq, null) : IqError(iq, error == Errors.BadRequest ? "modify" : "auth",
             error == Errors.BadRequest ? "feature-not-implemented" : "forbidden", TextOf(error)));
     }
+
+    private long? MemberOf(XElement item) =>
+        long.TryParse((string?)item.Attribute("nick"), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
+        : Jid.Parse((string?)item.Attribute("jid"))?.NumberAt(Domain);
+
+    /// <summary>muc#admin get: the members with an affiliation (owner, admin, member); outcast is empty (a kicked member is simply not a member).</summary>
+    private async Task RoomAffiliationsAsync(XElement iq, long group, XElement query)
+    {
+        var wanted = (string?)query.Element(MucAdmin + "item")?.Attribute("affiliation");
+        var members = await _services.Groups.ListMembersAsync(_userId, group, _closed.Token);
+        if (!members.IsOk)
+        {
+            await WriteAsync(IqError(iq, "auth", "forbidden", TextOf(members.Error)));
+            return;
+        }
+        var result = new XElement(MucAdmin + "query");
+        foreach (var m in members.Value.Where(m => Affiliation(m.Role) == wanted))
+            result.Add(new XElement(MucAdmin + "item", new XAttribute("affiliation", Affiliation(m.Role)), new XAttribute("jid", Jid.Bare(m.Number, Domain)),
+                new XAttribute("nick", m.Number.ToString(CultureInfo.InvariantCulture))));
+        await WriteAsync(Result(iq, result));
+    }
+
+    private static string Affiliation(GroupRole role) => role switch { GroupRole.Owner => "owner", GroupRole.Admin => "admin", _ => "member" };
+
+    /// <summary>
+    /// muc#owner: the room configuration as a form. Only the room name is Penguin's to change (the group's name, by its
+    /// owner or an admin); the rest is how every group is (members-only, persistent, real JIDs shown) and read-only.
+    /// </summary>
+    private async Task RoomConfigAsync(XElement iq, string type, long group, XElement query)
+    {
+        var info = await _services.Groups.GetAsync(group, _closed.Token);
+        if (!info.IsOk || !(await _services.Groups.ListMembersAsync(_userId, group, _closed.Token)).IsOk)
+        {
+            await WriteAsync(IqError(iq, "auth", "forbidden", "Only members / 仅群成员"));
+            return;
+        }
+        var fixedFields = new Dictionary<string, string>
+        {
+            ["muc#roomconfig_membersonly"] = "1",
+            ["muc#roomconfig_persistentroom"] = "1",
+            ["muc#roomconfig_publicroom"] = "0",
+            ["muc#roomconfig_whois"] = "anyone",
+        };
+        if (type == "get")
+        {
+            var form = new XElement(DataForms + "x", new XAttribute("type", "form"),
+                new XElement(DataForms + "title", $"{info.Value.Name} ({group})"),
+                new XElement(DataForms + "instructions", "Only the name can be changed here; the rest is how every Penguin group is. / 此处仅可修改群名称，其余为企鹅群的固定设置。"),
+                Field("FORM_TYPE", "hidden", MucRoomConfig),
+                Field("muc#roomconfig_roomname", "text-single", info.Value.Name),
+                Field("muc#roomconfig_roomdesc", "text-single", info.Value.Introduction));
+            foreach (var (field, value) in fixedFields) form.Add(Field(field, field == "muc#roomconfig_whois" ? "list-single" : "boolean", value));
+            await WriteAsync(Result(iq, new XElement(MucOwner + "query", form)));
+            return;
+        }
+        var submitted = query.Element(DataForms + "x");
+        if (submitted is null || (string?)submitted.Attribute("type") == "cancel")
+        {
+            await WriteAsync(Result(iq, null));
+            return;
+        }
+        string? Value(string field) => submitted.Elements(DataForms + "field").FirstOrDefault(f => (string?)f.Attribute("var") == field)?.Element(DataForms + "value")?.Value;
+        foreach (var (field, value) in fixedFields)
+            if (Value(field) is { } given && given != value && !(value == "1" && given == "true") && !(value == "0" && given == "false"))
+            {
+                await WriteAsync(IqError(iq, "modify", "not-acceptable", $"{field} is read-only / {field} 不可修改"));
+                return;
+            }
+        var name = Value("muc#roomconfig_roomname");
+        var description = Value("muc#roomconfig_roomdesc");
+        if ((name is not null && name != info.Value.Name) || (description is not null && description != info.Value.Introduction))
+        {
+            var updated = await _services.Groups.UpdateAsync(_userId, group, new UpdateGroupRequest(Name: name, Introduction: description), _closed.Token);
+            if (!updated.IsOk)
+            {
+                await WriteAsync(IqError(iq, "auth", "forbidden", TextOf(updated.Error)));
+                return;
+            }
+        }
+        await WriteAsync(Result(iq, null));
+    }
+
+    private static XElement Field(string name, string type, string value) =>
+        new(DataForms + "field", new XAttribute("var", name), new XAttribute("type", type), new XElement(DataForms + "value", value));
 
     /// <summary>Live group traffic for the rooms this resource is in.</summary>
     private async Task GroupFrameAsync(ServerFrame frame)
@@ -166,6 +277,11 @@ internal sealed partial class XmppConnection
             case GroupUpdated { Group: var g } when _rooms.Contains(g.Id):
                 await WriteAsync(new XElement(Client + "message", new XAttribute("type", "groupchat"), new XAttribute("from", RoomJid(g.Id)), new XAttribute("to", FullJid),
                     new XElement(Client + "subject", g.Announcement)));
+                break;
+            case GroupMembershipChanged { Member: var member } changed when _rooms.Contains(changed.GroupId):
+                // This occupant's own affiliation or voice changed (made admin, muted…): its self-presence again.
+                await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(changed.GroupId, _userId)), new XAttribute("to", FullJid),
+                    UserX(_userId, member.Role, member.MutedUntil > _services.Time.GetUtcNow(), 110)));
                 break;
             case GroupLeft left when _rooms.Remove(left.GroupId):
                 // Kicked (307) or the group gone: this occupant leaves the room.
@@ -188,6 +304,19 @@ internal sealed partial class XmppConnection
             case ("set", "query") when payload.Name.Namespace == MucAdmin && group is { } g:
                 await RoomAdminAsync(iq, g, payload);
                 break;
+            case ("get", "query") when payload.Name.Namespace == MucAdmin && group is { } g:
+                await RoomAffiliationsAsync(iq, g, payload);
+                break;
+            case ("set", "query") when payload.Name.Namespace == Mam && group is { } g:
+                await RoomMamQueryAsync(iq, g, payload);
+                break;
+            case ("get", "query") when payload.Name.Namespace == Mam && group is not null:
+                await WriteAsync(Result(iq, new XElement(Mam + "query", new XElement(DataForms + "x", new XAttribute("type", "form"),
+                    new XElement(DataForms + "field", new XAttribute("var", "FORM_TYPE"), new XAttribute("type", "hidden"), new XElement(DataForms + "value", Mam.NamespaceName))))));
+                break;
+            case (_, "query") when payload.Name.Namespace == MucOwner && group is { } g:
+                await RoomConfigAsync(iq, type, g, payload);
+                break;
             default:
                 await WriteAsync(IqError(iq, "cancel", "feature-not-implemented", null));
                 break;
@@ -199,7 +328,8 @@ internal sealed partial class XmppConnection
         new XElement(DiscoInfo + "feature", new XAttribute("var", Muc.NamespaceName)),
         group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", "muc_membersonly")),
         group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", "muc_persistent")),
-        group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", "muc_nonanonymous")));
+        group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", "muc_nonanonymous")),
+        group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", Mam.NamespaceName)));
 
     /// <summary>The rooms of the service: this user's groups.</summary>
     private async Task<XElement> MucDiscoItemsAsync()

@@ -103,8 +103,25 @@ internal sealed partial class XmppConnection
             await MucIqAsync(iq, type, payload, RoomOf(to));
             return;
         }
+        if (IsUploadService(to))
+        {
+            await UploadIqAsync(iq, type, payload);
+            return;
+        }
         var toServer = to is null || string.Equals(to, Domain, StringComparison.OrdinalIgnoreCase);
         var toSelf = to is not null && Jid.Parse(to) is { } jid && jid.NumberAt(Domain) == _userId;
+        if (payload.Name == VCard + "vCard")
+        {
+            await VCardAsync(iq, type, payload, to);
+            return;
+        }
+        if (!toServer && !toSelf && type == "get" && payload.Name == DiscoInfo + "query" && Jid.Parse(to) is { Resource: ContactResource } contact && contact.NumberAt(Domain) is not null)
+        {
+            // A contact's capabilities (XEP-0115: their presence names node#ver): what Penguin's clients do.
+            var node = (string?)payload.Attribute("node");
+            await WriteAsync(node is null || node == $"{XmppCaps.Node}#{XmppCaps.ContactVer}" ? Result(iq, XmppCaps.Answer(XmppCaps.Contact, node)) : IqError(iq, "cancel", "item-not-found", null));
+            return;
+        }
         if (!toServer && !toSelf)
         {
             // Penguin users are reached through the server's services: an iq to a contact is not routed.
@@ -131,12 +148,16 @@ internal sealed partial class XmppConnection
             case ("get", "ping") when ns == PingNs:
                 await WriteAsync(Result(iq, null));
                 break;
-            case ("get", "query") when ns == DiscoInfo && (string?)payload.Attribute("node") is null:
-                await WriteAsync(Result(iq, DiscoInfoOf(toServer)));
+            case ("get", "query") when ns == DiscoInfo && (string?)payload.Attribute("node") is not { } node:
+                await WriteAsync(Result(iq, toServer ? XmppCaps.Server : XmppCaps.Account));
+                break;
+            case ("get", "query") when ns == DiscoInfo && toServer && (string?)payload.Attribute("node") == $"{XmppCaps.Node}#{XmppCaps.ServerVer}":
+                await WriteAsync(Result(iq, XmppCaps.Answer(XmppCaps.Server, (string?)payload.Attribute("node"))));
                 break;
             case ("get", "query") when ns == DiscoItems:
                 await WriteAsync(Result(iq, toServer
-                    ? new XElement(DiscoItems + "query", new XElement(DiscoItems + "item", new XAttribute("jid", MucService), new XAttribute("name", "Groups / 群")))
+                    ? new XElement(DiscoItems + "query", new XElement(DiscoItems + "item", new XAttribute("jid", MucService), new XAttribute("name", "Groups / 群")),
+                        new XElement(DiscoItems + "item", new XAttribute("jid", UploadService), new XAttribute("name", "Files / 文件")))
                     : new XElement(DiscoItems + "query")));
                 break;
             case ("get", "query") when ns == VersionNs && toServer:
@@ -163,20 +184,6 @@ internal sealed partial class XmppConnection
                 await WriteAsync(IqError(iq, "cancel", "service-unavailable", null));
                 break;
         }
-    }
-
-    private static XElement DiscoInfoOf(bool server)
-    {
-        var query = new XElement(DiscoInfo + "query");
-        query.Add(server
-            ? new XElement(DiscoInfo + "identity", new XAttribute("category", "server"), new XAttribute("type", "im"), new XAttribute("name", "Penguin"))
-            : new XElement(DiscoInfo + "identity", new XAttribute("category", "account"), new XAttribute("type", "registered")));
-        string[] features = server
-            ? [DiscoInfo.NamespaceName, DiscoItems.NamespaceName, PingNs.NamespaceName, StanzaId.NamespaceName, VersionNs.NamespaceName, "jabber:iq:roster",
-               Carbons.NamespaceName, Receipts.NamespaceName, Markers.NamespaceName, ChatStates.NamespaceName, Retract.NamespaceName, Retract0.NamespaceName, Mam.NamespaceName, Blocking.NamespaceName, Invisible.NamespaceName]
-            : [DiscoInfo.NamespaceName, Mam.NamespaceName, StanzaId.NamespaceName];
-        foreach (var feature in features) query.Add(new XElement(DiscoInfo + "feature", new XAttribute("var", feature)));
-        return query;
     }
 
     // ---- Roster (RFC 6121 §2) ↔ buddy list ----
@@ -254,7 +261,7 @@ internal sealed partial class XmppConnection
         {
             if (Jid.Parse(to)?.NumberAt(Domain) is { } probed
                 && (await _services.Presence.GetFriendsAsync(_userId, _closed.Token)).FirstOrDefault(f => f.Number == probed) is { } friend)
-                await WriteAsync(PresenceStanza(friend));
+                await WriteAsync(await PresenceStanzaAsync(friend));
             return;
         }
         if (to is not null || type is "error") return; // directed presence is not routed
@@ -270,9 +277,10 @@ internal sealed partial class XmppConnection
         if (!_available)
         {
             // Initial presence: the friends' presence first (the probe answers), then ours goes out to them.
+            await LoadContactAvatarsAsync(); // before presence flows: every contact presence then carries its photo hash
             _available = true;
             foreach (var friend in await _services.Presence.GetFriendsAsync(_userId, _closed.Token))
-                if (friend.Status > PresenceStatus.Invisible) await WriteAsync(PresenceStanza(friend));
+                if (friend.Status > PresenceStatus.Invisible) await WriteAsync(await PresenceStanzaAsync(friend));
         }
         await _services.Presence.SetDeviceAsync(_userId, new DevicePresence(session.SessionId, session.Device, status), _closed.Token);
         // The user's own presence comes back to the resource that sent it (RFC 6121 §4.4.2).
@@ -299,8 +307,10 @@ internal sealed partial class XmppConnection
         _ => (null, null),
     };
 
-    private XElement PresenceStanza(UserPresence presence)
+    /// <summary>A contact's presence; an available one carries their entity capabilities and avatar hash (XEP-0115, XEP-0153).</summary>
+    private async Task<XElement> PresenceStanzaAsync(UserPresence presence)
     {
+        _contactPresence[presence.Number] = presence;
         var stanza = new XElement(Client + "presence", new XAttribute("from", ContactJid(presence.Number)), new XAttribute("to", FullJid));
         if (presence.Status <= PresenceStatus.Invisible)
         {
@@ -310,6 +320,8 @@ internal sealed partial class XmppConnection
         var (show, text) = ShowOf(presence.Status);
         if (show is not null) stanza.Add(new XElement(Client + "show", show));
         if (text is not null) stanza.Add(new XElement(Client + "status", text));
+        stanza.Add(XmppCaps.Element(XmppCaps.ContactVer));
+        if (await PhotoHashAsync(presence.Number) is { } photo) stanza.Add(new XElement(VCardUpdate + "x", new XElement(VCardUpdate + "photo", photo)));
         return stanza;
     }
 
@@ -437,16 +449,20 @@ internal sealed partial class XmppConnection
                 await RecalledAsync(recalled);
                 break;
             case PresenceChanged { Presence: var p } when p.Number != _userId && _available:
-                await WriteAsync(PresenceStanza(p));
+                await WriteAsync(await PresenceStanzaAsync(p));
                 break;
             case PresenceSnapshot snapshot when _available:
-                foreach (var p in snapshot.Friends.Where(f => f.Status > PresenceStatus.Invisible)) await WriteAsync(PresenceStanza(p));
+                foreach (var p in snapshot.Friends.Where(f => f.Status > PresenceStatus.Invisible)) await WriteAsync(await PresenceStanzaAsync(p));
+                break;
+            case ProfileUpdated { Profile: var profile } when profile.Number != _userId:
+                await ContactProfileUpdatedAsync(profile);
                 break;
             case TypingChanged typing:
                 await WriteAsync(new XElement(Client + "message", new XAttribute("type", "chat"), new XAttribute("from", ContactJid(typing.From)), new XAttribute("to", FullJid),
                     new XElement(ChatStates + (typing.Active ? "composing" : "paused"))));
                 break;
             case FriendAdded added:
+                _contactAvatars[added.Profile.Number] = added.Profile.Avatar;
                 var groups = await _services.Social.GetGroupsAsync(_userId, cancellationToken);
                 await RosterPushAsync(RosterItem(added.Profile.Number, added.Remark ?? added.Profile.Nickname, groups.FirstOrDefault(g => g.Id == added.GroupId)?.Name));
                 break;
@@ -455,7 +471,7 @@ internal sealed partial class XmppConnection
                 var friend = await _services.Accounts.GetUserAsync(updated.Number, cancellationToken);
                 await RosterPushAsync(RosterItem(updated.Number, updated.Remark ?? friend?.Nickname, all.FirstOrDefault(g => g.Id == updated.GroupId)?.Name));
                 break;
-            case GroupMessageReceived or GroupUpdated or GroupLeft:
+            case GroupMessageReceived or GroupUpdated or GroupLeft or GroupMembershipChanged:
                 await GroupFrameAsync(frame);
                 break;
             case FriendRemoved removed:

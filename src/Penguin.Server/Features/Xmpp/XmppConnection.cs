@@ -222,6 +222,7 @@ internal sealed partial class XmppConnection : IDisposable
             features.Add(new XElement(Bind + "bind"), new XElement(Session + "session", new XElement(Session + "optional")),
                 new XElement(XNamespace.Get("urn:xmpp:features:rosterver") + "ver"), new XElement(Sm + "sm"));
         }
+        features.Add(XmppCaps.Element(XmppCaps.ServerVer)); // XEP-0115 §6.3: the server's capabilities
         await WriteAsync(features);
     }
 

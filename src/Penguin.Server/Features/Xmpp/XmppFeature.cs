@@ -20,6 +20,7 @@ public static class XmppFeature
         services.AddSingleton<IPasswordObserver>(sp => sp.GetRequiredService<XmppCredentials>());
         services.AddSingleton<XmppCertificate>();
         services.AddSingleton<XmppResumption>();
+        services.AddSingleton<XmppUploads>();
         services.AddSingleton<XmppServices>();
         services.AddSingleton<XmppListener>();
         services.AddSingleton<XmppWebSocketEndpoint>();
@@ -27,11 +28,12 @@ public static class XmppFeature
         return services;
     }
 
-    /// <summary>XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP port, when XMPP is on.</summary>
+    /// <summary>XMPP over WebSocket (RFC 7395) at /xmpp-websocket and XEP-0363 uploads at /xmpp-upload on the HTTP port, when XMPP is on.</summary>
     public static IEndpointRouteBuilder MapXmpp(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetService<XmppWebSocketEndpoint>() is null) return app;
         app.Map(XmppWebSocketEndpoint.Path, (HttpContext context, XmppWebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        XmppUploads.Map(app);
         return app;
     }
 

@@ -39,5 +39,11 @@ internal static class XmppNames
     public static readonly XNamespace Sm = "urn:xmpp:sm:3";
     public static readonly XNamespace Muc = "http://jabber.org/protocol/muc";
     public static readonly XNamespace MucUser = "http://jabber.org/protocol/muc#user";
+    public static readonly XNamespace VCard = "vcard-temp";
+    public static readonly XNamespace HttpUpload = "urn:xmpp:http:upload:0";
+    public static readonly XNamespace Caps = "http://jabber.org/protocol/caps";
+    public static readonly XNamespace VCardUpdate = "vcard-temp:x:update";
     public static readonly XNamespace MucAdmin = "http://jabber.org/protocol/muc#admin";
+    public static readonly XNamespace MucOwner = "http://jabber.org/protocol/muc#owner";
+    public const string MucRoomConfig = "http://jabber.org/protocol/muc#roomconfig";
 }

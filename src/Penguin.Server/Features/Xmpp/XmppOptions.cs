@@ -56,6 +56,12 @@ public sealed class XmppOptions
     [Range(10, 100_000)]
     public int MaxUnackedStanzas { get; set; } = 1000;
 
+    /// <summary>
+    /// The public base URL of this node's HTTP port (https://chat.example.com), for XEP-0363 upload URLs. Empty: the
+    /// first address the node listens on (a wildcard one named by <see cref="Domain"/>).
+    /// </summary>
+    public string? UploadBaseUrl { get; set; }
+
     /// <summary>The deepest element nesting accepted inside one stanza.</summary>
     [Range(4, 1000)]
     public int MaxStanzaDepth { get; set; } = 32;

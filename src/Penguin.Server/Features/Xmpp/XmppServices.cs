@@ -1,5 +1,6 @@
 using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
+using Penguin.Core.Files;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Presence;
@@ -21,6 +22,8 @@ internal sealed class XmppServices(
     PresenceService presence,
     MessagingService messaging,
     GroupService groups,
+    XmppUploads uploads,
+    AvatarService avatars,
     IMessageStore messages,
     ConnectionRegistry registry,
     IEventBus bus,
@@ -40,6 +43,12 @@ internal sealed class XmppServices(
     public PresenceService Presence { get; } = presence;
     public MessagingService Messaging { get; } = messaging;
     public GroupService Groups { get; } = groups;
+    /// <summary>XEP-0363 slots, and bytes (vCard photos) stored through the native upload's checks and limits.</summary>
+    public XmppUploads Uploads { get; } = uploads;
+    public AvatarService Avatars { get; } = avatars;
+    /// <summary>XEP-0153 hashes (SHA-1 of the picture) by avatar digest, so a presence does not read the picture each time.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> PhotoHashes { get; } = new();
+    public const int PhotoHashCapacity = 10_000;
     /// <summary>Read-only look-ups (a message by its client id or id, the history for MAM); every change goes through the services.</summary>
     public IMessageStore Messages { get; } = messages;
     public ConnectionRegistry Registry { get; } = registry;
