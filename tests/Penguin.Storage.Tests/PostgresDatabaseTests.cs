@@ -1,4 +1,8 @@
 using Npgsql;
+using Penguin.Core.Accounts;
+using Penguin.Core.Messaging;
+using Penguin.Core.Outbox;
+using Penguin.Protocol;
 using Penguin.Storage.Postgres;
 using Penguin.Storage.Tests.Engines;
 
@@ -11,15 +15,15 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
     public void Tune_ConnectionStringWithoutThem_GetsPreparedStatementsAndTheBoundedPool()
     {
         var tuned = new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1;Username=penguin;Database=penguin", 12));
-        Assert.Equal((PostgresDatabase.DefaultMaxAutoPrepare, 12), (tuned.MaxAutoPrepare, tuned.MaxPoolSize));
+        Assert.Equal((PostgresDatabase.DefaultMaxAutoPrepare, 12, true), (tuned.MaxAutoPrepare, tuned.MaxPoolSize, tuned.NoResetOnClose));
         Assert.Equal(PostgresDatabase.DefaultMaxPoolSize, new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1")).MaxPoolSize);
     }
 
     [Fact]
     public void Tune_ConnectionStringThatSetsThem_Wins()
     {
-        var tuned = new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1;Maximum Pool Size=5;Max Auto Prepare=0", 40));
-        Assert.Equal((0, 5), (tuned.MaxAutoPrepare, tuned.MaxPoolSize));
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("Host=db1;Maximum Pool Size=5;Max Auto Prepare=0;No Reset On Close=false", 40));
+        Assert.Equal((0, 5, false), (tuned.MaxAutoPrepare, tuned.MaxPoolSize, tuned.NoResetOnClose));
         Assert.Equal(7, new NpgsqlConnectionStringBuilder(PostgresDatabase.Tune("host=db1;maximum pool size=7", 40)).MaxPoolSize);
     }
 
@@ -92,4 +96,60 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
         Assert.Equal(first.SchemaVersion, second.SchemaVersion);
         Assert.True(await second.IsHealthyAsync());
     }
+
+    [PostgresFact]
+    public async Task Send_ManyAtOnce_EachKeepsItsOwnOutcomeInTheGroupCommit()
+    {
+        // Enough at once that the node gathers them into batches (migration 0072): a send to a user who does not
+        // exist and a client id sent twice sit in the batches with good sends.
+        using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
+        var accounts = new PostgresAccountStore(db);
+        var messages = new PostgresMessageStore(db);
+        var events = new PostgresEventLog(db);
+        var users = new long[20];
+        for (var i = 0; i < users.Length; i++) users[i] = await accounts.CreateUserAsync(new NewUser($"企鹅{i}", "hash", "penguin-01", Now), "我的好友");
+        var alice = users[0];
+
+        var sends = Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+            await messages.SendAsync(new NewMessage(users[i % 10], users[10 + i % 10], $"c-{i}", $"第{i}条", Now), MessageEvents))).ToList();
+        var unknown = Task.Run(async () => await messages.SendAsync(new NewMessage(alice, 999_999_999, "to-nobody", "没人", Now), MessageEvents));
+        var twice = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            await messages.SendAsync(new NewMessage(alice, users[19], "retried", "重发", Now), MessageEvents))).ToList();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => unknown);
+        var sent = await Task.WhenAll(sends);
+        var retried = await Task.WhenAll(twice);
+
+        Assert.All(sent, c => Assert.False(c.Value.Duplicate));
+        Assert.Equal(1, retried.Count(c => !c.Value.Duplicate));
+        Assert.Equal(retried[0].Value.Message.Id, retried[1].Value.Message.Id);
+        // Each pair's conversation counts 1..6 without a gap, and each log holds exactly its committed events.
+        foreach (var pair in sent.GroupBy(c => (c.Value.Message.SenderId, c.Value.Message.RecipientId)))
+            Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), pair.Select(c => c.Value.Message.Seq).Order());
+        var committed = sent.Concat(retried).SelectMany(c => c.Events).ToList();
+        foreach (var user in users)
+        {
+            var log = await events.ReadAsync(user, 0, 100);
+            Assert.Equal(committed.Where(e => e.UserId == user).Select(e => e.Seq).Order(), log.Select(e => e.Seq));
+            Assert.Equal(Enumerable.Range(1, log.Count).Select(i => (long)i), log.Select(e => e.Seq));
+        }
+
+        // Every recipient acknowledges at once: the acks go in one call, each sender gets its own receipt.
+        var acked = await Task.WhenAll(users[10..].Select(u => messages.AcknowledgeAsync(u, long.MaxValue, ReceiptEvents).AsTask()));
+        for (var i = 0; i < 9; i++)
+            Assert.Equal([new Receipt(users[10 + i], users[i], 6, 0)], acked[i].Value);
+        Assert.Equal([users[0], users[9]], acked[9].Value.Select(r => r.PeerId).Order());
+        Assert.All(acked.SelectMany(a => a.Events), e => Assert.IsType<MessageReceipt>(e.Event));
+    }
+
+    private static readonly DateTimeOffset Now = new(2026, 12, 2, 8, 30, 15, 123, TimeSpan.Zero);
+
+    private static IEnumerable<EventDraft> MessageEvents(MessageRecord m)
+    {
+        var received = new MessageReceived(m.ToWire());
+        return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
+    }
+
+    private static IEnumerable<EventDraft> ReceiptEvents(IReadOnlyList<Receipt> receipts) =>
+        receipts.Select(r => new EventDraft(r.PeerId, new MessageReceipt(r.ReaderId, r.DeliveredSeq, r.ReadSeq)));
 }

@@ -17,6 +17,12 @@ namespace Penguin.Storage.Postgres;
 /// </summary>
 public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 {
+    private readonly GroupCommit<(NewMessage Message, DateTimeOffset SentAt), SendResult> _sends = new(batch => SendBatchAsync(db, batch),
+        s => db.CallAsync(c => CallSendAsync(c, null, s.Message, s.SentAt, [s.Message.RecipientId, s.Message.SenderId])).AsTask());
+
+    private readonly GroupCommit<(long UserId, long EventSeq), IReadOnlyList<(Receipt Receipt, long Seq)>> _acks = new(batch => AcknowledgeBatchAsync(db, batch),
+        a => db.CallAsync(c => CallAcknowledgeAsync(c, a.UserId, a.EventSeq)).AsTask());
+
     internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at, m.attachment";
 
     /// <summary>
@@ -36,17 +42,19 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
         {
             try
             {
-                return inCall
-                    ? await db.CallAsync(async c =>
-                    {
-                        var (duplicate, record, seqs) = await CallSendAsync(c, null, message, sentAt, [.. shape.Select(d => d.UserId)]);
-                        if (duplicate) return Duplicate(record);
-                        var drafts = events(record).ToList();
-                        if (drafts.Count != seqs.Length || drafts.Where((d, i) => d.UserId != shape[i].UserId).Any())
-                            throw new InvalidOperationException("The message's events changed between two calls of the same callback.");
-                        return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, seqs[i], d.Event))]);
-                    }, cancellationToken)
-                    : await db.WriteAsync(async (c, tx) =>
+                if (inCall)
+                {
+                    // The messaging service's shape (to the recipient, then the sender) goes with the node's other sends in one call.
+                    var (duplicate, record, seqs) = shape.Select(d => d.UserId).SequenceEqual([message.RecipientId, message.SenderId])
+                        ? await _sends.RunAsync((message, sentAt), cancellationToken)
+                        : await db.CallAsync(c => CallSendAsync(c, null, message, sentAt, [.. shape.Select(d => d.UserId)]), cancellationToken);
+                    if (duplicate) return Duplicate(record);
+                    var drafts = events(record).ToList();
+                    if (drafts.Count != seqs.Length || drafts.Where((d, i) => d.UserId != shape[i].UserId).Any())
+                        throw new InvalidOperationException("The message's events changed between two calls of the same callback.");
+                    return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, seqs[i], d.Event))]);
+                }
+                return await db.WriteAsync(async (c, tx) =>
                     {
                         var (duplicate, record, _) = await CallSendAsync(c, tx, message, sentAt, []);
                         if (duplicate) return Duplicate(record);
@@ -68,21 +76,46 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 
     private const string ClientIdConstraint = "messages_sender_id_client_id_key";
 
-    private static async Task<(bool Duplicate, MessageRecord Record, long[] EventSeqs)> CallSendAsync(NpgsqlConnection c, NpgsqlTransaction? tx,
+    /// <summary>A send's outcome as the database gives it: the stored message of a retry, or the new one with its event seqs.</summary>
+    private readonly record struct SendResult(bool Duplicate, MessageRecord Record, long[] EventSeqs);
+
+    /// <summary>Several sends in one call of penguin_send_messages (migration 0072), one transaction for all.</summary>
+    private static async Task<IReadOnlyList<SendResult>> SendBatchAsync(PostgresDatabase db, IReadOnlyList<(NewMessage Message, DateTimeOffset SentAt)> batch)
+    {
+        var messages = batch.Select(b => b.Message).ToArray();
+        var rows = await db.CallAsync(c => c.CallAsync(null, "SELECT * FROM penguin_send_messages($1, $2, $3, $4, $5, $6, $7)",
+            r => (Index: r.GetInt32(0) - 1, Row: ReadSendRow(r, 1)),
+            PgSql.Arg(messages.Select(m => m.SenderId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
+            PgSql.Arg(messages.Select(m => m.RecipientId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
+            PgSql.Arg(messages.Select(m => m.ClientId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
+            PgSql.Arg(messages.Select(m => m.Text).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
+            PgSql.Arg(batch.Select(b => b.SentAt).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz),
+            PgSql.Arg(messages.Select(m => AttachmentJson.Write(m.Attachment)).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
+            PgSql.Arg(messages.Select(m => m.Attachment?.FileId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)));
+        var results = new SendResult[batch.Count];
+        foreach (var (index, row) in rows) results[index] = AsSent(batch[index].Message, batch[index].SentAt, row);
+        return results;
+    }
+
+    private static (bool Duplicate, MessageRecord Stored, long[] Seqs) ReadSendRow(NpgsqlDataReader r, int i) =>
+        (r.GetBoolean(i), ReadMessage(r, i + 1), r.IsDBNull(i + 10) ? [] : r.GetFieldValue<long[]>(i + 10));
+
+    private static SendResult AsSent(NewMessage message, DateTimeOffset sentAt, (bool Duplicate, MessageRecord Stored, long[] Seqs) row) =>
+        row.Duplicate
+            ? new(true, row.Stored, [])
+            // The new message as given (its attachment object too), with the id and seq the database assigned.
+            : new(false, new MessageRecord(row.Stored.Id, message.SenderId, message.RecipientId, row.Stored.Seq, message.ClientId, message.Text, sentAt, null,
+                message.Attachment), row.Seqs);
+
+    private static async Task<SendResult> CallSendAsync(NpgsqlConnection c, NpgsqlTransaction? tx,
         NewMessage message, DateTimeOffset sentAt, long[] eventUsers)
     {
-        var rows = await c.CallAsync(tx, "SELECT * FROM penguin_send_message($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            r => (Duplicate: r.GetBoolean(0), Stored: ReadMessage(r, 1), Seqs: r.IsDBNull(10) ? [] : r.GetFieldValue<long[]>(10)),
+        var rows = await c.CallAsync(tx, "SELECT * FROM penguin_send_message($1, $2, $3, $4, $5, $6, $7, $8, $9)", r => ReadSendRow(r, 0),
             PgSql.Arg(message.SenderId, NpgsqlDbType.Bigint), PgSql.Arg(message.RecipientId, NpgsqlDbType.Bigint),
             PgSql.Arg(message.ClientId, NpgsqlDbType.Text), PgSql.Arg(message.Text, NpgsqlDbType.Text), PgSql.Arg(sentAt, NpgsqlDbType.TimestampTz),
             PgSql.Arg(AttachmentJson.Write(message.Attachment), NpgsqlDbType.Text), PgSql.Arg(message.Attachment?.FileId, NpgsqlDbType.Text),
             PgSql.Arg(eventUsers, NpgsqlDbType.Array | NpgsqlDbType.Bigint), PgSql.Arg(new byte[]?[eventUsers.Length], NpgsqlDbType.Array | NpgsqlDbType.Bytea));
-        var row = rows.Single();
-        return row.Duplicate
-            ? (true, row.Stored, [])
-            // The new message as given (its attachment object too), with the id and seq the database assigned.
-            : (false, new MessageRecord(row.Stored.Id, message.SenderId, message.RecipientId, row.Stored.Seq, message.ClientId, message.Text, sentAt, null,
-                message.Attachment), row.Seqs);
+        return AsSent(message, sentAt, rows.Single());
     }
 
     /// <summary>
@@ -93,20 +126,39 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
     {
         const string sql = "SELECT * FROM penguin_acknowledge($1, $2, $3)";
         if (ReceiptEventsInSql && IsReceiptToSender(events([Probe]).ToList()))
-            return db.CallAsync<Committed<IReadOnlyList<Receipt>>>(async c =>
-            {
-                var rows = await c.CallAsync(null, sql, r => (Receipt: new Receipt(userId, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), Seq: r.GetInt64(3)),
-                    PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(eventSeq, NpgsqlDbType.Bigint), PgSql.Arg(true, NpgsqlDbType.Boolean));
-                var receipts = rows.Select(r => r.Receipt).ToList();
-                var drafts = events(receipts).ToList();
-                return new(receipts, [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, rows[i].Seq, d.Event))]);
-            }, cancellationToken);
+            return AcknowledgeInCallAsync(userId, eventSeq, events, cancellationToken);
         return db.WriteAsync(async (c, tx) =>
         {
             var receipts = await c.CallAsync(tx, sql, r => new Receipt(userId, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)),
                 PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(eventSeq, NpgsqlDbType.Bigint), PgSql.Arg(false, NpgsqlDbType.Boolean));
             return await PostgresOutbox.CommitAsync<IReadOnlyList<Receipt>>(c, tx, receipts, events);
         }, cancellationToken);
+    }
+
+    /// <summary>An acknowledgement whose receipt events the function writes: gathered with the node's other users' into one call.</summary>
+    private async ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeInCallAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events,
+        CancellationToken cancellationToken)
+    {
+        var rows = await _acks.RunAsync((userId, eventSeq), cancellationToken);
+        var receipts = rows.Select(r => r.Receipt).ToList();
+        var drafts = events(receipts).ToList();
+        return new(receipts, [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, rows[i].Seq, d.Event))]);
+    }
+
+    private static async Task<IReadOnlyList<(Receipt Receipt, long Seq)>> CallAcknowledgeAsync(NpgsqlConnection c, long userId, long eventSeq) =>
+        await c.CallAsync(null, "SELECT * FROM penguin_acknowledge($1, $2, $3)", r => (new Receipt(userId, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), r.GetInt64(3)),
+            PgSql.Arg(userId, NpgsqlDbType.Bigint), PgSql.Arg(eventSeq, NpgsqlDbType.Bigint), PgSql.Arg(true, NpgsqlDbType.Boolean));
+
+    /// <summary>Several users' acknowledgements in one call of penguin_acknowledge_many (migration 0072).</summary>
+    private static async Task<IReadOnlyList<IReadOnlyList<(Receipt Receipt, long Seq)>>> AcknowledgeBatchAsync(PostgresDatabase db, IReadOnlyList<(long UserId, long EventSeq)> batch)
+    {
+        var rows = await db.CallAsync(c => c.CallAsync(null, "SELECT * FROM penguin_acknowledge_many($1, $2)",
+            r => (Index: r.GetInt32(0) - 1, Peer: r.GetInt64(1), Delivered: r.GetInt64(2), Read: r.GetInt64(3), Seq: r.GetInt64(4)),
+            PgSql.Arg(batch.Select(b => b.UserId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
+            PgSql.Arg(batch.Select(b => b.EventSeq).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint)));
+        var results = batch.Select(_ => new List<(Receipt, long)>()).ToArray();
+        foreach (var r in rows) results[r.Index].Add((new Receipt(batch[r.Index].UserId, r.Peer, r.Delivered, r.Read), r.Seq));
+        return results;
     }
 
     /// <summary>One call of penguin_mark_read (migration 0071), its events written by it like an acknowledgement's.</summary>
