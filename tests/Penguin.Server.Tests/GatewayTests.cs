@@ -71,6 +71,17 @@ public sealed class GatewayTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task TextThatIsNotUtf8_ClosesWithInvalidPayloadData()
+    {
+        using var socket = await RawSocketAsync();
+
+        await socket.SendAsync(new byte[] { (byte)'{', 0xC3, 0x28, (byte)'}' }, WebSocketMessageType.Text, true, CancellationToken.None);
+
+        Assert.Contains("\"code\":\"bad_json\"", await ReceiveTextAsync(socket), StringComparison.Ordinal);
+        Assert.Equal("close:1007", await ReceiveTextAsync(socket));
+    }
+
+    [Fact]
     public async Task Authenticate_Twice_IsRefused()
     {
         await using var alice = await Server.RegisterAsync("alice");

@@ -122,6 +122,12 @@ public sealed partial class WebSocketGateway(
             connection.Send(ErrorReply.From(Errors.BadJson.With("Send JSON text frames.", "请发送 JSON 文本消息。"), 0));
             return true;
         }
+        if (!System.Text.Unicode.Utf8.IsValid(message.Span))
+        {
+            // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection (1007).
+            connection.EndWith(ErrorReply.From(Errors.BadJson.With("Text frames must be UTF-8.", "文本消息必须是 UTF-8 编码。"), 0), WebSocketCloseStatus.InvalidPayloadData);
+            return false;
+        }
         var (frame, error) = Parse(message.Span);
         if (error is not null) connection.Send(error);
         else await HandleSafelyAsync(connection, frame!);

@@ -14,7 +14,8 @@ namespace Penguin.Server.Gateway;
 /// device holds no HTTP/1.1 connection state, HttpContext, headers or request pipeline (about half of
 /// what each connection kept alive before). Anything else — REST, a non-upgrade GET /ws, a wrong
 /// protocol version, an unusual handshake — is handed to Kestrel untouched, where the /ws endpoint and
-/// the REST API answer it as before; one path owns every error.
+/// the REST API answer it as before; one path owns every error. On plain TCP endpoints the devices never get
+/// here (<see cref="Transport.GatewayListenerFactory"/> serves them before Kestrel); this is the path for TLS.
 /// </summary>
 public static class WebSocketUpgrade
 {

@@ -42,6 +42,8 @@ public static class PenguinServer
             k.Limits.RequestHeadersTimeout = options.HandshakeTimeout;
             k.ConfigureEndpointDefaults(listen => listen.UseWebSocketUpgrade());
         });
+        // After Kestrel's own transport, so this one binds TCP endpoints: devices' WebSockets skip Kestrel altogether.
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, Gateway.Transport.GatewayListenerFactory>();
 
         builder.Services.AddPenguin(options);
         builder.Services.AddPenguinHealth();

@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace Penguin.Server.Gateway.Transport;
+
+/// <summary>
+/// Kestrel's socket transport with the devices taken out. Each accepted TCP connection is looked at (peeked, not
+/// read) before Kestrel sees it: a plain, valid WebSocket upgrade to /ws is answered here and served by the gateway
+/// on a <see cref="SocketWebSocket"/> straight on the socket — no Kestrel connection, pipes or stream, about 4 KB
+/// less per idle device. Everything else (REST, TLS, a /ws request that is not a clean upgrade) becomes an ordinary
+/// Kestrel connection with its bytes untouched, where <see cref="WebSocketUpgrade"/> and the endpoints answer it.
+/// </summary>
+internal sealed class GatewayListenerFactory(IServiceProvider services, ILoggerFactory loggers) : IConnectionListenerFactory, IConnectionListenerFactorySelector
+{
+    public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        socket.Listen(512);
+        var listener = new GatewayListener(socket, services, loggers.CreateLogger<GatewayListener>());
+        return ValueTask.FromResult<IConnectionListener>(listener);
+    }
+}
+
+internal sealed partial class GatewayListener : IConnectionListener
+{
+    private const int MaxHeadBytes = 8 * 1024;
+
+    private readonly Socket _listen;
+    private readonly SocketConnectionContextFactory _kestrel;
+    private readonly Channel<ConnectionContext> _handed = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<Task, bool> _devices = new();
+    private readonly CancellationTokenSource _unbound = new();
+    private readonly WebSocketGateway _gateway;
+    private readonly ConnectionLimits _limits;
+    private readonly Hosting.ServerOptions _options;
+    private readonly SocketWebSocketOptions _socketOptions;
+    private readonly ILogger _logger;
+    private readonly Task _accepting;
+
+    public GatewayListener(Socket listen, IServiceProvider services, ILogger<GatewayListener> logger)
+    {
+        _listen = listen;
+        _logger = logger;
+        _gateway = services.GetRequiredService<WebSocketGateway>();
+        _limits = services.GetRequiredService<ConnectionLimits>();
+        _options = services.GetRequiredService<Hosting.ServerOptions>();
+        _socketOptions = new SocketWebSocketOptions(_options.MaxUnflushedBytes, _options.SlowConsumerTimeout);
+        _kestrel = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
+        EndPoint = listen.LocalEndPoint!;
+        _accepting = AcceptLoopAsync();
+    }
+
+    public EndPoint EndPoint { get; }
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _handed.Reader.ReadAsync(cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_unbound.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _listen.AcceptAsync(_unbound.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                continue; // gone before we took it
+            }
+            catch (SocketException e)
+            {
+                // Out of descriptors and the like: say so, wait a moment rather than spin.
+                LogAcceptFailed(e);
+                try { await Task.Delay(100, _unbound.Token); } catch (OperationCanceledException) { break; }
+                continue;
+            }
+            accepted.NoDelay = true;
+            _ = TriageAsync(accepted);
+        }
+        _handed.Writer.TryComplete();
+    }
+
+    /// <summary>Decides from the first bytes who serves the connection; a connection that says nothing within the handshake timeout is closed.</summary>
+    private async Task TriageAsync(Socket socket)
+    {
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        if (!_limits.TryOpen(address))
+        {
+            socket.Dispose();
+            return;
+        }
+        string? key = null;
+        var headLength = 0;
+        var handToKestrel = false;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_unbound.Token);
+            timeout.CancelAfter(_options.HandshakeTimeout);
+            (handToKestrel, key, headLength) = await PeekAsync(socket, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Silent, a head that never ends, or gone: closed, as WebSocketUpgrade does on the Kestrel path.
+        }
+
+        if (key is null)
+        {
+            _limits.Close(address);
+            if (handToKestrel && _handed.Writer.TryWrite(_kestrel.Create(socket))) return;
+            socket.Dispose();
+            return;
+        }
+
+        var device = ServeDeviceAsync(socket, address, key, headLength);
+        _devices.TryAdd(device, true);
+        await device;
+        _devices.TryRemove(device, out _);
+    }
+
+    /// <summary>
+    /// Peeks until the bytes show a verdict. The request head normally arrives in one segment; when it does not,
+    /// peeking again is paced (a peek does not wait for more than is there).
+    /// </summary>
+    private static async Task<(bool HandToKestrel, string? Key, int HeadLength)> PeekAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxHeadBytes + 1);
+        try
+        {
+            var seen = 0;
+            while (true)
+            {
+                var peeked = await socket.ReceiveAsync(buffer.AsMemory(0, MaxHeadBytes + 1), SocketFlags.Peek, cancellationToken);
+                if (peeked == 0) return (false, null, 0);
+                var (verdict, end) = WebSocketUpgrade.Inspect(new ReadOnlySequence<byte>(buffer, 0, peeked), out var key);
+                if (verdict == WebSocketUpgrade.Verdict.NotOurs) return (true, null, 0);
+                if (verdict == WebSocketUpgrade.Verdict.Ours) return (false, key, (int)end.GetInteger());
+                if (peeked == seen) await Task.Delay(20, cancellationToken);
+                seen = peeked;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Takes the request head off the socket, answers 101 and runs the gateway until the device leaves.</summary>
+    private async Task ServeDeviceAsync(Socket socket, IPAddress? address, string key, int headLength)
+    {
+        try
+        {
+            var head = new byte[headLength];
+            for (var read = 0; read < headLength;)
+            {
+                var n = await socket.ReceiveAsync(head.AsMemory(read), SocketFlags.None);
+                if (n == 0) return;
+                read += n;
+            }
+            if (!_limits.TryOpenWebSocket())
+            {
+                await socket.SendAsync(WebSocketUpgrade.GatewayFull, SocketFlags.None);
+                socket.Shutdown(SocketShutdown.Send);
+                return;
+            }
+            try
+            {
+                await socket.SendAsync(WebSocketUpgrade.SwitchingProtocols(key), SocketFlags.None);
+                await _gateway.RunAsync(new SocketWebSocket(socket, _socketOptions));
+            }
+            finally
+            {
+                _limits.CloseWebSocket();
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Gone during the handshake.
+        }
+        catch (Exception e)
+        {
+            LogDeviceFailed(e);
+        }
+        finally
+        {
+            socket.Dispose();
+            _limits.Close(address);
+        }
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        _unbound.Cancel();
+        _listen.Dispose();
+        return new ValueTask(_accepting);
+    }
+
+    /// <summary>The gateway has closed every device with 1001 when the host began to stop; this waits (bounded) until they are gone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await UnbindAsync();
+        try
+        {
+            await Task.WhenAll(_devices.Keys).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            // A device that ignores the close is cut when the process ends.
+        }
+        _kestrel.Dispose();
+        _unbound.Dispose();
+    }
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "Accepting a connection failed; retrying")]
+    private partial void LogAcceptFailed(Exception e);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Error, Message = "A device connection failed unexpectedly")]
+    private partial void LogDeviceFailed(Exception e);
+}
