@@ -196,7 +196,7 @@ public sealed record MuteAllRequest(bool Muted);
 
 public sealed record TransferGroupRequest(long To);
 
-public sealed record GroupCardRequest(string? Card);
+public sealed record GroupCardRequest(string? Card = null);
 
 public sealed record GroupNotifyRequest(GroupNotify Notify);
 

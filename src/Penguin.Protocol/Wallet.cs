@@ -26,7 +26,7 @@ public sealed record SetPayPasswordRequest(string PayPassword, string? LoginPass
 public sealed record CreateTransferRequest(long To, long Amount, string PayPassword, string? Memo = null);
 
 /// <summary>A transfer as both parties see it; <see cref="Status"/> is "pending", "accepted" or "returned".</summary>
-public sealed record WalletTransfer(string Id, long From, long To, long Amount, string? Memo, string Status, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? SettledAt = null);
+public sealed record WalletTransfer(string Id, long From, long To, long Amount, string Status, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? SettledAt = null, string? Memo = null);
 
 /// <summary>GET /api/v1/wallet/transfers: the caller's pending transfers, sent and received.</summary>
 public sealed record WalletTransferList(WalletTransfer[] Transfers);

@@ -119,6 +119,20 @@ public sealed class WalletTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Transfer_WithoutAMemo_ReadsBackInAStrictClient()
+    {
+        var (alice, bob, a, b) = await FriendsAsync(Server);
+        await using var _ = alice;
+        await using var __ = bob;
+        using var sent = await TransferAsync(a, bob.Number, 500, memo: null);
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+
+        var transfer = (await sent.Content.ReadFromJsonAsync(Json.WalletTransfer))!;
+        Assert.Null(transfer.Memo);
+        Assert.Equal("pending", transfer.Status);
+    }
+
+    [Fact]
     public async Task Transfer_Refused_ReturnsToTheSender()
     {
         var (alice, bob, a, b) = await FriendsAsync(Server);

@@ -176,7 +176,7 @@ public sealed class WalletService(IWalletStore store, ISocialStore social, Accou
     public ValueTask<LedgerAudit> AuditAsync(CancellationToken cancellationToken = default) => store.AuditAsync(cancellationToken);
 
     public static WalletTransfer ToWire(TransferRecord t) =>
-        new(t.Id, t.FromId, t.ToId, t.Amount, t.Memo, LedgerRules.StatusName(t.Status), t.CreatedAt, t.ExpiresAt, t.SettledAt);
+        new(t.Id, t.FromId, t.ToId, t.Amount, LedgerRules.StatusName(t.Status), t.CreatedAt, t.ExpiresAt, t.SettledAt, t.Memo);
 
     private static IEnumerable<EventDraft> TransferEvents(TransferRecord t) =>
         [new(t.FromId, new WalletTransferUpdated(ToWire(t))), new(t.ToId, new WalletTransferUpdated(ToWire(t)))];

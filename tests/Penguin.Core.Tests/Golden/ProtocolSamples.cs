@@ -75,7 +75,7 @@ public static class ProtocolSamples
         new ConversationRead(10002, 7) { Seq = 27 },
         new MessageRecalled(10002, 42, 7) { Seq = 28 },
         new MessageDeleted(10002, 42) { Seq = 29 },
-        new WalletTransferUpdated(new WalletTransfer("9f2c4e1a7b3d4c5e8f90a1b2c3d4e5f6", 10001, 10002, 52_000, "房租", "pending", At, At.AddDays(1))) { Seq = 90 },
+        new WalletTransferUpdated(new WalletTransfer("9f2c4e1a7b3d4c5e8f90a1b2c3d4e5f6", 10001, 10002, 52_000, "pending", At, At.AddDays(1), Memo: "房租")) { Seq = 90 },
         new RedPacketUpdated(new RedPacket("5b8e0c3d2a1f4e6b9c7d8e9f0a1b2c3d", 10001, 1_000, 3, true, "恭喜发财，大吉大利", "open", 1, 388, At, At.AddDays(1), GroupId: 200001),
             new RedPacketClaim(10002, 388, At)) { Seq = 91 },
         new WalletPaymentUpdated(new WalletBankPayment("bp4d2c9e0f1a3b4c5d6e7f8091a2b3c4d5", "topup", 10_000, "1111", "succeeded", At, SettledAt: At.AddSeconds(2))) { Seq = 92 },
