@@ -317,9 +317,12 @@ public sealed class WalletBankTests(BankFixture fixture) : IClassFixture<BankFix
     [Fact]
     public async Task DailyLimit_CountsTransfersRedPacketsQCoinsAndWithdrawalsTogether()
     {
+        // A bank of its own: the class's bank must hold only the class server's payments, or reconciliation finds strangers.
+        using var bank = new BankProcess();
+        await bank.StartAsync();
         await using var server = await TestServer.StartAsync(o =>
         {
-            o.Bank.Url = fixture.Bank.Url;
+            o.Bank.Url = bank.Url;
             o.Bank.Secret = BankProcess.Secret;
             o.Wallet.DailyLimit = 10_000;
             o.Wallet.MaxAmount = 10_000;

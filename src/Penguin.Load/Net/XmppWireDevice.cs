@@ -100,7 +100,7 @@ public sealed class XmppWireDevice : IReadable, IAsyncDisposable
         if (register)
         {
             Send($"<iq type='set' id='register'><query xmlns='jabber:iq:register'><username>{SecurityElement.Escape(user)}</username><password>{SecurityElement.Escape(password)}</password></query></iq>");
-            var registered = await ExpectAsync("iq", ct);
+            var registered = await ExpectIqAsync("register", ct);
             if (!IsResult(registered) && !registered.Contains("<conflict", StringComparison.Ordinal))
                 throw new IOException($"In-band registration was refused: {registered}");
         }
@@ -115,7 +115,7 @@ public sealed class XmppWireDevice : IReadable, IAsyncDisposable
 
         features = await OpenStreamAsync(ct);
         Send($"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>{resource}</resource></bind></iq>");
-        var bound = await ExpectAsync("iq", ct);
+        var bound = await ExpectIqAsync("bind", ct);
         var jid = Between(bound, "<jid>", "</jid>");
         if (!IsResult(bound) || jid is null)
             throw new IOException($"Resource binding failed: {bound}");
@@ -126,7 +126,7 @@ public sealed class XmppWireDevice : IReadable, IAsyncDisposable
         if (session is not null && !session.Contains("<optional", StringComparison.Ordinal))
         {
             Send("<iq type='set' id='session'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
-            var answer = await ExpectAsync("iq", ct);
+            var answer = await ExpectIqAsync("session", ct);
             if (!IsResult(answer)) throw new IOException($"The session was refused: {answer}");
         }
         _ready = true;
@@ -159,6 +159,16 @@ public sealed class XmppWireDevice : IReadable, IAsyncDisposable
             // A server may deliver what was pending as soon as the resource is bound, before the bind or session
             // result (Penguin sends a pending friend request's subscribe): not what login waits for, and not counted.
             if (actual is not ("presence" or "message")) throw new IOException($"Expected <{name}>, got {element}");
+        }
+    }
+
+    /// <summary>The answer to our iq <paramref name="id"/>; other iqs before it (a roster push as soon as the resource is bound) are skipped.</summary>
+    private async Task<string> ExpectIqAsync(string id, CancellationToken ct)
+    {
+        while (true)
+        {
+            var iq = await ExpectAsync("iq", ct);
+            if (XmppScanner.TryAttribute(Encoding.UTF8.GetBytes(iq), "id"u8, out var actual) && actual.SequenceEqual(Encoding.UTF8.GetBytes(id))) return iq;
         }
     }
 

@@ -21,7 +21,16 @@ internal sealed class GatewayListenerFactory(IServiceProvider services, ILoggerF
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        Socket socket;
+        try
+        {
+            socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // Kestrel's own transport says so the same way; startup turns it into the "port in use" exit (69).
+            throw new AddressInUseException(e.Message, e);
+        }
         socket.Listen(512);
         var listener = new GatewayListener(socket, services, loggers.CreateLogger<GatewayListener>());
         return ValueTask.FromResult<IConnectionListener>(listener);
