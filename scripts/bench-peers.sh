@@ -23,6 +23,7 @@ password=peers-secret
 stamp=$(date -u +%Y%m%d-%H%M%S)
 out="$repo/bench-results/peers-$stamp"
 work=$(mktemp -d /tmp/penguin-peers-XXXX)
+chmod 755 "$work" # ejabberd and Prosody run as their own users and keep their data below it
 mkdir -p "$out"
 ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
