@@ -70,16 +70,7 @@ public sealed class ChatScenario : IScenario
         var nodesBefore = context.NodeCpuSeconds();
         var servicesBefore = context.Services?.Read();
         var started = Stopwatch.GetTimestamp();
-        using (var sending = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            sending.CancelAfter(duration);
-            foreach (var sender in senders) sender.Start();
-            var pacers = o.Rate is { } rate ? senders.Select(x => SendPacing.PaceAsync(x, rate, sending.Token)).ToArray() : [];
-            try { await Task.Delay(Timeout.InfiniteTimeSpan, sending.Token); }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-            foreach (var sender in senders) sender.Stop();
-            await Task.WhenAll(pacers);
-        }
+        await SendPacing.SendForAsync(senders, o.Rate, duration, ct);
         // Every message sent gets its answer, or 30 s pass (the general client's request timeout).
         var answering = Stopwatch.GetTimestamp();
         while (senders.Any(x => x.InFlight > 0 && !x.Device.Completion.IsCompleted) && Stopwatch.GetElapsedTime(answering) < TimeSpan.FromSeconds(30))

@@ -63,16 +63,7 @@ public sealed class GroupScenario : IScenario
         var cpuBefore = context.ServerCpuSeconds();
         var toolBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        using (var sending = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            sending.CancelAfter(duration);
-            foreach (var sender in senders) sender.Start();
-            var pacers = o.Rate is { } rate ? senders.Select(x => SendPacing.PaceAsync(x, rate, sending.Token)).ToArray() : [];
-            try { await Task.Delay(Timeout.InfiniteTimeSpan, sending.Token); }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-            foreach (var sender in senders) sender.Stop();
-            await Task.WhenAll(pacers);
-        }
+        await SendPacing.SendForAsync(senders, o.Rate, duration, ct);
         var answering = Stopwatch.GetTimestamp();
         while (senders.Any(x => x.InFlight > 0 && !x.Device.Completion.IsCompleted) && Stopwatch.GetElapsedTime(answering) < TimeSpan.FromSeconds(30))
             await Task.Delay(10, ct);

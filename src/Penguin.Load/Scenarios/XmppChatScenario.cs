@@ -61,16 +61,7 @@ public sealed class XmppChatScenario : IScenario
         var cpuBefore = context.ServerCpuSeconds();
         var toolBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        using (var sending = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            sending.CancelAfter(duration);
-            foreach (var sender in senders) sender.Start();
-            var pacers = o.Rate is { } rate ? senders.Select(x => SendPacing.PaceAsync(x, rate, sending.Token)).ToArray() : [];
-            try { await Task.Delay(Timeout.InfiniteTimeSpan, sending.Token); }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-            foreach (var sender in senders) sender.Stop();
-            await Task.WhenAll(pacers);
-        }
+        await SendPacing.SendForAsync(senders, o.Rate, duration, ct);
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await MessageTraffic.WaitSettledAsync(ledger, ChatScenario.Grace, ct);
         var cpuAfter = context.ServerCpuSeconds();
