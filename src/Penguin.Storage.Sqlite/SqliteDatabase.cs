@@ -37,6 +37,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
                 advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
             _commitTime = meter.CreateHistogram("penguin.writer.commit.duration", unit: "s", description: "Time of one SQLite writer batch: its writes and the commit (fsync).",
                 advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+            meter.CreateObservableGauge("penguin.sqlite.memory", static () => SQLitePCL.raw.sqlite3_memory_used(), unit: "By",
+                description: "Native memory SQLite holds now, mostly the page caches of the writer and the readers (bounded by their cache sizes).");
         }
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));

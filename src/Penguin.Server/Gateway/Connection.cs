@@ -166,7 +166,7 @@ public sealed class Connection
         {
             // The socket went away or the client stopped reading (slow consumer): stop the receive loop too, which cleans up.
             if (FindSlowConsumer(e) is not null) _logger?.LogInformation(EventIds.SlowConsumer, "A connection that did not read was dropped (slow consumer)");
-            _closed.Cancel();
+            Cut();
         }
         catch (StorageUnavailableException)
         {
@@ -208,7 +208,7 @@ public sealed class Connection
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
-            _closed.Cancel();
+            Cut();
             return;
         }
         await CloseAsync(status, error.Code);
@@ -307,14 +307,25 @@ public sealed class Connection
         FlushHold.Set(false);
         try
         {
+            _closed.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket);
             _closed.CancelAfter(TimeSpan.FromSeconds(2));
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await _socket.CloseOutputAsync(status, description, _closed.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
-            _closed.Cancel();
+            Cut();
         }
+    }
+
+    /// <summary>
+    /// Ends the receive loop now: cancels what the connection is doing and aborts the socket (an idle receive on the
+    /// gateway's own transport waits without the cancellation token, so cancelling alone would not wake it).
+    /// </summary>
+    private void Cut()
+    {
+        _closed.Cancel();
+        _socket.Abort();
     }
 
     /// <summary>

@@ -7,13 +7,13 @@ namespace Penguin.Server.Gateway;
 public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
 {
     private readonly ConcurrentDictionary<long, Connection[]> _byUser = new();
-    private readonly ConcurrentDictionary<Connection, byte> _all = new();
+    private int _count; // kept beside _byUser rather than a set of every connection (one node less per device)
     // Topic deliveries by the topic's prefix ("room."), handed to the feature that subscribed.
     private readonly ConcurrentDictionary<string, Action<string, Delivery>> _topicHandlers = new();
 
-    public int Count => _all.Count;
+    public int Count => Volatile.Read(ref _count);
 
-    public IEnumerable<Connection> All => _all.Keys;
+    public IEnumerable<Connection> All => _byUser.Values.SelectMany(connections => connections);
 
     /// <summary>Adds an authenticated connection; returns the connections of the same session it replaces.</summary>
     public async ValueTask<Connection[]> AddAsync(Connection connection)
@@ -29,28 +29,32 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
                 first = current.Length == replaced.Length;
                 return [.. current.Where(c => c.Session!.SessionId != session.SessionId), connection];
             });
-        _all.TryAdd(connection, 0);
-        foreach (var old in replaced) _all.TryRemove(old, out _);
+        Interlocked.Add(ref _count, 1 - replaced.Length);
         if (first) await bus.WatchAsync(session.UserId);
         return replaced;
     }
 
     public async ValueTask RemoveAsync(Connection connection)
     {
-        if (!_all.TryRemove(connection, out _) || connection.Session is not { } session) return;
+        if (connection.Session is not { } session) return;
         while (_byUser.TryGetValue(session.UserId, out var current))
         {
             var rest = current.Where(c => c != connection).ToArray();
-            if (rest.Length == current.Length) return;
+            if (rest.Length == current.Length) return; // not registered, or already replaced
             if (rest.Length == 0)
             {
                 if (!_byUser.TryRemove(new KeyValuePair<long, Connection[]>(session.UserId, current))) continue;
+                Interlocked.Decrement(ref _count);
                 await bus.UnwatchAsync(session.UserId);
                 // A new connection of the user may have been added, and watched, while we unwatched: watch again.
                 if (_byUser.ContainsKey(session.UserId)) await bus.WatchAsync(session.UserId);
                 return;
             }
-            if (_byUser.TryUpdate(session.UserId, rest, current)) return;
+            if (_byUser.TryUpdate(session.UserId, rest, current))
+            {
+                Interlocked.Decrement(ref _count);
+                return;
+            }
         }
     }
 
@@ -75,7 +79,7 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
     /// <summary>Every connection reads what it missed from the log after its cursor (the bus lost deliveries).</summary>
     public void ResyncAll()
     {
-        foreach (var connection in _all.Keys)
+        foreach (var connection in All)
             if (connection.Session is not null) connection.CatchUp(re: 0, from: null);
     }
 }

@@ -76,14 +76,17 @@ public sealed partial class WebSocketGateway(
         pending.Add(connection);
         try
         {
-            // One small loop frame per connection while idle: it waits on a zero-byte read, holding no buffer.
+            // One small loop frame per connection while idle: it waits on a zero-byte read, holding no buffer (on the
+            // gateway's own transport, the socket's wait itself: the connection aborts the socket when it ends).
+            var lean = socket as Transport.SocketWebSocket;
             while (!connection.Closed.IsCancellationRequested)
             {
+                if (lean is not null) await lean.WaitUntilReadableAsync();
                 var ready = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Closed);
                 if (!await ReceiveFrameAsync(connection, ready.MessageType)) break;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException)
         {
             // Peer vanished or the connection was closed by the server.
         }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -44,7 +43,7 @@ internal sealed partial class GatewayListener : IConnectionListener
     private readonly Socket _listen;
     private readonly SocketConnectionContextFactory _kestrel;
     private readonly Channel<ConnectionContext> _handed = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<Task, bool> _devices = new();
+    private readonly DeviceCount _devices = new();
     private readonly CancellationTokenSource _unbound = new();
     private readonly WebSocketGateway _gateway;
     private readonly ConnectionLimits _limits;
@@ -105,13 +104,17 @@ internal sealed partial class GatewayListener : IConnectionListener
                 continue;
             }
             accepted.NoDelay = true;
-            _ = TriageAsync(accepted);
+            _ = ServeAsync(accepted);
         }
         _handed.Writer.TryComplete();
     }
 
-    /// <summary>Decides from the first bytes who serves the connection; a connection that says nothing within the handshake timeout is closed.</summary>
-    private async Task TriageAsync(Socket socket)
+    /// <summary>
+    /// Serves one accepted connection: a device is upgraded here and runs in the gateway until it leaves; anything
+    /// else goes to Kestrel or is closed. This state machine stays parked for a device's whole life, so whatever
+    /// the handshake needed (its head, key, timeout) lives in <see cref="UpgradeAsync"/>, not here.
+    /// </summary>
+    private async Task ServeAsync(Socket socket)
     {
         var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
         if (!_limits.TryOpen(address))
@@ -119,6 +122,43 @@ internal sealed partial class GatewayListener : IConnectionListener
             socket.Dispose();
             return;
         }
+        _devices.Started();
+        try
+        {
+            if (await UpgradeAsync(socket) != Upgrade.Done) return;
+            try
+            {
+                await _gateway.RunAsync(new SocketWebSocket(socket, _socketOptions));
+            }
+            finally
+            {
+                _limits.CloseWebSocket();
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Gone during the handshake.
+        }
+        catch (Exception e)
+        {
+            LogDeviceFailed(e);
+        }
+        finally
+        {
+            _limits.Close(address);
+            _devices.Ended();
+        }
+    }
+
+    private enum Upgrade { Done, HandedOn, Ended }
+
+    /// <summary>
+    /// Decides from the first bytes who serves the connection (one that says nothing within the handshake timeout is
+    /// closed); for a device, takes the request head off the socket and answers 101 (or 503 when the gateway is full).
+    /// Anything but <see cref="Upgrade.Done"/> leaves the socket handed to Kestrel or disposed.
+    /// </summary>
+    private async Task<Upgrade> UpgradeAsync(Socket socket)
+    {
         string? key = null;
         var headLength = 0;
         var handToKestrel = false;
@@ -132,19 +172,42 @@ internal sealed partial class GatewayListener : IConnectionListener
         {
             // Silent, a head that never ends, or gone: closed, as WebSocketUpgrade does on the Kestrel path.
         }
-
         if (key is null)
         {
-            _limits.Close(address);
-            if (handToKestrel && _handed.Writer.TryWrite(_kestrel.Create(socket))) return;
+            if (handToKestrel && _handed.Writer.TryWrite(_kestrel.Create(socket))) return Upgrade.HandedOn;
             socket.Dispose();
-            return;
+            return Upgrade.Ended;
         }
 
-        var device = ServeDeviceAsync(socket, address, key, headLength);
-        _devices.TryAdd(device, true);
-        await device;
-        _devices.TryRemove(device, out _);
+        try
+        {
+            var head = new byte[headLength];
+            for (var read = 0; read < headLength;)
+            {
+                var n = await socket.ReceiveAsync(head.AsMemory(read), SocketFlags.None);
+                if (n == 0)
+                {
+                    socket.Dispose();
+                    return Upgrade.Ended;
+                }
+                read += n;
+            }
+            socket.Blocking = false;
+            if (!_limits.TryOpenWebSocket())
+            {
+                await SocketWebSocket.SendAllAsync(socket, WebSocketUpgrade.GatewayFull);
+                socket.Shutdown(SocketShutdown.Send);
+                socket.Dispose();
+                return Upgrade.Ended;
+            }
+            await SocketWebSocket.SendAllAsync(socket, WebSocketUpgrade.SwitchingProtocols(key));
+            return Upgrade.Done;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -175,49 +238,6 @@ internal sealed partial class GatewayListener : IConnectionListener
         }
     }
 
-    /// <summary>Takes the request head off the socket, answers 101 and runs the gateway until the device leaves.</summary>
-    private async Task ServeDeviceAsync(Socket socket, IPAddress? address, string key, int headLength)
-    {
-        try
-        {
-            var head = new byte[headLength];
-            for (var read = 0; read < headLength;)
-            {
-                var n = await socket.ReceiveAsync(head.AsMemory(read), SocketFlags.None);
-                if (n == 0) return;
-                read += n;
-            }
-            if (!_limits.TryOpenWebSocket())
-            {
-                await socket.SendAsync(WebSocketUpgrade.GatewayFull, SocketFlags.None);
-                socket.Shutdown(SocketShutdown.Send);
-                return;
-            }
-            try
-            {
-                await socket.SendAsync(WebSocketUpgrade.SwitchingProtocols(key), SocketFlags.None);
-                await _gateway.RunAsync(new SocketWebSocket(socket, _socketOptions));
-            }
-            finally
-            {
-                _limits.CloseWebSocket();
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Gone during the handshake.
-        }
-        catch (Exception e)
-        {
-            LogDeviceFailed(e);
-        }
-        finally
-        {
-            socket.Dispose();
-            _limits.Close(address);
-        }
-    }
-
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
         _unbound.Cancel();
@@ -231,7 +251,7 @@ internal sealed partial class GatewayListener : IConnectionListener
         await UnbindAsync();
         try
         {
-            await Task.WhenAll(_devices.Keys).WaitAsync(TimeSpan.FromSeconds(5));
+            await _devices.WhenNoneAsync().WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (TimeoutException)
         {
@@ -246,4 +266,33 @@ internal sealed partial class GatewayListener : IConnectionListener
 
     [LoggerMessage(EventId = 117, Level = LogLevel.Error, Message = "A device connection failed unexpectedly")]
     private partial void LogDeviceFailed(Exception e);
+}
+
+/// <summary>The devices being served: a count, and a task for when it is back to none (without a set of tasks held per device).</summary>
+internal sealed class DeviceCount
+{
+    private readonly Lock _lock = new();
+    private int _count;
+    private TaskCompletionSource? _none;
+
+    public void Started()
+    {
+        lock (_lock) _count++;
+    }
+
+    public void Ended()
+    {
+        lock (_lock)
+            if (--_count == 0)
+            {
+                _none?.TrySetResult();
+                _none = null;
+            }
+    }
+
+    public Task WhenNoneAsync()
+    {
+        lock (_lock)
+            return _count == 0 ? Task.CompletedTask : (_none ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    }
 }

@@ -44,6 +44,9 @@ internal sealed class SocketWebSocket : WebSocket
     {
         _socket = socket;
         _options = options;
+        // Sends are tried at once and only wait (asynchronously) when the kernel's buffer is full: most
+        // connections then never allocate the socket's cached send state (~360 bytes each).
+        socket.Blocking = false;
         if (!alreadyRead.IsEmpty)
         {
             _raw = ArrayPool<byte>.Shared.Rent(Math.Max(RawBufferBytes, alreadyRead.Length));
@@ -64,6 +67,14 @@ internal sealed class SocketWebSocket : WebSocket
             ? new WebSocketReceiveResult(0, WebSocketMessageType.Close, true, _closeStatus, _closeDescription)
             : new WebSocketReceiveResult(result.Count, result.MessageType, result.EndOfMessage);
     }
+
+    /// <summary>
+    /// Completes when the peer has sent something (or has gone: then the next receive says so). This is the idle
+    /// connection's wait: the socket's own zero-byte receive, with no state machine or cancellation registration
+    /// of ours parked beside it — ending the connection aborts the socket, which ends the wait.
+    /// </summary>
+    public ValueTask<int> WaitUntilReadableAsync() =>
+        _raw is null && !_inFrame ? _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None) : ValueTask.FromResult(1);
 
     /// <summary>
     /// The next part of a message. An empty buffer waits until a message's frame has begun and says its type
@@ -281,12 +292,13 @@ internal sealed class SocketWebSocket : WebSocket
             _heldLength += WriteFrame(_held.AsSpan(_heldLength), opcode, payload.Span);
             if (hold) return;
 
-            var send = _socket.SendAsync(_held.AsMemory(0, _heldLength), SocketFlags.None, cancellationToken);
-            if (!send.IsCompletedSuccessfully)
+            var sent = SendNow(_socket, _held.AsSpan(0, _heldLength));
+            if (sent < _heldLength)
             {
                 try
                 {
-                    await send.AsTask().WaitAsync(_options.SlowConsumerTimeout, cancellationToken);
+                    await _socket.SendAsync(_held.AsMemory(sent, _heldLength - sent), SocketFlags.None, cancellationToken)
+                        .AsTask().WaitAsync(_options.SlowConsumerTimeout, cancellationToken);
                 }
                 catch (TimeoutException e)
                 {
@@ -306,6 +318,30 @@ internal sealed class SocketWebSocket : WebSocket
         {
             _sendLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Writes what the kernel takes now from a non-blocking socket and says how much that was; the rest is for an
+    /// asynchronous send. A connection that always keeps up never needs one.
+    /// </summary>
+    internal static int SendNow(Socket socket, ReadOnlySpan<byte> bytes)
+    {
+        var sent = 0;
+        while (sent < bytes.Length)
+        {
+            var n = socket.Send(bytes[sent..], SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock) break;
+            if (error != SocketError.Success) throw new SocketException((int)error);
+            sent += n;
+        }
+        return sent;
+    }
+
+    /// <summary>Sends all of <paramref name="bytes"/> on a non-blocking socket, waiting only if the kernel does not take them at once.</summary>
+    internal static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> bytes)
+    {
+        var sent = SendNow(socket, bytes.Span);
+        if (sent < bytes.Length) await socket.SendAsync(bytes[sent..], SocketFlags.None);
     }
 
     private void EnsureHeldCapacity(int needed)
