@@ -38,7 +38,7 @@ public sealed class IdleScenarioTests : IAsyncLifetime
         var alive = Assert.Single(report.Operations, o => o.Name == "stay-connected");
         Assert.Equal(20, alive.Succeeded);
         Assert.Contains(report.Figures, f => f.Name == "kib_per_connection");
-        Assert.Contains(report.Figures, f => f.Name == "kib_per_connection_marginal"); // measured over the second half of the devices
+        Assert.Contains(report.Figures, f => f.Name == "kib_per_connection_marginal"); // the slope of memory against connections over the connect steps
         Assert.True(File.Exists(outcome.Files!.Markdown));
         Assert.True(File.Exists(outcome.Files.Json));
         Assert.True(File.Exists(outcome.Files.Svg));

@@ -7,7 +7,7 @@ namespace Penguin.Load.Scenarios;
 /// <summary>
 /// N authenticated devices stay connected and idle (a ping every --ping-interval) for --duration: what an
 /// idle connection costs the server in resident memory and managed heap — on average (delta from before
-/// the first connection / N) and at the margin (growth while the second half connects / N/2).
+/// the first connection / N) and at the margin (the slope of memory against connections while they connect in steps).
 /// </summary>
 public sealed class IdleScenario : IScenario
 {
@@ -22,18 +22,24 @@ public sealed class IdleScenario : IScenario
         await WarmUpAsync(context, users, ct);
         var before = await context.ServerMemoryAsync(ct);
 
-        // Connected in two halves with the memory read after each: the second half's growth is the marginal
-        // cost of a connection, free of one-off costs (thread-pool growth, JIT, caches warming) the first half pays.
+        // Connected in steps with the memory read after each: the line fitted through the readings after the first
+        // step is the marginal cost of a connection, free of the one-off costs the first step pays (thread-pool growth,
+        // JIT, caches warming) and of the steps in which the GC commits memory (4 MB regions: one region is ~0.8 KiB per
+        // connection of a 5,000-connection step; a fit over the steps averages them out).
         var connect = context.Operations.Measured("connect");
         var cpuBefore = context.ServerCpuSeconds();
-        var half = users.Count / 2;
-        var firstHalf = await LiveDevices.ConnectAllAsync(context, [.. users.Take(half)], connect, context.Concurrency(200), ct);
-        var middle = await SettledMemoryAsync(context, ct);
-        var secondHalf = await LiveDevices.ConnectAllAsync(context, [.. users.Skip(half)], connect, context.Concurrency(200), ct);
+        var devices = new List<PenguinConnection?>(users.Count);
+        var steps = Math.Clamp(users.Count / 500, 3, 10); // three readings at least, for a line
+        var readings = new List<(int Connections, ServerMemory Memory)>(steps);
+        for (var step = 0; step < steps; step++)
+        {
+            var from = step * users.Count / steps;
+            var to = (step + 1) * users.Count / steps;
+            devices.AddRange(await LiveDevices.ConnectAllAsync(context, [.. users.Skip(from).Take(to - from)], connect, context.Concurrency(200), ct));
+            readings.Add((devices.Count(d => d is not null), await SettledMemoryAsync(context, ct)));
+        }
         context.CpuFigure(connect, cpuBefore);
-        var full = await SettledMemoryAsync(context, ct);
-        var devices = firstHalf.Concat(secondHalf).ToArray();
-        MarginalFigures(context, middle, full, secondHalf.OfType<PenguinConnection>().Count());
+        MarginalFigures(context, readings);
         var connected = devices.OfType<PenguinConnection>().ToArray();
         context.Progress.Line($"{connected.Length} devices connected; holding for {(context.Options.Duration ?? DefaultDuration).TotalSeconds} s");
 
@@ -74,14 +80,26 @@ public sealed class IdleScenario : IScenario
         return await context.ServerMemoryAsync(ct);
     }
 
-    /// <summary>Memory growth from the first half to all connected, per connection of the second half.</summary>
-    internal static void MarginalFigures(ScenarioContext context, ServerMemory middle, ServerMemory full, int secondHalf)
+    /// <summary>
+    /// Memory per connection at the margin: the slope of the readings against the connections open, from the first
+    /// step's reading on. Also without SQLite's page caches (which grow as more users are read, up to their configured
+    /// bounds, whatever the number of connections) when the server reports them.
+    /// </summary>
+    internal static void MarginalFigures(ScenarioContext context, IReadOnlyList<(int Connections, ServerMemory Memory)> readings)
     {
-        if (secondHalf == 0) return;
-        if (middle.RssKiB is { } rss0 && full.RssKiB is { } rss1)
-            context.Figure("kib_per_connection_marginal", (double)(rss1 - rss0) / secondHalf);
-        if (middle.GcHeapBytes is { } heap0 && full.GcHeapBytes is { } heap1)
-            context.Figure("gc_heap_bytes_per_connection_marginal", (heap1 - heap0) / secondHalf);
+        static double? Slope(IEnumerable<(double X, double? Y)> points)
+        {
+            var known = points.Where(p => p.Y is not null).Select(p => (p.X, Y: p.Y!.Value)).ToList();
+            return known.Count == 0 ? null : PhaseFit.Linear(known)?.Slope;
+        }
+        static double? Sqlite(ServerMemory memory) => memory.Metrics.TryGetValue("penguin_sqlite_memory_bytes", out var bytes) ? bytes : null;
+
+        if (Slope(readings.Select(r => ((double)r.Connections, (double?)r.Memory.RssKiB))) is { } rss)
+            context.Figure("kib_per_connection_marginal", rss);
+        if (Slope(readings.Select(r => ((double)r.Connections, r.Memory.RssKiB - Sqlite(r.Memory) / 1024))) is { } withoutSqlite)
+            context.Figure("kib_per_connection_marginal_without_sqlite_cache", withoutSqlite);
+        if (Slope(readings.Select(r => ((double)r.Connections, r.Memory.GcHeapBytes))) is { } heap)
+            context.Figure("gc_heap_bytes_per_connection_marginal", heap);
     }
 
     /// <summary>
