@@ -268,7 +268,7 @@ internal sealed partial class GatewayListener : IConnectionListener
     private partial void LogDeviceFailed(Exception e);
 }
 
-/// <summary>The devices being served: a count, and a task for when it is back to none (without a set of tasks held per device).</summary>
+/// <summary>The connections being served here (handshakes and devices): a count, and a task for when it is back to none (without a set of tasks held per device).</summary>
 internal sealed class DeviceCount
 {
     private readonly Lock _lock = new();

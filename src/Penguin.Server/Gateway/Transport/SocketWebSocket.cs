@@ -302,7 +302,14 @@ internal sealed class SocketWebSocket : WebSocket
                 }
                 catch (TimeoutException e)
                 {
+                    // Part of a frame may still be queued for the socket: no later frame may follow it, so the connection ends here.
+                    Abort();
                     throw new SlowConsumerException(e);
+                }
+                catch (OperationCanceledException)
+                {
+                    Abort();
+                    throw;
                 }
             }
             ArrayPool<byte>.Shared.Return(_held!);
