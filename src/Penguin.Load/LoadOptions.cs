@@ -33,6 +33,9 @@ public sealed class LoadOptions
 
     /// <summary>Also sample the CPU of the PostgreSQL and RabbitMQ processes on this machine (implied by --spawn-cluster).</summary>
     public bool SampleServices { get; set; }
+
+    /// <summary>chat with --spawn-cluster: SIGKILL the last node this long into sending; its devices reconnect through another node.</summary>
+    public TimeSpan? KillNodeAfter { get; set; }
     public int Users { get; set; } = 100;
 
     /// <summary>How long the scenario holds (idle) or its time limit (register, login-storm); null = the scenario's default.</summary>
@@ -59,6 +62,9 @@ public sealed class LoadOptions
 
     /// <summary>chat: messages per second each pair sends; null = as fast as acknowledgements allow (--rate max).</summary>
     public double? Rate { get; set; }
+
+    /// <summary>chat: the same traffic for this long before the clock starts (accounted, not in the figures); null = none.</summary>
+    public TimeSpan? Warmup { get; set; }
 
     /// <summary>chat, catchup: sends in flight at once per sending connection.</summary>
     public int Window { get; set; } = 8;
@@ -100,6 +106,8 @@ public sealed class LoadOptions
           --postgres CONN       with --spawn-cluster: admin connection string; the run creates and drops its own database
           --rabbitmq URI        with --spawn-cluster: AMQP URI of the broker
           --sample-services     also sample postgres and beam.smp (RabbitMQ) CPU; implied by --spawn-cluster
+          --kill-node-after T   chat with --spawn-cluster (2+ nodes): SIGKILL the last node T into sending; its devices
+                                reconnect through the next node and the run still accounts every acknowledged message
           --spawn-server        start penguin-server (fresh temp data dir) and kill it at the end
           --fast-passwords      with --spawn-server: 1,000 PBKDF2 iterations instead of 100,000
           --server-dll PATH     with --spawn-server: the penguin-server.dll to run (found in src/ by default)
@@ -115,6 +123,9 @@ public sealed class LoadOptions
           --pairs N             chat: pairs of friends (= --users 2N)      default 50
           --rate R|max          chat: messages/s each pair sends; group: each sender  default max
           --window N            chat, catchup, group: sends in flight per sender default 8 (max 256)
+          --warmup T            chat: the same traffic for T before the clock starts (JIT of server and tool
+                                out of the figures); its messages are still accounted (lost or duplicated fails
+                                the run)   预热：计时前先以相同流量运行 T，不计入指标，但仍逐条核对  default none
           --messages M          catchup: messages the offline device misses default 100000 (max 1000000)
           --senders N           catchup: sending friends (= --users N+1); group: members posting  default 20
           --members N           group: members of the one group, all online (max 5000)  default 200
@@ -146,6 +157,7 @@ public sealed class LoadOptions
                 case "--postgres": o.Postgres = Value(); break;
                 case "--rabbitmq": o.RabbitMq = Value(); break;
                 case "--sample-services": o.SampleServices = true; break;
+                case "--kill-node-after": o.KillNodeAfter = Time(name, Value(), MaxDuration); break;
                 case "--spawn-server": o.SpawnServer = true; break;
                 case "--fast-passwords": o.FastPasswords = true; break;
                 case "--server-dll": o.ServerDll = Value(); break;
@@ -166,6 +178,7 @@ public sealed class LoadOptions
                 case "--pairs": o.Users = 2 * Int(name, Value(), 1, MaxUsers / 2); break;
                 case "--rate": o.Rate = ParseRate(name, Value()); break;
                 case "--window": o.Window = Int(name, Value(), 1, MaxWindow); break;
+                case "--warmup": o.Warmup = Time(name, Value(), MaxDuration); break;
                 case "--messages": o.Messages = Int(name, Value(), 1, MaxMessages); break;
                 case "--senders": o.Senders = Int(name, Value(), 1, 1000); o.Users = o.Senders + 1; break;
                 case "--members": o.Members = Int(name, Value(), 2, 5000); break;
@@ -187,6 +200,9 @@ public sealed class LoadOptions
         if (o.XmppUsers is { } pattern && !pattern.Contains("{0}", StringComparison.Ordinal)) throw new ArgumentException("--xmpp-users needs {0} where the number goes (e.g. load{0}).");
         if (o.XmppUsers is not null && o.XmppPassword is null) throw new ArgumentException("--xmpp-users needs --xmpp-password.");
         if (o.XmppRegister && o.XmppUsers is null) throw new ArgumentException("--xmpp-register needs --xmpp-users (Penguin's accounts are registered over HTTP).");
+        if (o.KillNodeAfter is not null && (o.SpawnCluster < 2 || o.Scenario != "chat"))
+            throw new ArgumentException("--kill-node-after needs the chat scenario and --spawn-cluster with at least two nodes.");
+        if (o.Warmup is not null && o.Scenario != "chat") throw new ArgumentException("--warmup applies to chat only (预热只用于 chat 场景).");
         if (o.CrossNode && o.NodeCount < 2) throw new ArgumentException("--cross-node needs at least two nodes (--servers or --spawn-cluster).");
         o.Servers = [.. o.Servers.Select(LoopbackNetwork.RequireLoopback)];
         return o;

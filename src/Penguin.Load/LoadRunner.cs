@@ -62,7 +62,7 @@ public static class LoadRunner
         var progress = new ProgressPrinter(log, () => sampler?.Last);
         progress.Start();
         var services = options.SampleServices ? new ServiceProcesses(cluster?.Database.Name) : null;
-        var context = new ScenarioContext(options, servers, network, new OperationLog(series), progress, sampler, services);
+        var context = new ScenarioContext(options, servers, network, new OperationLog(series), progress, sampler, services) { KillNode = cluster is null ? null : cluster.Kill };
         try
         {
             progress.Line($"{scenario.Name}: {options.Users} users against {string.Join(", ", servers)}");

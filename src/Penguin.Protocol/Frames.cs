@@ -99,6 +99,8 @@ public sealed record SetTyping(long To, bool Active) : ClientFrame;
 [JsonDerivedType(typeof(GroupMessageAccepted), "group.sent")]
 [JsonDerivedType(typeof(GroupMessageReceived), "group.message")]
 [JsonDerivedType(typeof(GroupMessageRecalled), "group.recalled")]
+[JsonDerivedType(typeof(GroupMemberChanged), "group.member")]
+[JsonDerivedType(typeof(GroupMemberLeft), "group.member.left")]
 [JsonDerivedType(typeof(GroupJoined), "group.joined")]
 [JsonDerivedType(typeof(GroupLeft), "group.left")]
 [JsonDerivedType(typeof(GroupUpdated), "group.updated")]

@@ -137,6 +137,12 @@ public sealed record GroupMessageReceived(GroupMessage Message) : ServerFrame;
 /// <summary>A group message was recalled (live to connected members; history shows it recalled).</summary>
 public sealed record GroupMessageRecalled(long GroupId, long Id, long MessageSeq, long By) : ServerFrame;
 
+/// <summary>Live to the members: someone joined the group, or a member's card, role or mute changed.</summary>
+public sealed record GroupMemberChanged(long GroupId, GroupMember Member) : ServerFrame;
+
+/// <summary>Live to the remaining members: a member left or was kicked.</summary>
+public sealed record GroupMemberLeft(long GroupId, long Number, GroupLeaveReason Reason) : ServerFrame;
+
 /// <summary>The user is now a member (created, joined, approved or invited and accepted).</summary>
 public sealed record GroupJoined(GroupSummary Group) : DurableEvent;
 

@@ -50,6 +50,36 @@ public sealed class ChatScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Chat_WithWarmup_FiguresAreTheMeasuredPhaseAndTheWarmupIsAccounted()
+    {
+        var options = LoadOptions.Parse(["chat", "--pairs", "2", "--duration", "1s", "--warmup", "1s", "--window", "2", .. Common()]);
+
+        var outcome = await LoadRunner.RunAsync(options, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        var report = outcome.Report!;
+        double Figure(string name) => Assert.Single(report.Figures, f => f.Name == name).Value;
+        Assert.Equal(1, Figure("warmup_seconds"));
+        Assert.True(Figure("warmup_messages_delivered") > 0);
+        Assert.True(Figure("messages_acknowledged") > 0);
+        Assert.Equal(Figure("messages_acknowledged"), Figure("messages_delivered"));
+        Assert.True(Figure("acks_sent") > 0);
+        Assert.Equal(0, Figure("acknowledged_never_arrived"));
+        Assert.Equal(0, Figure("duplicates"));
+        Assert.Equal(0, Figure("server_errors_unanswered"));
+        // The measured operations hold only the measured phase's messages; the warm-up's are accounted beside them.
+        var send = Assert.Single(report.Operations, o => o.Name == "send");
+        var warmSend = Assert.Single(report.Operations, o => o.Name == "warmup:send");
+        var deliver = Assert.Single(report.Operations, o => o.Name == "deliver");
+        var warmDeliver = Assert.Single(report.Operations, o => o.Name == "warmup:deliver");
+        Assert.Equal(Figure("messages_sent"), send.Attempted);
+        Assert.Equal(Figure("messages_delivered"), deliver.Succeeded);
+        Assert.Equal(Figure("warmup_messages_delivered"), warmDeliver.Succeeded);
+        Assert.Equal(warmSend.Attempted, warmSend.Succeeded);
+        Assert.Equal(warmDeliver.Planned, warmDeliver.Succeeded);
+    }
+
+    [Fact]
     public async Task Chat_TwoNodesAcross_EveryPairSpansBothAndEveryMessageArrives()
     {
         var options = LoadOptions.Parse(["chat", "--pairs", "4", "--duration", "2s", "--window", "2", .. Common(),

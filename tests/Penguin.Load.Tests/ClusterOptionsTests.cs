@@ -55,6 +55,17 @@ public class ClusterOptionsTests
     }
 
     [Fact]
+    public void Parse_KillNodeAfter_OnlyForChatOnASpawnedClusterOfTwoOrMore()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), LoadOptions.Parse(["chat", "--spawn-cluster", "2", "--postgres", Postgres, "--rabbitmq", RabbitMq,
+            "--kill-node-after", "5s"]).KillNodeAfter);
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["chat", "--spawn-cluster", "1", "--postgres", Postgres, "--rabbitmq", RabbitMq, "--kill-node-after", "5s"]));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["group", "--spawn-cluster", "2", "--postgres", Postgres, "--rabbitmq", RabbitMq, "--kill-node-after", "5s"]));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["chat", "--servers", "http://127.0.0.1:5181,http://127.0.0.1:5182", "--kill-node-after", "5s"]));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["chat", "--spawn-cluster", "2", "--postgres", Postgres, "--rabbitmq", RabbitMq, "--kill-node-after", "-1"]));
+    }
+
+    [Fact]
     public void ForPairSide_SameNode_BothSidesOnPairModN()
     {
         for (var pair = 0; pair < 9; pair++)

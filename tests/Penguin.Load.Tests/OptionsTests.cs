@@ -26,6 +26,15 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Parse_Warmup_ReadForChatAndRefusedElsewhere()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(10), LoadOptions.Parse(["chat", "--warmup", "10s"]).Warmup);
+        Assert.Null(LoadOptions.Parse(["chat"]).Warmup);
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["group", "--warmup", "10s"]));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["chat", "--warmup", "soon"]));
+    }
+
+    [Fact]
     public void Parse_CatchUp_UsersAreSendersPlusRecipient()
     {
         var o = LoadOptions.Parse(["catchup", "--senders", "50", "--messages", "100000"]);

@@ -35,6 +35,29 @@ public sealed class WireDeviceServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AutoAcknowledge_MessageArrives_OneAckGoesOutAtTheReactorsTick()
+    {
+        await using var alice = await _server.RegisterAsync("alice");
+        await using var bob = await _server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        using var network = new LoopbackNetwork(new SourceAddressPool(2));
+        await using var device = await WireDevice.ConnectAsync(network, PenguinClient.WebSocketUri(new Uri(_server.Url)), bob.Number, bob.Rest.Token!, CancellationToken.None);
+        device.AutoAcknowledge = true;
+        var aliceConnection = await alice.ConnectAsync();
+
+        await aliceConnection.SendTextAsync(bob.Number, "一 one");
+        await aliceConnection.SendTextAsync(bob.Number, "二 two");
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (device.AcksSent == 0 && waiting.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        await device.SyncAsync(device.LastSeq, CancellationToken.None); // answered after the ack: the ack has been read
+
+        Assert.InRange(device.AcksSent, 1, 2); // one per tick with news, not one per message read on its own
+        Assert.Equal(0, device.UnansweredErrors);
+        device.AcknowledgeIfDue();
+        Assert.InRange(device.AcksSent, 1, 2); // nothing new arrived: nothing more to acknowledge
+    }
+
+    [Fact]
     public async Task UnansweredErrors_MalformedAck_CountedAsBadJson()
     {
         await using var bob = await _server.RegisterAsync("bob");

@@ -74,7 +74,7 @@ public sealed class ServerFaultTests
         await using var bob = await server.RegisterAsync("bob");
         await alice.BefriendAsync(bob);
         var live = await alice.ConnectAsync();
-        faults.Arm(nameof(IMessageStore.SendAsync), Planted);
+        faults.Arm(nameof(IMessageStore.SendIfAcceptedAsync), Planted);
 
         var error = await Assert.ThrowsAsync<PenguinException>(() => live.SendTextAsync(bob.Number, "hello"));
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Penguin.Core.Accounts;
 using Penguin.Core.Messaging;
 using Penguin.Core.Outbox;
+using Penguin.Core.Social;
 using Penguin.Protocol;
 using Penguin.Storage.Tests.Engines;
 
@@ -89,21 +90,85 @@ public abstract class MessageStoreContract(StorageEngine engine) : ContractBase(
         Assert.Equal(42, (await SendAsync(alice, bob, "之后")).Seq);
     }
 
+    // --- Whether the recipient accepts a send -------------------------------------------------------------
+
     [Fact]
-    public async Task HasSent_OnlyTheSendersOwnMessagesNotRecalled()
+    public async Task Refusal_FriendsAlwaysStrangersOnlyIfAllowedOrRepliedToAndABlockNever()
     {
         var alice = await NewUserAsync();
         var bob = await NewUserAsync();
+        Assert.Equal(Errors.NotFound, await Messages.RefusalAsync(alice, 999_999_999));
+        Assert.Equal(Errors.MessageRefused, await Messages.RefusalAsync(alice, bob));
+
+        // Bob wrote to alice first: she may answer (a temporary session), he still may not write to her; not once recalled.
+        var hello = await SendAsync(bob, alice, "你好");
+        Assert.Null(await Messages.RefusalAsync(alice, bob));
+        Assert.Equal(Errors.MessageRefused, await Messages.RefusalAsync(bob, alice));
+        Ok(await Messages.RecallAsync(bob, hello.Id, Now, Window, RecallEvents));
+        Assert.Equal(Errors.MessageRefused, await Messages.RefusalAsync(alice, bob));
+
+        // Bob allows strangers' messages.
+        var record = (await Accounts.GetUserAsync(bob))!;
+        await Accounts.UpdateUserAsync(record with { Settings = record.Settings with { AllowStrangerMessages = true } }, NoEvents<UserRecord>());
+        Assert.Null(await Messages.RefusalAsync(alice, bob));
+
+        // Friends, both ways; a block either way refuses both ways, whatever else holds.
         var carol = await NewUserAsync();
-        Assert.False(await Messages.HasSentAsync(alice, bob));
+        await Social.AddFriendsAsync(alice, carol, "hi", await DefaultGroupAsync(alice), Now, NoEvents<Friendship>());
+        Assert.Null(await Messages.RefusalAsync(alice, carol));
+        Assert.Null(await Messages.RefusalAsync(carol, alice));
+        await Social.BlockAsync(bob, alice, Now, NoEvents<BlockChange>());
+        await Social.BlockAsync(carol, alice, Now, NoEvents<BlockChange>());
+        foreach (var (from, to) in new[] { (alice, bob), (bob, alice), (alice, carol), (carol, alice) })
+            Assert.Equal(Errors.MessageRefused, await Messages.RefusalAsync(from, to));
+    }
 
-        var hello = await SendAsync(alice, bob, "你好");
+    [Fact]
+    public async Task SendIfAccepted_Refused_WritesNothingButARetryOfAnAcceptedSendIsStillAnswered()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        var heads = (await Events.HeadAsync(alice), await Events.HeadAsync(bob));
 
-        Assert.True(await Messages.HasSentAsync(alice, bob));
-        Assert.False(await Messages.HasSentAsync(bob, alice));
-        Assert.False(await Messages.HasSentAsync(alice, carol));
-        Ok(await Messages.RecallAsync(alice, hello.Id, Now, Window, RecallEvents));
-        Assert.False(await Messages.HasSentAsync(alice, bob));
+        Fails(Errors.MessageRefused.Code, await Messages.SendIfAcceptedAsync(new NewMessage(alice, bob, "c-1", "陌生人", Now), MessageEvents));
+        Fails(Errors.NotFound.Code, await Messages.SendIfAcceptedAsync(new NewMessage(alice, 999_999_999, "c-2", "nobody", Now), MessageEvents));
+        Assert.Equal(heads, (await Events.HeadAsync(alice), await Events.HeadAsync(bob)));
+        Assert.Empty(await Messages.HistoryAsync(alice, bob, long.MaxValue, 10));
+
+        await Social.AddFriendsAsync(alice, bob, "hi", await DefaultGroupAsync(alice), Now, NoEvents<Friendship>());
+        var sent = Ok(await Messages.SendIfAcceptedAsync(new NewMessage(alice, bob, "c-1", "朋友", Now), MessageEvents));
+        Assert.False(sent.Value.Duplicate);
+        Assert.Equal(2, sent.Events.Count);
+
+        await Social.BlockAsync(bob, alice, Now, NoEvents<BlockChange>());
+        Fails(Errors.MessageRefused.Code, await Messages.SendIfAcceptedAsync(new NewMessage(alice, bob, "c-3", "拉黑之后", Now), MessageEvents));
+        var retry = Ok(await Messages.SendIfAcceptedAsync(new NewMessage(alice, bob, "c-1", "朋友", Now), MessageEvents));
+        Assert.True(retry.Value.Duplicate);
+        Assert.Equal(sent.Value.Message, retry.Value.Message);
+        Assert.Equal(["朋友"], (await Messages.HistoryAsync(bob, alice, long.MaxValue, 10)).Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task SendIfAccepted_RacingABlock_NothingIsStoredAfterTheBlock()
+    {
+        var alice = await NewUserAsync();
+        var bob = await NewUserAsync();
+        await Social.AddFriendsAsync(alice, bob, "hi", await DefaultGroupAsync(alice), Now, NoEvents<Friendship>());
+
+        // Sends and the block race (in PostgreSQL also through the group commit); the block writes one event to bob's log.
+        var sends = Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+            await Messages.SendIfAcceptedAsync(new NewMessage(alice, bob, $"race-{i}", $"第{i}条", Now), MessageEvents))).ToList();
+        await Task.Delay(5);
+        var block = await Social.BlockAsync(bob, alice, Now, EventsTo<BlockChange>(bob));
+        var outcomes = await Task.WhenAll(sends);
+
+        // Every accepted send sits before the block in bob's log; every refused one stored nothing; a send after it is refused.
+        var blockSeq = Assert.Single(block.Events).Seq;
+        var accepted = outcomes.Where(o => o.IsOk).Select(o => o.Value).ToList();
+        Assert.All(accepted, c => Assert.True(c.Events.Single(e => e.UserId == bob).Seq < blockSeq));
+        Assert.All(outcomes.Where(o => !o.IsOk), o => Assert.Equal(Errors.MessageRefused.Code, o.Error!.Code));
+        Assert.Equal(accepted.Count, (await Messages.HistoryAsync(bob, alice, long.MaxValue, 100)).Count);
+        Fails(Errors.MessageRefused.Code, await Messages.SendIfAcceptedAsync(new NewMessage(alice, bob, "after", "之后", Now), MessageEvents));
     }
 
     [Fact]

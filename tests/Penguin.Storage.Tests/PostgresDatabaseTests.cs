@@ -142,6 +142,40 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
         Assert.All(acked.SelectMany(a => a.Events), e => Assert.IsType<MessageReceipt>(e.Event));
     }
 
+    [PostgresFact]
+    public async Task SendIfAccepted_ManyAtOnce_EachIsCheckedInsideTheGroupCommit()
+    {
+        // Friends, strangers and a user who does not exist in the same batches (migration 0073): each send gets its own
+        // answer from inside the one call, a refusal fails no other send, and nothing refused is stored.
+        using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
+        var accounts = new PostgresAccountStore(db);
+        var social = new PostgresSocialStore(db);
+        var messages = new PostgresMessageStore(db);
+        var events = new PostgresEventLog(db);
+        var users = new long[20];
+        for (var i = 0; i < users.Length; i++) users[i] = await accounts.CreateUserAsync(new NewUser($"企鹅{i}", "hash", "penguin-01", Now), "我的好友");
+        for (var i = 0; i < 5; i++)
+        {
+            var group = (await social.GetGroupsAsync(users[i])).Single(g => g.IsDefault).Id;
+            await social.AddFriendsAsync(users[i], users[10 + i], "hi", group, Now, _ => []);
+        }
+
+        // users[i] → users[10 + i]: friends for i < 5, strangers for 5 ≤ i < 10.
+        var sends = Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+            (Pair: i % 10, Outcome: await messages.SendIfAcceptedAsync(new NewMessage(users[i % 10], users[10 + i % 10], $"c-{i}", $"第{i}条", Now), MessageEvents)))).ToList();
+        var unknown = Task.Run(async () => await messages.SendIfAcceptedAsync(new NewMessage(users[0], 999_999_999, "to-nobody", "没人", Now), MessageEvents));
+        var outcomes = await Task.WhenAll(sends);
+
+        Assert.Equal(Errors.NotFound.Code, (await unknown).Error?.Code);
+        Assert.All(outcomes.Where(o => o.Pair < 5), o => Assert.False(o.Outcome.Value.Value.Duplicate));
+        Assert.All(outcomes.Where(o => o.Pair >= 5), o => Assert.Equal(Errors.MessageRefused.Code, o.Outcome.Error?.Code));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(i < 5 ? 6 : 0, (await messages.HistoryAsync(users[10 + i], users[i], long.MaxValue, 100)).Count);
+            Assert.Equal(i < 5 ? 6 : 0, await events.HeadAsync(users[10 + i]));
+        }
+    }
+
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 8, 30, 15, 123, TimeSpan.Zero);
 
     private static IEnumerable<EventDraft> MessageEvents(MessageRecord m)

@@ -5,7 +5,7 @@
 import { client, xml } from "@xmpp/client";
 import assert from "node:assert/strict";
 
-import { befriend, domain, finish, password, person, service, test, webSocketService } from "./common.mjs";
+import { befriend, domain, finish, password, person, rest, service, test, webSocketService } from "./common.mjs";
 
 function connect(number, resource, over = service) {
   const xmpp = client({ service: over, domain, resource, username: String(number), password });
@@ -101,6 +101,51 @@ await test("entity capabilities (XEP-0115): a contact's presence names node#ver,
   const info = await j.iqCaller.request(xml("iq", { type: "get", to: (await presence).attrs.from },
     xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node: `${caps.attrs.node}#${caps.attrs.ver}` })));
   assert.ok(info.getChild("query").getChildren("feature").some((f) => f.attrs.var === "urn:xmpp:receipts"));
+});
+
+// XEP-0045 over groups: live occupants and nick = group card (群名片).
+const muc = `conference.${domain}`;
+const enterRoom = async (xmpp, room, nick) => {
+  const subject = next(xmpp, (s) => s.is("message") && s.attrs.from === room && s.getChild("subject"), `the subject of ${room}`);
+  await xmpp.send(xml("presence", { to: `${room}/${nick}` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" }, xml("history", { maxstanzas: "0" }))));
+  await subject;
+};
+const group = (await rest("POST", "/api/v1/groups", { name: "维罗纳 Verona", joinPolicy: "open" }, juliet.token)).group.id;
+await rest("POST", `/api/v1/groups/${group}/join`, {}, romeo.token);
+const groupRoom = `${group}@${muc}`;
+
+await test("MUC: an occupant sees a member join and leave the group", async () => {
+  await enterRoom(r, groupRoom, "romeo");
+  const mercutio = await person("mercutio");
+  const joined = next(r, (s) => s.is("presence") && s.attrs.from === `${groupRoom}/${mercutio.number}` && !s.attrs.type, "Mercutio's arrival");
+  await rest("POST", `/api/v1/groups/${group}/join`, {}, mercutio.token);
+  await joined;
+  const left = next(r, (s) => s.is("presence") && s.attrs.from === `${groupRoom}/${mercutio.number}` && s.attrs.type === "unavailable", "Mercutio leaving");
+  await rest("POST", `/api/v1/groups/${group}/leave`, undefined, mercutio.token);
+  await left;
+});
+
+await test("MUC: a nick change is the group card, which native members see", async () => {
+  const self = next(r, (s) => s.is("presence") && s.attrs.from === `${groupRoom}/${romeo.number}` && s.getChildText("nick", "http://jabber.org/protocol/nick") === "罗密欧", "the new nick");
+  await r.send(xml("presence", { to: `${groupRoom}/罗密欧` }));
+  await self;
+  const { members } = await rest("GET", `/api/v1/groups/${group}/members`, undefined, juliet.token);
+  assert.equal(members.find((m) => m.number === romeo.number).card, "罗密欧");
+});
+
+await test("chat room (聊天室): listed, entered, shared by two XMPP users, left", async () => {
+  const created = await rest("POST", "/api/v1/rooms", { name: "阳台 Balcony", topic: "夜谈 " + Date.now() }, juliet.token);
+  const room = `room-${created.id}@${muc}`;
+  const items = await r.iqCaller.request(xml("iq", { type: "get", to: muc }, xml("query", { xmlns: "http://jabber.org/protocol/disco#items" })));
+  assert.ok(items.getChild("query").getChildren("item").some((i) => i.attrs.jid === room));
+  await enterRoom(r, room, "romeo");
+  await enterRoom(j, room, "juliet");
+  const heard = next(j, (s) => s.is("message") && s.attrs.type === "groupchat" && s.getChildText("body") === "月光 moonlight", "Romeo's words in the room");
+  await r.send(xml("message", { type: "groupchat", to: room }, xml("body", {}, "月光 moonlight")));
+  assert.equal((await heard).attrs.from, `${room}/${romeo.number}`);
+  const gone = next(j, (s) => s.is("presence") && s.attrs.from === `${room}/${romeo.number}` && s.attrs.type === "unavailable", "Romeo leaving the room");
+  await r.send(xml("presence", { to: `${room}/romeo`, type: "unavailable" }));
+  await gone;
 });
 
 // XMPP over WebSocket (RFC 7395): the same library's WebSocket transport, on the HTTP port.

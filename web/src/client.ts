@@ -193,7 +193,7 @@ export class PenguinClient {
   }
 
   private onFrame(f: ServerFrame) {
-    if (this.loading && f.type !== 'presence.snapshot' && f.type !== 'presence' && f.type !== 'typing' && f.type !== 'group.message' && f.type !== 'group.recalled' && !f.type.startsWith('room.')) {
+    if (this.loading && f.type !== 'presence.snapshot' && f.type !== 'presence' && f.type !== 'typing' && f.type !== 'group.message' && f.type !== 'group.recalled' && f.type !== 'group.member' && f.type !== 'group.member.left' && !f.type.startsWith('room.')) {
       this.buffered.push(f);
       return;
     }

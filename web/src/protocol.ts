@@ -109,6 +109,8 @@ export type EphemeralFrame =
   | { type: 'session.ended'; code: string; message: string; messageZh: string }
   | { type: 'group.message'; message: GroupMessage }
   | { type: 'group.recalled'; groupId: number; id: number; messageSeq: number; by: number }
+  | { type: 'group.member'; groupId: number; member: GroupMember }
+  | { type: 'group.member.left'; groupId: number; number: number; reason: GroupLeaveReason }
   | { type: 'room.message'; message: RoomMessage }
   | { type: 'room.person.entered'; roomId: number; number: number; people: number }
   | { type: 'room.person.left'; roomId: number; number: number; reason: RoomExitReason; people: number }

@@ -245,7 +245,9 @@ public sealed class GroupService(
             return Errors.LimitReached.With($"That user is in {Limits.MaxGroupsPerUser} groups already.", $"该用户已加入 {Limits.MaxGroupsPerUser} 个群。");
         var committed = await groups.AddMemberAsync(groupId, userId, Now(), MaxMembers, m => [new EventDraft(userId, new GroupJoined(Summary(m))), .. also ?? []], cancellationToken);
         if (!committed.IsOk) return committed.Error.Code == Errors.GroupFull.Code ? GroupFull() : committed.Error;
-        return Summary(await publisher.PublishAsync(committed.Value));
+        var joined = await publisher.PublishAsync(committed.Value);
+        await TellMembersAsync(joined.Group, new GroupMemberChanged(groupId, joined.Member.ToWire(Now())), cancellationToken);
+        return Summary(joined);
     }
 
     public async ValueTask<Result<bool>> LeaveAsync(long userId, long groupId, CancellationToken cancellationToken = default)
@@ -269,7 +271,18 @@ public sealed class GroupService(
         var committed = await groups.RemoveMemberAsync(groupId, userId, _ => [new EventDraft(userId, new GroupLeft(groupId, reason))], cancellationToken);
         if (!committed.IsOk) return committed.Error;
         await publisher.PublishAsync(committed.Value);
+        if (await groups.GetAsync(groupId, cancellationToken) is { } group) await TellMembersAsync(group, new GroupMemberLeft(groupId, userId, reason), cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Live to the members' connected devices, like <c>group.message</c> (ephemeral, a group they block excepted): who
+    /// joined, left or changed, so a member list or an XMPP room's occupants stay current.
+    /// </summary>
+    private async ValueTask TellMembersAsync(GroupRecord group, ServerFrame frame, CancellationToken cancellationToken)
+    {
+        var audience = await AudienceAsync(group.Id, group.MembersVersion, cancellationToken);
+        await bus.PublishAsync(audience.Live, new Delivery(JsonSerializer.SerializeToUtf8Bytes(frame, PenguinJson.Wire.ServerFrame)), CancellationToken.None);
     }
 
     /// <summary>Mutes a member for <paramref name="minutes"/> (0 lifts it): admins mute members, the owner also admins.</summary>
@@ -310,15 +323,20 @@ public sealed class GroupService(
         if (!Enum.IsDefined(notify)) return Errors.InvalidField;
         var place = await MemberOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        return await SaveMemberAsync(place.Value.Member with { Notify = notify }, cancellationToken);
+        return await SaveMemberAsync(place.Value.Member with { Notify = notify }, cancellationToken, tellMembers: false);
     }
 
-    private async ValueTask<Result<GroupMember>> SaveMemberAsync(MemberRecord updated, CancellationToken cancellationToken)
+    /// <summary>Saves a member; the others hear of it (<paramref name="tellMembers"/>) when it is a change they see (card, role, mute).</summary>
+    private async ValueTask<Result<GroupMember>> SaveMemberAsync(MemberRecord updated, CancellationToken cancellationToken, bool tellMembers = true)
     {
         var now = Now();
         var committed = await groups.UpdateMemberAsync(updated,
             m => [new EventDraft(m.UserId, new GroupMembershipChanged(m.GroupId, m.ToWire(now), m.Notify))], cancellationToken);
-        return committed.IsOk ? (await publisher.PublishAsync(committed.Value)).ToWire(now) : committed.Error;
+        if (!committed.IsOk) return committed.Error;
+        var member = (await publisher.PublishAsync(committed.Value)).ToWire(now);
+        if (tellMembers && await groups.GetAsync(updated.GroupId, cancellationToken) is { } group)
+            await TellMembersAsync(group, new GroupMemberChanged(updated.GroupId, member), cancellationToken);
+        return member;
     }
 
     /// <summary>

@@ -17,11 +17,24 @@ public interface IMessageStore
     /// </summary>
     ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="SendAsync"/> for a user's send: stored only if the recipient accepts it (see <see cref="RefusalAsync"/>),
+    /// checked in the send's own transaction under both users' locks, so a block, unfriending or settings change
+    /// committed before the send — on any node — always refuses it, and a send costs no reads before it. A retried
+    /// client id is answered with its stored message even if the recipient would now refuse it.
+    /// </summary>
+    ValueTask<Result<Committed<SendOutcome>>> SendIfAcceptedAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Why the recipient would not accept a message from the sender now, or null if they would: <see cref="Errors.NotFound"/>
+    /// when there is no such (undeleted) user, <see cref="Errors.MessageRefused"/> when either blocks the other, or they
+    /// are not friends and the recipient neither allows strangers' messages nor has messaged the sender (a message not
+    /// recalled: a reply in a temporary session, 临时会话). One read.
+    /// </summary>
+    ValueTask<Error?> RefusalAsync(long senderId, long recipientId, CancellationToken cancellationToken = default);
+
     /// <summary>The message the sender already sent with this client id, if any (a retry).</summary>
     ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId, CancellationToken cancellationToken = default);
-
-    /// <summary>Whether <paramref name="senderId"/> has ever sent <paramref name="recipientId"/> a message (that was not recalled).</summary>
-    ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The user's devices hold every event of their log up to <paramref name="eventSeq"/>: messages received

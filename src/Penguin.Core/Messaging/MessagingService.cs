@@ -1,11 +1,9 @@
 using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Penguin.Core.Accounts;
 using Penguin.Core.Bus;
 using Penguin.Core.Common;
 using Penguin.Core.Outbox;
-using Penguin.Core.Social;
 using Penguin.Protocol;
 
 namespace Penguin.Core.Messaging;
@@ -16,8 +14,6 @@ namespace Penguin.Core.Messaging;
 /// </summary>
 public sealed partial class MessagingService(
     IMessageStore messages,
-    IAccountStore accounts,
-    ISocialStore social,
     EventPublisher publisher,
     IEventBus bus,
     TimeProvider time,
@@ -37,9 +33,8 @@ public sealed partial class MessagingService(
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
             return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
         if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
-        // A retry is answered with the stored message even when a block or the rate limit would now refuse it:
-        // what was acknowledged once stays acknowledged. Looked up only when refused; the store dedups the rest.
-        if (await CheckMayMessageAsync(senderId, send.To, cancellationToken) is { } refused) return await AnswerRetryAsync(senderId, send, cancellationToken) ?? refused;
+        // A retry is answered with the stored message even when the rate limit (or, in the store, a block) would now
+        // refuse it: what was acknowledged once stays acknowledged. Looked up only when refused; the store dedups the rest.
         if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             return await AnswerRetryAsync(senderId, send, cancellationToken) ?? Errors.RateLimited;
         Attachment? attachment = null;
@@ -55,13 +50,16 @@ public sealed partial class MessagingService(
         // Stored to the millisecond: the acknowledged message and a later read of it must be equal.
         var now = time.GetUtcNow();
         var sentAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
-        var committed = await messages.SendAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, sentAt, attachment), m =>
+        // Whether the recipient accepts it is checked inside the send's own transaction (IMessageStore.SendIfAcceptedAsync):
+        // no reads before it, and a block committed on another node a moment ago is seen.
+        var committed = await messages.SendIfAcceptedAsync(new NewMessage(senderId, send.To, send.ClientId, send.Text, sentAt, attachment), m =>
         {
             var received = new MessageReceived(m.ToWire());
             return [new EventDraft(m.RecipientId, received), new EventDraft(m.SenderId, received)];
         }, cancellationToken);
-        if (committed.Value.Duplicate) return AnswerRetry(committed.Value.Message, send);
-        return await publisher.PublishAsync(committed);
+        if (!committed.IsOk) return committed.Error;
+        if (committed.Value.Value.Duplicate) return AnswerRetry(committed.Value.Value.Message, send);
+        return await publisher.PublishAsync(committed.Value);
     }
 
     private async ValueTask<Result<SendOutcome>?> AnswerRetryAsync(long senderId, SendMessage send, CancellationToken cancellationToken = default) =>
@@ -152,7 +150,7 @@ public sealed partial class MessagingService(
     public async ValueTask<Result<bool>> SetTypingAsync(long userId, long to, bool active, CancellationToken cancellationToken = default)
     {
         if (to == userId || !_typingRate.TryAcquire(userId.ToString(System.Globalization.CultureInfo.InvariantCulture))) return false;
-        if (await CheckMayMessageAsync(userId, to, cancellationToken) is not null) return false;
+        if (await messages.RefusalAsync(userId, to, cancellationToken) is not null) return false;
         await RelayTypingAsync(userId, to, active, cancellationToken);
         return true;
     }
@@ -182,22 +180,6 @@ public sealed partial class MessagingService(
         var size = Math.Clamp(limit ?? 50, 1, Limits.HistoryPageMax);
         var found = await messages.SearchAsync(userId, text, size + 1, cancellationToken);
         return new MessagePage([.. found.Take(size).Select(m => m.ToWire())], found.Count > size);
-    }
-
-    /// <summary>
-    /// Friends may always message each other; a stranger only when the receiver allows messages from strangers
-    /// (a temporary session, 临时会话) or has messaged the sender first (a reply in one). A block in either
-    /// direction always refuses, with the same answer.
-    /// </summary>
-    private async ValueTask<Error?> CheckMayMessageAsync(long senderId, long recipientId, CancellationToken cancellationToken = default)
-    {
-        var recipient = await accounts.GetUserAsync(recipientId, cancellationToken);
-        if (recipient is null) return Errors.NotFound;
-        var relation = await social.GetRelationAsync(senderId, recipientId, cancellationToken);
-        if (relation.Blocking || relation.BlockedBy) return Errors.MessageRefused;
-        if (!relation.Friends && !recipient.Settings.AllowStrangerMessages && !await messages.HasSentAsync(recipientId, senderId, cancellationToken))
-            return Errors.MessageRefused;
-        return null;
     }
 
     private static EventDraft ToSender(Receipt r) => new(r.PeerId, new MessageReceipt(r.ReaderId, r.DeliveredSeq, r.ReadSeq));

@@ -47,6 +47,9 @@ public sealed class SpawnedCluster : IAsyncDisposable
             await SpawnedServer.StartAsync(serverDll, null, fastPasswords, NodeSettings(i, cluster.Database.ConnectionString, rabbitMqUri), ct);
     }
 
+    /// <summary>Kills node <paramref name="index"/> with SIGKILL mid-run; the others serve on.</summary>
+    public void Kill(int index) => _nodes[index]?.Kill();
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes.OfType<SpawnedServer>()) await node.DisposeAsync();

@@ -128,6 +128,12 @@ public sealed class SpawnedServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>SIGKILL, as a crash: no shutdown, no goodbye to its devices (<c>--kill-node-after</c>).</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -31,13 +31,14 @@ public interface IWireEvents
 /// <see cref="EpollReactor"/> thread (no thread-pool hand-off per read) that takes everything the kernel has into
 /// one buffer and parses every complete frame in it with a
 /// <see cref="Utf8JsonReader"/> for only the fields the accounting needs (type, re, seq, message.from,
-/// message.clientId); frames the caller composes are written together in one <c>send</c>. No task, completion
-/// source or object per message. Request ids are the caller's: even ids are its own (<see cref="IWireEvents"/>),
+/// message.clientId); frames the caller composes are written together in one <c>send</c> system call. No task,
+/// completion source or object per message; with <see cref="AutoAcknowledge"/> the acks go out from the reactor's
+/// thread too, at its next tick. Request ids are the caller's: even ids are its own (<see cref="IWireEvents"/>),
 /// odd ids this class's (auth, sync). The general <c>Penguin.Client.PenguinConnection</c> stays the reference client;
 /// this one speaks the same protocol (v1) for as little CPU as possible. Client frames are masked with a zero key
 /// (valid framing; masking protects proxies' caches, and this tool only talks to loopback).
 /// </summary>
-public sealed class WireDevice : IReadable, IAsyncDisposable
+public sealed class WireDevice : IReadable, ITickable, IAsyncDisposable
 {
     private const int MaxFrame = 16 * 1024 * 1024;
     private readonly Socket _socket;
@@ -59,6 +60,8 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
     private TaskCompletionSource<ControlReply>? _control;
     private long _controlId;
     private int _disposed;
+    private bool _socketClosed;
+    private bool _tickPending; // on the reactor's thread only
     private int _unansweredErrors;
     private int _acksSent;
 
@@ -87,7 +90,17 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
     public Lock SendLock => _sendLock;
 
     /// <summary>Connects from the next source address, upgrades to a WebSocket at <paramref name="uri"/> and authenticates with <paramref name="token"/>.</summary>
-    public static async Task<WireDevice> ConnectAsync(LoopbackNetwork network, Uri uri, long number, string token, CancellationToken ct)
+    public static Task<WireDevice> ConnectAsync(LoopbackNetwork network, Uri uri, long number, string token, CancellationToken ct) =>
+        ConnectAsync(network, uri, number, token, since: null, events: null, ct);
+
+    /// <summary>
+    /// Connects as a client does after losing its node: <c>auth</c> with <paramref name="since"/>, so every event after it
+    /// comes, in order and once, right after <c>authed</c>; <paramref name="events"/> hears them (set before anything arrives).
+    /// </summary>
+    public static Task<WireDevice> ResumeAsync(LoopbackNetwork network, Uri uri, long number, string token, long since, IWireEvents events, CancellationToken ct) =>
+        ConnectAsync(network, uri, number, token, since, events, ct);
+
+    private static async Task<WireDevice> ConnectAsync(LoopbackNetwork network, Uri uri, long number, string token, long? since, IWireEvents? events, CancellationToken ct)
     {
         // Connected and written with blocking calls (immediate on loopback): a socket that once used the .NET async
         // API stays registered with the runtime's own epoll, which would wake for every read the reactor makes.
@@ -96,7 +109,7 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
 #pragma warning disable CA5350 // RFC 6455 names SHA-1 for the handshake; it protects nothing
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 #pragma warning restore CA5350
-        var device = new WireDevice(socket, number, accept);
+        var device = new WireDevice(socket, number, accept) { Events = events };
         try
         {
             device._slot = device._reactor.Add(device._fd, device);
@@ -112,6 +125,7 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
                 w.WriteString("op"u8, "auth"u8);
                 w.WriteNumber("id"u8, id);
                 w.WriteString("token"u8, token);
+                if (since is { } cursor) w.WriteNumber("since"u8, cursor);
             }, ct);
             if (authed.Kind != FrameKind.Authed) throw new IOException($"Authentication was refused ({authed.Code ?? authed.Kind.ToString()}).");
             return device;
@@ -135,10 +149,29 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
         if (reply.Kind != FrameKind.Synced) throw new IOException($"sync was refused ({reply.Code ?? reply.Kind.ToString()}).");
     }
 
-    /// <summary>Marks that a message arrived: the next <see cref="AcknowledgeIfDue"/> sends one <c>ack</c> with the cursor.</summary>
-    private void AckLater() => Volatile.Write(ref _ackDue, 1);
+    /// <summary>
+    /// Acknowledge what arrives on its own, as the general client does: one <c>ack</c> with the cursor at the reactor's
+    /// next tick (every <see cref="EpollReactor.TickInterval"/>) after messages arrived. Set before traffic starts.
+    /// </summary>
+    public bool AutoAcknowledge { get; set; }
 
-    /// <summary>Sends one <c>ack</c> with the cursor when messages arrived since the last one (call it every few ms).</summary>
+    /// <summary>Marks that a message arrived: the next <see cref="AcknowledgeIfDue"/> sends one <c>ack</c> with the cursor.</summary>
+    private void AckLater()
+    {
+        Volatile.Write(ref _ackDue, 1);
+        if (!AutoAcknowledge || _tickPending) return;
+        _tickPending = true;
+        _reactor.AtNextTick(this);
+    }
+
+    /// <summary>The reactor's tick after a message arrived (<see cref="AutoAcknowledge"/>).</summary>
+    public void OnTick()
+    {
+        _tickPending = false;
+        AcknowledgeIfDue();
+    }
+
+    /// <summary>Sends one <c>ack</c> with the cursor when messages arrived since the last one.</summary>
     public void AcknowledgeIfDue()
     {
         if (Interlocked.Exchange(ref _ackDue, 0) == 0 || Completion.IsCompleted) return;
@@ -182,18 +215,13 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
     /// <summary>Appends one masked text frame holding <paramref name="json"/> to what <see cref="Flush"/> sends (hold <see cref="SendLock"/>).</summary>
     public void AppendFrame(ReadOnlySpan<byte> json) => AppendFrame(json, opcode: 0x1);
 
-    /// <summary>Writes every appended frame in one <c>send</c> (hold <see cref="SendLock"/>); a broken connection drops them (the receive loop ends it).</summary>
+    /// <summary>Writes every appended frame with one <c>send</c> call (hold <see cref="SendLock"/>); a broken or closed connection drops them (the receive loop ends it).</summary>
     public void Flush()
     {
         if (_out.WrittenCount == 0) return;
-        try
-        {
-            var data = _out.WrittenSpan;
-            while (data.Length > 0) data = data[_socket.Send(data)..];
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
+        // Straight to the kernel (the .NET socket's checks and handle counting cost more than the call at these
+        // rates); the descriptor is closed only under the send lock (DisposeAsync), so it cannot be another's by now.
+        if (!_socketClosed) EpollReactor.SendAll(_fd, _out.WrittenSpan);
         _out.ResetWrittenCount();
     }
 
@@ -219,7 +247,11 @@ public sealed class WireDevice : IReadable, IAsyncDisposable
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
         // The reactor reads the end of the stream and unregisters the socket before it is closed.
         await Completion;
-        _socket.Dispose();
+        lock (_sendLock)
+        {
+            _socketClosed = true;
+            _socket.Dispose();
+        }
     }
 
     private async Task<ControlReply> RequestAsync(Action<Utf8JsonWriter, long> write, CancellationToken ct)

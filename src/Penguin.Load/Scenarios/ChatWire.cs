@@ -24,7 +24,7 @@ public sealed class WireSender : IWireEvents, IPacedSender
     private readonly int _stream;
     private readonly long _to;
     private readonly MessageLedger _ledger;
-    private readonly OperationStats _send;
+    private OperationStats _send;
     private readonly int _window;
     private readonly long _maxAllowance;
     private long _allowance;
@@ -53,8 +53,19 @@ public sealed class WireSender : IWireEvents, IPacedSender
     /// <summary>Messages sent and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Fills the window (as fast as answers allow) or sends what the pacer has allowed.</summary>
-    public void Start() => Pump();
+    /// <summary>Where sends are accounted; changed only between phases, with nothing in flight (the warm-up's, then the measured one's).</summary>
+    public OperationStats Stats
+    {
+        get => _send;
+        set => _send = value;
+    }
+
+    /// <summary>Fills the window (as fast as answers allow) or sends what the pacer has allowed; after <see cref="Stop"/>, sends again.</summary>
+    public void Start()
+    {
+        _stopped = Device.Completion.IsCompleted;
+        Pump();
+    }
 
     /// <summary>One more message may go (paced mode).</summary>
     public void Allow()
@@ -161,10 +172,16 @@ public sealed class WireRecipient : IWireEvents
     private readonly Action<Arrival, long> _arrived;
 
     public WireRecipient(WireDevice device, MessageLedger ledger, Action<Arrival, long> arrived)
+        : this(ledger, arrived)
+    {
+        device.Events = this;
+    }
+
+    /// <summary>For a device still to be connected (<see cref="WireDevice.ResumeAsync"/>), which hears it from its first frame.</summary>
+    public WireRecipient(MessageLedger ledger, Action<Arrival, long> arrived)
     {
         _ledger = ledger;
         _arrived = arrived;
-        device.Events = this;
     }
 
     public void Received(ReadOnlySpan<byte> clientId)

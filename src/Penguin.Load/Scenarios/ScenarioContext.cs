@@ -43,6 +43,9 @@ public sealed class ScenarioContext(
     public OperationLog Operations { get; } = operations;
     public ProgressPrinter Progress { get; } = progress;
 
+    /// <summary>Kills a spawned cluster's node by index (SIGKILL); null when the run spawned no cluster.</summary>
+    public Action<int>? KillNode { get; init; }
+
     /// <summary>The server process being sampled, when its PID is known.</summary>
     public ProcessSampler? ServerProcess { get; } = serverProcess;
 

@@ -17,20 +17,28 @@ namespace Penguin.Storage.Postgres;
 /// </summary>
 public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 {
-    private readonly GroupCommit<(NewMessage Message, DateTimeOffset SentAt), SendResult> _sends = new(batch => SendBatchAsync(db, batch),
-        s => db.CallAsync(c => CallSendAsync(c, null, s.Message, s.SentAt, [s.Message.RecipientId, s.Message.SenderId])).AsTask());
+    private readonly GroupCommit<(NewMessage Message, DateTimeOffset SentAt, bool IfAccepted), SendResult> _sends = new(batch => SendBatchAsync(db, batch),
+        s => db.CallAsync(c => CallSendAsync(c, null, s.IfAccepted, s.Message, s.SentAt, [s.Message.RecipientId, s.Message.SenderId])).AsTask());
 
     private readonly GroupCommit<(long UserId, long EventSeq), IReadOnlyList<(Receipt Receipt, long Seq)>> _acks = new(batch => AcknowledgeBatchAsync(db, batch),
         a => db.CallAsync(c => CallAcknowledgeAsync(c, a.UserId, a.EventSeq)).AsTask());
 
     internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at, m.attachment";
 
+    public async ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
+        (await SendAsync(message, events, ifAccepted: false, cancellationToken)).Value;
+
+    public ValueTask<Result<Committed<SendOutcome>>> SendIfAcceptedAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
+        SendAsync(message, events, ifAccepted: true, cancellationToken);
+
     /// <summary>
-    /// One call of penguin_send_message (migration 0070): the idempotency lookup, the seqs, the message and its
-    /// events in one round trip, its locks held only while the server runs it. Events other than the message's own
-    /// (which the function writes as references to the row) are appended after it in the same transaction.
+    /// One call of penguin_send_accepted (migrations 0070, 0073): the idempotency lookup, the check whether the recipient
+    /// accepts it, the seqs, the message and its events in one round trip, its locks held only while the server runs it.
+    /// Events other than the message's own (which the function writes as references to the row) are appended after it
+    /// in the same transaction.
     /// </summary>
-    public async ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
+    private async ValueTask<Result<Committed<SendOutcome>>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, bool ifAccepted,
+        CancellationToken cancellationToken)
     {
         var sentAt = message.SentAt.Utc();
         // What the events will be, from the message as it will be but for its id and seq: when each is the message's
@@ -45,18 +53,20 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
                 if (inCall)
                 {
                     // The messaging service's shape (to the recipient, then the sender) goes with the node's other sends in one call.
-                    var (duplicate, record, seqs) = shape.Select(d => d.UserId).SequenceEqual([message.RecipientId, message.SenderId])
-                        ? await _sends.RunAsync((message, sentAt), cancellationToken)
-                        : await db.CallAsync(c => CallSendAsync(c, null, message, sentAt, [.. shape.Select(d => d.UserId)]), cancellationToken);
+                    var (refused, duplicate, record, seqs) = shape.Select(d => d.UserId).SequenceEqual([message.RecipientId, message.SenderId])
+                        ? await _sends.RunAsync((message, sentAt, ifAccepted), cancellationToken)
+                        : await db.CallAsync(c => CallSendAsync(c, null, ifAccepted, message, sentAt, [.. shape.Select(d => d.UserId)]), cancellationToken);
+                    if (refused is not null) return refused;
                     if (duplicate) return Duplicate(record);
                     var drafts = events(record).ToList();
                     if (drafts.Count != seqs.Length || drafts.Where((d, i) => d.UserId != shape[i].UserId).Any())
                         throw new InvalidOperationException("The message's events changed between two calls of the same callback.");
                     return new Committed<SendOutcome>(new SendOutcome(record, Duplicate: false), [.. drafts.Select((d, i) => new CommittedEvent(d.UserId, seqs[i], d.Event))]);
                 }
-                return await db.WriteAsync(async (c, tx) =>
+                return await db.WriteAsync<Result<Committed<SendOutcome>>>(async (c, tx) =>
                     {
-                        var (duplicate, record, _) = await CallSendAsync(c, tx, message, sentAt, []);
+                        var (refused, duplicate, record, _) = await CallSendAsync(c, tx, ifAccepted, message, sentAt, []);
+                        if (refused is not null) return refused;
                         if (duplicate) return Duplicate(record);
                         var committed = await PostgresOutbox.AppendAsync(c, tx, events(record));
                         // Remember where the message sits in each log: delivery receipts find the messages an ack delivers by it.
@@ -76,15 +86,19 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
 
     private const string ClientIdConstraint = "messages_sender_id_client_id_key";
 
-    /// <summary>A send's outcome as the database gives it: the stored message of a retry, or the new one with its event seqs.</summary>
-    private readonly record struct SendResult(bool Duplicate, MessageRecord Record, long[] EventSeqs);
+    /// <summary>
+    /// A send's outcome as the database gives it: why the recipient refused it, the stored message of a retry, or the
+    /// new one with its event seqs.
+    /// </summary>
+    private readonly record struct SendResult(Error? Refused, bool Duplicate, MessageRecord Record, long[] EventSeqs);
 
-    /// <summary>Several sends in one call of penguin_send_messages (migration 0072), one transaction for all.</summary>
-    private static async Task<IReadOnlyList<SendResult>> SendBatchAsync(PostgresDatabase db, IReadOnlyList<(NewMessage Message, DateTimeOffset SentAt)> batch)
+    /// <summary>Several sends in one call of penguin_send_messages (migrations 0072, 0073), one transaction for all.</summary>
+    private static async Task<IReadOnlyList<SendResult>> SendBatchAsync(PostgresDatabase db, IReadOnlyList<(NewMessage Message, DateTimeOffset SentAt, bool IfAccepted)> batch)
     {
         var messages = batch.Select(b => b.Message).ToArray();
-        var rows = await db.CallAsync(c => c.CallAsync(null, "SELECT * FROM penguin_send_messages($1, $2, $3, $4, $5, $6, $7)",
+        var rows = await db.CallAsync(c => c.CallAsync(null, "SELECT * FROM penguin_send_messages($1, $2, $3, $4, $5, $6, $7, $8)",
             r => (Index: r.GetInt32(0) - 1, Row: ReadSendRow(r, 1)),
+            PgSql.Arg(batch.Select(b => b.IfAccepted).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Boolean),
             PgSql.Arg(messages.Select(m => m.SenderId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
             PgSql.Arg(messages.Select(m => m.RecipientId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
             PgSql.Arg(messages.Select(m => m.ClientId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
@@ -97,21 +111,27 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
         return results;
     }
 
-    private static (bool Duplicate, MessageRecord Stored, long[] Seqs) ReadSendRow(NpgsqlDataReader r, int i) =>
-        (r.GetBoolean(i), ReadMessage(r, i + 1), r.IsDBNull(i + 10) ? [] : r.GetFieldValue<long[]>(i + 10));
+    /// <summary>A row of penguin_send_accepted from column <paramref name="i"/> on: o_refused, o_duplicate, the message, o_event_seqs.</summary>
+    private static (Error? Refused, bool Duplicate, MessageRecord? Stored, long[] Seqs) ReadSendRow(NpgsqlDataReader r, int i)
+    {
+        if (r.NullableString(i) is { } refused) return (refused == "not_found" ? Errors.NotFound : Errors.MessageRefused, false, null, []);
+        return (null, r.GetBoolean(i + 1), ReadMessage(r, i + 2), r.IsDBNull(i + 11) ? [] : r.GetFieldValue<long[]>(i + 11));
+    }
 
-    private static SendResult AsSent(NewMessage message, DateTimeOffset sentAt, (bool Duplicate, MessageRecord Stored, long[] Seqs) row) =>
-        row.Duplicate
-            ? new(true, row.Stored, [])
-            // The new message as given (its attachment object too), with the id and seq the database assigned.
-            : new(false, new MessageRecord(row.Stored.Id, message.SenderId, message.RecipientId, row.Stored.Seq, message.ClientId, message.Text, sentAt, null,
-                message.Attachment), row.Seqs);
+    private static SendResult AsSent(NewMessage message, DateTimeOffset sentAt, (Error? Refused, bool Duplicate, MessageRecord? Stored, long[] Seqs) row)
+    {
+        if (row.Refused is not null) return new(row.Refused, false, null!, []);
+        if (row.Duplicate) return new(null, true, row.Stored!, []);
+        // The new message as given (its attachment object too), with the id and seq the database assigned.
+        return new(null, false, new MessageRecord(row.Stored!.Id, message.SenderId, message.RecipientId, row.Stored.Seq, message.ClientId, message.Text,
+            sentAt, null, message.Attachment), row.Seqs);
+    }
 
-    private static async Task<SendResult> CallSendAsync(NpgsqlConnection c, NpgsqlTransaction? tx,
+    private static async Task<SendResult> CallSendAsync(NpgsqlConnection c, NpgsqlTransaction? tx, bool ifAccepted,
         NewMessage message, DateTimeOffset sentAt, long[] eventUsers)
     {
-        var rows = await c.CallAsync(tx, "SELECT * FROM penguin_send_message($1, $2, $3, $4, $5, $6, $7, $8, $9)", r => ReadSendRow(r, 0),
-            PgSql.Arg(message.SenderId, NpgsqlDbType.Bigint), PgSql.Arg(message.RecipientId, NpgsqlDbType.Bigint),
+        var rows = await c.CallAsync(tx, "SELECT * FROM penguin_send_accepted($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", r => ReadSendRow(r, 0),
+            PgSql.Arg(ifAccepted, NpgsqlDbType.Boolean), PgSql.Arg(message.SenderId, NpgsqlDbType.Bigint), PgSql.Arg(message.RecipientId, NpgsqlDbType.Bigint),
             PgSql.Arg(message.ClientId, NpgsqlDbType.Text), PgSql.Arg(message.Text, NpgsqlDbType.Text), PgSql.Arg(sentAt, NpgsqlDbType.TimestampTz),
             PgSql.Arg(AttachmentJson.Write(message.Attachment), NpgsqlDbType.Text), PgSql.Arg(message.Attachment?.FileId, NpgsqlDbType.Text),
             PgSql.Arg(eventUsers, NpgsqlDbType.Array | NpgsqlDbType.Bigint), PgSql.Arg(new byte[]?[eventUsers.Length], NpgsqlDbType.Array | NpgsqlDbType.Bytea));
@@ -260,11 +280,15 @@ public sealed class PostgresMessageStore(PostgresDatabase db) : IMessageStore
             """, r => new ConversationRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.Instant(5),
                 r.IsDBNull(6) ? null : ReadMessage(r, 6)), ("u", userId), ("n", limit)), cancellationToken);
 
-    public ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(async c => (await c.ScalarAsync(null, """
-            SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
-                           WHERE c.user_lo = LEAST(@s, @r) AND c.user_hi = GREATEST(@s, @r) AND m.sender_id = @s AND m.recalled_at IS NULL)::int
-            """, ("s", senderId), ("r", recipientId))) == 1, cancellationToken);
+    /// <summary>One call of penguin_refusal (migration 0073), the rule the send checks inside its own call.</summary>
+    public ValueTask<Error?> RefusalAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(async c => (await c.CallAsync(null, "SELECT penguin_refusal($1, $2)", r => r.NullableString(0),
+                PgSql.Arg(senderId, NpgsqlDbType.Bigint), PgSql.Arg(recipientId, NpgsqlDbType.Bigint))).Single() switch
+            {
+                null => null,
+                "not_found" => Errors.NotFound,
+                _ => (Error?)Errors.MessageRefused,
+            }, cancellationToken);
 
     public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId, CancellationToken cancellationToken = default) =>
         db.ReadAsync(async c => await c.QuerySingleAsync(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = @s AND m.client_id = @c",

@@ -16,11 +16,23 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
 
     internal const string MessageColumns = "m.id, m.sender_id, m.recipient_id, m.seq, m.client_id, m.body, m.sent_at, m.recalled_at, m.attachment";
 
-    public ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default)
+    public async ValueTask<Committed<SendOutcome>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
+        (await SendAsync(message, events, ifAccepted: false, cancellationToken)).Value;
+
+    public ValueTask<Result<Committed<SendOutcome>>> SendIfAcceptedAsync(NewMessage message, EventsFor<MessageRecord> events, CancellationToken cancellationToken = default) =>
+        SendAsync(message, events, ifAccepted: true, cancellationToken);
+
+    private ValueTask<Result<Committed<SendOutcome>>> SendAsync(NewMessage message, EventsFor<MessageRecord> events, bool ifAccepted, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _sendsSinceIndexing) % IndexEvery == 0) _ = IndexInBackgroundAsync();
-        return db.WriteAsync((c, tx) =>
+        return db.WriteAsync<Result<Committed<SendOutcome>>>((c, tx) =>
         {
+            // In the writer, so nothing can change between the check and the write. A retry is answered even if now refused.
+            if (ifAccepted && Refusal(c, tx, message.SenderId, message.RecipientId) is { } refused)
+            {
+                if (FindSent(c, tx, message.SenderId, message.ClientId) is not { } earlier) return refused;
+                return new Committed<SendOutcome>(new SendOutcome(earlier, Duplicate: true), []);
+            }
             // Usually one statement: the conversation's next seq, unless the client id was used already (a retry)
             // or the conversation does not exist yet. The trigger messages_advance moves the conversation's
             // last seq and the sender's read cursor.
@@ -37,8 +49,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
             var inserted = c.Query(tx, insert, r => (Id: r.GetInt64(0), Seq: r.GetInt64(1)), values);
             if (inserted.Count == 0)
             {
-                var existing = c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
-                    ReadMessage, ("$s", message.SenderId), ("$c", message.ClientId));
+                var existing = FindSent(c, tx, message.SenderId, message.ClientId);
                 if (existing is not null) return new Committed<SendOutcome>(new SendOutcome(existing, Duplicate: true), []);
                 StartConversation(c, tx, lo, hi, message.SentAt);
                 inserted = c.Query(tx, insert, r => (Id: r.GetInt64(0), Seq: r.GetInt64(1)), values);
@@ -74,15 +85,33 @@ public sealed partial class SqliteMessageStore(SqliteDatabase db, ILogger<Sqlite
     [LoggerMessage(EventId = 4091, Level = LogLevel.Error, Message = "Indexing sent messages for search failed; the next search indexes them")]
     private static partial void LogIndexingFailed(ILogger logger, Exception e);
 
-    public ValueTask<bool> HasSentAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => c.Scalar(null, """
-            SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
-                           WHERE c.user_lo = MIN($s, $r) AND c.user_hi = MAX($s, $r) AND m.sender_id = $s AND m.recalled_at IS NULL)
-            """, ("$s", senderId), ("$r", recipientId)) == 1, cancellationToken);
+    public ValueTask<Error?> RefusalAsync(long senderId, long recipientId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => Refusal(c, null, senderId, recipientId), cancellationToken);
+
+    /// <summary>The rule of <see cref="IMessageStore.RefusalAsync"/> in one statement: 1 no such user, 2 refused, 0 accepted.</summary>
+    private static Error? Refusal(SqliteConnection c, SqliteTransaction? tx, long senderId, long recipientId) =>
+        c.Scalar(tx, """
+            SELECT CASE
+                WHEN u.id IS NULL THEN 1
+                WHEN EXISTS (SELECT 1 FROM blocks b WHERE (b.user_id = $s AND b.blocked_id = $r) OR (b.user_id = $r AND b.blocked_id = $s)) THEN 2
+                WHEN u.allow_stranger_messages OR EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $s AND f.friend_id = $r) THEN 0
+                WHEN EXISTS (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                             WHERE c.user_lo = MIN($s, $r) AND c.user_hi = MAX($s, $r) AND m.sender_id = $r AND m.recalled_at IS NULL) THEN 0
+                ELSE 2 END
+            FROM (SELECT 1) LEFT JOIN users u ON u.id = $r AND u.deleted_at IS NULL
+            """, ("$s", senderId), ("$r", recipientId)) switch
+        {
+            1 => Errors.NotFound,
+            2 => Errors.MessageRefused,
+            _ => null,
+        };
 
     public ValueTask<MessageRecord?> FindSentAsync(long senderId, string clientId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => c.QuerySingle(null, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
-            ReadMessage, ("$s", senderId), ("$c", clientId)), cancellationToken);
+        db.ReadAsync(c => FindSent(c, null, senderId, clientId), cancellationToken);
+
+    private static MessageRecord? FindSent(SqliteConnection c, SqliteTransaction? tx, long senderId, string clientId) =>
+        c.QuerySingle(tx, $"SELECT {MessageColumns} FROM messages m WHERE m.sender_id = $s AND m.client_id = $c",
+            ReadMessage, ("$s", senderId), ("$c", clientId));
 
     public ValueTask<Committed<IReadOnlyList<Receipt>>> AcknowledgeAsync(long userId, long eventSeq, EventsFor<IReadOnlyList<Receipt>> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>

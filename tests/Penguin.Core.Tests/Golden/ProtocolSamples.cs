@@ -83,6 +83,8 @@ public static class ProtocolSamples
         new GroupMessageAccepted(GroupText, Duplicate: false) { Re = 11 },
         new GroupMessageReceived(GroupText),
         new GroupMessageRecalled(200001, 9001, 12, 10001),
+        new GroupMemberChanged(200001, Member),
+        new GroupMemberLeft(200001, 10002, GroupLeaveReason.Kicked),
         new GroupJoined(GroupPlace) { Seq = 30 },
         new GroupLeft(200001, GroupLeaveReason.Kicked) { Seq = 31 },
         new GroupUpdated(Group) { Seq = 32 },

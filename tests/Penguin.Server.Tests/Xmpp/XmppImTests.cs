@@ -32,6 +32,27 @@ public sealed class XmppImTests(XmppServerFixture fixture) : IClassFixture<XmppS
     }
 
     [Fact]
+    public async Task Receipts_GoOnlyToMessagesThatAskedForThem()
+    {
+        await using var romeo = await Server.RegisterAsync("romeo");
+        await using var juliet = await Server.RegisterAsync("juliet");
+        await romeo.BefriendAsync(juliet);
+        var native = await juliet.ConnectAsync();
+        await using var xmpp = await XmppTestClient.LoginAsync(Server, romeo.Number);
+
+        await xmpp.SendAsync($"<message type='chat' to='{juliet.Number}@localhost' id='plain-1'><body>no receipt wanted</body></message>");
+        await native.WaitForAsync<MessageReceived>(m => m.Message.ClientId == "plain-1");
+        await xmpp.SendAsync($"<message type='chat' to='{juliet.Number}@localhost' id='asked-2'><body>tell me</body><request xmlns='urn:xmpp:receipts'/></message>");
+        await native.WaitForAsync<MessageReceived>(m => m.Message.ClientId == "asked-2");
+
+        // The first receipt to arrive is the one that was asked for; none ever names the message that did not ask.
+        var receipt = await xmpp.ExpectAsync(e => e.Element(Receipts + "received") is not null);
+        Assert.Equal("asked-2", (string?)receipt.Element(Receipts + "received")!.Attribute("id"));
+        await SyncAsync(xmpp, "after-receipts");
+        Assert.DoesNotContain(xmpp.Kept, e => e.Element(Receipts + "received") is not null);
+    }
+
+    [Fact]
     public async Task Sent_EchoesTheStanzaId_AndNativeDeliveredAndRead_ComeBackAsReceiptAndMarker()
     {
         await using var romeo = await Server.RegisterAsync("romeo");

@@ -34,6 +34,29 @@ public sealed class XmppSettingsTests
     }
 
     [Fact]
+    public async Task PlainAuthOnLoopback_OffersPlainWithoutTls_AWrongPasswordIsRefused()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Xmpp.Enabled = true;
+            o.Xmpp.Port = 0;
+            o.Xmpp.AllowPlaintextOnLoopback = true;
+            o.Xmpp.AllowPlainAuthOnLoopback = true;
+        });
+        await using var romeo = await server.RegisterAsync("romeo");
+        var number = romeo.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await using var wrong = await XmppTestClient.ConnectAsync(server);
+        Assert.Contains("PLAIN", wrong.Features.Descendants().Where(e => e.Name.LocalName == "mechanism").Select(e => e.Value));
+        Assert.Equal("not-authorized", (await wrong.PlainAsync(number, "not the password")).Elements().First().Name.LocalName);
+
+        await using var xmpp = await XmppTestClient.ConnectAsync(server);
+        Assert.Equal("success", (await xmpp.PlainAsync(number, User.Password)).Name.LocalName);
+        await xmpp.BindAsync("tsung");
+        Assert.Equal($"{number}@localhost/tsung", xmpp.Jid);
+    }
+
+    [Fact]
     public async Task GeneratedCertificate_IsKeptInTheDataDirectoryAndReused()
     {
         await using var server = await TestServer.StartAsync(o =>

@@ -21,10 +21,16 @@ internal sealed partial class XmppConnection
 
     private volatile bool _carbons;
 
-    /// <summary>Client ids this stream sent (bounded): their own echo is the stanza-id reply, not a carbon.</summary>
-    private readonly ConcurrentDictionary<string, byte> _sentHere = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Client ids this stream sent (bounded), with the peer and what the message asked for: its own echo is the
+    /// stanza-id reply, not a carbon; a receipt (XEP-0184) or marker (XEP-0333) goes only to a message that asked.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, SentHere> _sentHere = new(StringComparer.Ordinal);
 
     private readonly ConcurrentQueue<string> _sentOrder = new();
+
+    /// <summary>A message this stream sent: to whom, and whether it asked for a receipt (<c>&lt;request/&gt;</c>) or markers (<c>&lt;markable/&gt;</c>).</summary>
+    private readonly record struct SentHere(long Peer, bool Receipt, bool Markable);
 
     /// <summary>Messages this stream retracted: the recall event is not sent back to it.</summary>
     private readonly ConcurrentDictionary<long, byte> _retractedHere = new();
@@ -36,9 +42,9 @@ internal sealed partial class XmppConnection
 
     private string BareJid => Jid.Bare(_userId, Domain);
 
-    private void RememberSent(string clientId)
+    private void RememberSent(string clientId, SentHere sent)
     {
-        if (!_sentHere.TryAdd(clientId, 0)) return;
+        if (!_sentHere.TryAdd(clientId, sent)) return;
         _sentOrder.Enqueue(clientId);
         while (_sentOrder.Count > 256 && _sentOrder.TryDequeue(out var old)) _sentHere.TryRemove(old, out _);
     }
@@ -152,21 +158,26 @@ internal sealed partial class XmppConnection
 
     /// <summary>
     /// The peer's devices took (delivered) or read the user's messages: XEP-0184 receipts for each newly delivered
-    /// one and a XEP-0333 displayed marker for the last read one, each naming the id the message was sent with.
+    /// one and a XEP-0333 displayed marker for the last read one, each naming the id the message was sent with — only
+    /// for messages this stream sent that asked for them (<c>&lt;request/&gt;</c>, <c>&lt;markable/&gt;</c>), as the
+    /// XEPs say; a stream whose messages asked for neither costs no look-up.
     /// </summary>
     private async Task ReceiptAsync(MessageReceipt receipt)
     {
         var delivered = _receiptCursor.GetValueOrDefault(receipt.Peer);
         var read = _markerCursor.GetValueOrDefault(receipt.Peer);
         if (receipt.DeliveredSeq <= delivered && receipt.ReadSeq <= read) return;
+        // Nothing this stream sent to the peer asked for a receipt or markers: nothing to look up or send.
+        if (!_sentHere.Values.Any(s => s.Peer == receipt.Peer && (s.Receipt || s.Markable))) return;
         var upTo = Math.Max(receipt.DeliveredSeq, receipt.ReadSeq);
         var page = await _services.Messages.HistoryAsync(_userId, receipt.Peer, upTo + 1, 20, _closed.Token);
         var own = page.Where(m => m.SenderId == _userId && m.RecalledAt is null).OrderBy(m => m.Seq).ToList();
-        foreach (var m in own.Where(m => m.Seq > delivered && m.Seq <= receipt.DeliveredSeq))
+        bool Asked(MessageRecord m, Func<SentHere, bool> what) => _sentHere.TryGetValue(m.ClientId, out var sent) && what(sent);
+        foreach (var m in own.Where(m => m.Seq > delivered && m.Seq <= receipt.DeliveredSeq && Asked(m, s => s.Receipt)))
             await WriteAsync(new XElement(Client + "message", new XAttribute("type", "chat"), new XAttribute("id", $"receipt-{m.Id}"),
                 new XAttribute("from", ContactJid(receipt.Peer)), new XAttribute("to", FullJid),
                 new XElement(Receipts + "received", new XAttribute("id", m.ClientId))));
-        if (receipt.ReadSeq > read && own.LastOrDefault(m => m.Seq <= receipt.ReadSeq) is { } last && last.Seq > read)
+        if (receipt.ReadSeq > read && own.LastOrDefault(m => m.Seq <= receipt.ReadSeq && Asked(m, s => s.Markable)) is { } last && last.Seq > read)
             await WriteAsync(new XElement(Client + "message", new XAttribute("type", "chat"), new XAttribute("id", $"marker-{last.Id}"),
                 new XAttribute("from", ContactJid(receipt.Peer)), new XAttribute("to", FullJid),
                 new XElement(Markers + "displayed", new XAttribute("id", last.ClientId))));

@@ -53,22 +53,16 @@ internal sealed partial class XmppConnection
                     new XElement(Stanzas + "text", "Only members of the group can enter / 仅群成员可进入"))));
             return;
         }
-        _rooms.Add(group);
-        var now = _services.Time.GetUtcNow();
-        GroupMember? self = null;
-        foreach (var m in members.Value)
+        var self = members.Value.FirstOrDefault(m => m.Number == _userId) ?? new GroupMember(_userId, GroupRole.Member, _services.Time.GetUtcNow());
+        if (!_rooms.Add(group))
         {
-            if (m.Number == _userId)
-            {
-                self = m;
-                continue;
-            }
-            await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(group, m.Number)), new XAttribute("to", FullJid),
-                UserX(m.Number, m.Role, m.MutedUntil > now || (info.Value.MuteAll && m.Role == GroupRole.Member))));
+            // Already inside: presence to another nick is a nick change, which is the member's card (群名片).
+            await NickChangeAsync(presence, group, self, members.Value, info.Value.MuteAll);
+            return;
         }
+        foreach (var m in members.Value.Where(m => m.Number != _userId)) await WriteAsync(OccupantPresence(group, m, info.Value.MuteAll));
         // Self-presence last: 110 (this is you), 100 (real JIDs are shown), 210 (the service chose the nick).
-        await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(group, _userId)), new XAttribute("to", FullJid),
-            UserX(_userId, self?.Role ?? GroupRole.Member, self?.MutedUntil > now || (info.Value.MuteAll && self?.Role == GroupRole.Member), 110, 100, 210)));
+        await WriteAsync(OccupantPresence(group, self, info.Value.MuteAll, 110, 100, 210));
 
         // History (what this member may see), then the subject, as XEP-0045 §7.2.15 orders them.
         var maxStanzas = (int?)presence.Element(Muc + "x")?.Element(Muc + "history")?.Attribute("maxstanzas") ?? HistoryOnJoin;
@@ -93,6 +87,18 @@ internal sealed partial class XmppConnection
         return x;
     }
 
+    /// <summary>
+    /// An occupant's presence: the nick is the account number (unique, stable, what private messages name); the
+    /// member's card (群名片) rides along as their XEP-0172 nickname.
+    /// </summary>
+    private XElement OccupantPresence(long group, GroupMember member, bool muteAll, params int[] codes) =>
+        new(Client + "presence", new XAttribute("from", OccupantJid(group, member.Number)), new XAttribute("to", FullJid),
+            UserX(member.Number, member.Role, IsMuted(member, muteAll), codes),
+            member.Card is null ? null : new XElement(UserNick + "nick", member.Card));
+
+    private bool IsMuted(GroupMember member, bool muteAll) =>
+        member.MutedUntil > _services.Time.GetUtcNow() || (muteAll && member.Role == GroupRole.Member);
+
     private XElement GroupChat(GroupMessage m, bool delayed)
     {
         var stanza = new XElement(Client + "message", new XAttribute("type", "groupchat"), new XAttribute("id", m.From == _userId ? m.ClientId : $"penguin-g{m.Id}"),
@@ -105,6 +111,34 @@ internal sealed partial class XmppConnection
                 new XAttribute("stamp", m.SentAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))));
         return stanza;
     }
+
+    /// <summary>
+    /// Presence to room/nick while inside. The room nick stays the account number; a nick that is not it sets the
+    /// member's card (群名片), which every occupant then sees (XEP-0172 nick in the occupant's presence, from the
+    /// group's <c>group.member</c> event). Another member's number or card is taken (409 conflict); a card the group
+    /// refuses (too long, not displayable) is not acceptable (406). The own number or the current card changes nothing.
+    /// </summary>
+    private async Task NickChangeAsync(XElement presence, long group, GroupMember self, GroupMember[] members, bool muteAll)
+    {
+        var nick = Jid.Parse((string?)presence.Attribute("to"))?.Resource;
+        if (nick is null || nick == _userId.ToString(CultureInfo.InvariantCulture) || nick == self.Card)
+        {
+            await WriteAsync(OccupantPresence(group, self, muteAll, 110)); // a presence update in the room: the self-presence again
+            return;
+        }
+        if (members.Any(m => m.Number != _userId && (m.Card == nick || m.Number.ToString(CultureInfo.InvariantCulture) == nick)))
+        {
+            await WriteAsync(NickError(group, nick, "cancel", "conflict", "That nick is taken in this group / 该群名片已被本群他人使用"));
+            return;
+        }
+        var changed = await _services.Groups.SetCardAsync(_userId, group, nick, _closed.Token);
+        if (!changed.IsOk) await WriteAsync(NickError(group, nick, "modify", "not-acceptable", TextOf(changed.Error)));
+        // Done: the group's own events bring the self-presence (group.membership) and everyone else's view (group.member).
+    }
+
+    private XElement NickError(long group, string nick, string type, string condition, string text) =>
+        new(Client + "presence", new XAttribute("from", $"{RoomJid(group)}/{nick}"), new XAttribute("to", FullJid), new XAttribute("type", "error"),
+            new XElement(Client + "error", new XAttribute("type", type), new XElement(Stanzas + condition), new XElement(Stanzas + "text", text)));
 
     /// <summary>A groupchat message: a body is a group message, a subject the announcement.</summary>
     private async Task RoomMessageAsync(XElement message, long group)
@@ -279,9 +313,17 @@ internal sealed partial class XmppConnection
                     new XElement(Client + "subject", g.Announcement)));
                 break;
             case GroupMembershipChanged { Member: var member } changed when _rooms.Contains(changed.GroupId):
-                // This occupant's own affiliation or voice changed (made admin, muted…): its self-presence again.
-                await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(changed.GroupId, _userId)), new XAttribute("to", FullJid),
-                    UserX(_userId, member.Role, member.MutedUntil > _services.Time.GetUtcNow(), 110)));
+                // This occupant's own affiliation, voice or card changed (made admin, muted…): its self-presence again.
+                await WriteAsync(OccupantPresence(changed.GroupId, member, muteAll: false, 110));
+                break;
+            case GroupMemberChanged { Member: var member } changed when _rooms.Contains(changed.GroupId) && member.Number != _userId:
+                // Someone joined, or another member's card, role or voice changed: their occupant presence (XEP-0045 §7.2.3, §9).
+                await WriteAsync(OccupantPresence(changed.GroupId, member, muteAll: false));
+                break;
+            case GroupMemberLeft left when _rooms.Contains(left.GroupId) && left.Number != _userId:
+                // Another member left the room (the group), or was kicked (307).
+                await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(left.GroupId, left.Number)), new XAttribute("to", FullJid),
+                    new XAttribute("type", "unavailable"), left.Reason == GroupLeaveReason.Kicked ? UserX(null, GroupRole.Member, false, 307) : UserX(null, GroupRole.Member, false)));
                 break;
             case GroupLeft left when _rooms.Remove(left.GroupId):
                 // Kicked (307) or the group gone: this occupant leaves the room.
@@ -331,12 +373,13 @@ internal sealed partial class XmppConnection
         group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", "muc_nonanonymous")),
         group is null ? null : new XElement(DiscoInfo + "feature", new XAttribute("var", Mam.NamespaceName)));
 
-    /// <summary>The rooms of the service: this user's groups.</summary>
+    /// <summary>The rooms of the service: this user's groups, then the public chat rooms.</summary>
     private async Task<XElement> MucDiscoItemsAsync()
     {
         var query = new XElement(DiscoItems + "query");
         foreach (var g in await _services.Groups.ListMineAsync(_userId, _closed.Token))
             query.Add(new XElement(DiscoItems + "item", new XAttribute("jid", RoomJid(g.Group.Id)), new XAttribute("name", g.Group.Name)));
+        query.Add(await ChatRoomItemsAsync());
         return query;
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using System.Xml.Linq;
 using Penguin.Core.Common;
 using Penguin.Core.Presence;
@@ -21,6 +23,14 @@ internal sealed partial class XmppConnection
 
     private string ContactJid(long number) => $"{number}@{Domain}/{ContactResource}";
 
+    /// <summary>How many parsed stanzas may wait while an earlier one is handled (its send stored, say).</summary>
+    private const int ReadAhead = 8; // at most 8 × MaxStanzaBytes held per stream
+
+    /// <summary>
+    /// Serves the bound stream: one task reads and parses ahead (up to <see cref="ReadAhead"/> stanzas) while this one
+    /// handles them one by one, in order, so replies and sends keep the client's order. Answers to a run of stanzas
+    /// that were already waiting are gathered and sent together (<see cref="Gateway.FlushHold"/>).
+    /// </summary>
     private async Task ServeAsync()
     {
         var connection = _connection!;
@@ -30,28 +40,73 @@ internal sealed partial class XmppConnection
             _keepingAlive = true;
             _ = KeepAliveAsync();
         }
-        while (!_closed.IsCancellationRequested)
+        using var serving = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+        var inbox = Channel.CreateBounded<Inbound>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        _ = ReadAheadAsync(_reader, inbox.Writer, serving.Token);
+        try
         {
-            var stanza = await _reader!.ReadStanzaAsync();
-            if (stanza is null)
+            while (!_closed.IsCancellationRequested)
             {
-                await EndAsync(null, null);
-                return;
+                var (stanza, failure) = await inbox.Reader.ReadAsync(_closed.Token);
+                failure?.Throw();
+                if (stanza is null)
+                {
+                    await EndAsync(null, null);
+                    return;
+                }
+                Gateway.FlushHold.Set(inbox.Reader.Count > 0);
+                if (stanza.Name.Namespace == Sm)
+                {
+                    await StreamManagementAsync(stanza);
+                }
+                else
+                {
+                    try
+                    {
+                        await HandleStanzaAsync(stanza);
+                    }
+                    catch (StorageUnavailableException)
+                    {
+                        await WriteAsync(StanzaError(stanza, "wait", "internal-server-error", Errors.Unavailable));
+                    }
+                    if (_smEnabled) _inbound++;
+                }
+                if (!Gateway.FlushHold.IsHeld) await FlushAsync();
             }
-            if (stanza.Name.Namespace == Sm)
+        }
+        finally
+        {
+            Gateway.FlushHold.Set(false);
+            serving.Cancel();
+        }
+    }
+
+    /// <summary>A parsed stanza, the end of the stream (both null), or what ended the reading.</summary>
+    private readonly record struct Inbound(XElement? Stanza, ExceptionDispatchInfo? Failure);
+
+    /// <summary>Reads stanzas into <paramref name="inbox"/> until the stream ends or fails; the end or the failure is its last item.</summary>
+    private static async Task ReadAheadAsync(XmppStreamReader reader, ChannelWriter<Inbound> inbox, CancellationToken serving)
+    {
+        try
+        {
+            while (true)
             {
-                await StreamManagementAsync(stanza);
-                continue;
+                Inbound next;
+                try
+                {
+                    next = new Inbound(await reader.ReadStanzaAsync(), null);
+                }
+                catch (Exception e)
+                {
+                    next = new Inbound(null, ExceptionDispatchInfo.Capture(e));
+                }
+                await inbox.WriteAsync(next, serving);
+                if (next.Stanza is null) return;
             }
-            try
-            {
-                await HandleStanzaAsync(stanza);
-            }
-            catch (StorageUnavailableException)
-            {
-                await WriteAsync(StanzaError(stanza, "wait", "internal-server-error", Errors.Unavailable));
-            }
-            if (_smEnabled) _inbound++;
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The stream stopped serving (ended, or its transport dropped): nobody reads what is left.
         }
     }
 
@@ -98,6 +153,11 @@ internal sealed partial class XmppConnection
             return;
         }
         var to = (string?)iq.Attribute("to");
+        if (ChatRoomOf(to) is { } chatRoom)
+        {
+            await ChatRoomIqAsync(iq, type, payload, chatRoom);
+            return;
+        }
         if (IsMucService(to) || RoomOf(to) is not null)
         {
             await MucIqAsync(iq, type, payload, RoomOf(to));
@@ -247,6 +307,11 @@ internal sealed partial class XmppConnection
     {
         var type = (string?)presence.Attribute("type");
         var to = (string?)presence.Attribute("to");
+        if (ChatRoomOf(to) is { } chatRoom)
+        {
+            await ChatRoomPresenceAsync(presence, chatRoom);
+            return;
+        }
         if (RoomOf(to) is { } room)
         {
             await RoomPresenceAsync(presence, room);
@@ -356,6 +421,11 @@ internal sealed partial class XmppConnection
     {
         var type = (string?)message.Attribute("type") ?? "normal";
         if (type == "error") return;
+        if (ChatRoomOf((string?)message.Attribute("to")) is { } chatRoom)
+        {
+            await ChatRoomMessageAsync(message, chatRoom);
+            return;
+        }
         if (RoomOf((string?)message.Attribute("to")) is { } room)
         {
             await RoomMessageAsync(message, room);
@@ -379,17 +449,17 @@ internal sealed partial class XmppConnection
         if (await HandleExtensionAsync(message, to)) return;
         var body = message.Element(Client + "body")!.Value;
         var clientId = ClientIdOf(message);
-        RememberSent(clientId);
+        RememberSent(clientId, new SentHere(to, message.Element(Receipts + "request") is not null, message.Element(Markers + "markable") is not null));
         var sent = await _services.Messaging.SendAsync(_userId, new SendMessage(to, clientId, body), _closed.Token);
         if (sent.IsOk)
         {
             // XEP-0359: the sender learns the id the archive gave its message (the stanza-id MAM and retraction use).
             var stored = sent.Value.Message;
-            await WriteAsync(new XElement(Client + "message", new XAttribute("type", "chat"),
-                (string?)message.Attribute("id") is { } sentId ? new XAttribute("id", sentId) : null,
-                new XAttribute("from", BareJid), new XAttribute("to", FullJid),
-                new XElement(StanzaId + "stanza-id", new XAttribute("id", stored.Id.ToString(CultureInfo.InvariantCulture)), new XAttribute("by", BareJid)),
-                new XElement(StanzaId + "origin-id", new XAttribute("id", stored.ClientId))));
+            var reply = new LeanStanza().Raw("<message xmlns='jabber:client' type='chat'"u8);
+            if ((string?)message.Attribute("id") is { } sentId) reply.Raw(" id='"u8).Text(sentId).Raw("'"u8);
+            await WriteAsync(reply.Raw(" from='"u8).Text(BareJid).Raw("' to='"u8).Text(FullJid)
+                .Raw("'><stanza-id xmlns='urn:xmpp:sid:0' id='"u8).Number(stored.Id).Raw("' by='"u8).Text(BareJid)
+                .Raw("'/><origin-id xmlns='urn:xmpp:sid:0' id='"u8).Text(stored.ClientId).Raw("'/></message>"u8));
         }
         else
         {
@@ -422,16 +492,7 @@ internal sealed partial class XmppConnection
         switch (frame)
         {
             case MessageReceived { Message: var m } when m.From != _userId && !m.Recalled && m.Text is not null:
-                var stanza = new XElement(Client + "message",
-                    new XAttribute("type", "chat"), new XAttribute("id", $"penguin-{m.Id}"),
-                    new XAttribute("from", ContactJid(m.From)), new XAttribute("to", FullJid),
-                    new XElement(Client + "body", m.Text),
-                    new XElement(StanzaId + "stanza-id", new XAttribute("id", m.Id.ToString(CultureInfo.InvariantCulture)), new XAttribute("by", Jid.Bare(_userId, Domain))),
-                    new XElement(Markers + "markable"));
-                // An old message (offline delivery) says when it was sent (XEP-0203).
-                if (_services.Time.GetUtcNow() - m.SentAt > TimeSpan.FromSeconds(10))
-                    stanza.Add(new XElement(Delay + "delay", new XAttribute("from", Domain), new XAttribute("stamp", m.SentAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))));
-                await WriteAsync(stanza);
+                await WriteAsync(ChatStanza(m));
                 break;
             case MessageReceived { Message: var own } when own.From == _userId:
                 await OwnMessageAsync(own);
@@ -471,8 +532,11 @@ internal sealed partial class XmppConnection
                 var friend = await _services.Accounts.GetUserAsync(updated.Number, cancellationToken);
                 await RosterPushAsync(RosterItem(updated.Number, updated.Remark ?? friend?.Nickname, all.FirstOrDefault(g => g.Id == updated.GroupId)?.Name));
                 break;
-            case GroupMessageReceived or GroupUpdated or GroupLeft or GroupMembershipChanged:
+            case GroupMessageReceived or GroupUpdated or GroupLeft or GroupMembershipChanged or GroupMemberChanged or GroupMemberLeft:
                 await GroupFrameAsync(frame);
+                break;
+            case RoomMessageReceived or RoomPersonEntered or RoomPersonLeft or RoomRemoved:
+                await ChatRoomFrameAsync(frame);
                 break;
             case FriendRemoved removed:
                 await RosterPushAsync(RosterItem(removed.Number, null, null, "remove"));
@@ -484,6 +548,20 @@ internal sealed partial class XmppConnection
         }
         // The resource holds the event now: messages up to here count as delivered, as when a WebSocket device acks.
         if (frame is DurableEvent { Seq: > 0 } durable) _services.Messaging.Acknowledge(_userId, durable.Seq);
+    }
+
+    /// <summary>A message from a contact, the hottest stanza out: written without a DOM.</summary>
+    private LeanStanza ChatStanza(Message m)
+    {
+        var stanza = new LeanStanza().Raw("<message xmlns='jabber:client' type='chat' id='penguin-"u8).Number(m.Id)
+            .Raw("' from='"u8).Text(ContactJid(m.From)).Raw("' to='"u8).Text(FullJid)
+            .Raw("'><body>"u8).Text(m.Text).Raw("</body><stanza-id xmlns='urn:xmpp:sid:0' id='"u8).Number(m.Id).Raw("' by='"u8).Text(BareJid)
+            .Raw("'/><markable xmlns='urn:xmpp:chat-markers:0'/>"u8);
+        // An old message (offline delivery) says when it was sent (XEP-0203).
+        if (_services.Time.GetUtcNow() - m.SentAt > TimeSpan.FromSeconds(10))
+            stanza.Raw("<delay xmlns='urn:xmpp:delay' from='"u8).Text(Domain).Raw("' stamp='"u8)
+                .Text(m.SentAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Raw("'/>"u8);
+        return stanza.Raw("</message>"u8);
     }
 
     private async Task RosterPushAsync(XElement item)

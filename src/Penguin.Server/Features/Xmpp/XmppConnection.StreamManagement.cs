@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
@@ -134,6 +135,7 @@ internal sealed partial class XmppConnection
         try
         {
             _transportDead = true;
+            ForgetPending();
             _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         finally
@@ -201,6 +203,7 @@ internal sealed partial class XmppConnection
                 _secure = from._secure;
                 _headerSent = true;
                 _transportDead = false;
+                ForgetPending(); // gathered for the transport that dropped: what was a stanza is sent again below
                 _detached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _borrowed = borrowed;
                 await WriteOrDetachAsync(new XElement(Sm + "resumed", new XAttribute("previd", _smId!),
@@ -228,15 +231,20 @@ internal sealed partial class XmppConnection
     /// <summary>Under the write lock: writes, or marks the transport dead when it fails (a resumable stream keeps the stanza).</summary>
     private async Task WriteOrDetachAsync(string xml)
     {
+        _pending.Write(System.Text.Encoding.UTF8.GetBytes(xml)); // after what a held write gathered, in order
         try
         {
-            await _transport.WriteAsync(System.Text.Encoding.UTF8.GetBytes(xml), _closed.Token);
+            await _transport.WriteAsync(_pending.WrittenMemory, _closed.Token);
             await _transport.FlushAsync(_closed.Token);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or WebSocketException or NotSupportedException)
         {
             _transportDead = true;
             _network.Dispose(); // wakes the reader, which then detaches the stream
+        }
+        finally
+        {
+            ForgetPending();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.WebSockets;
@@ -29,7 +30,14 @@ internal sealed partial class XmppConnection : IDisposable
     private IPAddress _remote;
 #pragma warning disable CA2213 // see Dispose
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    /// <summary>Cancels a write the client does not take within the slow-consumer timeout (under the write lock).</summary>
+    private readonly CancellationTokenSource _slowConsumer = new();
 #pragma warning restore CA2213
+    private const int PendingStartBytes = 1024;
+    /// <summary>The most bytes a burst gathers before they are sent anyway; a larger buffer is not kept afterwards.</summary>
+    private const int PendingKeptBytes = 32 * 1024;
+    /// <summary>Bytes written but not sent yet (under the write lock; see <see cref="WriteBytesAsync"/>).</summary>
+    private ArrayBufferWriter<byte> _pending = new(PendingStartBytes);
     private readonly CancellationTokenSource _closed = new();
     private readonly string _address;
     /// <summary>XMPP over WebSocket (RFC 7395): framed header and end, no STARTTLS (TLS is the HTTP layer's).</summary>
@@ -72,8 +80,11 @@ internal sealed partial class XmppConnection : IDisposable
     /// </summary>
     private bool MayAuthenticate => _secure || _webSocket || PlaintextLoopback;
 
-    /// <summary>PLAIN shows the password: only inside TLS, or over a WebSocket on loopback when the operator allowed plaintext there.</summary>
-    private bool MayUsePlain => _secure || (_webSocket && PlaintextLoopback);
+    /// <summary>
+    /// PLAIN shows the password: only inside TLS, or on loopback when the operator allowed plaintext there — over a
+    /// WebSocket, or over TCP when PLAIN itself was allowed too (load tools that speak nothing else).
+    /// </summary>
+    private bool MayUsePlain => _secure || (PlaintextLoopback && (_webSocket || _options.AllowPlainAuthOnLoopback));
 
     private bool PlaintextLoopback => _options.AllowPlaintextOnLoopback && Loopback;
 
@@ -404,26 +415,67 @@ internal sealed partial class XmppConnection : IDisposable
     internal Task WriteAsync(XElement element) =>
         WriteRawAsync(element.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces), _smEnabled && IsStanza(element));
 
+    private Task WriteRawAsync(string xml, bool stanza = false) => WriteBytesAsync(Encoding.UTF8.GetBytes(xml), stanza);
+
+    /// <summary>A stanza built without a DOM (<see cref="LeanStanza"/>).</summary>
+    private Task WriteAsync(LeanStanza stanza) => WriteBytesAsync(stanza.Bytes, _smEnabled);
+
     /// <summary>
-    /// One writer at a time (the receive loop answers, the delivery pump pushes). A client that stops reading blocks
-    /// the write; past the slow-consumer timeout the stream is cut, as a WebSocket would be. With stream management a
-    /// stanza is counted and kept until acknowledged; a resumable stream whose transport failed only keeps it.
+    /// One writer at a time (the receive loop answers, the delivery pump pushes). While <see cref="FlushHold"/> is set in
+    /// the writer's flow (more stanzas of a burst are surely coming from it), a TCP stream only gathers the bytes; the next
+    /// write without it sends everything gathered with one system call. A WebSocket sends each stanza as its own message.
+    /// A client that stops reading blocks the write; past the slow-consumer timeout the stream is cut, as a WebSocket
+    /// would be. With stream management a stanza is counted and kept until acknowledged; a resumable stream whose
+    /// transport failed only keeps it.
     /// </summary>
-    private async Task WriteRawAsync(string xml, bool stanza = false)
+    private async Task WriteBytesAsync(ReadOnlyMemory<byte> bytes, bool stanza)
     {
-        var bytes = Encoding.UTF8.GetBytes(xml);
         await _writeLock.WaitAsync(_closed.Token);
         var overflow = false;
         try
         {
-            if (stanza) overflow = !Keep(xml);
+            if (stanza) overflow = !Keep(Encoding.UTF8.GetString(bytes.Span));
             if (_transportDead) return;
-            using var slow = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
-            slow.CancelAfter(_services.Server.SlowConsumerTimeout);
-            await _transport.WriteAsync(bytes, slow.Token);
-            await _transport.FlushAsync(slow.Token);
+            _pending.Write(bytes.Span);
             // Asks for an acknowledgement now and then, so the kept stanzas stay few.
-            if (stanza && _unacked.Count % 10 == 0) await _transport.WriteAsync("<r xmlns='urn:xmpp:sm:3'/>"u8.ToArray(), slow.Token);
+            if (stanza && _unacked.Count % 10 == 0) _pending.Write("<r xmlns='urn:xmpp:sm:3'/>"u8);
+            if (!_webSocket && FlushHold.IsHeld && _pending.WrittenCount < PendingKeptBytes) return;
+            await SendPendingAsync();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        if (overflow) _ = EndAsync("policy-violation", "Too many unacknowledged stanzas / 未确认的消息节过多");
+    }
+
+    /// <summary>Sends what an earlier held write gathered (nothing when nothing is gathered).</summary>
+    internal async Task FlushAsync()
+    {
+        if (_pending.WrittenCount == 0) return;
+        await _writeLock.WaitAsync(_closed.Token);
+        try
+        {
+            if (!_transportDead) await SendPendingAsync();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Under the write lock: sends the gathered bytes, within the slow-consumer timeout.</summary>
+    private async Task SendPendingAsync()
+    {
+        if (_pending.WrittenCount == 0) return;
+        try
+        {
+            // One timer for every write of the stream (re-armed, not created per write); the end of the stream
+            // disposes the transport, which stops a write as well.
+            _slowConsumer.CancelAfter(_services.Server.SlowConsumerTimeout);
+            await _transport.WriteAsync(_pending.WrittenMemory, _slowConsumer.Token);
+            await _transport.FlushAsync(_slowConsumer.Token);
+            _slowConsumer.TryReset();
         }
         catch (OperationCanceledException)
         {
@@ -438,9 +490,15 @@ internal sealed partial class XmppConnection : IDisposable
         }
         finally
         {
-            _writeLock.Release();
+            ForgetPending();
         }
-        if (overflow) _ = EndAsync("policy-violation", "Too many unacknowledged stanzas / 未确认的消息节过多");
+    }
+
+    /// <summary>Under the write lock: drops the gathered bytes (sent, or for a transport that is gone); a burst's large buffer is not kept.</summary>
+    private void ForgetPending()
+    {
+        if (_pending.Capacity > 2 * PendingKeptBytes) _pending = new ArrayBufferWriter<byte>(PendingStartBytes);
+        else _pending.ResetWrittenCount();
     }
 
     /// <summary>Ends the stream with a stream error (or none when <paramref name="condition"/> is null), then closes the socket.</summary>
@@ -466,6 +524,8 @@ internal sealed partial class XmppConnection : IDisposable
             {
                 try
                 {
+                    if (_pending.WrittenCount > 0 && !_transportDead) await _transport.WriteAsync(_pending.WrittenMemory, timeout.Token);
+                    ForgetPending();
                     foreach (var part in parts) await _transport.WriteAsync(Encoding.UTF8.GetBytes(part), timeout.Token);
                     await _transport.FlushAsync(timeout.Token);
                 }
@@ -524,7 +584,7 @@ internal sealed partial class XmppConnection : IDisposable
     {
         _closed.Dispose();
         _reader?.Dispose();
-        // The write lock is left to the collector: a delivery racing the end may still be waiting on it.
+        // The write lock and the write timer are left to the collector: a delivery racing the end may still use them.
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "XMPP stream authenticated account {UserId}")]

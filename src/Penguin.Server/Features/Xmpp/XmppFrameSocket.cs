@@ -23,6 +23,8 @@ internal sealed class XmppFrameSocket(XmppConnection owner) : WebSocket
     {
         var frame = JsonSerializer.Deserialize(buffer.Span, PenguinJson.Wire.ServerFrame);
         if (frame is not null) await owner.DeliverAsync(frame, cancellationToken);
+        // The last frame of a burst sends what the held ones gathered, also when it wrote no stanza itself.
+        if (!Gateway.FlushHold.IsHeld) await owner.FlushAsync();
     }
 
     public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>

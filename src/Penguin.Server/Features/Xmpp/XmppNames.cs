@@ -45,5 +45,6 @@ internal static class XmppNames
     public static readonly XNamespace VCardUpdate = "vcard-temp:x:update";
     public static readonly XNamespace MucAdmin = "http://jabber.org/protocol/muc#admin";
     public static readonly XNamespace MucOwner = "http://jabber.org/protocol/muc#owner";
+    public static readonly XNamespace UserNick = "http://jabber.org/protocol/nick";
     public const string MucRoomConfig = "http://jabber.org/protocol/muc#roomconfig";
 }

@@ -41,6 +41,12 @@ public sealed class XmppOptions
     /// </summary>
     public bool AllowPlaintextOnLoopback { get; set; }
 
+    /// <summary>
+    /// With <see cref="AllowPlaintextOnLoopback"/>, also offers SASL PLAIN without TLS on loopback TCP: for load tools
+    /// that speak only PLAIN (tsung), as ejabberd and Prosody can be set to. Off by default; no effect elsewhere.
+    /// </summary>
+    public bool AllowPlainAuthOnLoopback { get; set; }
+
     /// <summary>The largest stanza (or stream header) in bytes; a larger one ends the stream with policy-violation.</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxStanzaBytes { get; set; } = 64 * 1024;

@@ -4,9 +4,11 @@ using Penguin.Core.Files;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
 using Penguin.Core.Presence;
+using Penguin.Core.Rooms;
 using Penguin.Core.Social;
 using Penguin.Core.Sync;
 using Penguin.Core.Xmpp;
+using Penguin.Server.Features.Rooms;
 using Penguin.Server.Gateway;
 using Penguin.Server.Hosting;
 
@@ -22,6 +24,8 @@ internal sealed class XmppServices(
     PresenceService presence,
     MessagingService messaging,
     GroupService groups,
+    RoomService rooms,
+    RoomHub roomHub,
     XmppUploads uploads,
     AvatarService avatars,
     IMessageStore messages,
@@ -43,6 +47,9 @@ internal sealed class XmppServices(
     public PresenceService Presence { get; } = presence;
     public MessagingService Messaging { get; } = messaging;
     public GroupService Groups { get; } = groups;
+    public RoomService Rooms { get; } = rooms;
+    /// <summary>Chat rooms are entered, spoken in and left through the hub with the resource's connection, as a native device does.</summary>
+    public RoomHub RoomHub { get; } = roomHub;
     /// <summary>XEP-0363 slots, and bytes (vCard photos) stored through the native upload's checks and limits.</summary>
     public XmppUploads Uploads { get; } = uploads;
     public AvatarService Avatars { get; } = avatars;
