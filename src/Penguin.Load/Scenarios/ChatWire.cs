@@ -30,7 +30,7 @@ public sealed class WireSender : IWireEvents, IPacedSender
     private long _allowance;
     private long _sent;
     private int _inFlight;
-    private volatile bool _stopped;
+    private volatile bool _stopped = true; // until Start: a drained socket during setup must not begin the traffic early
 
     /// <param name="rate">Messages per second, or null: as fast as answers allow.</param>
     public WireSender(WireDevice device, int stream, long to, MessageLedger ledger, OperationStats send, int window, double? rate)
