@@ -9,6 +9,16 @@ public sealed record RabbitMqBusOptions(Uri Uri, string NodeId)
     /// <summary>Wait between attempts to reach the broker while it is down.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often a node counts the nodes on the bus (the consumers of <see cref="NodesQueue"/>). A count of one is
+    /// trusted for 4 intervals: meanwhile this node, alone, delivers locally and publishes nothing. A node joining a
+    /// bus that already has nodes waits 10 intervals before it serves anyone, so every other node has counted it by then.
+    /// </summary>
+    public TimeSpan NodeCountInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A queue nothing is published to: each node consumes from it, so its consumer count is the number of nodes.</summary>
+    public string NodesQueue => $"{Exchange}.nodes";
+
     /// <summary>This node's own queue: exclusive and auto-delete, so it disappears with the node's connection.</summary>
     public string QueueName => $"penguin.node.{NodeId}";
 }

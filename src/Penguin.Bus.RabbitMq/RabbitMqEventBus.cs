@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Penguin.Core.Bus;
@@ -21,6 +22,14 @@ namespace Penguin.Bus.RabbitMq;
 /// binds every watched user and starts consuming on the first connect and after every outage, and then tells
 /// the node's connections to catch up from the log (<see cref="IDeliveryTarget.ResyncAll"/>).
 /// </para>
+/// <para>
+/// A cluster of one talks to the broker for nothing: every delivery is local. Each node therefore counts the nodes
+/// (the consumers of <see cref="RabbitMqBusOptions.NodesQueue"/>) every <see cref="RabbitMqBusOptions.NodeCountInterval"/>
+/// and, while the last count said one, publishes nothing. That is safe because a count is trusted for 4 intervals
+/// only and a node joining a bus that has nodes waits 10 intervals after it was counted before it serves anyone (and
+/// before its connections catch up after a reconnect): every event a lone node did not publish was committed before
+/// the newcomer's devices read the log.
+/// </para>
 /// </summary>
 public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger<RabbitMqEventBus> logger) : IEventBus
 {
@@ -41,10 +50,14 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private volatile Link? _link;
     private Task _run = Task.CompletedTask;
     private int _dropReported;
+    private long _aloneUntil; // Stopwatch timestamp until which the last node count (one: this node) is trusted
     private long _messagesReceived;
 
     /// <summary>Whether the node is connected to the broker right now.</summary>
     public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
+
+    /// <summary>Whether this node is the only one on the bus, by a count recent enough to skip publishing.</summary>
+    public bool IsAlone => IsConnected && Stopwatch.GetTimestamp() < Volatile.Read(ref _aloneUntil);
 
     /// <summary>Starts the connection loop and waits for its first attempt; a broker that is down does not stop the node.</summary>
     public async ValueTask StartAsync(IDeliveryTarget target, CancellationToken cancellationToken)
@@ -69,6 +82,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         // Local sessions get it at once, broker or not; the copy routed back to this node is skipped.
         foreach (var userId in userIds)
             if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
+        if (IsAlone) return;
 
         if (_link is not { } link)
         {
@@ -148,6 +162,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     public async ValueTask PublishToTopicAsync(string topic, Delivery delivery, CancellationToken cancellationToken = default)
     {
         TopicName.Check(topic);
+        if (IsAlone) return;
         if (_link is not { } link)
         {
             ReportDrop();
@@ -229,14 +244,24 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                 continue;
             }
 
-            LogConnected(options.QueueName, _watched.Count);
             wasDown = false;
             Interlocked.Exchange(ref _dropReported, 0);
             // Deliveries for this node may have been lost while it was away: every local device catches up from the log.
             _target?.ResyncAll();
-            try { await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(link.Lost, stopping).Token); }
-            catch (OperationCanceledException) { }
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(link.Lost, stopping))
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await Task.Delay(options.NodeCountInterval, linked.Token);
+                        await CountNodesAsync(link, linked.Token);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }
 
+            Volatile.Write(ref _aloneUntil, 0);
             _link = null;
             if (!stopping.IsCancellationRequested) LogLost(link.Connection.CloseReason?.ReplyText);
             await link.DisposeAsync();
@@ -268,6 +293,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             link.Consume.ChannelShutdownAsync += link.OnShutdownAsync;
             await link.Consume.ExchangeDeclareAsync(options.Exchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: timeout.Token);
             await link.Consume.QueueDeclareAsync(options.QueueName, durable: false, exclusive: true, autoDelete: true, cancellationToken: timeout.Token);
+            await link.Consume.QueueDeclareAsync(options.NodesQueue, durable: false, exclusive: false, autoDelete: false, cancellationToken: timeout.Token);
 
             await _topology.WaitAsync(timeout.Token);
             try
@@ -286,6 +312,13 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             var consumer = new AsyncEventingBasicConsumer(link.Consume);
             consumer.ReceivedAsync += OnReceivedAsync;
             await link.Consume.BasicConsumeAsync(options.QueueName, autoAck: true, consumer, timeout.Token);
+
+            // Counted from now on (nothing is ever published to that queue); others that may be skipping their
+            // publishes as lone nodes must count this one before it serves anyone.
+            await link.Consume.BasicConsumeAsync(options.NodesQueue, autoAck: true, new AsyncEventingBasicConsumer(link.Consume), timeout.Token);
+            var nodes = await CountNodesAsync(link, timeout.Token);
+            LogConnected(options.QueueName, _watched.Count, nodes);
+            if (nodes != 1) await Task.Delay(10 * options.NodeCountInterval, stopping);
             return link;
         }
         catch
@@ -294,6 +327,25 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             await link.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Reads the number of nodes on the bus; a count of one (this node) is trusted for 4 intervals from before the question went out.</summary>
+    private async Task<uint> CountNodesAsync(Link link, CancellationToken cancellationToken)
+    {
+        var asked = Stopwatch.GetTimestamp();
+        uint nodes = 0;
+        await _topology.WaitAsync(cancellationToken); // the consume channel does one operation at a time
+        try
+        {
+            nodes = (await link.Consume.QueueDeclarePassiveAsync(options.NodesQueue, cancellationToken)).ConsumerCount;
+        }
+        catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested) { }
+        finally
+        {
+            _topology.Release();
+        }
+        Volatile.Write(ref _aloneUntil, nodes == 1 ? asked + 4 * (long)(options.NodeCountInterval.TotalSeconds * Stopwatch.Frequency) : 0);
+        return nodes;
     }
 
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
@@ -345,8 +397,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         // The semaphores and the token source are left to the GC: connections still closing may call Unwatch late.
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Bus connected: queue {Queue}, {Watched} users bound")]
-    private partial void LogConnected(string queue, int watched);
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Bus connected: queue {Queue}, {Watched} users bound, {Nodes} nodes on the bus")]
+    private partial void LogConnected(string queue, int watched, uint nodes);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Bus connection lost ({Reason}); reconnecting")]
     private partial void LogLost(string? reason);

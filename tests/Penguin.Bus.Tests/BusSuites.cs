@@ -23,8 +23,47 @@ public sealed class RabbitMqBusTests : BusContract
 
     protected override bool HasNodes => true;
 
+    // Nodes count each other every 50 ms here (250 ms in production), so a joining node waits 0.5 s, not 2.5 s.
     protected override IEventBus CreateBus(string nodeId) =>
-        new RabbitMqEventBus(new RabbitMqBusOptions(RabbitMqBroker.Uri!, nodeId), NullLogger<RabbitMqEventBus>.Instance);
+        new RabbitMqEventBus(new RabbitMqBusOptions(RabbitMqBroker.Uri!, nodeId) { NodeCountInterval = TimeSpan.FromMilliseconds(50) },
+            NullLogger<RabbitMqEventBus>.Instance);
+
+    // The production interval: a count stays trusted for 1 s, which a stall of this loaded machine will not outlast.
+    private static RabbitMqEventBus CreateBus(string nodeId, string exchange) =>
+        new(new RabbitMqBusOptions(RabbitMqBroker.Uri!, nodeId) { Exchange = exchange }, NullLogger<RabbitMqEventBus>.Instance);
+
+    [RabbitMqFact]
+    public async Task ALoneNode_DeliversLocallyAndPublishesNothing_UntilASecondNodeJoins()
+    {
+        var exchange = $"penguin.test.{Guid.NewGuid():N}"; // a bus of its own: no other test's node is counted
+        var user = NewUser();
+        var aTarget = new RecordingTarget();
+        await using var a = CreateBus("alone-a", exchange);
+        await a.StartAsync(aTarget, CancellationToken.None);
+        await a.WatchAsync(user);
+        await Until(() => a.IsAlone);
+
+        await a.PublishAsync(user, Frame("local", seq: 1));
+        Assert.Equal([1L], aTarget.For(user).Select(d => d.Seq)); // handed over at once, by the publisher itself
+        await Task.Delay(300);
+        Assert.Equal(0, a.MessagesReceived); // nothing went to the broker and came back
+
+        var bTarget = new RecordingTarget();
+        await using var b = CreateBus("alone-b", exchange);
+        await b.StartAsync(bTarget, CancellationToken.None); // returns once a has had time to count b
+        Assert.False(a.IsAlone);
+        await b.WatchAsync(user);
+        await a.PublishAsync(user, Frame("both", seq: 2));
+
+        Assert.Equal([2L], (await bTarget.WaitForAsync(user)).Select(d => d.Seq));
+        await Until(() => a.MessagesReceived == 1); // a's own copy came back (and was skipped)
+        Assert.Equal([1L, 2L], aTarget.For(user).Select(d => d.Seq));
+
+        await b.DisposeAsync();
+        await Until(() => a.IsAlone); // counted alone again once b left
+        await a.DisposeAsync();
+        await DeleteAsync(exchange);
+    }
 
     [RabbitMqFact]
     public async Task Publish_UserWatchedOnlyByNodeB_ReachesBAndNotA()
@@ -163,6 +202,24 @@ public sealed class RabbitMqBusTests : BusContract
         return node.Target.ForTopic(topic);
     }
 
+    private static async Task Until(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited += 20)
+        {
+            Assert.True(waited < 10_000, "The condition did not hold within 10 s.");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Removes a test's own exchange and node-count queue from the shared broker.</summary>
+    private static async Task DeleteAsync(string exchange)
+    {
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = RabbitMqBroker.Uri! }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync($"{exchange}.nodes", ifUnused: false, ifEmpty: false);
+        await channel.ExchangeDeleteAsync(exchange);
+    }
+
     private static long Received(Node node) => ((RabbitMqEventBus)node.Bus).MessagesReceived;
 }
 
@@ -200,9 +257,8 @@ public sealed class RabbitMqRecoveryTests : IAsyncLifetime
         var during = NewUser();
         await receiver.WatchAsync(during);
         await RabbitMqBroker.CtlAsync("start_app");
-        await WaitUntilAsync(() => receiver.IsConnected && publisher.IsConnected, TimeSpan.FromSeconds(30));
-
-        Assert.True(target.Resyncs > resyncsBefore, "the node's connections were told to catch up");
+        // Connected, then told to catch up: once every other node has counted it (RabbitMqBusOptions.NodeCountInterval).
+        await WaitUntilAsync(() => receiver.IsConnected && publisher.IsConnected && target.Resyncs > resyncsBefore, TimeSpan.FromSeconds(30));
         var after = NewUser();
         await receiver.WatchAsync(after);
         await publisher.PublishAsync([before, during, after], new Core.Bus.Delivery([1, 2, 3], Seq: 11));
