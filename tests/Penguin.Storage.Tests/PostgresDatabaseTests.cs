@@ -143,6 +143,51 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
     }
 
     [PostgresFact]
+    public async Task Send_ABurstOfOrdinarySends_IsNumberedAsOneByOneAndStoredAsSent()
+    {
+        // Once every pair has its conversation, a batch of ordinary sends is written with one statement per table
+        // (migration 0074): users who send and receive in the same batch, several messages of one conversation in one
+        // batch. The numbers must be the ones sends one by one give, and every row must hold what was sent.
+        using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
+        var accounts = new PostgresAccountStore(db);
+        var messages = new PostgresMessageStore(db);
+        var events = new PostgresEventLog(db);
+        var users = new long[6];
+        for (var i = 0; i < users.Length; i++) users[i] = await accounts.CreateUserAsync(new NewUser($"企鹅{i}", "hash", "penguin-01", Now), "我的好友");
+        var pairs = Enumerable.Range(0, users.Length)
+            .SelectMany(i => new[] { (From: users[i], To: users[(i + 1) % users.Length]), (From: users[(i + 1) % users.Length], To: users[i]) }).ToArray();
+        foreach (var (from, to) in pairs) await messages.SendAsync(new NewMessage(from, to, $"first-{from}-{to}", "你好", Now), MessageEvents);
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 240).Select(i => Task.Run(async () =>
+            await messages.SendAsync(new NewMessage(pairs[i % pairs.Length].From, pairs[i % pairs.Length].To, $"burst-{i}", $"第{i}条 <&>", Now), MessageEvents))));
+
+        Assert.All(burst, c => Assert.False(c.Value.Duplicate));
+        // Each conversation: seqs 3.. (after the two first messages) without a gap, in the order of the message ids.
+        foreach (var conversation in burst.Select(c => c.Value.Message).GroupBy(m => (Math.Min(m.SenderId, m.RecipientId), Math.Max(m.SenderId, m.RecipientId))))
+            Assert.Equal(Enumerable.Range(3, 40).Select(i => (long)i), conversation.OrderBy(m => m.Id).Select(m => m.Seq));
+        // Each log: 1..84 without a gap (4 first messages and 80 of the burst per user); each event the burst committed
+        // names its own message, read back from the database as it was sent.
+        var sentBy = burst.Select(c => c.Value.Message).ToDictionary(m => m.Id);
+        var committed = burst.SelectMany(c => c.Events).ToList();
+        foreach (var user in users)
+        {
+            var log = await events.ReadAsync(user, 0, 1000);
+            Assert.Equal(Enumerable.Range(1, 84).Select(i => (long)i), log.Select(e => e.Seq));
+            var stored = log.ToDictionary(e => e.Seq, e => ((MessageReceived)e.Event).Message);
+            var mine = committed.Where(e => e.UserId == user).ToList();
+            Assert.Equal(80, mine.Count);
+            foreach (var e in mine)
+            {
+                var message = stored[e.Seq];
+                var sent = sentBy[message.Id];
+                Assert.Equal(((MessageReceived)e.Event).Message.Id, message.Id);
+                Assert.Equal((sent.SenderId, sent.RecipientId, sent.Seq, sent.ClientId, $"第{sent.ClientId[6..]}条 <&>"),
+                    (message.From, message.To, message.Seq, message.ClientId, message.Text));
+            }
+        }
+    }
+
+    [PostgresFact]
     public async Task SendIfAccepted_ManyAtOnce_EachIsCheckedInsideTheGroupCommit()
     {
         // Friends, strangers and a user who does not exist in the same batches (migration 0073): each send gets its own
