@@ -147,19 +147,25 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
     {
         // Once every pair has its conversation, a batch of ordinary sends is written with one statement per table
         // (migration 0074): users who send and receive in the same batch, several messages of one conversation in one
-        // batch. The numbers must be the ones sends one by one give, and every row must hold what was sent.
+        // batch. The numbers must be the ones sends one by one give, and every row must hold what was sent. A new pair's
+        // messages in the same batches go one by one (its first creates the conversation), in their order too.
         using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
         var accounts = new PostgresAccountStore(db);
         var messages = new PostgresMessageStore(db);
         var events = new PostgresEventLog(db);
         var users = new long[6];
         for (var i = 0; i < users.Length; i++) users[i] = await accounts.CreateUserAsync(new NewUser($"企鹅{i}", "hash", "penguin-01", Now), "我的好友");
+        var (newcomer, greeted) = (await accounts.CreateUserAsync(new NewUser("新人", "hash", "penguin-01", Now), "我的好友"),
+            await accounts.CreateUserAsync(new NewUser("老友", "hash", "penguin-01", Now), "我的好友"));
         var pairs = Enumerable.Range(0, users.Length)
             .SelectMany(i => new[] { (From: users[i], To: users[(i + 1) % users.Length]), (From: users[(i + 1) % users.Length], To: users[i]) }).ToArray();
         foreach (var (from, to) in pairs) await messages.SendAsync(new NewMessage(from, to, $"first-{from}-{to}", "你好", Now), MessageEvents);
 
+        var newPair = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+            await messages.SendAsync(new NewMessage(newcomer, greeted, $"new-{i}", "初次见面", Now), MessageEvents))).ToList();
         var burst = await Task.WhenAll(Enumerable.Range(0, 240).Select(i => Task.Run(async () =>
             await messages.SendAsync(new NewMessage(pairs[i % pairs.Length].From, pairs[i % pairs.Length].To, $"burst-{i}", $"第{i}条 <&>", Now), MessageEvents))));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), (await Task.WhenAll(newPair)).Select(c => c.Value.Message).OrderBy(m => m.Id).Select(m => m.Seq));
 
         Assert.All(burst, c => Assert.False(c.Value.Duplicate));
         // Each conversation: seqs 3.. (after the two first messages) without a gap, in the order of the message ids.
