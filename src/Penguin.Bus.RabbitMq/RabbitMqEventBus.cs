@@ -237,6 +237,10 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                 }
                 wasDown = true;
             }
+            catch (Exception) when (stopping.IsCancellationRequested)
+            {
+                // Disposed while connecting (or while waiting to be counted): nothing to report.
+            }
             _firstAttempt.TrySetResult();
             if (link is null)
             {
@@ -339,7 +343,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         {
             nodes = (await link.Consume.QueueDeclarePassiveAsync(options.NodesQueue, cancellationToken)).ConsumerCount;
         }
-        catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested) { }
+        // Whatever went wrong, a count not read means "not alone": the node publishes as if there were others.
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
         finally
         {
             _topology.Release();
