@@ -292,9 +292,11 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             connection.ConnectionShutdownAsync += link.OnShutdownAsync;
             link.Publish = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
             link.Consume = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            link.Census = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
             // A failed operation closes its channel: treat that like a lost connection and start over.
             link.Publish.ChannelShutdownAsync += link.OnShutdownAsync;
             link.Consume.ChannelShutdownAsync += link.OnShutdownAsync;
+            link.Census.ChannelShutdownAsync += link.OnShutdownAsync;
             await link.Consume.ExchangeDeclareAsync(options.Exchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: timeout.Token);
             await link.Consume.QueueDeclareAsync(options.QueueName, durable: false, exclusive: true, autoDelete: true, cancellationToken: timeout.Token);
             await link.Consume.QueueDeclareAsync(options.NodesQueue, durable: false, exclusive: false, autoDelete: false, cancellationToken: timeout.Token);
@@ -338,17 +340,13 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     {
         var asked = Stopwatch.GetTimestamp();
         uint nodes = 0;
-        await _topology.WaitAsync(cancellationToken); // the consume channel does one operation at a time
         try
         {
-            nodes = (await link.Consume.QueueDeclarePassiveAsync(options.NodesQueue, cancellationToken)).ConsumerCount;
+            // A channel of its own: a count never waits behind the bindings of a login storm.
+            nodes = (await link.Census.QueueDeclarePassiveAsync(options.NodesQueue, cancellationToken)).ConsumerCount;
         }
         // Whatever went wrong, a count not read means "not alone": the node publishes as if there were others.
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
-        finally
-        {
-            _topology.Release();
-        }
         Volatile.Write(ref _aloneUntil, nodes == 1 ? asked + 4 * (long)(options.NodeCountInterval.TotalSeconds * Stopwatch.Frequency) : 0);
         return nodes;
     }
@@ -420,7 +418,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Bus message of {Length} bytes is not a delivery envelope; dropped")]
     private partial void LogUnreadable(int length);
 
-    /// <summary>One connection to the broker and its two channels; <see cref="Lost"/> fires when any of them shuts down.</summary>
+    /// <summary>One connection to the broker and its three channels; <see cref="Lost"/> fires when any of them shuts down.</summary>
     private sealed class Link(IConnection connection) : IAsyncDisposable
     {
         private readonly CancellationTokenSource _lost = new();
@@ -428,6 +426,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         public IConnection Connection { get; } = connection;
         public IChannel Publish { get; set; } = null!;
         public IChannel Consume { get; set; } = null!;
+        public IChannel Census { get; set; } = null!; // counts the nodes (RabbitMqBusOptions.NodesQueue)
         public CancellationToken Lost => _lost.Token;
 
         public Task OnShutdownAsync(object sender, ShutdownEventArgs args)
