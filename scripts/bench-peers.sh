@@ -20,20 +20,8 @@ server_core=0
 load_core=1
 domain=localhost
 password=peers-secret
-stamp=$(date -u +%Y%m%d-%H%M%S)
-out="$repo/bench-results/peers-$stamp"
-work=$(mktemp -d /tmp/penguin-peers-XXXX)
-chmod 755 "$work" # ejabberd and Prosody run as their own users and keep their data below it
-mkdir -p "$out"
-ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
 source scripts/lib/peer-servers.sh
-cleanup() {
-  stop_server
-  chmod -R a+rX "$work" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+begin_run peers
 
 # 1. The two servers from Debian (scripts/lib/peer-servers.sh).
 install_peers

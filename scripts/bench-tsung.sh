@@ -20,21 +20,9 @@ server_core=0
 load_core=1
 domain=localhost
 password=tsung-secret
-stamp=$(date -u +%Y%m%d-%H%M%S)
-out="$repo/bench-results/tsung-$stamp"
-work=$(mktemp -d /tmp/penguin-tsung-XXXX)
-chmod 755 "$work" # ejabberd and Prosody run as their own users and keep their data below it
-mkdir -p "$out"
-ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 command -v tsung >/dev/null || { echo "tsung is not installed (apt-get install tsung)" >&2; exit 69; }
-
 source scripts/lib/peer-servers.sh
-cleanup() {
-  stop_server
-  chmod -R a+rX "$work" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+begin_run tsung
 
 install_peers
 if [[ -z ${PEERS_NO_BUILD:-} ]]; then

@@ -1,10 +1,28 @@
 # Shared by scripts/bench-peers.sh and scripts/bench-tsung.sh (sourced, not run): installs ejabberd and Prosody from
 # Debian, writes their loopback benchmark configs, starts each server pinned to a core and stops it by PID.
-# Expects: $work (a mode-755 work directory), $out (the run's report directory), $domain, $server_core.
+# Expects $domain and $server_core; begin_run sets $out (the run's report directory) and $work (a mode-755 work directory).
 # Sets $server_pid to the process that does the server's work (what /proc is read for).
 
 server_pid=""
 ctl_pid=""
+
+# begin_run NAME: bench-results/NAME-<time>/ for the reports, a work directory the servers (their own Debian users)
+# can read, enough descriptors, and on exit the server stopped and the work directory removed.
+begin_run() {
+  stamp=$(date -u +%Y%m%d-%H%M%S)
+  out="$repo/bench-results/$1-$stamp"
+  work=$(mktemp -d "/tmp/penguin-$1-XXXX")
+  chmod 755 "$work"
+  mkdir -p "$out"
+  ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  trap end_run EXIT
+}
+
+end_run() {
+  stop_server
+  chmod -R a+rX "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
 
 # Stops the running server (ejabberd through its ctl first), waiting up to 10 s before SIGKILL.
 stop_server() {

@@ -168,7 +168,7 @@ internal sealed partial class XmppConnection
         var read = _markerCursor.GetValueOrDefault(receipt.Peer);
         if (receipt.DeliveredSeq <= delivered && receipt.ReadSeq <= read) return;
         // Nothing this stream sent to the peer asked for a receipt or markers: nothing to look up or send.
-        if (!_sentHere.Values.Any(s => s.Peer == receipt.Peer && (s.Receipt || s.Markable))) return;
+        if (!_sentHere.Any(e => e.Value.Peer == receipt.Peer && (e.Value.Receipt || e.Value.Markable))) return; // no snapshot of the values
         var upTo = Math.Max(receipt.DeliveredSeq, receipt.ReadSeq);
         var page = await _services.Messages.HistoryAsync(_userId, receipt.Peer, upTo + 1, 20, _closed.Token);
         var own = page.Where(m => m.SenderId == _userId && m.RecalledAt is null).OrderBy(m => m.Seq).ToList();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Xml.Linq;
 using Penguin.Core.Common;
@@ -16,7 +17,7 @@ namespace Penguin.Server.Features.Xmpp;
 internal sealed partial class XmppConnection
 {
     private const int HistoryOnJoin = 20;
-    private readonly HashSet<long> _rooms = [];
+    private readonly ConcurrentDictionary<long, byte> _rooms = new(); // touched by the stanza loop and the delivery pump at once
 
     private string MucService => "conference." + Domain;
 
@@ -38,7 +39,7 @@ internal sealed partial class XmppConnection
     {
         if ((string?)presence.Attribute("type") == "unavailable")
         {
-            if (_rooms.Remove(group))
+            if (_rooms.TryRemove(group, out _))
                 await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(group, _userId)), new XAttribute("to", FullJid),
                     new XAttribute("type", "unavailable"), UserX(null, GroupRole.Member, false, 110)));
             return;
@@ -54,7 +55,7 @@ internal sealed partial class XmppConnection
             return;
         }
         var self = members.Value.FirstOrDefault(m => m.Number == _userId) ?? new GroupMember(_userId, GroupRole.Member, _services.Time.GetUtcNow());
-        if (!_rooms.Add(group))
+        if (!_rooms.TryAdd(group, 0))
         {
             // Already inside: presence to another nick is a nick change, which is the member's card (群名片).
             await NickChangeAsync(presence, group, self, members.Value, info.Value.MuteAll);
@@ -148,7 +149,7 @@ internal sealed partial class XmppConnection
             await PrivateMessageAsync(message, nick);
             return;
         }
-        if (!_rooms.Contains(group))
+        if (!_rooms.ContainsKey(group))
         {
             await WriteAsync(ErrorReply(message, "cancel", "not-acceptable", "Enter the room first / 请先进入群聊"));
             return;
@@ -305,27 +306,27 @@ internal sealed partial class XmppConnection
     {
         switch (frame)
         {
-            case GroupMessageReceived { Message: var m } when _rooms.Contains(m.GroupId) && !m.Recalled && m.Text is not null:
+            case GroupMessageReceived { Message: var m } when _rooms.ContainsKey(m.GroupId) && !m.Recalled && m.Text is not null:
                 await WriteAsync(GroupChat(m, delayed: false));
                 break;
-            case GroupUpdated { Group: var g } when _rooms.Contains(g.Id):
+            case GroupUpdated { Group: var g } when _rooms.ContainsKey(g.Id):
                 await WriteAsync(new XElement(Client + "message", new XAttribute("type", "groupchat"), new XAttribute("from", RoomJid(g.Id)), new XAttribute("to", FullJid),
                     new XElement(Client + "subject", g.Announcement)));
                 break;
-            case GroupMembershipChanged { Member: var member } changed when _rooms.Contains(changed.GroupId):
+            case GroupMembershipChanged { Member: var member } changed when _rooms.ContainsKey(changed.GroupId):
                 // This occupant's own affiliation, voice or card changed (made admin, muted…): its self-presence again.
                 await WriteAsync(OccupantPresence(changed.GroupId, member, muteAll: false, 110));
                 break;
-            case GroupMemberChanged { Member: var member } changed when _rooms.Contains(changed.GroupId) && member.Number != _userId:
+            case GroupMemberChanged { Member: var member } changed when _rooms.ContainsKey(changed.GroupId) && member.Number != _userId:
                 // Someone joined, or another member's card, role or voice changed: their occupant presence (XEP-0045 §7.2.3, §9).
                 await WriteAsync(OccupantPresence(changed.GroupId, member, muteAll: false));
                 break;
-            case GroupMemberLeft left when _rooms.Contains(left.GroupId) && left.Number != _userId:
+            case GroupMemberLeft left when _rooms.ContainsKey(left.GroupId) && left.Number != _userId:
                 // Another member left the room (the group), or was kicked (307).
                 await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(left.GroupId, left.Number)), new XAttribute("to", FullJid),
                     new XAttribute("type", "unavailable"), left.Reason == GroupLeaveReason.Kicked ? UserX(null, GroupRole.Member, false, 307) : UserX(null, GroupRole.Member, false)));
                 break;
-            case GroupLeft left when _rooms.Remove(left.GroupId):
+            case GroupLeft left when _rooms.TryRemove(left.GroupId, out _):
                 // Kicked (307) or the group gone: this occupant leaves the room.
                 await WriteAsync(new XElement(Client + "presence", new XAttribute("from", OccupantJid(left.GroupId, _userId)), new XAttribute("to", FullJid),
                     new XAttribute("type", "unavailable"), UserX(null, GroupRole.Member, false, 110, 307)));

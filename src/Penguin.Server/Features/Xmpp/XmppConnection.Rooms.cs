@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Xml.Linq;
 using Penguin.Core.Common;
@@ -19,7 +20,7 @@ internal sealed partial class XmppConnection
 {
     private const string ChatRoomPrefix = "room-";
 
-    private readonly HashSet<long> _chatRooms = [];
+    private readonly ConcurrentDictionary<long, byte> _chatRooms = new(); // touched by the stanza loop and the delivery pump at once
 
     private string ChatRoomJid(long room) => $"{ChatRoomPrefix}{room}@{MucService}";
 
@@ -36,11 +37,12 @@ internal sealed partial class XmppConnection
         var hub = _services.RoomHub;
         if ((string?)presence.Attribute("type") == "unavailable")
         {
-            if (_chatRooms.Remove(room) && (await hub.LeaveAsync(_connection!, room, _closed.Token)).IsOk)
+            if (_chatRooms.TryRemove(room, out _) && (await hub.LeaveAsync(_connection!, room, _closed.Token)).IsOk)
                 await WriteAsync(ChatOccupantPresence(room, _userId, moderator: false, unavailable: true, 110));
             return;
         }
-        if (_chatRooms.Contains(room))
+        // Marked inside before entering, so live traffic of the room that follows the entry at once is not dropped.
+        if (!_chatRooms.TryAdd(room, 0))
         {
             await WriteAsync(ChatOccupantPresence(room, _userId, await IsRoomModeratorAsync(room, _userId), unavailable: false, 110));
             return;
@@ -48,6 +50,7 @@ internal sealed partial class XmppConnection
         var entered = await hub.EnterAsync(_connection!, room, _closed.Token);
         if (!entered.IsOk)
         {
+            _chatRooms.TryRemove(room, out _);
             // Banned: forbidden (XEP-0045 §7.2.7); no such room: item-not-found; too many rooms on this stream: not-allowed.
             var error = entered.Error;
             var (type, condition) = error.Code == Errors.RoomBanned.Code ? ("auth", "forbidden")
@@ -56,7 +59,6 @@ internal sealed partial class XmppConnection
                 new XElement(Client + "error", new XAttribute("type", type), new XElement(Stanzas + condition), new XElement(Stanzas + "text", TextOf(error)))));
             return;
         }
-        _chatRooms.Add(room);
         var (info, people, recent) = entered.Value;
         var moderators = await RoomModeratorsAsync(room);
         foreach (var number in people.Where(n => n != _userId))
@@ -156,16 +158,16 @@ internal sealed partial class XmppConnection
     {
         switch (frame)
         {
-            case RoomMessageReceived { Message: var m } when _chatRooms.Contains(m.RoomId):
+            case RoomMessageReceived { Message: var m } when _chatRooms.ContainsKey(m.RoomId):
                 await WriteAsync(ChatRoomMessage(m, delayed: false));
                 break;
-            case RoomPersonEntered entered when _chatRooms.Contains(entered.RoomId) && entered.Number != _userId:
+            case RoomPersonEntered entered when _chatRooms.ContainsKey(entered.RoomId) && entered.Number != _userId:
                 await WriteAsync(ChatOccupantPresence(entered.RoomId, entered.Number, await IsRoomModeratorAsync(entered.RoomId, entered.Number), unavailable: false));
                 break;
-            case RoomPersonLeft left when _chatRooms.Contains(left.RoomId) && left.Number != _userId:
+            case RoomPersonLeft left when _chatRooms.ContainsKey(left.RoomId) && left.Number != _userId:
                 await WriteAsync(ChatOccupantPresence(left.RoomId, left.Number, moderator: false, unavailable: true, ExitCodes(left.Reason)));
                 break;
-            case RoomRemoved removed when _chatRooms.Remove(removed.RoomId):
+            case RoomRemoved removed when _chatRooms.TryRemove(removed.RoomId, out _):
                 // This user was put out: 307 kicked, 301 banned.
                 await WriteAsync(ChatOccupantPresence(removed.RoomId, _userId, moderator: false, unavailable: true, [110, .. ExitCodes(removed.Reason)]));
                 break;
