@@ -187,13 +187,21 @@ run_tsung() {
   rss_in=$(rss_kib "$server_pid")
   cpu_in=$(cpu_ticks "$server_pid")
   connections=$(established "$port")
+  # How busy the server's core is in the middle half of the chat (the chat starts about $settle s from here).
+  local busy_from busy_to t_from t_to
+  sleep "$(python3 -c "print($settle - 1 + $chat_seconds / 4)")"
+  busy_from=$(cpu_ticks "$server_pid"); t_from=$(date +%s.%N)
+  sleep "$(python3 -c "print($chat_seconds / 2)")"
+  busy_to=$(cpu_ticks "$server_pid"); t_to=$(date +%s.%N)
+  local busy
+  busy=$(python3 -c "print(round(($busy_to - $busy_from) / $(getconf CLK_TCK) / ($t_to - $t_from) * 100))")
   wait "$tsung_pid" || true
   cpu_end=$(cpu_ticks "$server_pid")
-  echo "$name: connections $connections, RSS $rss_before KiB before the logins, $rss_in KiB after, CPU ticks $cpu_start $cpu_in $cpu_end" >>"$out/conditions.txt"
-  python3 - "$name" "$logs" "$cpu_start" "$cpu_in" "$cpu_end" "$(getconf CLK_TCK)" "$users" "$rss_before" "$rss_in" "$connections" <<'EOF' | tee -a "$out/table.md"
+  echo "$name: connections $connections, RSS $rss_before KiB before the logins, $rss_in KiB after, CPU ticks $cpu_start $cpu_in $cpu_end, core busy $busy % mid-chat" >>"$out/conditions.txt"
+  python3 - "$name" "$logs" "$cpu_start" "$cpu_in" "$cpu_end" "$(getconf CLK_TCK)" "$users" "$rss_before" "$rss_in" "$connections" "$busy" <<'EOF' | tee -a "$out/table.md"
 import glob, re, sys
 name, logs = sys.argv[1], sys.argv[2]
-cpu_start, cpu_in, cpu_end, tck, users, rss_before, rss_in, connections = map(int, sys.argv[3:11])
+cpu_start, cpu_in, cpu_end, tck, users, rss_before, rss_in, connections, busy = map(int, sys.argv[3:12])
 # tsung.log: a "# stats: dump at <unix time>" line, then per statistic "stats: <name> <count in this interval> <mean>
 # <stddev> <max> <min> <mean before> <count before>" (samples: transactions, latencies) or "stats: <name> <count in this
 # interval> <total>" (counters); every 2 s here.
@@ -228,15 +236,15 @@ per_message = lambda ticks: f"{ticks / tck * 1e6 / chats:,.0f}" if chats else "�
 memory = f"{(rss_in - rss_before) / connections:,.1f}" if connections else "–"
 print(f"| {name} | {logged_in:,.0f} of {users} | {chats:,.0f} | {sustained('tr_chat'):,.0f} | {len(latencies):,} | "
       f"{pct(50)} | {pct(99)} | {latencies[-1] if latencies else 0:,.1f} | {per_message(cpu_end - cpu_in)} | "
-      f"{per_message(cpu_end - cpu_start)} | {memory} | {errors:,.0f} |")
+      f"{per_message(cpu_end - cpu_start)} | {busy} | {memory} | {errors:,.0f} |")
 EOF
   gzip -f "$logs"/*/tsung-fullstats.log 2>/dev/null || true
 }
 
 printf '%s users, %s s of chat at %s messages/s each (tsung 1.7.0, jabber plugin, SASL PLAIN over c2s without TLS on loopback); server on core %s, tsung on core %s\n\n' \
   "$users" "$chat_seconds" "$per_user_rate" "$server_core" "$load_core" | tee "$out/table.md"
-echo "| server | users logged in | chat messages sent | sent/s sustained | delivery samples | delivery p50 ms | p99 ms | max ms | server CPU µs/msg (chat) | server CPU µs/msg (whole run, logins included) | server KiB/connection | tsung errors |" | tee -a "$out/table.md"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" | tee -a "$out/table.md"
+echo "| server | users logged in | chat messages sent | sent/s sustained | latency samples | delivery p50 ms | p99 ms | max ms | server CPU µs/msg (chat) | server CPU µs/msg (whole run, logins included) | server core busy mid-chat % | server KiB/connection (RSS) | tsung errors |" | tee -a "$out/table.md"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" | tee -a "$out/table.md"
 
 # TSUNG_SERVERS: which servers, in this order (default all three).
 for server in ${TSUNG_SERVERS:-penguin ejabberd prosody}; do
