@@ -30,10 +30,23 @@ namespace Penguin.Bus.RabbitMq;
 /// before its connections catch up after a reconnect): every event a lone node did not publish was committed before
 /// the newcomer's devices read the log.
 /// </para>
+/// <para>
+/// In a cluster of several, a node still publishes only events whose user another node holds: the nodes tell each
+/// other which users they hold (<see cref="SessionDirectory"/>, on the bus's own keys <c>_directory</c> and
+/// <c>_node.&lt;id&gt;</c>), so the copy the broker would route back to the publisher alone, and events for users
+/// nobody else holds, stay off the broker. <see cref="WatchAsync"/> returns once every other node has learned the
+/// user (or after <see cref="AnnounceTimeout"/>, and the user's connections read the log again when the last node
+/// answers), so no event skipped by a node that did not know yet is missed.
+/// </para>
 /// </summary>
 public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger<RabbitMqEventBus> logger) : IEventBus
 {
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a node waits for the others to learn a user it now holds before it serves the user anyway.</summary>
+    public static readonly TimeSpan AnnounceTimeout = TimeSpan.FromSeconds(2);
+
+    private const string DirectoryKey = "_directory"; // every node binds it: Hello, Held, Released, Alive, Bye
 
     // Identifies this instance in envelopes, so it skips its own deliveries (already handed over locally).
     private readonly Guid _origin = Guid.NewGuid();
@@ -52,6 +65,13 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private int _dropReported;
     private long _aloneUntil; // Stopwatch timestamp until which the last node count (one: this node) is trusted
     private long _messagesReceived;
+    private long _messagesPublished;
+    private readonly SessionDirectory _directory = new();
+    private long _announced; // the number of this node's last announcement (Hello or Held)
+    private int _otherNodes = int.MaxValue; // nodes counted minus this one; unknown (never enough) when the count failed
+    private readonly List<long> _toAnnounce = [];
+    private TaskCompletionSource? _nextAnnouncement; // completes when the users in _toAnnounce are known to every node
+    private bool _announcing;
 
     /// <summary>Whether the node is connected to the broker right now.</summary>
     public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
@@ -89,7 +109,10 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             ReportDrop();
             return;
         }
-        var recipients = userIds.ToArray();
+        // Only users another node holds (all of them while this node's view may have gaps).
+        var recipients = userIds.Where(_directory.MustPublish).ToArray();
+        if (recipients.Length == 0) return;
+        Interlocked.Increment(ref _messagesPublished);
         await _publishing.WaitAsync(cancellationToken);
         try
         {
@@ -120,24 +143,101 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     /// </summary>
     public const int MaxRecipientsPerPublish = 1000;
 
-    /// <summary>Messages this node has taken from its queue (each one copy, whatever the number of its recipients here).</summary>
+    /// <summary>Deliveries this node has taken from its queue (each one copy, whatever the number of its recipients here).</summary>
     public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
 
+    /// <summary>User deliveries this node has handed to the broker (one per publish call that went out, however many users it named).</summary>
+    public long MessagesPublished => Interlocked.Read(ref _messagesPublished);
+
+    /// <summary>What this node knows of the users the other nodes hold.</summary>
+    public SessionDirectory Directory => _directory;
+
+    /// <summary>Binds the user to this node's queue, then tells the other nodes and waits until they all know (see the class).</summary>
     public async ValueTask WatchAsync(long userId, CancellationToken cancellationToken = default)
     {
+        var bound = false;
         await _topology.WaitAsync(cancellationToken);
         try
         {
             _watched[userId] = 0;
-            if (_link is { } link) await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, Key(userId), cancellationToken: link.Lost);
+            if (_link is { } link)
+            {
+                await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, Key(userId), cancellationToken: link.Lost);
+                bound = true;
+            }
         }
-        // The reconnect loop binds every watched user, this one included.
+        // The reconnect loop binds every watched user, this one included (and says Hello with all of them).
         catch (Exception e) when (IsTransient(e)) { }
         finally
         {
             _topology.Release();
         }
+        if (bound) await AnnounceAsync(userId);
     }
+
+    /// <summary>
+    /// Tells every other node that this one holds the user, in one Held message with the users of other logins
+    /// waiting at the same moment, and waits until every node has applied it (or <see cref="AnnounceTimeout"/>).
+    /// </summary>
+    private Task AnnounceAsync(long userId)
+    {
+        TaskCompletionSource done;
+        var start = false;
+        lock (_toAnnounce)
+        {
+            _toAnnounce.Add(userId);
+            done = _nextAnnouncement ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_announcing) start = _announcing = true;
+        }
+        if (start) _ = Task.Run(AnnounceLoopAsync);
+        return done.Task;
+    }
+
+    private async Task AnnounceLoopAsync()
+    {
+        while (true)
+        {
+            long[] users;
+            TaskCompletionSource done;
+            lock (_toAnnounce)
+            {
+                if (_toAnnounce.Count == 0 || _nextAnnouncement is null)
+                {
+                    _announcing = false;
+                    return;
+                }
+                users = [.. _toAnnounce];
+                done = _nextAnnouncement;
+                _toAnnounce.Clear();
+                _nextAnnouncement = null;
+            }
+            var seq = Interlocked.Increment(ref _announced);
+            var applied = _directory.AnnouncedAsync(seq, users, Volatile.Read(ref _otherNodes), AnnounceTimeout);
+            await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Held, seq, 0, users);
+            _ = applied.ContinueWith(static (_, d) => ((TaskCompletionSource)d!).TrySetResult(), done, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Publishes a directory message (best effort: a lost one is covered by the timeouts and the next Hello).</summary>
+    private async Task PublishDirectoryAsync(string key, DirectoryKind kind, long seq, long ack, ReadOnlyMemory<long> users)
+    {
+        if (_link is not { } link) return;
+        try
+        {
+            await _publishing.WaitAsync(link.Lost);
+            try
+            {
+                await link.Publish.BasicPublishAsync(_exchange, new CachedString(key), DirectoryMessage.Encode(kind, _origin, seq, ack, users.Span), link.Lost);
+            }
+            finally
+            {
+                _publishing.Release();
+            }
+        }
+        catch (Exception e) when (IsTransient(e)) { }
+    }
+
+    private string NodeKey(Guid node) => $"_node.{node:N}";
 
     public async ValueTask UnwatchAsync(long userId, CancellationToken cancellationToken = default)
     {
@@ -153,6 +253,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         {
             _topology.Release();
         }
+        // Not waited for: a node that still thinks the user is here only publishes in vain.
+        if (!_watched.ContainsKey(userId)) await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Released, 0, 0, new[] { userId });
     }
 
     /// <summary>
@@ -252,14 +354,23 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             Interlocked.Exchange(ref _dropReported, 0);
             // Deliveries for this node may have been lost while it was away: every local device catches up from the log.
             _target?.ResyncAll();
+            Task? hello = SayHelloAsync();
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(link.Lost, stopping))
             {
                 try
                 {
-                    while (true)
+                    for (var tick = 1; ; tick++)
                     {
                         await Task.Delay(options.NodeCountInterval, linked.Token);
                         await CountNodesAsync(link, linked.Token);
+                        if (tick % 4 == 0) await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Alive, 0, 0, default);
+                        Settle();
+                        // Others skipped this node's users until they learned them from its Hello: catch up once they all have.
+                        if (hello is { IsCompleted: true })
+                        {
+                            hello = null;
+                            _target?.ResyncAll();
+                        }
                     }
                 }
                 catch (OperationCanceledException) { }
@@ -315,6 +426,10 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                 _topology.Release();
             }
 
+            // What the other nodes said before this connection is lost: the view starts empty, and incomplete.
+            _directory.Reset();
+            await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, DirectoryKey, cancellationToken: timeout.Token);
+            await link.Consume.QueueBindAsync(options.QueueName, options.Exchange, NodeKey(_origin), cancellationToken: timeout.Token);
             var consumer = new AsyncEventingBasicConsumer(link.Consume);
             consumer.ReceivedAsync += OnReceivedAsync;
             await link.Consume.BasicConsumeAsync(options.QueueName, autoAck: true, consumer, timeout.Token);
@@ -348,11 +463,69 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         // Whatever went wrong, a count not read means "not alone": the node publishes as if there were others.
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
         Volatile.Write(ref _aloneUntil, nodes == 1 ? asked + 4 * (long)(options.NodeCountInterval.TotalSeconds * Stopwatch.Frequency) : 0);
+        Volatile.Write(ref _otherNodes, nodes > 0 ? (int)nodes - 1 : int.MaxValue);
         return nodes;
+    }
+
+    /// <summary>
+    /// After connecting: tells every node all the users this one holds (they may have missed its announcements) and asks
+    /// for theirs (this node may have missed theirs); completes when every node has answered, or after the timeout.
+    /// </summary>
+    private Task SayHelloAsync()
+    {
+        var users = _watched.Keys.ToArray();
+        var seq = Interlocked.Increment(ref _announced);
+        var answered = _directory.AnnouncedAsync(seq, users, Volatile.Read(ref _otherNodes), AnnounceTimeout);
+        return Task.WhenAll(answered, PublishDirectoryAsync(DirectoryKey, DirectoryKind.Hello, seq, 0, users));
+    }
+
+    /// <summary>Completes the announcements every node has applied; the users of those applied only late read the log again.</summary>
+    private void Settle()
+    {
+        if (_directory.Settle(Volatile.Read(ref _otherNodes)) is { Length: > 0 } late) _target?.Resync(late);
+    }
+
+    private async Task OnDirectoryMessageAsync(ReadOnlyMemory<byte> body)
+    {
+        if (!DirectoryMessage.TryDecode(body.Span, out var kind, out var origin, out var seq, out var ack, out var users))
+        {
+            LogUnreadable(body.Length);
+            return;
+        }
+        if (origin == _origin) return; // its own broadcast, routed back
+        _directory.Heard(origin);
+        switch (kind)
+        {
+            case DirectoryKind.Hello:
+                _directory.Replace(origin, users);
+                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Snapshot, Interlocked.Read(ref _announced), seq, _watched.Keys.ToArray());
+                break;
+            case DirectoryKind.Held:
+                _directory.Add(origin, users);
+                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Applied, 0, seq, default);
+                break;
+            case DirectoryKind.Released:
+                _directory.Remove(origin, users);
+                break;
+            case DirectoryKind.Snapshot:
+                _directory.Replace(origin, users);
+                _directory.Applied(origin, ack);
+                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Applied, 0, seq, default);
+                Settle();
+                break;
+            case DirectoryKind.Applied:
+                _directory.Applied(origin, ack);
+                Settle();
+                break;
+            case DirectoryKind.Bye:
+                _directory.Forget(origin);
+                break;
+        }
     }
 
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
     {
+        if (DirectoryMessage.Is(message.Body.Span)) return OnDirectoryMessageAsync(message.Body);
         Interlocked.Increment(ref _messagesReceived);
         if (!DeliveryEnvelope.TryDecode(message.Body.Span, out var delivery, out var origin, out var recipients))
         {
@@ -394,6 +567,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     public async ValueTask DisposeAsync()
     {
+        // Best effort: the others stop publishing for this node's users now rather than after a minute of silence.
+        if (_link is not null) await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Bye, 0, 0, default);
         await _stopping.CancelAsync();
         await _run;
         if (_link is { } link) await link.DisposeAsync();

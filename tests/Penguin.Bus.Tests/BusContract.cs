@@ -170,9 +170,10 @@ public abstract class BusContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Topic_ThatIsANumber_IsRefused()
+    public async Task Topic_ThatIsANumberOrOneOfTheBussOwnKeys_IsRefused()
     {
         await Assert.ThrowsAsync<ArgumentException>(async () => await Receiver.Bus.SubscribeAsync("300001"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Receiver.Bus.SubscribeAsync("_directory"));
         await Assert.ThrowsAsync<ArgumentException>(async () => await Publisher.PublishToTopicAsync("", Frame("x")));
     }
 

@@ -66,6 +66,77 @@ public sealed class RabbitMqBusTests : BusContract
     }
 
     [RabbitMqFact]
+    public async Task Directory_EventsForUsersNoOtherNodeHolds_StayOffTheBroker_UntilAnotherNodeHoldsThem()
+    {
+        var exchange = $"penguin.test.{Guid.NewGuid():N}";
+        var user = NewUser();
+        var aTarget = new RecordingTarget();
+        var bTarget = new RecordingTarget();
+        await using var a = CreateBus("dir-a", exchange);
+        await using var b = CreateBus("dir-b", exchange);
+        await a.StartAsync(aTarget, CancellationToken.None);
+        await b.StartAsync(bTarget, CancellationToken.None);
+        await a.WatchAsync(user);
+        await Until(() => a.Directory.IsComplete && b.Directory.IsComplete && !a.IsAlone);
+
+        // Only a holds the user, and nobody holds the stranger: nothing goes to the broker, a's own device still gets it.
+        await a.PublishAsync([user, NewUser()], Frame("only here", seq: 1));
+        Assert.Equal([1L], aTarget.For(user).Select(d => d.Seq));
+        Assert.Equal(0, a.MessagesPublished);
+
+        // Once b's WatchAsync returns, a knows: the very next publish crosses.
+        await b.WatchAsync(user);
+        await a.PublishAsync(user, Frame("both", seq: 2));
+        Assert.Equal([2L], (await bTarget.WaitForAsync(user)).Select(d => d.Seq));
+        Assert.Equal(1, a.MessagesPublished);
+
+        // b lets go: a stops publishing once it has heard (Released is not waited for).
+        await b.UnwatchAsync(user);
+        await Until(() => !a.Directory.MustPublish(user));
+        await a.PublishAsync(user, Frame("here again", seq: 3));
+        Assert.Equal(1, a.MessagesPublished);
+        Assert.Equal([1L, 2L, 3L], aTarget.For(user).Select(d => d.Seq));
+        Assert.Equal([2L], bTarget.For(user).Select(d => d.Seq));
+
+        // b leaves with its users: a is alone again and forgets them.
+        await b.WatchAsync(user);
+        Assert.True(a.Directory.MustPublish(user));
+        await b.DisposeAsync();
+        await Until(() => !a.Directory.MustPublish(user));
+        await a.DisposeAsync();
+        await DeleteAsync(exchange);
+    }
+
+    [RabbitMqFact]
+    public async Task Directory_ANodeThatJoinsLearnsWhatTheOthersHold_AndTheyLearnWhatItHolds()
+    {
+        var exchange = $"penguin.test.{Guid.NewGuid():N}";
+        var (first, second) = (NewUser(), NewUser());
+        var aTarget = new RecordingTarget();
+        var bTarget = new RecordingTarget();
+        await using var a = CreateBus("join-a", exchange);
+        await a.StartAsync(aTarget, CancellationToken.None);
+        await a.WatchAsync(first); // alone: held before b exists
+        await using var b = CreateBus("join-b", exchange);
+        await b.StartAsync(bTarget, CancellationToken.None);
+        await b.WatchAsync(second);
+        await Until(() => a.Directory.IsComplete && b.Directory.IsComplete && !a.IsAlone && !b.IsAlone);
+
+        // b learned a's user from a's answer to its Hello; a learned b's from b's Held.
+        Assert.True(b.Directory.MustPublish(first));
+        Assert.True(a.Directory.MustPublish(second));
+        await b.PublishAsync(first, Frame("to a", seq: 1));
+        await a.PublishAsync(second, Frame("to b", seq: 2));
+        Assert.Equal([1L], (await aTarget.WaitForAsync(first)).Select(d => d.Seq));
+        Assert.Equal([2L], (await bTarget.WaitForAsync(second)).Select(d => d.Seq));
+        Assert.Equal(0, a.Directory.PendingCount);
+        Assert.Equal(0, b.Directory.PendingCount);
+        await b.DisposeAsync();
+        await a.DisposeAsync();
+        await DeleteAsync(exchange);
+    }
+
+    [RabbitMqFact]
     public async Task Publish_UserWatchedOnlyByNodeB_ReachesBAndNotA()
     {
         var a = await StartNodeAsync("a");

@@ -23,6 +23,8 @@ public sealed class RecordingTarget : IDeliveryTarget
 
     public void ResyncAll() => Record(() => Interlocked.Increment(ref _resyncs));
 
+    public void Resync(IReadOnlyCollection<long> userIds) => Record(() => Interlocked.Increment(ref _resyncs));
+
     public IReadOnlyList<Delivery> For(long userId)
     {
         lock (_received) return [.. _received.Where(r => r.UserId == userId).Select(r => r.Delivery)];

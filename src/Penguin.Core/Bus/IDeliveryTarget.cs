@@ -11,6 +11,12 @@ public interface IDeliveryTarget
     /// </summary>
     void ResyncAll();
 
+    /// <summary>
+    /// Deliveries to these users may have been skipped (a node learned only late that this one holds them): their
+    /// local connections catch up from the event log.
+    /// </summary>
+    void Resync(IReadOnlyCollection<long> userIds) => ResyncAll();
+
     /// <summary>A delivery published to a topic this node subscribed to, by another node.</summary>
     void DeliverToTopic(string topic, Delivery delivery) { }
 }

@@ -76,6 +76,15 @@ public sealed class ConnectionRegistry(IEventBus bus) : IDeliveryTarget
             if (topic.StartsWith(prefix, StringComparison.Ordinal)) handler(topic, delivery);
     }
 
+    /// <summary>The users' connections read what they missed from the log after their cursors.</summary>
+    public void Resync(IReadOnlyCollection<long> userIds)
+    {
+        foreach (var userId in userIds)
+            if (_byUser.TryGetValue(userId, out var connections))
+                foreach (var connection in connections)
+                    if (connection.Session is not null) connection.CatchUp(re: 0, from: null);
+    }
+
     /// <summary>Every connection reads what it missed from the log after its cursor (the bus lost deliveries).</summary>
     public void ResyncAll()
     {
