@@ -70,3 +70,54 @@ public static class DeliveryEnvelope
         return true;
     }
 }
+
+/// <summary>
+/// Several envelopes for one node in one broker message, sent to the node's own key once the publisher knows where
+/// each user is (<see cref="SessionDirectory"/>): the broker's cost is per message, so the deliveries a node gathers
+/// while its previous publish is on the way cross together.
+/// <code>
+/// 0      0x30 (a batch)
+/// 1..4   the number of envelopes N, int32 little-endian
+/// then N times: the envelope's length L, int32 little-endian, and its L bytes (a version 2 envelope)
+/// </code>
+/// </summary>
+public static class DeliveryBatch
+{
+    private const byte Marker = 0x30;
+
+    public static byte[] Encode(IReadOnlyList<byte[]> envelopes)
+    {
+        var body = new byte[5 + envelopes.Sum(e => 4 + e.Length)];
+        body[0] = Marker;
+        BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(1), envelopes.Count);
+        var at = 5;
+        foreach (var envelope in envelopes)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(at), envelope.Length);
+            envelope.CopyTo(body.AsSpan(at + 4));
+            at += 4 + envelope.Length;
+        }
+        return body;
+    }
+
+    public static bool Is(ReadOnlySpan<byte> body) => body.Length > 0 && body[0] == Marker;
+
+    /// <summary>The envelopes of a batch, in order; false (and nothing) for a batch that does not add up.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> body, out List<(Delivery Delivery, Guid Origin, long[] Recipients)> envelopes)
+    {
+        envelopes = [];
+        if (body.Length < 5 || body[0] != Marker) return false;
+        var count = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
+        var at = 5;
+        for (var i = 0; i < count; i++)
+        {
+            if (body.Length - at < 4) return false;
+            var length = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
+            if (length < 0 || length > body.Length - at - 4) return false;
+            if (!DeliveryEnvelope.TryDecode(body.Slice(at + 4, length), out var delivery, out var origin, out var recipients)) return false;
+            envelopes.Add((delivery, origin, recipients));
+            at += 4 + length;
+        }
+        return at == body.Length;
+    }
+}

@@ -72,6 +72,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private readonly List<long> _toAnnounce = [];
     private TaskCompletionSource? _nextAnnouncement; // completes when the users in _toAnnounce are known to every node
     private bool _announcing;
+    private readonly List<(Guid Node, byte[] Envelope)> _outbox = []; // deliveries for other nodes, sent by the next flush
+    private TaskCompletionSource? _nextFlush; // completes when what is in _outbox has been handed to the broker
+    private bool _flushing;
 
     /// <summary>Whether the node is connected to the broker right now.</summary>
     public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
@@ -109,9 +112,13 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             ReportDrop();
             return;
         }
-        // Only users another node holds (all of them while this node's view may have gaps).
-        var recipients = userIds.Where(_directory.MustPublish).ToArray();
-        if (recipients.Length == 0) return;
+        if (_directory.IsComplete)
+        {
+            await SendToHoldersAsync(userIds, delivery).WaitAsync(cancellationToken);
+            return;
+        }
+        // The view may have gaps: routed by user through the broker's bindings, every user named.
+        var recipients = userIds.ToArray();
         Interlocked.Increment(ref _messagesPublished);
         await _publishing.WaitAsync(cancellationToken);
         try
@@ -134,6 +141,78 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         finally
         {
             _publishing.Release();
+        }
+    }
+
+    /// <summary>
+    /// Queues one envelope per node holding any of the users (naming those of them it holds) for the next flush, and
+    /// completes when the flush has handed it to the broker; nothing when no other node holds any of them.
+    /// </summary>
+    private Task SendToHoldersAsync(IReadOnlyCollection<long> userIds, Delivery delivery)
+    {
+        Dictionary<Guid, List<long>>? byNode = null;
+        foreach (var userId in userIds)
+            foreach (var node in _directory.HoldersOf(userId))
+            {
+                byNode ??= [];
+                if (!byNode.TryGetValue(node, out var held)) byNode[node] = held = [];
+                held.Add(userId);
+            }
+        if (byNode is null) return Task.CompletedTask;
+        Interlocked.Increment(ref _messagesPublished);
+        Task flushed;
+        var start = false;
+        lock (_outbox)
+        {
+            foreach (var (node, users) in byNode) _outbox.Add((node, DeliveryEnvelope.Encode(delivery, _origin, users.ToArray())));
+            flushed = (_nextFlush ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            if (!_flushing) start = _flushing = true;
+        }
+        if (start) _ = Task.Run(FlushLoopAsync);
+        return flushed;
+    }
+
+    /// <summary>Sends what the outbox holds, one broker message per node (in the order queued), until it is empty.</summary>
+    private async Task FlushLoopAsync()
+    {
+        while (true)
+        {
+            (Guid Node, byte[] Envelope)[] items;
+            TaskCompletionSource done;
+            lock (_outbox)
+            {
+                if (_outbox.Count == 0 || _nextFlush is null)
+                {
+                    _flushing = false;
+                    return;
+                }
+                items = [.. _outbox];
+                done = _nextFlush;
+                _outbox.Clear();
+                _nextFlush = null;
+            }
+            try
+            {
+                if (_link is not { } link) ReportDrop();
+                else
+                {
+                    await _publishing.WaitAsync(link.Lost);
+                    try
+                    {
+                        foreach (var group in items.GroupBy(i => i.Node))
+                            await link.Publish.BasicPublishAsync(_exchange, new CachedString(NodeKey(group.Key)), DeliveryBatch.Encode([.. group.Select(i => i.Envelope)]), link.Lost);
+                    }
+                    finally
+                    {
+                        _publishing.Release();
+                    }
+                }
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                ReportDrop();
+            }
+            done.TrySetResult();
         }
     }
 
@@ -527,6 +606,19 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     {
         if (DirectoryMessage.Is(message.Body.Span)) return OnDirectoryMessageAsync(message.Body);
         Interlocked.Increment(ref _messagesReceived);
+        if (DeliveryBatch.Is(message.Body.Span))
+        {
+            if (!DeliveryBatch.TryRead(message.Body.Span, out var envelopes))
+            {
+                LogUnreadable(message.Body.Length);
+                return Task.CompletedTask;
+            }
+            foreach (var (batched, from, users) in envelopes)
+                if (from != _origin)
+                    foreach (var userId in users)
+                        if (_watched.ContainsKey(userId)) _target?.Deliver(userId, batched);
+            return Task.CompletedTask;
+        }
         if (!DeliveryEnvelope.TryDecode(message.Body.Span, out var delivery, out var origin, out var recipients))
         {
             LogUnreadable(message.Body.Length);

@@ -25,7 +25,7 @@ public sealed class SessionDirectory
 
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, HashSet<long>> _byNode = [];
-    private readonly ConcurrentDictionary<long, int> _holders = new(); // user → how many other nodes hold them
+    private readonly ConcurrentDictionary<long, Guid[]> _holders = new(); // user → the other nodes that hold them (written under _lock)
     private readonly Dictionary<Guid, long> _lastHeard = []; // other node → Environment.TickCount64 of its last message
     private readonly Dictionary<Guid, long> _appliedUpTo = []; // other node → the last of our announcements it applied
     private readonly HashSet<Guid> _fullSets = []; // nodes whose full set arrived since the last Reset
@@ -40,6 +40,9 @@ public sealed class SessionDirectory
 
     /// <summary>Whether an event for the user must be published: the view may have gaps, or another node holds the user.</summary>
     public bool MustPublish(long userId) => !_isComplete || _holders.ContainsKey(userId);
+
+    /// <summary>The other nodes holding the user; meaningful only while <see cref="IsComplete"/>.</summary>
+    public Guid[] HoldersOf(long userId) => _holders.TryGetValue(userId, out var nodes) ? nodes : [];
 
     /// <summary>Forgets everything (this node has just connected, or may have missed announcements): incomplete until the full sets arrive.</summary>
     public void Reset()
@@ -69,7 +72,7 @@ public sealed class SessionDirectory
             RemoveUsers(node);
             var set = _byNode[node] = [];
             foreach (var user in users)
-                if (set.Add(user)) _holders.AddOrUpdate(user, 1, static (_, n) => n + 1);
+                if (set.Add(user)) Hold(user, node);
             _fullSets.Add(node);
         }
     }
@@ -80,7 +83,7 @@ public sealed class SessionDirectory
         {
             if (!_byNode.TryGetValue(node, out var set)) _byNode[node] = set = [];
             foreach (var user in users)
-                if (set.Add(user)) _holders.AddOrUpdate(user, 1, static (_, n) => n + 1);
+                if (set.Add(user)) Hold(user, node);
         }
     }
 
@@ -90,7 +93,7 @@ public sealed class SessionDirectory
         {
             if (!_byNode.TryGetValue(node, out var set)) return;
             foreach (var user in users)
-                if (set.Remove(user)) Release(user);
+                if (set.Remove(user)) Release(user, node);
         }
     }
 
@@ -187,13 +190,18 @@ public sealed class SessionDirectory
     private void RemoveUsers(Guid node)
     {
         if (!_byNode.Remove(node, out var set)) return;
-        foreach (var user in set) Release(user);
+        foreach (var user in set) Release(user, node);
     }
 
-    private void Release(long user)
+    // Under _lock: the arrays are replaced, never changed, so readers need no lock.
+    private void Hold(long user, Guid node) =>
+        _holders[user] = _holders.TryGetValue(user, out var nodes) ? [.. nodes, node] : [node];
+
+    private void Release(long user, Guid node)
     {
-        while (_holders.TryGetValue(user, out var n))
-            if (n <= 1 ? _holders.TryRemove(new KeyValuePair<long, int>(user, n)) : _holders.TryUpdate(user, n - 1, n)) return;
+        if (!_holders.TryGetValue(user, out var nodes)) return;
+        if (nodes.Length <= 1) _holders.TryRemove(user, out _);
+        else _holders[user] = [.. nodes.Where(n => n != node)];
     }
 
     private sealed class Pending(long seq, long[] users, long deadline)

@@ -147,6 +147,33 @@ public sealed class SessionDirectoryTests
         Assert.False(DeliveryEnvelope.TryDecode(body, out _, out _, out _));
     }
 
+    [Fact]
+    public void ABatch_RoundTripsItsEnvelopesInOrder_AndOneThatDoesNotAddUpIsRefused()
+    {
+        var origin = Guid.NewGuid();
+        byte[][] envelopes =
+        [
+            DeliveryEnvelope.Encode(new Core.Bus.Delivery([1, 2], Seq: 1), origin, [10, 11]),
+            DeliveryEnvelope.Encode(new Core.Bus.Delivery([], Seq: 2, EndSession: true), origin, [12]),
+        ];
+        var body = DeliveryBatch.Encode(envelopes);
+
+        Assert.True(DeliveryBatch.Is(body));
+        Assert.True(DeliveryBatch.TryRead(body, out var read));
+        Assert.Equal([1L, 2L], read.Select(e => e.Delivery.Seq));
+        Assert.Equal([10L, 11L], read[0].Recipients);
+        Assert.Equal([1, 2], read[0].Delivery.Frame);
+        Assert.True(read[1].Delivery.EndSession);
+        Assert.All(read, e => Assert.Equal(origin, e.Origin));
+
+        Assert.False(DeliveryBatch.TryRead(body.AsSpan(0, body.Length - 1), out _)); // torn
+        Assert.False(DeliveryBatch.TryRead([.. body, 0], out _)); // trailing bytes
+        var tooMany = (byte[])body.Clone();
+        tooMany[1] = 3;
+        Assert.False(DeliveryBatch.TryRead(tooMany, out _));
+        Assert.False(DirectoryMessage.Is(body));
+    }
+
     /// <summary>A directory with no other node: complete, nobody held anywhere else.</summary>
     private static SessionDirectory Complete()
     {
