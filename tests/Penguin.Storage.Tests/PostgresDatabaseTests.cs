@@ -227,6 +227,52 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
         }
     }
 
+    [PostgresFact]
+    public async Task Acknowledge_ManyAtOnce_IsAsOneByOne_WithEachSendersReceiptsGaplessInItsLog()
+    {
+        // One set-based call for the batch (migration 0076): a hub writes to eight readers and hears from eight writers,
+        // then the hub and the readers acknowledge at once — in one batch the hub both acknowledges (a receipt to each
+        // writer) and receives eight receipts (one from each reader).
+        using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
+        var accounts = new PostgresAccountStore(db);
+        var messages = new PostgresMessageStore(db);
+        var events = new PostgresEventLog(db);
+        var hub = await accounts.CreateUserAsync(new NewUser("中心", "hash", "penguin-01", Now), "我的好友");
+        var (readers, writers) = (new long[8], new long[8]);
+        for (var i = 0; i < 8; i++)
+        {
+            readers[i] = await accounts.CreateUserAsync(new NewUser($"读者{i}", "hash", "penguin-01", Now), "我的好友");
+            writers[i] = await accounts.CreateUserAsync(new NewUser($"作者{i}", "hash", "penguin-01", Now), "我的好友");
+            for (var n = 0; n < 3; n++) await messages.SendAsync(new NewMessage(hub, readers[i], $"out-{i}-{n}", "你好", Now), MessageEvents);
+            for (var n = 0; n < 2; n++) await messages.SendAsync(new NewMessage(writers[i], hub, $"in-{i}-{n}", "收到", Now), MessageEvents);
+        }
+        long[] everyone = [hub, .. readers, .. writers];
+        var headsBefore = await Task.WhenAll(everyone.Select(u => events.HeadAsync(u).AsTask()));
+
+        var acked = await Task.WhenAll(readers.Prepend(hub).Select(u => messages.AcknowledgeAsync(u, long.MaxValue, ReceiptEvents).AsTask()));
+
+        // What one by one gives: each acknowledging user's dialog moves to the last message from each peer in its range.
+        Assert.Equal(writers.Select(w => new Receipt(hub, w, 2, 0)).OrderBy(r => r.PeerId), acked[0].Value.OrderBy(r => r.PeerId));
+        for (var i = 0; i < 8; i++) Assert.Equal([new Receipt(readers[i], hub, 3, 0)], acked[i + 1].Value);
+        // Each receipt event stands in its sender's log at the seq the call returned, every log without a gap.
+        var committed = acked.SelectMany(a => a.Events).ToList();
+        Assert.Equal(16, committed.Count);
+        foreach (var (user, before) in everyone.Zip(headsBefore))
+        {
+            var log = await events.ReadAsync(user, 0, 1000);
+            Assert.Equal(Enumerable.Range(1, log.Count).Select(i => (long)i), log.Select(e => e.Seq));
+            var receipts = log.Where(e => e.Seq > before).ToList();
+            Assert.Equal(committed.Where(e => e.UserId == user).Select(e => e.Seq).Order(), receipts.Select(e => e.Seq));
+            Assert.All(receipts, e => Assert.Equal(user == hub ? 3 : 2, Assert.IsType<MessageReceipt>(e.Event).DeliveredSeq));
+            Assert.Equal(user == hub ? readers.Order() : readers.Contains(user) ? [] : [hub], receipts.Select(e => ((MessageReceipt)e.Event).Peer).Order());
+        }
+        // Acknowledged again: nothing moves, nothing is written.
+        var headsAfter = await Task.WhenAll(everyone.Select(u => events.HeadAsync(u).AsTask()));
+        var again = await Task.WhenAll(readers.Prepend(hub).Select(u => messages.AcknowledgeAsync(u, long.MaxValue, ReceiptEvents).AsTask()));
+        Assert.All(again, a => Assert.Empty(a.Value));
+        Assert.Equal(headsAfter, await Task.WhenAll(everyone.Select(u => events.HeadAsync(u).AsTask())));
+    }
+
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 8, 30, 15, 123, TimeSpan.Zero);
 
     private static IEnumerable<EventDraft> MessageEvents(MessageRecord m)
