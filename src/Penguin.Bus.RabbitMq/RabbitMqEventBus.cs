@@ -208,8 +208,11 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                     }
                 }
             }
-            catch (Exception e) when (IsTransient(e))
+            // Whatever went wrong, the waiters go on and the loop lives: a publish that did not go out is dropped, and the
+            // devices catch up from the log as for any lost delivery.
+            catch (Exception e)
             {
+                if (!IsTransient(e)) LogPublishFailed(e);
                 ReportDrop();
             }
             done.TrySetResult();
@@ -313,7 +316,11 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                 _publishing.Release();
             }
         }
-        catch (Exception e) when (IsTransient(e)) { }
+        // Never thrown to the announcing loop or the consumer: a lost directory message is covered by the timeouts.
+        catch (Exception e)
+        {
+            if (!IsTransient(e)) LogPublishFailed(e);
+        }
     }
 
     private string NodeKey(Guid node) => $"_node.{node:N}";
@@ -681,6 +688,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Error, Message = "Bus connection failed unexpectedly; retrying")]
     private partial void LogConnectFailed(Exception e);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Bus publish failed unexpectedly; dropped (devices catch up from the event log)")]
+    private partial void LogPublishFailed(Exception e);
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Bus message of {Length} bytes is not a delivery envelope; dropped")]
     private partial void LogUnreadable(int length);

@@ -230,7 +230,7 @@ public sealed class PostgresDatabaseTests(PostgresEngine engine) : IClassFixture
     [PostgresFact]
     public async Task Acknowledge_ManyAtOnce_IsAsOneByOne_WithEachSendersReceiptsGaplessInItsLog()
     {
-        // One set-based call for the batch (migration 0076): a hub writes to eight readers and hears from eight writers,
+        // One call for the batch (penguin_acknowledge_many): a hub writes to eight readers and hears from eight writers,
         // then the hub and the readers acknowledge at once — in one batch the hub both acknowledges (a receipt to each
         // writer) and receives eight receipts (one from each reader).
         using var db = new PostgresDatabase(await engine.CreateDatabaseAsync());
