@@ -11,8 +11,12 @@ namespace Penguin.Storage.Postgres;
 /// </summary>
 internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> runBatch, Func<TItem, Task<TResult>> runOne)
 {
-    /// <summary>Batches running at once per node: one in flight while the next gathers, and a second for the other core.</summary>
-    public const int MaxInFlight = 2;
+    /// <summary>
+    /// Batches running at once per node: one in flight while the next gathers. Two (one per core) made each batch half
+    /// as full and, with several nodes on one database, had twice as many batches waiting for each other's user locks:
+    /// measured interleaved, one costs less total CPU per message (3 nodes across 408–610 → 360–513 µs).
+    /// </summary>
+    public const int MaxInFlight = 1;
 
     /// <summary>Items per call at most: bounds how long one batch holds its locks.</summary>
     public const int MaxBatch = 64;
