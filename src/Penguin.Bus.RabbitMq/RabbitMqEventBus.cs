@@ -69,12 +69,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private readonly SessionDirectory _directory = new();
     private long _announced; // the number of this node's last announcement (Hello or Held)
     private int _otherNodes = int.MaxValue; // nodes counted minus this one; unknown (never enough) when the count failed
-    private readonly List<long> _toAnnounce = [];
-    private TaskCompletionSource? _nextAnnouncement; // completes when the users in _toAnnounce are known to every node
-    private bool _announcing;
-    private readonly List<(Guid Node, byte[] Envelope)> _outbox = []; // deliveries for other nodes, sent by the next flush
-    private TaskCompletionSource? _nextFlush; // completes when what is in _outbox has been handed to the broker
-    private bool _flushing;
+    private Gathering<long>? _held; // users this node now holds, announced together (Held)
+    private Gathering<(Guid Node, byte[] Envelope)>? _outbox; // deliveries for other nodes, sent together per node
 
     /// <summary>Whether the node is connected to the broker right now.</summary>
     public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
@@ -160,63 +156,39 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             }
         if (byNode is null) return Task.CompletedTask;
         Interlocked.Increment(ref _messagesPublished);
-        Task flushed;
-        var start = false;
-        lock (_outbox)
-        {
-            foreach (var (node, users) in byNode) _outbox.Add((node, DeliveryEnvelope.Encode(delivery, _origin, users.ToArray())));
-            flushed = (_nextFlush ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            if (!_flushing) start = _flushing = true;
-        }
-        if (start) _ = Task.Run(FlushLoopAsync);
-        return flushed;
+        return Outbox.Add(byNode.Select(n => (n.Key, DeliveryEnvelope.Encode(delivery, _origin, n.Value.ToArray()))));
     }
 
-    /// <summary>Sends what the outbox holds, one broker message per node (in the order queued), until it is empty.</summary>
-    private async Task FlushLoopAsync()
+    private Gathering<(Guid Node, byte[] Envelope)> Outbox => LazyInitializer.EnsureInitialized(ref _outbox, () => new(FlushAsync));
+
+    /// <summary>Sends a batch of the outbox, one broker message per node (in the order queued); done once handed over.</summary>
+    private async Task<Task> FlushAsync((Guid Node, byte[] Envelope)[] items)
     {
-        while (true)
+        try
         {
-            (Guid Node, byte[] Envelope)[] items;
-            TaskCompletionSource done;
-            lock (_outbox)
+            if (_link is not { } link) ReportDrop();
+            else
             {
-                if (_outbox.Count == 0 || _nextFlush is null)
+                await _publishing.WaitAsync(link.Lost);
+                try
                 {
-                    _flushing = false;
-                    return;
+                    foreach (var group in items.GroupBy(i => i.Node))
+                        await link.Publish.BasicPublishAsync(_exchange, new CachedString(NodeKey(group.Key)), DeliveryBatch.Encode([.. group.Select(i => i.Envelope)]), link.Lost);
                 }
-                items = [.. _outbox];
-                done = _nextFlush;
-                _outbox.Clear();
-                _nextFlush = null;
-            }
-            try
-            {
-                if (_link is not { } link) ReportDrop();
-                else
+                finally
                 {
-                    await _publishing.WaitAsync(link.Lost);
-                    try
-                    {
-                        foreach (var group in items.GroupBy(i => i.Node))
-                            await link.Publish.BasicPublishAsync(_exchange, new CachedString(NodeKey(group.Key)), DeliveryBatch.Encode([.. group.Select(i => i.Envelope)]), link.Lost);
-                    }
-                    finally
-                    {
-                        _publishing.Release();
-                    }
+                    _publishing.Release();
                 }
             }
-            // Whatever went wrong, the waiters go on and the loop lives: a publish that did not go out is dropped, and the
-            // devices catch up from the log as for any lost delivery.
-            catch (Exception e)
-            {
-                if (!IsTransient(e)) LogPublishFailed(e);
-                ReportDrop();
-            }
-            done.TrySetResult();
         }
+        // Whatever went wrong, the waiters go on: a publish that did not go out is dropped, and the devices catch up
+        // from the log as for any lost delivery.
+        catch (Exception e)
+        {
+            if (!IsTransient(e)) LogPublishFailed(e);
+            ReportDrop();
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -261,43 +233,16 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     /// Tells every other node that this one holds the user, in one Held message with the users of other logins
     /// waiting at the same moment, and waits until every node has applied it (or <see cref="AnnounceTimeout"/>).
     /// </summary>
-    private Task AnnounceAsync(long userId)
-    {
-        TaskCompletionSource done;
-        var start = false;
-        lock (_toAnnounce)
-        {
-            _toAnnounce.Add(userId);
-            done = _nextAnnouncement ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!_announcing) start = _announcing = true;
-        }
-        if (start) _ = Task.Run(AnnounceLoopAsync);
-        return done.Task;
-    }
+    private Task AnnounceAsync(long userId) => LazyInitializer.EnsureInitialized(ref _held, () => new(AnnounceHeldAsync)).Add([userId]);
 
-    private async Task AnnounceLoopAsync()
+    private async Task<Task> AnnounceHeldAsync(long[] users)
     {
-        while (true)
-        {
-            long[] users;
-            TaskCompletionSource done;
-            lock (_toAnnounce)
-            {
-                if (_toAnnounce.Count == 0 || _nextAnnouncement is null)
-                {
-                    _announcing = false;
-                    return;
-                }
-                users = [.. _toAnnounce];
-                done = _nextAnnouncement;
-                _toAnnounce.Clear();
-                _nextAnnouncement = null;
-            }
-            var seq = Interlocked.Increment(ref _announced);
-            var applied = _directory.AnnouncedAsync(seq, users, Volatile.Read(ref _otherNodes), AnnounceTimeout);
-            await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Held, seq, 0, users);
-            _ = applied.ContinueWith(static (_, d) => ((TaskCompletionSource)d!).TrySetResult(), done, TaskScheduler.Default);
-        }
+        // Not connected: nobody to tell now; the Hello after the reconnect names every user this node holds.
+        if (_link is null) return Task.CompletedTask;
+        var seq = Interlocked.Increment(ref _announced);
+        var applied = _directory.AnnouncedAsync(seq, users, Volatile.Read(ref _otherNodes), AnnounceTimeout);
+        await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Held, seq, 0, users);
+        return applied;
     }
 
     /// <summary>Publishes a directory message (best effort: a lost one is covered by the timeouts and the next Hello).</summary>
@@ -432,6 +377,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             _firstAttempt.TrySetResult();
             if (link is null)
             {
+                // Announcements made just before the outage are not answered now: their waiters go on at their timeout.
+                Settle();
                 try { await Task.Delay(options.ReconnectDelay, stopping); } catch (OperationCanceledException) { }
                 continue;
             }
@@ -463,6 +410,8 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             }
 
             Volatile.Write(ref _aloneUntil, 0);
+            Volatile.Write(ref _otherNodes, int.MaxValue);
+            Settle();
             _link = null;
             if (!stopping.IsCancellationRequested) LogLost(link.Connection.CloseReason?.ReplyText);
             await link.DisposeAsync();
@@ -666,10 +615,13 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     public async ValueTask DisposeAsync()
     {
-        // Best effort: the others stop publishing for this node's users now rather than after a minute of silence.
-        if (_link is not null) await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Bye, 0, 0, default);
+        // Best effort, and bounded (a blocked broker must not hold up a shutdown): the others stop publishing for this
+        // node's users now rather than after a minute of silence.
+        if (_link is not null)
+            try { await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Bye, 0, 0, default).WaitAsync(TimeSpan.FromSeconds(2)); } catch (TimeoutException) { }
         await _stopping.CancelAsync();
         await _run;
+        _directory.ReleaseWaiters(); // a WatchAsync still waiting for answers returns
         if (_link is { } link) await link.DisposeAsync();
         // The semaphores and the token source are left to the GC: connections still closing may call Unwatch late.
     }

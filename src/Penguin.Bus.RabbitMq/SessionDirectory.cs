@@ -160,6 +160,16 @@ public sealed class SessionDirectory
         return late is null ? [] : [.. late];
     }
 
+    /// <summary>The bus is stopping: every announcement still waiting completes now, and is forgotten.</summary>
+    public void ReleaseWaiters()
+    {
+        lock (_lock)
+        {
+            foreach (var p in _pending) p.Done.TrySetResult();
+            _pending.Clear();
+        }
+    }
+
     /// <summary>Announcements still waiting for some node (tests and diagnostics).</summary>
     public int PendingCount
     {

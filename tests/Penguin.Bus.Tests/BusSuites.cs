@@ -138,6 +138,42 @@ public sealed class RabbitMqBusTests : BusContract
     }
 
     [RabbitMqFact]
+    public async Task Watch_WithANodeThatNeverAnswers_GoesOnAtTheTimeout_AndDisposeReleasesAWaitingWatch()
+    {
+        var exchange = $"penguin.test.{Guid.NewGuid():N}";
+        await using var a = CreateBus("mute-a", exchange);
+        await a.StartAsync(new RecordingTarget(), CancellationToken.None);
+        // A node that says it is alive but never applies an announcement (stalled, or broken).
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = RabbitMqBroker.Uri! }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var alive = DirectoryMessage.Encode(DirectoryKind.Alive, Guid.NewGuid(), 0, 0, []);
+        using var stop = new CancellationTokenSource();
+        var saying = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await channel.BasicPublishAsync(exchange, "_directory", mandatory: false, new RabbitMQ.Client.BasicProperties(), alive);
+                await Task.Delay(200);
+            }
+        });
+        await Task.Delay(600); // heard a few times (a counts itself alone: the mute node consumes nothing)
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        await a.WatchAsync(NewUser());
+        Assert.True(waited.Elapsed >= RabbitMqEventBus.AnnounceTimeout - TimeSpan.FromMilliseconds(100), $"returned after {waited.Elapsed} without the mute node's answer");
+        Assert.Equal(1, a.Directory.PendingCount); // still listening for a late answer
+
+        var waiting = a.WatchAsync(NewUser()).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        await a.DisposeAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await saying;
+        await DeleteAsync(exchange);
+    }
+
+    [RabbitMqFact]
     public async Task Directory_ANodeThatJoinsLearnsWhatTheOthersHold_AndTheyLearnWhatItHolds()
     {
         var exchange = $"penguin.test.{Guid.NewGuid():N}";
