@@ -71,6 +71,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private int _otherNodes = int.MaxValue; // nodes counted minus this one; unknown (never enough) when the count failed
     private Gathering<long>? _held; // users this node now holds, announced together (Held)
     private Gathering<(Guid Node, byte[] Envelope)>? _outbox; // deliveries for other nodes, sent together per node
+    private NodeLinks? _links; // direct streams to the other nodes, for what the outbox sends
 
     /// <summary>Whether the node is connected to the broker right now.</summary>
     public bool IsConnected => _link is { Lost.IsCancellationRequested: false };
@@ -82,6 +83,19 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     public async ValueTask StartAsync(IDeliveryTarget target, CancellationToken cancellationToken)
     {
         _target = target;
+        if (options.NodeLink is { } endpoint)
+        {
+            _links = new NodeLinks(_origin, body => DeliverBatch(body.Span), logger);
+            try
+            {
+                _links.Listen(endpoint, options.NodeLinkHost ?? endpoint.Address.ToString());
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                // Worded like the host's own bind failures, which the server reports as one line and an exit code.
+                throw new IOException($"Failed to bind the node link (Penguin:RabbitMq:NodeLink) to {endpoint}.", e);
+            }
+        }
         _run = Task.Run(RunAsync, CancellationToken.None);
         await _firstAttempt.Task.WaitAsync(cancellationToken);
     }
@@ -161,19 +175,27 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     private Gathering<(Guid Node, byte[] Envelope)> Outbox => LazyInitializer.EnsureInitialized(ref _outbox, () => new(FlushAsync));
 
-    /// <summary>Sends a batch of the outbox, one broker message per node (in the order queued); done once handed over.</summary>
+    /// <summary>
+    /// Sends a batch of the outbox, one batch per node (in the order queued): on the node's direct stream, or through
+    /// the broker to the node's key when there is none; done once handed over.
+    /// </summary>
     private async Task<Task> FlushAsync((Guid Node, byte[] Envelope)[] items)
     {
         try
         {
-            if (_link is not { } link) ReportDrop();
-            else
+            foreach (var group in items.GroupBy(i => i.Node))
             {
+                var batch = DeliveryBatch.Encode([.. group.Select(i => i.Envelope)]);
+                if (_links is { } links && await links.TrySendAsync(group.Key, batch)) continue;
+                if (_link is not { } link)
+                {
+                    ReportDrop();
+                    continue;
+                }
                 await _publishing.WaitAsync(link.Lost);
                 try
                 {
-                    foreach (var group in items.GroupBy(i => i.Node))
-                        await link.Publish.BasicPublishAsync(_exchange, new CachedString(NodeKey(group.Key)), DeliveryBatch.Encode([.. group.Select(i => i.Envelope)]), link.Lost);
+                    await link.Publish.BasicPublishAsync(_exchange, new CachedString(NodeKey(group.Key)), batch, link.Lost);
                 }
                 finally
                 {
@@ -197,14 +219,20 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     /// </summary>
     public const int MaxRecipientsPerPublish = 1000;
 
-    /// <summary>Deliveries this node has taken from its queue (each one copy, whatever the number of its recipients here).</summary>
+    /// <summary>Deliveries this node has taken from its queue or its direct streams (each one copy, whatever the number of its recipients here).</summary>
     public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
 
-    /// <summary>User deliveries this node has handed to the broker (one per publish call that went out, however many users it named).</summary>
+    /// <summary>User deliveries this node has sent to other nodes (one per publish call that went out, however many users it named).</summary>
     public long MessagesPublished => Interlocked.Read(ref _messagesPublished);
 
     /// <summary>What this node knows of the users the other nodes hold.</summary>
     public SessionDirectory Directory => _directory;
+
+    /// <summary>Direct streams to other nodes connected now (none when <see cref="RabbitMqBusOptions.NodeLink"/> is off).</summary>
+    public int NodeLinksConnected => _links?.Connected ?? 0;
+
+    /// <summary>Batches this node has written to other nodes' direct streams.</summary>
+    public long NodeLinkBatchesSent => _links?.FramesSent ?? 0;
 
     /// <summary>Binds the user to this node's queue, then tells the other nodes and waits until they all know (see the class).</summary>
     public async ValueTask WatchAsync(long userId, CancellationToken cancellationToken = default)
@@ -246,7 +274,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     }
 
     /// <summary>Publishes a directory message (best effort: a lost one is covered by the timeouts and the next Hello).</summary>
-    private async Task PublishDirectoryAsync(string key, DirectoryKind kind, long seq, long ack, ReadOnlyMemory<long> users)
+    private async Task PublishDirectoryAsync(string key, DirectoryKind kind, long seq, long ack, ReadOnlyMemory<long> users, byte[]? linkAddress = null)
     {
         if (_link is not { } link) return;
         try
@@ -254,7 +282,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             await _publishing.WaitAsync(link.Lost);
             try
             {
-                await link.Publish.BasicPublishAsync(_exchange, new CachedString(key), DirectoryMessage.Encode(kind, _origin, seq, ack, users.Span), link.Lost);
+                await link.Publish.BasicPublishAsync(_exchange, new CachedString(key), DirectoryMessage.Encode(kind, _origin, seq, ack, users.Span, linkAddress), link.Lost);
             }
             finally
             {
@@ -398,6 +426,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                         await CountNodesAsync(link, linked.Token);
                         if (tick % 4 == 0) await PublishDirectoryAsync(DirectoryKey, DirectoryKind.Alive, 0, 0, default);
                         Settle();
+                        _links?.Prune(_directory.Knows);
                         // Others skipped this node's users until they learned them from its Hello: catch up once they all have.
                         if (hello is { IsCompleted: true })
                         {
@@ -511,7 +540,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         var users = _watched.Keys.ToArray();
         var seq = Interlocked.Increment(ref _announced);
         var answered = _directory.AnnouncedAsync(seq, users, Volatile.Read(ref _otherNodes), AnnounceTimeout);
-        return Task.WhenAll(answered, PublishDirectoryAsync(DirectoryKey, DirectoryKind.Hello, seq, 0, users));
+        return Task.WhenAll(answered, PublishDirectoryAsync(DirectoryKey, DirectoryKind.Hello, seq, 0, users, _links?.Advertised?.Encode()));
     }
 
     /// <summary>Completes the announcements every node has applied; the users of those applied only late read the log again.</summary>
@@ -522,18 +551,19 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     private async Task OnDirectoryMessageAsync(ReadOnlyMemory<byte> body)
     {
-        if (!DirectoryMessage.TryDecode(body.Span, out var kind, out var origin, out var seq, out var ack, out var users))
+        if (!DirectoryMessage.TryDecode(body.Span, out var kind, out var origin, out var seq, out var ack, out var users, out var link))
         {
             LogUnreadable(body.Length);
             return;
         }
         if (origin == _origin) return; // its own broadcast, routed back
         _directory.Heard(origin);
+        if (kind is DirectoryKind.Hello or DirectoryKind.Snapshot && LinkAddress.Decode(link) is { } address) _links?.Learn(origin, address);
         switch (kind)
         {
             case DirectoryKind.Hello:
                 _directory.Replace(origin, users);
-                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Snapshot, Interlocked.Read(ref _announced), seq, _watched.Keys.ToArray());
+                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Snapshot, Interlocked.Read(ref _announced), seq, _watched.Keys.ToArray(), _links?.Advertised?.Encode());
                 break;
             case DirectoryKind.Held:
                 _directory.Add(origin, users);
@@ -554,6 +584,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
                 break;
             case DirectoryKind.Bye:
                 _directory.Forget(origin);
+                _links?.Forget(origin);
                 break;
         }
     }
@@ -561,20 +592,12 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
     {
         if (DirectoryMessage.Is(message.Body.Span)) return OnDirectoryMessageAsync(message.Body);
-        Interlocked.Increment(ref _messagesReceived);
         if (DeliveryBatch.Is(message.Body.Span))
         {
-            if (!DeliveryBatch.TryRead(message.Body.Span, out var envelopes))
-            {
-                LogUnreadable(message.Body.Length);
-                return Task.CompletedTask;
-            }
-            foreach (var (batched, from, users) in envelopes)
-                if (from != _origin)
-                    foreach (var userId in users)
-                        if (_watched.ContainsKey(userId)) _target?.Deliver(userId, batched);
+            if (!DeliverBatch(message.Body.Span)) LogUnreadable(message.Body.Length);
             return Task.CompletedTask;
         }
+        Interlocked.Increment(ref _messagesReceived);
         if (!DeliveryEnvelope.TryDecode(message.Body.Span, out var delivery, out var origin, out var recipients))
         {
             LogUnreadable(message.Body.Length);
@@ -597,6 +620,18 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         foreach (var userId in recipients)
             if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Hands a batch addressed to this node (from the broker or a direct stream) to its users here; false when it does not add up.</summary>
+    private bool DeliverBatch(ReadOnlySpan<byte> body)
+    {
+        Interlocked.Increment(ref _messagesReceived);
+        if (!DeliveryBatch.TryRead(body, out var envelopes)) return false;
+        foreach (var (delivery, from, users) in envelopes)
+            if (from != _origin)
+                foreach (var userId in users)
+                    if (_watched.ContainsKey(userId)) _target?.Deliver(userId, delivery);
+        return true;
     }
 
     private void ReportDrop()
@@ -622,6 +657,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         await _stopping.CancelAsync();
         await _run;
         _directory.ReleaseWaiters(); // a WatchAsync still waiting for answers returns
+        if (_links is not null) await _links.DisposeAsync();
         if (_link is { } link) await link.DisposeAsync();
         // The semaphores and the token source are left to the GC: connections still closing may call Unwatch late.
     }

@@ -58,6 +58,12 @@ public sealed class SessionDirectory
         }
     }
 
+    /// <summary>Whether the node has been heard from since the last <see cref="Reset"/> and not forgotten.</summary>
+    public bool Knows(Guid node)
+    {
+        lock (_lock) return _lastHeard.ContainsKey(node);
+    }
+
     /// <summary>Any message from the node: it is alive.</summary>
     public void Heard(Guid node)
     {

@@ -29,8 +29,9 @@ public sealed class RabbitMqBusTests : BusContract
             NullLogger<RabbitMqEventBus>.Instance);
 
     // The production interval: a count stays trusted for 1 s, which a stall of this loaded machine will not outlast.
-    private static RabbitMqEventBus CreateBus(string nodeId, string exchange) =>
-        new(new RabbitMqBusOptions(RabbitMqBroker.Uri!, nodeId) { Exchange = exchange }, NullLogger<RabbitMqEventBus>.Instance);
+    private static RabbitMqEventBus CreateBus(string nodeId, string exchange, bool nodeLink = true) =>
+        new(new RabbitMqBusOptions(RabbitMqBroker.Uri!, nodeId) { Exchange = exchange, NodeLink = nodeLink ? new(System.Net.IPAddress.Loopback, 0) : null },
+            NullLogger<RabbitMqEventBus>.Instance);
 
     [RabbitMqFact]
     public async Task ALoneNode_DeliversLocallyAndPublishesNothing_UntilASecondNodeJoins()
@@ -108,18 +109,53 @@ public sealed class RabbitMqBusTests : BusContract
     }
 
     [RabbitMqFact]
-    public async Task Directory_DeliveriesForAnotherNode_CrossInBatches_InPublishOrderPerUser()
+    public async Task Directory_DeliveriesForAnotherNode_CrossTheBrokerInBatches_WhenThatNodeHasNoLink()
     {
         var exchange = $"penguin.test.{Guid.NewGuid():N}";
         var users = Enumerable.Range(0, 4).Select(_ => NewUser()).ToArray();
         var bTarget = new RecordingTarget();
         await using var a = CreateBus("batch-a", exchange);
-        await using var b = CreateBus("batch-b", exchange);
+        await using var b = CreateBus("batch-b", exchange, nodeLink: false); // a node that does not offer direct streams
         await a.StartAsync(new RecordingTarget(), CancellationToken.None);
         await b.StartAsync(bTarget, CancellationToken.None);
         foreach (var user in users) await b.WatchAsync(user);
         await Until(() => a.Directory.IsComplete && !a.IsAlone);
+        await PublishInOrderAsync(a, bTarget, users);
 
+        Assert.Equal(0, a.NodeLinkBatchesSent);
+        Assert.True(b.MessagesReceived < 400, $"{b.MessagesReceived} broker messages for 400 deliveries: none were batched");
+        await b.DisposeAsync();
+        await a.DisposeAsync();
+        await DeleteAsync(exchange);
+    }
+
+    [RabbitMqFact]
+    public async Task Directory_DeliveriesForAnotherNode_GoOnItsDirectStream_InBatches_InPublishOrderPerUser()
+    {
+        var exchange = $"penguin.test.{Guid.NewGuid():N}";
+        var users = Enumerable.Range(0, 4).Select(_ => NewUser()).ToArray();
+        var bTarget = new RecordingTarget();
+        await using var a = CreateBus("link-a", exchange);
+        await using var b = CreateBus("link-b", exchange);
+        await a.StartAsync(new RecordingTarget(), CancellationToken.None);
+        await b.StartAsync(bTarget, CancellationToken.None);
+        foreach (var user in users) await b.WatchAsync(user);
+        // Each learned the other's address from its Hello or Snapshot (through the broker) and connected.
+        await Until(() => a.Directory.IsComplete && !a.IsAlone && a.NodeLinksConnected == 1 && b.NodeLinksConnected == 1);
+        await PublishInOrderAsync(a, bTarget, users);
+
+        // Every batch b took came on the stream: none through the broker.
+        Assert.Equal(a.NodeLinkBatchesSent, b.MessagesReceived);
+        Assert.InRange(b.MessagesReceived, 1, 399);
+        await b.DisposeAsync();
+        await Until(() => a.NodeLinksConnected == 0); // b said Bye: its link is closed
+        await a.DisposeAsync();
+        await DeleteAsync(exchange);
+    }
+
+    /// <summary>400 publishes at once from a to users of b: each arrives once, and each user's in publish order.</summary>
+    private static async Task PublishInOrderAsync(RabbitMqEventBus a, RecordingTarget bTarget, long[] users)
+    {
         // 400 publishes at once, to users of b (one of them also named with a user nobody holds).
         await Task.WhenAll(Enumerable.Range(1, 400).Select(i =>
             a.PublishAsync([users[i % users.Length], NewUser()], Frame($"m{i}", seq: i)).AsTask()));
@@ -131,10 +167,6 @@ public sealed class RabbitMqBusTests : BusContract
             Assert.Equal(seqs.Order(), seqs); // each user's deliveries in the order they were published
             Assert.Equal(100, seqs.Count);
         }
-        Assert.True(b.MessagesReceived < 400, $"{b.MessagesReceived} broker messages for 400 deliveries: none were batched");
-        await b.DisposeAsync();
-        await a.DisposeAsync();
-        await DeleteAsync(exchange);
     }
 
     [RabbitMqFact]

@@ -130,7 +130,7 @@ public sealed class OpsTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         foreach (var (key, property, owner) in Settings(typeof(ServerOptions), "Penguin"))
         {
             // Set by the operator only: no default to write down (they are in the file as comments).
-            if (key is "Penguin:NodeId" or "Penguin:Postgres:ConnectionString" or "Penguin:RabbitMq:Uri" or "Penguin:WebRoot" or "Penguin:Files:Directory") continue;
+            if (key is "Penguin:NodeId" or "Penguin:Postgres:ConnectionString" or "Penguin:RabbitMq:Uri" or "Penguin:RabbitMq:NodeLinkHost" or "Penguin:WebRoot" or "Penguin:Files:Directory") continue;
             if (key is "Penguin:Xmpp:CertificatePath" or "Penguin:Xmpp:CertificateKeyPath" or "Penguin:Xmpp:CertificatePassword" or "Penguin:Xmpp:UploadBaseUrl") continue;
             if (key is "Penguin:Bank:Url" or "Penguin:Bank:Secret" or "Penguin:Bank:PublicUrl") continue;
             Assert.True(configuration[key] is not null, $"{key} is missing from appsettings.json");

@@ -36,6 +36,10 @@ public sealed class StartupFailureTests
     [InlineData("--Penguin:Messaging=fast", "Penguin:Messaging", "is a section")]
     [InlineData("--Penguin:Storage=postgres", "Penguin:Postgres:ConnectionString", "must be set")]
     [InlineData("--Penguin:Bus=rabbitmq", "Penguin:RabbitMq:Uri", "must be set")]
+    [InlineData("--Penguin:RabbitMq:NodeLink=7400", "Penguin:RabbitMq:NodeLink", "address:port")]
+    [InlineData("--Penguin:RabbitMq:NodeLink=", "Penguin:RabbitMq:NodeLink", "address:port")]
+    [InlineData("--Penguin:RabbitMq:NodeLink=0.0.0.0:7400", "Penguin:RabbitMq:NodeLinkHost", "other nodes reach")]
+    [InlineData("--Penguin:RabbitMq:NodeLinkHost=a b", "Penguin:RabbitMq:NodeLinkHost", "host name or IP")]
     public async Task Start_BadSetting_OneLineNamingItAndExitCode78(string setting, string name, string reason)
     {
         var data = ServerRun.TempDirectory();
@@ -95,6 +99,20 @@ public sealed class StartupFailureTests
         var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Xmpp:Enabled=true", $"--Penguin:Xmpp:Port={port}"));
 
         AssertOneLine(outcome, 69, "cannot listen for XMPP", $"127.0.0.1:{port}", "Penguin:Xmpp:Port");
+    }
+
+    [Fact]
+    public async Task Start_NodeLinkPortInUse_OneLineAndExitCode69()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        // The link listens before the node reaches for the broker, so an unreachable one does not matter here.
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--Penguin:Bus=rabbitmq", "--Penguin:RabbitMq:Uri=amqp://127.0.0.1:1/",
+            $"--Penguin:RabbitMq:NodeLink=127.0.0.1:{port}"));
+
+        AssertOneLine(outcome, 69, "cannot listen", $"127.0.0.1:{port}", "Penguin:RabbitMq:NodeLink");
     }
 
     [Fact]

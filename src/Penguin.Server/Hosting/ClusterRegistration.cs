@@ -11,7 +11,11 @@ public static class ClusterRegistration
         {
             BusEngine.InProcess => services.AddSingleton<IEventBus, InProcessEventBus>(),
             BusEngine.RabbitMq => services.AddSingleton<IEventBus>(sp => new RabbitMqEventBus(
-                new RabbitMqBusOptions(options.RabbitMq.Uri!, options.NodeId),
+                new RabbitMqBusOptions(options.RabbitMq.Uri!, options.NodeId)
+                {
+                    NodeLink = options.RabbitMq.NodeLinkEndPoint,
+                    NodeLinkHost = string.IsNullOrWhiteSpace(options.RabbitMq.NodeLinkHost) ? null : options.RabbitMq.NodeLinkHost.Trim(),
+                },
                 sp.GetRequiredService<ILogger<RabbitMqEventBus>>())),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Bus, "Unknown bus."),
         };
