@@ -186,12 +186,23 @@ internal sealed partial class NodeLinks : IAsyncDisposable
                     socket = null;
                 }
             }
-            if (socket is null) LogLinkConnected(node, address.Host);
+            if (socket is null)
+            {
+                LogLinkConnected(node, address.Host);
+                lock (outbound) outbound.Unreachable = false;
+            }
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or ArgumentException)
         {
-            if (!_stopping.IsCancellationRequested) LogLinkUnreachable(node, address.Host, e.Message);
-            lock (outbound) outbound.RetryAt = Environment.TickCount64 + (long)RetryDelay.TotalMilliseconds;
+            bool first;
+            lock (outbound)
+            {
+                outbound.RetryAt = Environment.TickCount64 + (long)RetryDelay.TotalMilliseconds;
+                first = !outbound.Unreachable;
+                outbound.Unreachable = true;
+            }
+            // Once until it connects: a crashed node is retried every second until the directory forgets it.
+            if (first && !_stopping.IsCancellationRequested) LogLinkUnreachable(node, address.Host, e.Message);
         }
         finally
         {
@@ -326,6 +337,7 @@ internal sealed partial class NodeLinks : IAsyncDisposable
         public LinkAddress? Address;
         public Socket? Socket;
         public bool Connecting;
+        public bool Unreachable; // said so in the log since the last connection
         public long RetryAt; // Environment.TickCount64 before which no new connection is tried
 
         public void Close()
