@@ -258,6 +258,11 @@ internal sealed partial class NodeLinks : IAsyncDisposable
             await ReadBatchesAsync(socket, buffer);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
+        // Anything else (a bug in handing a batch over) ends this stream only, not silently: the sender reconnects.
+        catch (Exception e)
+        {
+            LogReadFailed(e);
+        }
         finally
         {
             _inbound.TryRemove(socket, out _);
@@ -331,6 +336,9 @@ internal sealed partial class NodeLinks : IAsyncDisposable
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Node link frame of {Length} bytes unreadable; the stream is closed")]
     private partial void LogUnreadable(int length);
+
+    [LoggerMessage(EventId = 315, Level = LogLevel.Error, Message = "Node link stream failed unexpectedly; closed")]
+    private partial void LogReadFailed(Exception e);
 
     private sealed class Outbound
     {
