@@ -68,15 +68,19 @@ public sealed partial class WebSocketGateway(
         }
     }
 
-    /// <summary>Serves one accepted WebSocket until it closes, whichever path accepted it.</summary>
+    /// <summary>
+    /// Serves one accepted WebSocket until it closes, whichever path accepted it, and disposes it. Never throws (the
+    /// gateway's own transport starts it without awaiting it): a failure is logged.
+    /// </summary>
     public async Task RunAsync(WebSocket socket)
     {
-        var connection = new Connection(socket, log, options.OutboundQueueLimit, time, logger);
-        metrics.ConnectionOpened();
-        pending.Add(connection);
+        Connection? connection = null;
         try
         {
-            // One small loop frame per connection while idle: it waits on a zero-byte read, holding no buffer (on the
+            connection = new Connection(socket, log, options.OutboundQueueLimit, time, logger);
+            metrics.ConnectionOpened();
+            pending.Add(connection);
+            // One small loop frame per connection while idle: it waits until readable, holding no buffer (on the
             // gateway's own transport, the socket's wait itself: the connection aborts the socket when it ends).
             var lean = socket as Transport.SocketWebSocket;
             while (!connection.Closed.IsCancellationRequested)
@@ -94,12 +98,22 @@ public sealed partial class WebSocketGateway(
         {
             // A bug: logged once, and the connection is ended cleanly rather than dropped without a word.
             LogReceiveFailed(e);
-            connection.EndWith(ErrorReply.From(Errors.Internal, 0), WebSocketCloseStatus.InternalServerError);
+            connection?.EndWith(ErrorReply.From(Errors.Internal, 0), WebSocketCloseStatus.InternalServerError);
         }
         finally
         {
-            await EndAsync(connection);
-            socket.Dispose();
+            try
+            {
+                if (connection is not null) await EndAsync(connection);
+            }
+            catch (Exception e)
+            {
+                LogEndStepFailed(e, "end");
+            }
+            finally
+            {
+                socket.Dispose();
+            }
         }
     }
 

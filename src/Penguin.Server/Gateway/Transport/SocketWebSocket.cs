@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
@@ -20,7 +21,11 @@ internal sealed class SocketWebSocket : WebSocket
     private const int MaxControlPayload = 125;
 
     private readonly Socket _socket;
+    private readonly ReadableWait? _readable; // null where the runtime's engine does the waiting (SocketReadiness)
     private readonly SocketWebSocketOptions _options;
+    private readonly IDeviceSocketOwner? _owner;
+    private readonly IPAddress? _peer;
+    private int _released;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
 
     // Receive side: bytes read off the socket but not yet used, and the frame being read.
@@ -40,10 +45,17 @@ internal sealed class SocketWebSocket : WebSocket
     private WebSocketCloseStatus? _closeStatus;
     private string? _closeDescription;
 
-    public SocketWebSocket(Socket socket, SocketWebSocketOptions options, ReadOnlySpan<byte> alreadyRead = default)
+    /// <param name="readable">The socket's waiter when it is watched by <see cref="SocketReadiness"/> (the socket then never
+    /// waits through the runtime's engine for reading); null to wait through the runtime.</param>
+    /// <param name="owner">Told once, when this is disposed, that the socket (from <paramref name="peer"/>) is gone.</param>
+    public SocketWebSocket(Socket socket, SocketWebSocketOptions options, ReadOnlySpan<byte> alreadyRead = default, ReadableWait? readable = null,
+        IDeviceSocketOwner? owner = null, IPAddress? peer = null)
     {
         _socket = socket;
+        _readable = readable;
         _options = options;
+        _owner = owner;
+        _peer = peer;
         // Sends are tried at once and only wait (asynchronously) when the kernel's buffer is full: most
         // connections then never allocate the socket's cached send state (~360 bytes each).
         socket.Blocking = false;
@@ -70,11 +82,16 @@ internal sealed class SocketWebSocket : WebSocket
 
     /// <summary>
     /// Completes when the peer has sent something (or has gone: then the next receive says so). This is the idle
-    /// connection's wait: the socket's own zero-byte receive, with no state machine or cancellation registration
-    /// of ours parked beside it — ending the connection aborts the socket, which ends the wait.
+    /// connection's wait: a <see cref="ReadableWait"/> (or the socket's own zero-byte receive), with no state machine
+    /// or cancellation registration of ours parked beside it — ending the connection aborts the socket, which ends the wait.
+    /// A wait that ends without data (spurious, or aborted) is fine: the receive after it reads or waits again, or fails.
     /// </summary>
-    public ValueTask<int> WaitUntilReadableAsync() =>
-        _raw is null && !_inFrame ? _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None) : ValueTask.FromResult(1);
+    public ValueTask<int> WaitUntilReadableAsync()
+    {
+        if (_raw is not null || _inFrame) return ValueTask.FromResult(1);
+        if (_readable is null) return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        return _readable.IsReadableNow() ? ValueTask.FromResult(1) : _readable.WaitAsCountAsync();
+    }
 
     /// <summary>
     /// The next part of a message. An empty buffer waits until a message's frame has begun and says its type
@@ -103,7 +120,7 @@ internal sealed class SocketWebSocket : WebSocket
             else if (count > 0)
             {
                 // Nothing buffered: read straight into the caller's memory.
-                count = await _socket.ReceiveAsync(buffer[..count], SocketFlags.None, cancellationToken);
+                count = await ReceiveSomeAsync(buffer[..count], cancellationToken);
                 if (count == 0) throw ClosedPrematurely();
                 buffered = count;
             }
@@ -212,7 +229,7 @@ internal sealed class SocketWebSocket : WebSocket
         {
             if (_raw is null)
             {
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+                await WaitReadableAsync(cancellationToken);
                 _raw = ArrayPool<byte>.Shared.Rent(RawBufferBytes);
                 _rawStart = _rawEnd = 0;
             }
@@ -222,9 +239,33 @@ internal sealed class SocketWebSocket : WebSocket
                 _rawEnd -= _rawStart;
                 _rawStart = 0;
             }
-            var read = await _socket.ReceiveAsync(_raw.AsMemory(_rawEnd), SocketFlags.None, cancellationToken);
+            var read = await ReceiveSomeAsync(_raw.AsMemory(_rawEnd), cancellationToken);
             if (read == 0) throw ClosedPrematurely();
             _rawEnd += read;
+        }
+    }
+
+    /// <summary>Reads what has arrived (waiting until something has): through the socket's <see cref="ReadableWait"/> when it has one.</summary>
+    private ValueTask<int> ReceiveSomeAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _readable is null
+            ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)
+            : _readable.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    /// <summary>Waits, holding no buffer, until bytes (or the end of the stream) are there to read.</summary>
+    private async ValueTask WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        if (_readable is null)
+        {
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+            return;
+        }
+        while (!_readable.IsReadableNow())
+        {
+            if (!await _readable.WaitCancellableAsync(cancellationToken))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ObjectDisposedException(nameof(Socket));
+            }
         }
     }
 
@@ -421,15 +462,32 @@ internal sealed class SocketWebSocket : WebSocket
     public override void Abort()
     {
         _state = WebSocketState.Aborted;
-        _socket.Dispose();
+        CloseSocket();
     }
 
-    /// <summary>Closes the socket. Pooled buffers still referenced are left to the GC rather than risk returning one in use.</summary>
+    /// <summary>
+    /// Closes the socket and tells the owner, once, that it is gone. Pooled buffers still referenced are left to the GC
+    /// rather than risk returning one in use.
+    /// </summary>
     public override void Dispose()
     {
         if (_state is not (WebSocketState.Closed or WebSocketState.Aborted)) _state = WebSocketState.Closed;
+        CloseSocket();
+        if (Interlocked.Exchange(ref _released, 1) == 0) _owner?.Released(_peer);
+    }
+
+    /// <summary>The wait leaves the epoll set before the descriptor is closed (a reused number is never watched by mistake).</summary>
+    private void CloseSocket()
+    {
+        _readable?.Close();
         _socket.Dispose();
     }
+}
+
+/// <summary>Who accepted a <see cref="SocketWebSocket"/>'s socket and is told when it is disposed (its connection counts released).</summary>
+internal interface IDeviceSocketOwner
+{
+    void Released(IPAddress? peer);
 }
 
 /// <summary>The gateway's bounds for a <see cref="SocketWebSocket"/>'s sends.</summary>

@@ -1,0 +1,298 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+
+namespace Penguin.Server.Gateway.Transport;
+
+/// <summary>
+/// One epoll instance and one thread that tell the gateway's device sockets when they are readable, in place of the
+/// runtime's socket engine. A socket that never makes an asynchronous call through <see cref="Socket"/> never gets the
+/// runtime's per-socket state (its <c>SocketAsyncContext</c>, the cached awaitable event args, the queued receive
+/// operation: ~580 bytes of every idle device); here it costs one <see cref="ReadableWait"/>. Reads and sends are
+/// non-blocking calls on the socket; only a send the kernel cannot take at once falls back to the runtime's engine.
+/// One-shot registrations: each wait arms the socket once, and the thread only completes the waiter (its
+/// continuation runs on the thread pool), never user code. Linux only (x64 and arm64); elsewhere
+/// <see cref="Shared"/> is null and sockets wait through the runtime as before.
+/// </summary>
+internal sealed class SocketReadiness
+{
+    private const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
+    private const uint EpollIn = 0x001, EpollRdHup = 0x2000, EpollOneShot = 1u << 30; // errors and hang-ups are always reported
+    private const int MaxEvents = 256;
+
+    // struct epoll_event { uint32 events; uint64 data; }: packed on x86-64 (12 bytes), naturally aligned on arm64 (16).
+    private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    private static readonly Lazy<SocketReadiness?> Instance = new(Create);
+
+    private readonly int _epoll;
+    private readonly Lock _lock = new();
+    private ReadableWait?[] _slots = new ReadableWait?[1024];
+    private readonly Stack<int> _free = new();
+    private int _used;
+
+    private SocketReadiness(int epoll)
+    {
+        _epoll = epoll;
+        new Thread(Run) { IsBackground = true, Name = "penguin-device-epoll" }.Start();
+    }
+
+    /// <summary>The process's instance, or null where epoll is not available (the runtime's engine is used then).</summary>
+    public static SocketReadiness? Shared => Instance.Value;
+
+    private static SocketReadiness? Create()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return null;
+        try
+        {
+            var epoll = EpollCreate1(0x80000); // EPOLL_CLOEXEC
+            return epoll < 0 ? null : new SocketReadiness(epoll);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A waiter for <paramref name="socket"/> (nothing is registered until its first wait).</summary>
+    public ReadableWait Watch(Socket socket) => new(this, socket);
+
+    /// <summary>Arms <paramref name="wait"/>'s socket for one readiness report; false when the socket is gone. Called under the wait's lock.</summary>
+    internal bool Arm(ReadableWait wait)
+    {
+        if (wait.Slot < 0) wait.Slot = Take(wait);
+        var e = new EpollEvent(EpollIn | EpollRdHup | EpollOneShot, (ulong)wait.Slot);
+        if (Control(wait.Socket, wait.Added ? EpollCtlMod : EpollCtlAdd, ref e)) return wait.Added = true;
+        return false;
+    }
+
+    /// <summary>Takes <paramref name="wait"/>'s socket off the epoll set (before the socket is closed) and frees its slot. Called under the wait's lock.</summary>
+    internal void Forget(ReadableWait wait)
+    {
+        if (wait.Added)
+        {
+            var e = default(EpollEvent);
+            Control(wait.Socket, EpollCtlDel, ref e);
+            wait.Added = false;
+        }
+        if (wait.Slot < 0) return;
+        lock (_lock)
+        {
+            _slots[wait.Slot] = null;
+            _free.Push(wait.Slot);
+            _used--;
+        }
+        wait.Slot = -1;
+    }
+
+    /// <summary>Slots in use (registered sockets): for tests.</summary>
+    internal int Registered
+    {
+        get { lock (_lock) return _used; }
+    }
+
+    private int Take(ReadableWait wait)
+    {
+        lock (_lock)
+        {
+            if (!_free.TryPop(out var slot))
+            {
+                slot = _used;
+                if (slot == _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
+            }
+            _slots[slot] = wait;
+            _used++;
+            return slot;
+        }
+    }
+
+    /// <summary>epoll_ctl on the socket's descriptor, holding a reference to it so it cannot be closed (and reused) meanwhile.</summary>
+    private bool Control(Socket socket, int op, ref EpollEvent e)
+    {
+        var handle = socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return EpollCtl(_epoll, op, (int)handle.DangerousGetHandle(), ref e) == 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // closed: the kernel dropped it from the set with the descriptor
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    private void Run()
+    {
+        var events = new byte[MaxEvents * EventSize];
+        while (true)
+        {
+            var n = EpollWait(_epoll, events, MaxEvents, -1);
+            for (var i = 0; i < n; i++)
+            {
+                var slot = (int)BinaryPrimitives.ReadUInt64LittleEndian(events.AsSpan((i * EventSize) + EventSize - 8));
+                ReadableWait? wait;
+                lock (_lock) wait = slot < _slots.Length ? _slots[slot] : null;
+                // A report for a slot freed and taken again since is a spurious wake-up: its reader finds nothing and waits again.
+                wait?.Ready();
+            }
+        }
+    }
+
+    /// <summary>The event as epoll_ctl takes it: data at offset 4 on x86-64 (packed), at 8 elsewhere.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
+    private struct EpollEvent
+    {
+        [FieldOffset(0)] private uint _events;
+        [FieldOffset(4)] private ulong _dataPacked;
+        [FieldOffset(8)] private ulong _dataAligned;
+
+        public EpollEvent(uint events, ulong data)
+        {
+            _events = events;
+            if (EventSize == 12) _dataPacked = data;
+            else _dataAligned = data;
+        }
+    }
+
+    // DllImport with blittable arguments: no generated marshalling, so no unsafe code in this project.
+#pragma warning disable SYSLIB1054, CA5392
+    [DllImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static extern int EpollCreate1(int flags);
+
+    [DllImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static extern int EpollCtl(int epfd, int op, int fd, ref EpollEvent e);
+
+    [DllImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static extern int EpollWait(int epfd, byte[] events, int maxEvents, int timeout);
+#pragma warning restore SYSLIB1054, CA5392
+}
+
+/// <summary>
+/// Waits until one socket is readable (or has an error or a hang-up: the next read says which), through
+/// <see cref="SocketReadiness"/>. One wait at a time. <see cref="Close"/> (always before the socket is closed) ends a
+/// pending wait with false and every later one at once.
+/// </summary>
+internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<int>
+{
+    private const int Idle = 0, Armed = 1, Closed = 2;
+
+    private readonly SocketReadiness _readiness;
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private int _state;
+
+    public ReadableWait(SocketReadiness readiness, Socket socket)
+    {
+        _readiness = readiness;
+        Socket = socket;
+    }
+
+    internal Socket Socket { get; }
+    internal int Slot { get; set; } = -1;
+    internal bool Added { get; set; }
+
+    /// <summary>True when the socket became readable (possibly spuriously: read without blocking and wait again if nothing is there); false once closed.</summary>
+    public ValueTask<bool> WaitAsync() => TryArm(out var version) ? new ValueTask<bool>(this, version) : ValueTask.FromResult(false);
+
+    /// <summary><see cref="WaitAsync"/> as a count, the way a socket's zero-byte receive says it: 1 when readable, 0 once closed.</summary>
+    public ValueTask<int> WaitAsCountAsync() => TryArm(out var version) ? new ValueTask<int>(this, version) : ValueTask.FromResult(0);
+
+    private bool TryArm(out short version)
+    {
+        lock (this)
+        {
+            version = 0;
+            if (_state == Closed) return false;
+            if (_state == Armed) throw new InvalidOperationException("One wait at a time.");
+            _core.Reset();
+            _state = Armed;
+            if (!_readiness.Arm(this))
+            {
+                _state = Closed;
+                _readiness.Forget(this);
+                return false;
+            }
+            version = _core.Version;
+            return true;
+        }
+    }
+
+    /// <summary>The epoll thread's report.</summary>
+    internal void Ready()
+    {
+        lock (this)
+        {
+            if (_state != Armed) return;
+            _state = Idle;
+        }
+        _core.SetResult(true);
+    }
+
+    /// <summary>Takes the socket off the epoll set and ends a pending wait (with false); call before closing the socket. Idempotent.</summary>
+    public void Close()
+    {
+        bool wake;
+        lock (this)
+        {
+            if (_state == Closed) return;
+            wake = _state == Armed;
+            _state = Closed;
+            _readiness.Forget(this);
+        }
+        if (wake) _core.SetResult(false);
+    }
+
+    /// <summary>
+    /// Reads what is there into <paramref name="buffer"/>, waiting until something is: the count (0 at the end of the
+    /// stream). A closed wait (the connection ended, <paramref name="cancellationToken"/> cancelled) throws.
+    /// </summary>
+    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var n = Socket.Receive(buffer.Span, flags, out var error);
+            if (error == SocketError.Success) return n;
+            if (error != SocketError.WouldBlock) throw new SocketException((int)error);
+            if (!await WaitCancellableAsync(cancellationToken))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ObjectDisposedException(nameof(Socket));
+            }
+        }
+    }
+
+    /// <summary>Whether bytes (or the end of the stream, or an error) are there to read now, without taking any.</summary>
+    public bool IsReadableNow()
+    {
+        Span<byte> one = stackalloc byte[1];
+        Socket.Receive(one, SocketFlags.Peek, out var error);
+        return error != SocketError.WouldBlock;
+    }
+
+    /// <summary>A wait that <paramref name="cancellationToken"/> ends by closing this (the socket is being given up either way).</summary>
+    public async ValueTask<bool> WaitCancellableAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled) return await WaitAsync();
+        await using var registration = cancellationToken.UnsafeRegister(static wait => ((ReadableWait)wait!).Close(), this);
+        return await WaitAsync();
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
+
+    int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token) ? 1 : 0;
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
