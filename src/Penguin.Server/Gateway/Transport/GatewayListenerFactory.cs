@@ -114,8 +114,9 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
     /// Serves one accepted connection: a device is upgraded here and handed to the gateway, which serves it until it
     /// leaves; anything else goes to Kestrel or is closed. Nothing of this method stays parked for a device's life:
     /// its counts are released when the gateway disposes its <see cref="SocketWebSocket"/> (<see cref="Released"/>).
-    /// The socket is non-blocking from here on and, where <see cref="SocketReadiness"/> is available, never waits
-    /// through the runtime's socket engine for reading (an idle device then holds none of the engine's state).
+    /// Where <see cref="SocketReadiness"/> is available the socket never waits through the runtime's socket engine for
+    /// reading and stays in blocking mode (its reads and writes are non-blocking calls on the descriptor): an idle
+    /// device then holds none of the engine's state.
     /// </summary>
     private async Task ServeAsync(Socket socket)
     {
@@ -130,7 +131,6 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
         var handedOff = false;
         try
         {
-            socket.Blocking = false;
             if (await UpgradeAsync(socket, readable) != Upgrade.Done) return;
             var device = new SocketWebSocket(socket, _socketOptions, readable: readable, owner: this, peer: address);
             handedOff = true;
@@ -185,18 +185,7 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
         if (key is null)
         {
             readable?.Close();
-            if (handToKestrel)
-            {
-                try
-                {
-                    socket.Blocking = true; // as Kestrel's own transport hands it over
-                    if (_handed.Writer.TryWrite(_kestrel.Create(socket))) return Upgrade.HandedOn;
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    // Gone meanwhile.
-                }
-            }
+            if (handToKestrel && _handed.Writer.TryWrite(_kestrel.Create(socket))) return Upgrade.HandedOn;
             socket.Dispose();
             return Upgrade.Ended;
         }
@@ -216,6 +205,7 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
                 }
                 read += n;
             }
+            if (readable is null) socket.Blocking = false; // sends are tried at once (SocketWebSocket.SendNow)
             if (!_limits.TryOpenWebSocket())
             {
                 await SocketWebSocket.SendAllAsync(socket, WebSocketUpgrade.GatewayFull);

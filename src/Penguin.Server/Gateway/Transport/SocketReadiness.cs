@@ -9,16 +9,18 @@ namespace Penguin.Server.Gateway.Transport;
 /// One epoll instance and one thread that tell the gateway's device sockets when they are readable, in place of the
 /// runtime's socket engine. A socket that never makes an asynchronous call through <see cref="Socket"/> never gets the
 /// runtime's per-socket state (its <c>SocketAsyncContext</c>, the cached awaitable event args, the queued receive
-/// operation: ~580 bytes of every idle device); here it costs one <see cref="ReadableWait"/>. Reads and sends are
-/// non-blocking calls on the socket; only a send the kernel cannot take at once falls back to the runtime's engine.
-/// One-shot registrations: each wait arms the socket once, and the thread only completes the waiter (its
-/// continuation runs on the thread pool), never user code. Linux only (x64 and arm64); elsewhere
+/// operation: ~730 bytes of every idle device); here it costs one <see cref="ReadableWait"/>. Reads and sends are
+/// non-blocking calls on the descriptor (<see cref="RawSocket"/>: the socket itself stays in blocking mode, as switching
+/// it would create the runtime's state); only a send the kernel cannot take at once falls back to the runtime's engine.
+/// Edge-triggered, as the runtime's engine is: a socket is added once (at its first wait) and reported at each
+/// arrival of bytes; a report while nobody waits is remembered for the next wait. The thread only completes waiters
+/// (their continuations run on the thread pool), never user code. Linux only (x64 and arm64); elsewhere
 /// <see cref="Shared"/> is null and sockets wait through the runtime as before.
 /// </summary>
 internal sealed class SocketReadiness
 {
-    private const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
-    private const uint EpollIn = 0x001, EpollRdHup = 0x2000, EpollOneShot = 1u << 30; // errors and hang-ups are always reported
+    private const int EpollCtlAdd = 1, EpollCtlDel = 2;
+    private const uint EpollIn = 0x001, EpollRdHup = 0x2000, EpollEdgeTriggered = 1u << 31; // errors and hang-ups are always reported
     private const int MaxEvents = 256;
 
     // struct epoll_event { uint32 events; uint64 data; }: packed on x86-64 (12 bytes), naturally aligned on arm64 (16).
@@ -58,13 +60,13 @@ internal sealed class SocketReadiness
     /// <summary>A waiter for <paramref name="socket"/> (nothing is registered until its first wait).</summary>
     public ReadableWait Watch(Socket socket) => new(this, socket);
 
-    /// <summary>Arms <paramref name="wait"/>'s socket for one readiness report; false when the socket is gone. Called under the wait's lock.</summary>
-    internal bool Arm(ReadableWait wait)
+    /// <summary>Adds <paramref name="wait"/>'s socket to the epoll set if it is not in it yet; false when the socket is gone. Called under the wait's lock.</summary>
+    internal bool Add(ReadableWait wait)
     {
+        if (wait.Added) return true;
         if (wait.Slot < 0) wait.Slot = Take(wait);
-        var e = new EpollEvent(EpollIn | EpollRdHup | EpollOneShot, (ulong)wait.Slot);
-        if (Control(wait.Socket, wait.Added ? EpollCtlMod : EpollCtlAdd, ref e)) return wait.Added = true;
-        return false;
+        var e = new EpollEvent(EpollIn | EpollRdHup | EpollEdgeTriggered, (ulong)wait.Slot);
+        return wait.Added = Control(wait.Socket, EpollCtlAdd, ref e);
     }
 
     /// <summary>Takes <paramref name="wait"/>'s socket off the epoll set (before the socket is closed) and frees its slot. Called under the wait's lock.</summary>
@@ -175,8 +177,10 @@ internal sealed class SocketReadiness
 
 /// <summary>
 /// Waits until one socket is readable (or has an error or a hang-up: the next read says which), through
-/// <see cref="SocketReadiness"/>. One wait at a time. <see cref="Close"/> (always before the socket is closed) ends a
-/// pending wait with false and every later one at once.
+/// <see cref="SocketReadiness"/>. One wait at a time, and only after a read found nothing: a report is an edge (bytes
+/// arrived), so a wait completes at the next arrival, or at once when one came since the last wait (perhaps bytes
+/// already read: a spurious wake-up, after which the reader finds nothing and waits again). <see cref="Close"/>
+/// (always before the socket is closed) ends a pending wait with false and every later one at once.
 /// </summary>
 internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<int>
 {
@@ -185,6 +189,7 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
     private readonly SocketReadiness _readiness;
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private int _state;
+    private bool _reported; // a report came while nobody waited
 
     public ReadableWait(SocketReadiness readiness, Socket socket)
     {
@@ -210,14 +215,20 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
             if (_state == Closed) return false;
             if (_state == Armed) throw new InvalidOperationException("One wait at a time.");
             _core.Reset();
-            _state = Armed;
-            if (!_readiness.Arm(this))
+            version = _core.Version;
+            if (!_readiness.Add(this))
             {
                 _state = Closed;
                 _readiness.Forget(this);
                 return false;
             }
-            version = _core.Version;
+            _state = Armed;
+            if (_reported)
+            {
+                _reported = false;
+                _state = Idle;
+                _core.SetResult(true); // synchronously: the caller gets a completed ValueTask
+            }
             return true;
         }
     }
@@ -227,7 +238,11 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
     {
         lock (this)
         {
-            if (_state != Armed) return;
+            if (_state != Armed)
+            {
+                if (_state == Idle) _reported = true;
+                return;
+            }
             _state = Idle;
         }
         _core.SetResult(true);
@@ -255,7 +270,7 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
     {
         while (true)
         {
-            var n = Socket.Receive(buffer.Span, flags, out var error);
+            var n = RawSocket.Receive(Socket, buffer.Span, flags, out var error);
             if (error == SocketError.Success) return n;
             if (error != SocketError.WouldBlock) throw new SocketException((int)error);
             if (!await WaitCancellableAsync(cancellationToken))
@@ -270,7 +285,7 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
     public bool IsReadableNow()
     {
         Span<byte> one = stackalloc byte[1];
-        Socket.Receive(one, SocketFlags.Peek, out var error);
+        RawSocket.Receive(Socket, one, SocketFlags.Peek, out var error);
         return error != SocketError.WouldBlock;
     }
 
@@ -295,4 +310,93 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
+}
+
+/// <summary>
+/// recv and send with MSG_DONTWAIT straight on a socket's descriptor (Linux), holding a reference to its handle so a
+/// concurrent close cannot hand the number to another socket meanwhile. <see cref="Socket"/>'s own calls on a socket
+/// in blocking mode would create the runtime's per-socket state and wait through its engine; setting the socket
+/// non-blocking would create that state too.
+/// </summary>
+internal static class RawSocket
+{
+    private const int MsgPeek = 0x2, MsgDontWait = 0x40, MsgNoSignal = 0x4000;
+    private const int EIntr = 4, EAgain = 11, EPipe = 32, ENotConn = 107, EConnReset = 104, ETimedOut = 110;
+
+    /// <summary>The bytes read (0 at the end of the stream), or 0 with <paramref name="error"/> set (WouldBlock: nothing there now).</summary>
+    public static int Receive(Socket socket, Span<byte> buffer, SocketFlags flags, out SocketError error)
+    {
+        var handle = socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fd = (int)handle.DangerousGetHandle();
+            var native = MsgDontWait | ((flags & SocketFlags.Peek) != 0 ? MsgPeek : 0);
+            while (true)
+            {
+                var n = Recv(fd, ref MemoryMarshal.GetReference(buffer), buffer.Length, native);
+                if (n >= 0)
+                {
+                    error = SocketError.Success;
+                    return (int)n;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EIntr) continue;
+                error = ErrorOf(errno);
+                return 0;
+            }
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>The bytes the kernel took now (possibly fewer than given), or 0 with <paramref name="error"/> set (WouldBlock: no room now).</summary>
+    public static int Send(Socket socket, ReadOnlySpan<byte> bytes, out SocketError error)
+    {
+        var handle = socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fd = (int)handle.DangerousGetHandle();
+            while (true)
+            {
+                var n = SendNative(fd, ref MemoryMarshal.GetReference(bytes), bytes.Length, MsgDontWait | MsgNoSignal);
+                if (n >= 0)
+                {
+                    error = SocketError.Success;
+                    return (int)n;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EIntr) continue;
+                error = ErrorOf(errno);
+                return 0;
+            }
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    private static SocketError ErrorOf(int errno) => errno switch
+    {
+        EAgain => SocketError.WouldBlock,
+        EConnReset => SocketError.ConnectionReset,
+        EPipe => SocketError.Shutdown,
+        ENotConn => SocketError.NotConnected,
+        ETimedOut => SocketError.TimedOut,
+        _ => SocketError.SocketError,
+    };
+
+#pragma warning disable SYSLIB1054, CA5392
+    [DllImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static extern nint Recv(int fd, ref byte buffer, nint length, int flags);
+
+    [DllImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static extern nint SendNative(int fd, ref readonly byte buffer, nint length, int flags);
+#pragma warning restore SYSLIB1054, CA5392
 }

@@ -57,8 +57,9 @@ internal sealed class SocketWebSocket : WebSocket
         _owner = owner;
         _peer = peer;
         // Sends are tried at once and only wait (asynchronously) when the kernel's buffer is full: most
-        // connections then never allocate the socket's cached send state (~360 bytes each).
-        socket.Blocking = false;
+        // connections then never allocate the socket's cached send state (~360 bytes each). A socket watched by
+        // SocketReadiness stays in blocking mode (non-blocking calls go straight to its descriptor: RawSocket).
+        if (readable is null) socket.Blocking = false;
         if (!alreadyRead.IsEmpty)
         {
             _raw = ArrayPool<byte>.Shared.Rent(Math.Max(RawBufferBytes, alreadyRead.Length));
@@ -90,7 +91,13 @@ internal sealed class SocketWebSocket : WebSocket
     {
         if (_raw is not null || _inFrame) return ValueTask.FromResult(1);
         if (_readable is null) return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-        return _readable.IsReadableNow() ? ValueTask.FromResult(1) : _readable.WaitAsCountAsync();
+        while (!_readable.IsReadableNow())
+        {
+            var wait = _readable.WaitAsCountAsync();
+            if (!wait.IsCompletedSuccessfully || wait.Result == 0) return wait;
+            // Completed at once by a report from before (bytes since read, or not): look again.
+        }
+        return ValueTask.FromResult(1);
     }
 
     /// <summary>
@@ -229,9 +236,25 @@ internal sealed class SocketWebSocket : WebSocket
         {
             if (_raw is null)
             {
-                await WaitReadableAsync(cancellationToken);
+                if (_readable is null) await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
                 _raw = ArrayPool<byte>.Shared.Rent(RawBufferBytes);
                 _rawStart = _rawEnd = 0;
+                if (_readable is not null)
+                {
+                    // Read at once if bytes are there; if not, give the buffer back while waiting.
+                    var n = RawSocket.Receive(_socket, _raw, SocketFlags.None, out var error);
+                    if (error == SocketError.WouldBlock)
+                    {
+                        ArrayPool<byte>.Shared.Return(_raw);
+                        _raw = null;
+                        await WaitOrThrowAsync(_readable, cancellationToken);
+                        continue;
+                    }
+                    if (error != SocketError.Success) throw new SocketException((int)error);
+                    if (n == 0) throw ClosedPrematurely();
+                    _rawEnd = n;
+                    continue;
+                }
             }
             else if (_rawStart > 0)
             {
@@ -251,21 +274,13 @@ internal sealed class SocketWebSocket : WebSocket
             ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)
             : _readable.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
-    /// <summary>Waits, holding no buffer, until bytes (or the end of the stream) are there to read.</summary>
-    private async ValueTask WaitReadableAsync(CancellationToken cancellationToken)
+    /// <summary>Waits (after a read found nothing) until bytes may be there; a closed wait throws.</summary>
+    private static async ValueTask WaitOrThrowAsync(ReadableWait readable, CancellationToken cancellationToken)
     {
-        if (_readable is null)
+        if (!await readable.WaitCancellableAsync(cancellationToken))
         {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
-            return;
-        }
-        while (!_readable.IsReadableNow())
-        {
-            if (!await _readable.WaitCancellableAsync(cancellationToken))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                throw new ObjectDisposedException(nameof(Socket));
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new ObjectDisposedException(nameof(Socket));
         }
     }
 
@@ -369,15 +384,17 @@ internal sealed class SocketWebSocket : WebSocket
     }
 
     /// <summary>
-    /// Writes what the kernel takes now from a non-blocking socket and says how much that was; the rest is for an
-    /// asynchronous send. A connection that always keeps up never needs one.
+    /// Writes what the kernel takes now and says how much that was; the rest is for an asynchronous send. A connection
+    /// that always keeps up never needs one. A socket in blocking mode is one watched by <see cref="SocketReadiness"/>:
+    /// written straight to its descriptor.
     /// </summary>
     internal static int SendNow(Socket socket, ReadOnlySpan<byte> bytes)
     {
+        var raw = socket.Blocking;
         var sent = 0;
         while (sent < bytes.Length)
         {
-            var n = socket.Send(bytes[sent..], SocketFlags.None, out var error);
+            var n = raw ? RawSocket.Send(socket, bytes[sent..], out var error) : socket.Send(bytes[sent..], SocketFlags.None, out error);
             if (error == SocketError.WouldBlock) break;
             if (error != SocketError.Success) throw new SocketException((int)error);
             sent += n;
