@@ -184,6 +184,9 @@ internal sealed class SocketReadiness
 /// </summary>
 internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<int>
 {
+    /// <summary>What <see cref="Park"/> did: parked (the callback will run), nothing (a report came since the last wait: read again), or nothing (closed).</summary>
+    public enum Parking { Parked, Reported, Closed }
+
     private const int Idle = 0, Armed = 1, Closed = 2;
 
     private readonly SocketReadiness _readiness;
@@ -230,6 +233,34 @@ internal sealed class ReadableWait : IValueTaskSource<bool>, IValueTaskSource<in
                 _core.SetResult(true); // synchronously: the caller gets a completed ValueTask
             }
             return true;
+        }
+    }
+
+    /// <summary>
+    /// A wait without an awaiter: <paramref name="callback"/>(<paramref name="state"/>) runs on the thread pool once bytes
+    /// may be there or the wait is closed, and nothing else is held meanwhile. Only after a read found nothing.
+    /// </summary>
+    public Parking Park(Action<object?> callback, object state)
+    {
+        lock (this)
+        {
+            if (_state == Closed) return Parking.Closed;
+            if (_state == Armed) throw new InvalidOperationException("One wait at a time.");
+            if (_reported)
+            {
+                _reported = false;
+                return Parking.Reported;
+            }
+            if (!_readiness.Add(this))
+            {
+                _state = Closed;
+                _readiness.Forget(this);
+                return Parking.Closed;
+            }
+            _core.Reset();
+            _state = Armed;
+            _core.OnCompleted(callback, state, _core.Version, ValueTaskSourceOnCompletedFlags.None);
+            return Parking.Parked;
         }
     }
 

@@ -100,6 +100,32 @@ internal sealed class SocketWebSocket : WebSocket
         return ValueTask.FromResult(1);
     }
 
+    /// <summary>Whether <see cref="TryPark"/> can be used: the socket is watched by <see cref="SocketReadiness"/>.</summary>
+    public bool CanPark => _readable is not null;
+
+    /// <summary>
+    /// The idle connection's wait without any frame of the caller's: true when parked, and then
+    /// <paramref name="callback"/>(<paramref name="state"/>) runs on the thread pool once the peer has sent something or
+    /// the socket was aborted (the next receive then says which). False when there is something to read now (or the
+    /// socket is gone: the next receive fails).
+    /// </summary>
+    public bool TryPark(Action<object?> callback, object state)
+    {
+        if (_raw is not null || _inFrame || _readable is null) return false;
+        while (!_readable.IsReadableNow())
+        {
+            switch (_readable.Park(callback, state))
+            {
+                case ReadableWait.Parking.Parked:
+                    return true;
+                case ReadableWait.Parking.Closed:
+                    return false;
+            }
+            // A report from before (bytes since read, or not): look again.
+        }
+        return false;
+    }
+
     /// <summary>
     /// The next part of a message. An empty buffer waits until a message's frame has begun and says its type
     /// (a Close when the peer ends), consuming nothing of its payload.
