@@ -88,12 +88,6 @@ internal sealed class SocketReadiness
         wait.Slot = -1;
     }
 
-    /// <summary>Slots in use (registered sockets): for tests.</summary>
-    internal int Registered
-    {
-        get { lock (_lock) return _used; }
-    }
-
     private int Take(ReadableWait wait)
     {
         lock (_lock)
