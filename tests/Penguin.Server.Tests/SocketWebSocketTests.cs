@@ -10,10 +10,9 @@ namespace Penguin.Server.Tests;
 
 /// <summary>
 /// The gateway's own RFC 6455 server side, over a real loopback TCP connection: the client writes raw frames
-/// byte by byte as a browser (or an attacker) would, and reads what the server wrote. Run twice: the server socket
-/// waiting through the runtime's socket engine, and watched by the gateway's own epoll (<see cref="SocketReadiness"/>).
+/// byte by byte as a browser (or an attacker) would, and reads what the server wrote.
 /// </summary>
-public abstract class SocketWebSocketTests : IAsyncLifetime
+public sealed class SocketWebSocketTests : IAsyncLifetime
 {
     private static readonly SocketWebSocketOptions Options = new(MaxUnflushedBytes: 64 * 1024, SlowConsumerTimeout: TimeSpan.FromMilliseconds(300));
     private static readonly byte[] MaskKey = [0x12, 0x34, 0x56, 0x78];
@@ -31,11 +30,8 @@ public abstract class SocketWebSocketTests : IAsyncLifetime
         var accept = listener.AcceptAsync();
         await _client.ConnectAsync(listener.LocalEndPoint!);
         _server = await accept;
-        _socket = new SocketWebSocket(_server, Options, readable: Watch(_server));
+        _socket = new SocketWebSocket(_server, Options);
     }
-
-    /// <summary>The server socket's waiter, or null to wait through the runtime's engine.</summary>
-    private protected abstract ReadableWait? Watch(Socket server);
 
     public ValueTask DisposeAsync()
     {
@@ -296,116 +292,5 @@ public abstract class SocketWebSocketTests : IAsyncLifetime
             Assert.True(seen.Add(payload[0]), $"frame {payload[0]} twice");
         }
         await Task.WhenAll(sending);
-    }
-
-    [Fact]
-    public async Task FrameArrivingByteByByte_IsReadWhole()
-    {
-        var frame = Frame(0x1, Text("{\"op\":\"ping\",\"id\":7}"));
-        var reading = ReceiveTextAsync();
-        foreach (var b in frame)
-        {
-            await _client.SendAsync(new[] { b }, SocketFlags.None);
-            await Task.Delay(5);
-        }
-
-        Assert.Equal("{\"op\":\"ping\",\"id\":7}", await reading.WaitAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task Abort_WhileAReceiveWaitsMidFrame_EndsTheReceive()
-    {
-        await SendAsync(Frame(0x1, Text("hello"))[..4]); // the header and part of the mask: the receive waits for the rest
-        var receiving = _socket.ReceiveAsync(new byte[64].AsMemory(), CancellationToken.None).AsTask();
-        await Task.Delay(100);
-        Assert.False(receiving.IsCompleted);
-
-        _socket.Abort();
-
-        await Assert.ThrowsAnyAsync<Exception>(() => receiving.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Equal(WebSocketState.Aborted, _socket.State);
-    }
-
-    [Fact]
-    public async Task CancelledReceive_WhileWaiting_EndsWithinMoments()
-    {
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var receiving = _socket.ReceiveAsync(new byte[64].AsMemory(), cancel.Token).AsTask();
-
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => receiving.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.True(e is OperationCanceledException or WebSocketException, e.GetType().Name);
-    }
-
-    [Fact]
-    public async Task IdleWait_CompletesWhenTheClientWrites_AndNotBefore()
-    {
-        var waiting = _socket.WaitUntilReadableAsync().AsTask();
-        await Task.Delay(200);
-        Assert.False(waiting.IsCompleted);
-
-        await SendAsync(Frame(0x1, Text("hi")));
-
-        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal("hi", await ReceiveTextAsync());
-    }
-
-    [Fact]
-    public async Task IdleWait_EndsWhenTheSocketIsAborted_AndTheNextReceiveFails()
-    {
-        var waiting = _socket.WaitUntilReadableAsync().AsTask();
-        await Task.Delay(100);
-
-        _socket.Abort();
-
-        try
-        {
-            await waiting.WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // The runtime's engine says so by failing the wait; the gateway's own ends it and lets the receive fail.
-        }
-        await Assert.ThrowsAnyAsync<Exception>(async () => await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task Dispose_TellsTheOwnerOnce_WithThePeersAddress()
-    {
-        var owner = new RecordingOwner();
-        var device = new SocketWebSocket(_server, Options, readable: null, owner: owner, peer: IPAddress.Loopback);
-
-        device.Abort();
-        device.Dispose();
-        device.Dispose();
-
-        Assert.Equal([IPAddress.Loopback], owner.Peers);
-        await Task.CompletedTask;
-    }
-
-    private sealed class RecordingOwner : IDeviceSocketOwner
-    {
-        public List<IPAddress?> Peers { get; } = [];
-
-        public void Released(IPAddress? peer) => Peers.Add(peer);
-    }
-}
-
-/// <summary><see cref="SocketWebSocketTests"/> with the socket waiting through the runtime's engine (as where epoll is not available).</summary>
-public sealed class SocketWebSocketOnRuntimeEngineTests : SocketWebSocketTests
-{
-    private protected override ReadableWait? Watch(Socket server) => null;
-}
-
-/// <summary><see cref="SocketWebSocketTests"/> with the socket watched by the gateway's own epoll, as the gateway's devices are on Linux.</summary>
-public sealed class SocketWebSocketOnGatewayEpollTests : SocketWebSocketTests
-{
-    private protected override ReadableWait? Watch(Socket server)
-    {
-        if (SocketReadiness.Shared is not { } readiness)
-        {
-            Assert.Skip("epoll is not available here (Linux x64/arm64 only)");
-            return null;
-        }
-        return readiness.Watch(server);
     }
 }

@@ -60,9 +60,6 @@ public sealed class Connection
 
     public WebSocket Socket => _socket;
 
-    /// <summary>The gateway serving this connection while it is parked (no frame of it waits: <see cref="WebSocketGateway"/>).</summary>
-    internal WebSocketGateway? Gateway { get; set; }
-
     /// <summary>
     /// A feature's state for this connection (one object per type), created on first use. Only the receive loop
     /// and the end of the connection touch it, one after the other, so it takes no lock.

@@ -31,7 +31,6 @@ public sealed partial class WebSocketGateway(
     public const int ProtocolVersion = 1;
 
     private readonly IConnectionObserver[] _observers = [.. observers];
-    private int _closingAll;
 
     /// <summary>
     /// The HTTP path to /ws: upgrades the WebSocket requests that <see cref="WebSocketUpgrade"/> left to Kestrel
@@ -69,30 +68,16 @@ public sealed partial class WebSocketGateway(
         }
     }
 
-    /// <summary>
-    /// Serves one accepted WebSocket until it closes, whichever path accepted it, and disposes it. Never throws (the
-    /// gateway's own transport starts it without awaiting it): a failure is logged. On the gateway's own transport
-    /// (a <see cref="Transport.SocketWebSocket"/> that can park) nothing of it stays while the device is idle: see
-    /// <see cref="ServeParkedAsync"/>.
-    /// </summary>
+    /// <summary>Serves one accepted WebSocket until it closes, whichever path accepted it.</summary>
     public async Task RunAsync(WebSocket socket)
     {
-        Connection? connection = null;
+        var connection = new Connection(socket, log, options.OutboundQueueLimit, time, logger);
+        metrics.ConnectionOpened();
+        pending.Add(connection);
         try
         {
-            connection = new Connection(socket, log, options.OutboundQueueLimit, time, logger);
-            metrics.ConnectionOpened();
-            pending.Add(connection);
-            // Upgraded just as the server began to stop: CloseAll may have looked at the pending ones just before this one.
-            if (Interlocked.CompareExchange(ref _closingAll, 0, 0) == 1) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
-            if (socket is Transport.SocketWebSocket { CanPark: true } parkable)
-            {
-                connection.Gateway = this;
-                _ = ServeParkedAsync(connection, parkable); // it ends the connection
-                return;
-            }
             // One small loop frame per connection while idle: it waits on a zero-byte read, holding no buffer (on the
-            // gateway's own transport without epoll, the socket's wait itself: the connection aborts the socket when it ends).
+            // gateway's own transport, the socket's wait itself: the connection aborts the socket when it ends).
             var lean = socket as Transport.SocketWebSocket;
             while (!connection.Closed.IsCancellationRequested)
             {
@@ -101,7 +86,7 @@ public sealed partial class WebSocketGateway(
                 if (!await ReceiveFrameAsync(connection, ready.MessageType)) break;
             }
         }
-        catch (Exception e) when (IsConnectionGone(e))
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException)
         {
             // Peer vanished or the connection was closed by the server.
         }
@@ -109,61 +94,11 @@ public sealed partial class WebSocketGateway(
         {
             // A bug: logged once, and the connection is ended cleanly rather than dropped without a word.
             LogReceiveFailed(e);
-            connection?.EndWith(ErrorReply.From(Errors.Internal, 0), WebSocketCloseStatus.InternalServerError);
-        }
-        await FinishAsync(connection, socket);
-    }
-
-    /// <summary>
-    /// An idle device's wait, with no frame parked: handles what has arrived, then parks on the socket with
-    /// <see cref="Resume"/> as its callback and returns, to be started again when the peer sends something (or the
-    /// socket is aborted, which the next receive reports). Ends the connection when it is over.
-    /// </summary>
-    private async Task ServeParkedAsync(Connection connection, Transport.SocketWebSocket socket)
-    {
-        try
-        {
-            while (!connection.Closed.IsCancellationRequested)
-            {
-                if (socket.TryPark(Resume, connection)) return;
-                var ready = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Closed);
-                if (!await ReceiveFrameAsync(connection, ready.MessageType)) break;
-            }
-        }
-        catch (Exception e) when (IsConnectionGone(e))
-        {
-            // Peer vanished or the connection was closed by the server.
-        }
-        catch (Exception e)
-        {
-            LogReceiveFailed(e);
             connection.EndWith(ErrorReply.From(Errors.Internal, 0), WebSocketCloseStatus.InternalServerError);
-        }
-        await FinishAsync(connection, socket);
-    }
-
-    private static readonly Action<object?> Resume = static state =>
-    {
-        var connection = (Connection)state!;
-        _ = connection.Gateway!.ServeParkedAsync(connection, (Transport.SocketWebSocket)connection.Socket);
-    };
-
-    private static bool IsConnectionGone(Exception e) =>
-        e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException;
-
-    /// <summary>Ends the connection (when it got that far) and disposes the socket; never throws.</summary>
-    private async Task FinishAsync(Connection? connection, WebSocket socket)
-    {
-        try
-        {
-            if (connection is not null) await EndAsync(connection);
-        }
-        catch (Exception e)
-        {
-            LogEndStepFailed(e, "end");
         }
         finally
         {
+            await EndAsync(connection);
             socket.Dispose();
         }
     }
@@ -377,7 +312,6 @@ public sealed partial class WebSocketGateway(
     /// <summary>On stop: every WebSocket is closed with 1001 (going away); the client reconnects elsewhere or later and syncs.</summary>
     public void CloseAll()
     {
-        Interlocked.Exchange(ref _closingAll, 1);
         foreach (var connection in registry.All) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
         foreach (var connection in pending.All) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
     }

@@ -36,7 +36,7 @@ internal sealed class GatewayListenerFactory(IServiceProvider services, ILoggerF
     }
 }
 
-internal sealed partial class GatewayListener : IConnectionListener, IDeviceSocketOwner
+internal sealed partial class GatewayListener : IConnectionListener
 {
     private const int MaxHeadBytes = 8 * 1024;
 
@@ -49,7 +49,6 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
     private readonly ConnectionLimits _limits;
     private readonly Hosting.ServerOptions _options;
     private readonly SocketWebSocketOptions _socketOptions;
-    private readonly SocketReadiness? _readiness = SocketReadiness.Shared;
     private readonly ILogger _logger;
     private readonly Task _accepting;
 
@@ -111,12 +110,9 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
     }
 
     /// <summary>
-    /// Serves one accepted connection: a device is upgraded here and handed to the gateway, which serves it until it
-    /// leaves; anything else goes to Kestrel or is closed. Nothing of this method stays parked for a device's life:
-    /// its counts are released when the gateway disposes its <see cref="SocketWebSocket"/> (<see cref="Released"/>).
-    /// Where <see cref="SocketReadiness"/> is available the socket never waits through the runtime's socket engine for
-    /// reading and stays in blocking mode (its reads and writes are non-blocking calls on the descriptor): an idle
-    /// device then holds none of the engine's state.
+    /// Serves one accepted connection: a device is upgraded here and runs in the gateway until it leaves; anything
+    /// else goes to Kestrel or is closed. This state machine stays parked for a device's whole life, so whatever
+    /// the handshake needed (its head, key, timeout) lives in <see cref="UpgradeAsync"/>, not here.
     /// </summary>
     private async Task ServeAsync(Socket socket)
     {
@@ -127,14 +123,17 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
             return;
         }
         _devices.Started();
-        var readable = _readiness?.Watch(socket);
-        var handedOff = false;
         try
         {
-            if (await UpgradeAsync(socket, readable) != Upgrade.Done) return;
-            var device = new SocketWebSocket(socket, _socketOptions, readable: readable, owner: this, peer: address);
-            handedOff = true;
-            _ = _gateway.RunAsync(device);
+            if (await UpgradeAsync(socket) != Upgrade.Done) return;
+            try
+            {
+                await _gateway.RunAsync(new SocketWebSocket(socket, _socketOptions));
+            }
+            finally
+            {
+                _limits.CloseWebSocket();
+            }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -146,18 +145,9 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
         }
         finally
         {
-            if (!handedOff) Ended(address, webSocket: false);
+            _limits.Close(address);
+            _devices.Ended();
         }
-    }
-
-    /// <summary>The gateway has disposed a device's socket: its counts are released.</summary>
-    public void Released(IPAddress? peer) => Ended(peer, webSocket: true);
-
-    private void Ended(IPAddress? address, bool webSocket)
-    {
-        if (webSocket) _limits.CloseWebSocket();
-        _limits.Close(address);
-        _devices.Ended();
     }
 
     private enum Upgrade { Done, HandedOn, Ended }
@@ -167,7 +157,7 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
     /// closed); for a device, takes the request head off the socket and answers 101 (or 503 when the gateway is full).
     /// Anything but <see cref="Upgrade.Done"/> leaves the socket handed to Kestrel or disposed.
     /// </summary>
-    private async Task<Upgrade> UpgradeAsync(Socket socket, ReadableWait? readable)
+    private async Task<Upgrade> UpgradeAsync(Socket socket)
     {
         string? key = null;
         var headLength = 0;
@@ -176,7 +166,7 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_unbound.Token);
             timeout.CancelAfter(_options.HandshakeTimeout);
-            (handToKestrel, key, headLength) = await PeekAsync(socket, readable, timeout.Token);
+            (handToKestrel, key, headLength) = await PeekAsync(socket, timeout.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -184,7 +174,6 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
         }
         if (key is null)
         {
-            readable?.Close();
             if (handToKestrel && _handed.Writer.TryWrite(_kestrel.Create(socket))) return Upgrade.HandedOn;
             socket.Dispose();
             return Upgrade.Ended;
@@ -195,22 +184,20 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
             var head = new byte[headLength];
             for (var read = 0; read < headLength;)
             {
-                var n = readable is null
-                    ? await socket.ReceiveAsync(head.AsMemory(read), SocketFlags.None)
-                    : await readable.ReceiveAsync(head.AsMemory(read), SocketFlags.None, CancellationToken.None);
+                var n = await socket.ReceiveAsync(head.AsMemory(read), SocketFlags.None);
                 if (n == 0)
                 {
-                    Close(socket, readable);
+                    socket.Dispose();
                     return Upgrade.Ended;
                 }
                 read += n;
             }
-            if (readable is null) socket.Blocking = false; // sends are tried at once (SocketWebSocket.SendNow)
+            socket.Blocking = false;
             if (!_limits.TryOpenWebSocket())
             {
                 await SocketWebSocket.SendAllAsync(socket, WebSocketUpgrade.GatewayFull);
                 socket.Shutdown(SocketShutdown.Send);
-                Close(socket, readable);
+                socket.Dispose();
                 return Upgrade.Ended;
             }
             await SocketWebSocket.SendAllAsync(socket, WebSocketUpgrade.SwitchingProtocols(key));
@@ -218,33 +205,25 @@ internal sealed partial class GatewayListener : IConnectionListener, IDeviceSock
         }
         catch
         {
-            Close(socket, readable);
+            socket.Dispose();
             throw;
         }
-    }
-
-    private static void Close(Socket socket, ReadableWait? readable)
-    {
-        readable?.Close();
-        socket.Dispose();
     }
 
     /// <summary>
     /// Peeks until the bytes show a verdict. The request head normally arrives in one segment; when it does not,
     /// peeking again is paced (a peek does not wait for more than is there).
     /// </summary>
-    private static async Task<(bool HandToKestrel, string? Key, int HeadLength)> PeekAsync(Socket socket, ReadableWait? readable, CancellationToken cancellationToken)
+    private static async Task<(bool HandToKestrel, string? Key, int HeadLength)> PeekAsync(Socket socket, CancellationToken cancellationToken)
     {
-        if (readable is null) await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(MaxHeadBytes + 1);
         try
         {
             var seen = 0;
             while (true)
             {
-                var peeked = readable is null
-                    ? await socket.ReceiveAsync(buffer.AsMemory(0, MaxHeadBytes + 1), SocketFlags.Peek, cancellationToken)
-                    : await readable.ReceiveAsync(buffer.AsMemory(0, MaxHeadBytes + 1), SocketFlags.Peek, cancellationToken);
+                var peeked = await socket.ReceiveAsync(buffer.AsMemory(0, MaxHeadBytes + 1), SocketFlags.Peek, cancellationToken);
                 if (peeked == 0) return (false, null, 0);
                 var (verdict, end) = WebSocketUpgrade.Inspect(new ReadOnlySequence<byte>(buffer, 0, peeked), out var key);
                 if (verdict == WebSocketUpgrade.Verdict.NotOurs) return (true, null, 0);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
@@ -21,11 +20,7 @@ internal sealed class SocketWebSocket : WebSocket
     private const int MaxControlPayload = 125;
 
     private readonly Socket _socket;
-    private readonly ReadableWait? _readable; // null where the runtime's engine does the waiting (SocketReadiness)
     private readonly SocketWebSocketOptions _options;
-    private readonly IDeviceSocketOwner? _owner;
-    private readonly IPAddress? _peer;
-    private int _released;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
 
     // Receive side: bytes read off the socket but not yet used, and the frame being read.
@@ -45,21 +40,13 @@ internal sealed class SocketWebSocket : WebSocket
     private WebSocketCloseStatus? _closeStatus;
     private string? _closeDescription;
 
-    /// <param name="readable">The socket's waiter when it is watched by <see cref="SocketReadiness"/> (the socket then never
-    /// waits through the runtime's engine for reading); null to wait through the runtime.</param>
-    /// <param name="owner">Told once, when this is disposed, that the socket (from <paramref name="peer"/>) is gone.</param>
-    public SocketWebSocket(Socket socket, SocketWebSocketOptions options, ReadOnlySpan<byte> alreadyRead = default, ReadableWait? readable = null,
-        IDeviceSocketOwner? owner = null, IPAddress? peer = null)
+    public SocketWebSocket(Socket socket, SocketWebSocketOptions options, ReadOnlySpan<byte> alreadyRead = default)
     {
         _socket = socket;
-        _readable = readable;
         _options = options;
-        _owner = owner;
-        _peer = peer;
         // Sends are tried at once and only wait (asynchronously) when the kernel's buffer is full: most
-        // connections then never allocate the socket's cached send state (~360 bytes each). A socket watched by
-        // SocketReadiness stays in blocking mode (non-blocking calls go straight to its descriptor: RawSocket).
-        if (readable is null) socket.Blocking = false;
+        // connections then never allocate the socket's cached send state (~360 bytes each).
+        socket.Blocking = false;
         if (!alreadyRead.IsEmpty)
         {
             _raw = ArrayPool<byte>.Shared.Rent(Math.Max(RawBufferBytes, alreadyRead.Length));
@@ -83,48 +70,11 @@ internal sealed class SocketWebSocket : WebSocket
 
     /// <summary>
     /// Completes when the peer has sent something (or has gone: then the next receive says so). This is the idle
-    /// connection's wait: a <see cref="ReadableWait"/> (or the socket's own zero-byte receive), with no state machine
-    /// or cancellation registration of ours parked beside it — ending the connection aborts the socket, which ends the wait.
-    /// A wait that ends without data (spurious, or aborted) is fine: the receive after it reads or waits again, or fails.
+    /// connection's wait: the socket's own zero-byte receive, with no state machine or cancellation registration
+    /// of ours parked beside it — ending the connection aborts the socket, which ends the wait.
     /// </summary>
-    public ValueTask<int> WaitUntilReadableAsync()
-    {
-        if (_raw is not null || _inFrame) return ValueTask.FromResult(1);
-        if (_readable is null) return _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-        while (!_readable.IsReadableNow())
-        {
-            var wait = _readable.WaitAsCountAsync();
-            if (!wait.IsCompletedSuccessfully || wait.Result == 0) return wait;
-            // Completed at once by a report from before (bytes since read, or not): look again.
-        }
-        return ValueTask.FromResult(1);
-    }
-
-    /// <summary>Whether <see cref="TryPark"/> can be used: the socket is watched by <see cref="SocketReadiness"/>.</summary>
-    public bool CanPark => _readable is not null;
-
-    /// <summary>
-    /// The idle connection's wait without any frame of the caller's: true when parked, and then
-    /// <paramref name="callback"/>(<paramref name="state"/>) runs on the thread pool once the peer has sent something or
-    /// the socket was aborted (the next receive then says which). False when there is something to read now (or the
-    /// socket is gone: the next receive fails).
-    /// </summary>
-    public bool TryPark(Action<object?> callback, object state)
-    {
-        if (_raw is not null || _inFrame || _readable is null) return false;
-        while (!_readable.IsReadableNow())
-        {
-            switch (_readable.Park(callback, state))
-            {
-                case ReadableWait.Parking.Parked:
-                    return true;
-                case ReadableWait.Parking.Closed:
-                    return false;
-            }
-            // A report from before (bytes since read, or not): look again.
-        }
-        return false;
-    }
+    public ValueTask<int> WaitUntilReadableAsync() =>
+        _raw is null && !_inFrame ? _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None) : ValueTask.FromResult(1);
 
     /// <summary>
     /// The next part of a message. An empty buffer waits until a message's frame has begun and says its type
@@ -153,7 +103,7 @@ internal sealed class SocketWebSocket : WebSocket
             else if (count > 0)
             {
                 // Nothing buffered: read straight into the caller's memory.
-                count = await ReceiveSomeAsync(buffer[..count], cancellationToken);
+                count = await _socket.ReceiveAsync(buffer[..count], SocketFlags.None, cancellationToken);
                 if (count == 0) throw ClosedPrematurely();
                 buffered = count;
             }
@@ -262,25 +212,9 @@ internal sealed class SocketWebSocket : WebSocket
         {
             if (_raw is null)
             {
-                if (_readable is null) await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
                 _raw = ArrayPool<byte>.Shared.Rent(RawBufferBytes);
                 _rawStart = _rawEnd = 0;
-                if (_readable is not null)
-                {
-                    // Read at once if bytes are there; if not, give the buffer back while waiting.
-                    var n = RawSocket.Receive(_socket, _raw, SocketFlags.None, out var error);
-                    if (error == SocketError.WouldBlock)
-                    {
-                        ArrayPool<byte>.Shared.Return(_raw);
-                        _raw = null;
-                        await WaitOrThrowAsync(_readable, cancellationToken);
-                        continue;
-                    }
-                    if (error != SocketError.Success) throw new SocketException((int)error);
-                    if (n == 0) throw ClosedPrematurely();
-                    _rawEnd = n;
-                    continue;
-                }
             }
             else if (_rawStart > 0)
             {
@@ -288,25 +222,9 @@ internal sealed class SocketWebSocket : WebSocket
                 _rawEnd -= _rawStart;
                 _rawStart = 0;
             }
-            var read = await ReceiveSomeAsync(_raw.AsMemory(_rawEnd), cancellationToken);
+            var read = await _socket.ReceiveAsync(_raw.AsMemory(_rawEnd), SocketFlags.None, cancellationToken);
             if (read == 0) throw ClosedPrematurely();
             _rawEnd += read;
-        }
-    }
-
-    /// <summary>Reads what has arrived (waiting until something has): through the socket's <see cref="ReadableWait"/> when it has one.</summary>
-    private ValueTask<int> ReceiveSomeAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
-        _readable is null
-            ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)
-            : _readable.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
-
-    /// <summary>Waits (after a read found nothing) until bytes may be there; a closed wait throws.</summary>
-    private static async ValueTask WaitOrThrowAsync(ReadableWait readable, CancellationToken cancellationToken)
-    {
-        if (!await readable.WaitCancellableAsync(cancellationToken))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new ObjectDisposedException(nameof(Socket));
         }
     }
 
@@ -410,17 +328,15 @@ internal sealed class SocketWebSocket : WebSocket
     }
 
     /// <summary>
-    /// Writes what the kernel takes now and says how much that was; the rest is for an asynchronous send. A connection
-    /// that always keeps up never needs one. A socket in blocking mode is one watched by <see cref="SocketReadiness"/>:
-    /// written straight to its descriptor.
+    /// Writes what the kernel takes now from a non-blocking socket and says how much that was; the rest is for an
+    /// asynchronous send. A connection that always keeps up never needs one.
     /// </summary>
     internal static int SendNow(Socket socket, ReadOnlySpan<byte> bytes)
     {
-        var raw = socket.Blocking;
         var sent = 0;
         while (sent < bytes.Length)
         {
-            var n = raw ? RawSocket.Send(socket, bytes[sent..], out var error) : socket.Send(bytes[sent..], SocketFlags.None, out error);
+            var n = socket.Send(bytes[sent..], SocketFlags.None, out var error);
             if (error == SocketError.WouldBlock) break;
             if (error != SocketError.Success) throw new SocketException((int)error);
             sent += n;
@@ -505,32 +421,15 @@ internal sealed class SocketWebSocket : WebSocket
     public override void Abort()
     {
         _state = WebSocketState.Aborted;
-        CloseSocket();
+        _socket.Dispose();
     }
 
-    /// <summary>
-    /// Closes the socket and tells the owner, once, that it is gone. Pooled buffers still referenced are left to the GC
-    /// rather than risk returning one in use.
-    /// </summary>
+    /// <summary>Closes the socket. Pooled buffers still referenced are left to the GC rather than risk returning one in use.</summary>
     public override void Dispose()
     {
         if (_state is not (WebSocketState.Closed or WebSocketState.Aborted)) _state = WebSocketState.Closed;
-        CloseSocket();
-        if (Interlocked.Exchange(ref _released, 1) == 0) _owner?.Released(_peer);
-    }
-
-    /// <summary>The wait leaves the epoll set before the descriptor is closed (a reused number is never watched by mistake).</summary>
-    private void CloseSocket()
-    {
-        _readable?.Close();
         _socket.Dispose();
     }
-}
-
-/// <summary>Who accepted a <see cref="SocketWebSocket"/>'s socket and is told when it is disposed (its connection counts released).</summary>
-internal interface IDeviceSocketOwner
-{
-    void Released(IPAddress? peer);
 }
 
 /// <summary>The gateway's bounds for a <see cref="SocketWebSocket"/>'s sends.</summary>
