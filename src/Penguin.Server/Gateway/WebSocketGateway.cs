@@ -31,6 +31,7 @@ public sealed partial class WebSocketGateway(
     public const int ProtocolVersion = 1;
 
     private readonly IConnectionObserver[] _observers = [.. observers];
+    private int _closingAll;
 
     /// <summary>
     /// The HTTP path to /ws: upgrades the WebSocket requests that <see cref="WebSocketUpgrade"/> left to Kestrel
@@ -74,6 +75,8 @@ public sealed partial class WebSocketGateway(
         var connection = new Connection(socket, log, options.OutboundQueueLimit, time, logger);
         metrics.ConnectionOpened();
         pending.Add(connection);
+        // Upgraded just as the server began to stop: CloseAll may have looked at the pending ones just before this one.
+        if (Interlocked.CompareExchange(ref _closingAll, 0, 0) == 1) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
         try
         {
             // One small loop frame per connection while idle: it waits on a zero-byte read, holding no buffer (on the
@@ -312,6 +315,7 @@ public sealed partial class WebSocketGateway(
     /// <summary>On stop: every WebSocket is closed with 1001 (going away); the client reconnects elsewhere or later and syncs.</summary>
     public void CloseAll()
     {
+        Interlocked.Exchange(ref _closingAll, 1);
         foreach (var connection in registry.All) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
         foreach (var connection in pending.All) _ = connection.CloseAsync(CloseCodes.ServerStopping, "server stopping");
     }
