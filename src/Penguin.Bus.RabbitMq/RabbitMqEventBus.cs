@@ -38,6 +38,10 @@ namespace Penguin.Bus.RabbitMq;
 /// user (or after <see cref="AnnounceTimeout"/>, and the user's connections read the log again when the last node
 /// answers), so no event skipped by a node that did not know yet is missed.
 /// </para>
+/// <para>
+/// Once a node knows where a user is, the batch of deliveries for that node goes on a direct TCP stream to it
+/// (<see cref="NodeLinks"/>) rather than through the broker, and through the broker only while there is no stream.
+/// </para>
 /// </summary>
 public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger<RabbitMqEventBus> logger) : IEventBus
 {
