@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Penguin.Core.Common;
 
 namespace Penguin.Bus.RabbitMq;
 
@@ -46,6 +47,8 @@ internal sealed partial class NodeLinks : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
     private long _framesSent;
     private long _framesReceived;
+    // A flood of strangers logs once a minute per kind (refused, turned away), not once each.
+    private readonly FixedWindowThrottle _turnedAway = new(1, TimeSpan.FromMinutes(1), TimeProvider.System);
 
     /// <param name="self">This node's bus instance, sent in the handshake (for the logs of the other side).</param>
     /// <param name="onBatch">Hands a received batch over; false when it could not be read (the stream is then closed).</param>
@@ -58,6 +61,9 @@ internal sealed partial class NodeLinks : IAsyncDisposable
 
     /// <summary>What the other nodes are told (in Hello and Snapshot): where to connect, and the token to present; null when not listening.</summary>
     public LinkAddress? Advertised { get; private set; }
+
+    /// <summary><see cref="Advertised"/> as the trailer of a Hello or Snapshot (encoded once).</summary>
+    public byte[]? AdvertisedTrailer { get; private set; }
 
     /// <summary>Batches written to other nodes' streams, and read from theirs.</summary>
     public long FramesSent => Interlocked.Read(ref _framesSent);
@@ -83,6 +89,7 @@ internal sealed partial class NodeLinks : IAsyncDisposable
         }
         _listener = listener;
         Advertised = new LinkAddress($"{FormatHost(advertiseHost)}:{((IPEndPoint)listener.LocalEndPoint!).Port}", _token);
+        AdvertisedTrailer = Advertised.Encode();
         _accepting = Task.Run(AcceptLoopAsync);
     }
 
@@ -225,6 +232,7 @@ internal sealed partial class NodeLinks : IAsyncDisposable
             if (_inbound.Count >= MaxInbound)
             {
                 accepted.Dispose();
+                if (_turnedAway.TryAcquire("full")) LogTooMany(MaxInbound);
                 continue;
             }
             _inbound[accepted] = 0;
@@ -252,7 +260,7 @@ internal sealed partial class NodeLinks : IAsyncDisposable
             }
             if (!buffer.AsSpan(0, 4).SequenceEqual(Magic) || !CryptographicOperations.FixedTimeEquals(buffer.AsSpan(4, TokenSize), _token))
             {
-                LogRefused(socket.RemoteEndPoint?.ToString());
+                if (_turnedAway.TryAcquire("refused")) LogRefused(socket.RemoteEndPoint?.ToString());
                 return;
             }
             await ReadBatchesAsync(socket, buffer);
@@ -331,11 +339,14 @@ internal sealed partial class NodeLinks : IAsyncDisposable
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Node link to {Node} lost ({Reason}); its deliveries go through the broker until it is back")]
     private partial void LogLinkLost(Guid node, string reason);
 
-    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "Node link from {Remote} refused: wrong handshake or token")]
+    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "Node link from {Remote} refused: wrong handshake or token (further refusals this minute are not logged)")]
     private partial void LogRefused(string? remote);
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Node link frame of {Length} bytes unreadable; the stream is closed")]
     private partial void LogUnreadable(int length);
+
+    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Node link: {Max} streams open, more connections turned away (not logged again this minute)")]
+    private partial void LogTooMany(int max);
 
     [LoggerMessage(EventId = 315, Level = LogLevel.Error, Message = "Node link stream failed unexpectedly; closed")]
     private partial void LogReadFailed(Exception e);
@@ -357,7 +368,7 @@ internal sealed partial class NodeLinks : IAsyncDisposable
 }
 
 /// <summary>Where a node's link listens ("host:port") and the token a connecting node must present.</summary>
-public sealed record LinkAddress(string Host, byte[] Token)
+internal sealed record LinkAddress(string Host, byte[] Token)
 {
     public EndPoint EndPoint() =>
         IPEndPoint.TryParse(Host, out var ip) && ip.Port != 0 ? ip

@@ -544,7 +544,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         var users = _watched.Keys.ToArray();
         var seq = Interlocked.Increment(ref _announced);
         var answered = _directory.AnnouncedAsync(seq, users, Volatile.Read(ref _otherNodes), AnnounceTimeout);
-        return Task.WhenAll(answered, PublishDirectoryAsync(DirectoryKey, DirectoryKind.Hello, seq, 0, users, _links?.Advertised?.Encode()));
+        return Task.WhenAll(answered, PublishDirectoryAsync(DirectoryKey, DirectoryKind.Hello, seq, 0, users, _links?.AdvertisedTrailer));
     }
 
     /// <summary>Completes the announcements every node has applied; the users of those applied only late read the log again.</summary>
@@ -567,7 +567,7 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
         {
             case DirectoryKind.Hello:
                 _directory.Replace(origin, users);
-                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Snapshot, Interlocked.Read(ref _announced), seq, _watched.Keys.ToArray(), _links?.Advertised?.Encode());
+                await PublishDirectoryAsync(NodeKey(origin), DirectoryKind.Snapshot, Interlocked.Read(ref _announced), seq, _watched.Keys.ToArray(), _links?.AdvertisedTrailer);
                 break;
             case DirectoryKind.Held:
                 _directory.Add(origin, users);

@@ -112,14 +112,9 @@ public sealed class RabbitMqBusTests : BusContract
     public async Task Directory_DeliveriesForAnotherNode_CrossTheBrokerInBatches_WhenThatNodeHasNoLink()
     {
         var exchange = $"penguin.test.{Guid.NewGuid():N}";
-        var users = Enumerable.Range(0, 4).Select(_ => NewUser()).ToArray();
-        var bTarget = new RecordingTarget();
-        await using var a = CreateBus("batch-a", exchange);
-        await using var b = CreateBus("batch-b", exchange, nodeLink: false); // a node that does not offer direct streams
-        await a.StartAsync(new RecordingTarget(), CancellationToken.None);
-        await b.StartAsync(bTarget, CancellationToken.None);
-        foreach (var user in users) await b.WatchAsync(user);
-        await Until(() => a.Directory.IsComplete && !a.IsAlone);
+        var (a, b, bTarget, users) = await TwoNodesWithUsersOnBAsync("batch", exchange, bNodeLink: false); // b offers no direct stream
+        await using var aScope = a;
+        await using var bScope = b;
         await PublishInOrderAsync(a, bTarget, users);
 
         Assert.Equal(0, a.NodeLinkBatchesSent);
@@ -133,15 +128,11 @@ public sealed class RabbitMqBusTests : BusContract
     public async Task Directory_DeliveriesForAnotherNode_GoOnItsDirectStream_InBatches_InPublishOrderPerUser()
     {
         var exchange = $"penguin.test.{Guid.NewGuid():N}";
-        var users = Enumerable.Range(0, 4).Select(_ => NewUser()).ToArray();
-        var bTarget = new RecordingTarget();
-        await using var a = CreateBus("link-a", exchange);
-        await using var b = CreateBus("link-b", exchange);
-        await a.StartAsync(new RecordingTarget(), CancellationToken.None);
-        await b.StartAsync(bTarget, CancellationToken.None);
-        foreach (var user in users) await b.WatchAsync(user);
+        var (a, b, bTarget, users) = await TwoNodesWithUsersOnBAsync("link", exchange, bNodeLink: true);
+        await using var aScope = a;
+        await using var bScope = b;
         // Each learned the other's address from its Hello or Snapshot (through the broker) and connected.
-        await Until(() => a.Directory.IsComplete && !a.IsAlone && a.NodeLinksConnected == 1 && b.NodeLinksConnected == 1);
+        await Until(() => a.NodeLinksConnected == 1 && b.NodeLinksConnected == 1);
         await PublishInOrderAsync(a, bTarget, users);
 
         // Every batch b took came on the stream: none through the broker.
@@ -151,6 +142,21 @@ public sealed class RabbitMqBusTests : BusContract
         await Until(() => a.NodeLinksConnected == 0); // b said Bye: its link is closed
         await a.DisposeAsync();
         await DeleteAsync(exchange);
+    }
+
+    /// <summary>Nodes a and b on a bus of their own, b holding four users, once a's view of the directory is complete.</summary>
+    private static async Task<(RabbitMqEventBus A, RabbitMqEventBus B, RecordingTarget BTarget, long[] Users)> TwoNodesWithUsersOnBAsync(
+        string name, string exchange, bool bNodeLink)
+    {
+        var users = Enumerable.Range(0, 4).Select(_ => NewUser()).ToArray();
+        var bTarget = new RecordingTarget();
+        var a = CreateBus($"{name}-a", exchange);
+        var b = CreateBus($"{name}-b", exchange, bNodeLink);
+        await a.StartAsync(new RecordingTarget(), CancellationToken.None);
+        await b.StartAsync(bTarget, CancellationToken.None);
+        foreach (var user in users) await b.WatchAsync(user);
+        await Until(() => a.Directory.IsComplete && !a.IsAlone);
+        return (a, b, bTarget, users);
     }
 
     /// <summary>400 publishes at once from a to users of b: each arrives once, and each user's in publish order.</summary>

@@ -101,6 +101,20 @@ public sealed class NodeLinksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHalfSentHandshake_IsClosedAfterTheHandshakeTime_AndDeliversNothing()
+    {
+        var b = Start();
+        using var stranger = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await stranger.ConnectAsync(b.Advertised!.EndPoint());
+        await stranger.SendAsync("PNL"u8.ToArray()); // and then nothing
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, await ReadUntilClosedAsync(stranger)); // within 10 s
+        Assert.True(waited.Elapsed >= TimeSpan.FromSeconds(4), $"closed after {waited.Elapsed}: before the handshake time was up");
+        Assert.Empty(Received());
+    }
+
+    [Fact]
     public async Task ABatchTheBusCannotRead_ClosesTheStream()
     {
         var b = Start();

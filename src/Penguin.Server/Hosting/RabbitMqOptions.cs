@@ -18,6 +18,6 @@ public sealed class RabbitMqOptions
 
     public bool NodeLinkOff => string.Equals(NodeLink.Trim(), "off", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The endpoint <see cref="NodeLink"/> names; null when it is "off" or not an address:port.</summary>
+    /// <summary>The endpoint <see cref="NodeLink"/> names; null when it is "off" or not an address:port (the colon check: "7400" alone would parse as the IPv4 address 0.0.28.232).</summary>
     public IPEndPoint? NodeLinkEndPoint => !NodeLinkOff && IPEndPoint.TryParse(NodeLink.Trim(), out var endpoint) && NodeLink.Contains(':') ? endpoint : null;
 }
