@@ -72,6 +72,11 @@ async function register(page, nickname, password, lang) {
 
 const friendRow = (page, number) => page.getByTestId(`friend-${number}`);
 const messages = (page) => page.getByTestId('messages').getByTestId('message');
+/** Waits until the "connecting" banner above the tabs is gone (call it once the page shows what it loaded after
+ *  connecting): a click while it goes can land where the tabs were. */
+async function online(page) {
+  await eventually(async () => (await page.getByTestId('connection').count()) === 0, 'the page online', 20_000);
+}
 async function textsIn(page) { return (await page.getByTestId('messages').locator('.text').allTextContents()); }
 
 test('serves the client at / with a strict CSP, and leaves the server paths alone', async () => {
@@ -316,6 +321,8 @@ test('a server restart: reconnecting is shown, a message typed meanwhile is sent
   assert((await textsIn(pa)).filter((x) => x === text).length === 1, 'once for Alice');
   assert((await textsIn(pb)).filter((x) => x === text).length === 1, 'once for Bob');
   await pb.reload();
+  await friendRow(pb, world.alice).waitFor();
+  await online(pb);
   await pb.getByRole('tab', { name: /Chats/ }).click();
   await pb.getByTestId(`conv-${world.alice}`).click();
   await eventually(async () => (await textsIn(pb)).includes(text), 'in Bob\'s history');
@@ -423,6 +430,8 @@ test('a desktop notification for a message while another tab is shown', async ()
   await pb.getByLabel('Account number').fill(String(world.bob));
   await pb.getByLabel('Password').fill('battery-staple');
   await pb.locator('form button[type=submit]').click();
+  await friendRow(pb, alice).waitFor();
+  await online(pb);
   await pb.getByRole('tab', { name: /Chats/ }).click();
   await pb.getByTestId(`conv-${alice}`).click();
   await pb.getByLabel('Message', { exact: true }).fill('ding');
@@ -845,7 +854,11 @@ try {
       failed++;
       broken = true; // later steps build on earlier ones
       console.log(`  ✗ ${t.name}\n    ${e.stack ?? e}`);
-      for (const [name, page] of [['alice', world.pa], ['bob', world.pb]]) if (page) await shot(page, `failure-${name}`).catch(() => {});
+      for (const [name, page] of [['alice', world.pa], ['bob', world.pb], ['carol', world.pc]]) {
+        if (!page || page.isClosed()) continue;
+        await shot(page, `failure-${name}`).catch(() => {});
+        console.log(`    ${name} sees: ${JSON.stringify(await textsIn(page).catch((err) => String(err)))}`);
+      }
     }
   }
 } catch (e) {

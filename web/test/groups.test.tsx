@@ -168,6 +168,22 @@ describe('group components', () => {
     expect(send).toHaveBeenCalledWith(200001, 'hi @Bob tomorrow', [bob.number], false);
   });
 
+  it('typing straight on after picking a mention in mid-text stays where it is typed', async () => {
+    const client = new PenguinClient(new MemoryStorage(), 'ws://x');
+    const state = { ...emptyState(), me: alice, friends: { [bob.number]: { profile: bob, groupId: 1, presence: { number: bob.number, status: 'online' as const, devices: [] } } } };
+    const members = [{ number: alice.number, role: 'owner' as const, joinedAt: '' }, { number: bob.number, role: 'member' as const, joinedAt: '' }];
+    render(wrap(<GroupComposer client={client} state={state} summary={summary()} members={members} disabled={false} />));
+    const input = screen.getByRole('combobox', { name: 'Message' }) as HTMLTextAreaElement;
+    fireEvent.change(input, { target: { value: 'hi @B later', selectionStart: 5 } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(input.value).toBe('hi @Bob  later');
+    expect(input.selectionStart).toBe(8);
+    // One key typed at the caret before the next frame: the caret must not be pulled back behind it.
+    fireEvent.change(input, { target: { value: 'hi @Bob w later', selectionStart: 9, selectionEnd: 9 } });
+    await act(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+    expect(input.selectionStart).toBe(9);
+  });
+
   it('@all is offered to admins only', () => {
     const client = new PenguinClient(new MemoryStorage(), 'ws://x');
     const state = { ...emptyState(), me: alice };

@@ -263,6 +263,7 @@ export function GroupComposer({ client, state, summary, members, disabled, onAtt
   const [chosen, setChosen] = useState<{ number: number; name: string }[]>([]);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  const caretAfterPick = useRef<number | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const allLabel = t('mentionAll');
 
@@ -284,8 +285,18 @@ export function GroupComposer({ client, state, summary, members, disabled, onAtt
     setCaret(at);
     setChosen((x) => [...x.filter((y) => y.number !== c.number), c]);
     setActive(0);
-    requestAnimationFrame(() => { inputRef.current?.focus(); inputRef.current?.setSelectionRange(at, at); });
+    caretAfterPick.current = at;
   }
+
+  // The caret goes after the mention in the same commit that puts the mention in: set later (a frame later,
+  // say) it would land in the middle of whatever a fast typist typed in between.
+  useLayoutEffect(() => {
+    const at = caretAfterPick.current;
+    if (at === null) return;
+    caretAfterPick.current = null;
+    inputRef.current?.focus();
+    inputRef.current?.setSelectionRange(at, at);
+  });
 
   function send() {
     if (!text.trim() || disabled) return;
