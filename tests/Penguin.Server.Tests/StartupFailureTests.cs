@@ -51,6 +51,24 @@ public sealed class StartupFailureTests
     }
 
     [Theory]
+    [InlineData("http://127.0.0.1:99999")]
+    [InlineData("http://127.0.0.1:abc")]
+    [InlineData("ftp://127.0.0.1:80")]
+    [InlineData("garbage")]
+    [InlineData("http://:80")]
+    [InlineData("http://localhost:0")]
+    [InlineData("http://127.0.0.1:0;nonsense")]
+    public async Task Start_BadListenAddress_OneLineNamingItAndExitCode78(string urls)
+    {
+        var data = ServerRun.TempDirectory();
+
+        var outcome = await ServerRun.UntilExitAsync(Args(data, "--urls", urls));
+
+        AssertOneLine(outcome, 78, "configuration error", "urls = '");
+        Assert.False(File.Exists(Path.Combine(data, "penguin.db")), "a refused configuration must not create the database");
+    }
+
+    [Theory]
     [InlineData("--Penguin:Bank:Secret=short", "Penguin:Bank:Secret", "at least 16")]
     [InlineData("--Penguin:Bank:NotifyPath=notify", "Penguin:Bank:NotifyPath", "starting with")]
     public async Task Start_BadBankSetting_OneLineNamingItAndExitCode78(string setting, string name, string reason)
