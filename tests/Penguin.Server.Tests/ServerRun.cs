@@ -11,7 +11,10 @@ public static class ServerRun
     }
 
     /// <summary>Runs penguin-server with <paramref name="args"/> until it exits (it is killed, and the test fails, if it keeps running).</summary>
-    public static async Task<Outcome> UntilExitAsync(params string[] args)
+    public static Task<Outcome> UntilExitAsync(params string[] args) => UntilExitAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>The same with <paramref name="environment"/> added to the process's environment.</summary>
+    public static async Task<Outcome> UntilExitAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,6 +22,7 @@ public static class ServerRun
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(),
         };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "penguin-server.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

@@ -68,6 +68,25 @@ public sealed class StartupFailureTests
         Assert.False(File.Exists(Path.Combine(data, "penguin.db")), "a refused configuration must not create the database");
     }
 
+    [Fact]
+    public async Task Start_AddressNotOfThisMachine_OneLineAndExitCode69()
+    {
+        // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a machine.
+        var outcome = await ServerRun.UntilExitAsync(Args(ServerRun.TempDirectory(), "--urls", "http://192.0.2.1:5180"));
+
+        AssertOneLine(outcome, 69, "cannot listen", "--urls");
+    }
+
+    [Fact]
+    public async Task Start_HttpsWithoutCertificate_OneLineAndExitCode78()
+    {
+        // A HOME of its own: no ASP.NET Core development certificate from this machine's user to fall back on.
+        var home = new Dictionary<string, string> { ["HOME"] = ServerRun.TempDirectory() };
+        var outcome = await ServerRun.UntilExitAsync(home, Args(ServerRun.TempDirectory(), "--urls", "https://127.0.0.1:0"));
+
+        AssertOneLine(outcome, 78, "configuration error", "https", "TLS");
+    }
+
     [Theory]
     [InlineData("--Penguin:Bank:Secret=short", "Penguin:Bank:Secret", "at least 16")]
     [InlineData("--Penguin:Bank:NotifyPath=notify", "Penguin:Bank:NotifyPath", "starting with")]

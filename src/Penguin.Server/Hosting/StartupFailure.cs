@@ -35,6 +35,11 @@ public static class StartupFailure
             ([$"cannot listen / 无法监听: {io.Message} Stop the other process or choose another port with --urls (ASPNETCORE_URLS)."], ExitCodes.Unavailable),
         IOException { InnerException: SocketException socket } io when io.Message.StartsWith("Failed to bind", StringComparison.Ordinal) =>
             ([$"cannot listen / 无法监听: {io.Message} ({socket.Message})"], ExitCodes.Unavailable),
+        // Kestrel binding an address that is not this machine's, or a port the user may not take, throws the bare socket error.
+        SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.AccessDenied } socket =>
+            ([$"cannot listen / 无法监听: {socket.Message}. Choose an address of this machine and a port it may use with --urls (ASPNETCORE_URLS)."], ExitCodes.Unavailable),
+        InvalidOperationException o when o.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) =>
+            ([ConfigurationPrefix + "urls: an https:// address needs a certificate / https 需要证书. Nodes serve http; terminate TLS in front of them (docs/operations.md, Ports)."], ExitCodes.Configuration),
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
         _ => null,
     };
