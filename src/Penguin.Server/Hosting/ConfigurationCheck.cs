@@ -28,26 +28,30 @@ public static class ConfigurationCheck
     /// </summary>
     private static IEnumerable<string> UrlProblems(string urls)
     {
+        const string Expected = "expected http://host:port or https://host:port (port 0–65535), several separated by ';' / 应为 http://主机:端口";
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            const string Expected = "expected http://host:port or https://host:port (port 0–65535), several separated by ';' / 应为 http://主机:端口";
-            BindingAddress address;
-            try
-            {
-                address = BindingAddress.Parse(url);
-            }
-            catch (FormatException)
-            {
-                address = null!;
-            }
-            if (address is null || !(address.Scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase)))
-                yield return $"urls = '{url}': {Expected}.";
-            else if (address.IsUnixPipe)
-                continue;
-            else if (address.Host.Length == 0 || (address.Host.Contains(':', StringComparison.Ordinal) && !address.Host.StartsWith('[')) || address.Port is < 0 or > 65535)
+            var address = ParseAddress(url);
+            if (address is { IsUnixPipe: true }) continue;
+            if (address is null || address.Host.Length == 0 || (address.Host.Contains(':', StringComparison.Ordinal) && !address.Host.StartsWith('['))
+                || address.Port is < 0 or > 65535)
                 yield return $"urls = '{url}': {Expected}.";
             else if (address.Port == 0 && address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
                 yield return $"urls = '{url}': port 0 (any free port) needs an address, not localhost: use 127.0.0.1 or [::1] / 端口 0 需要写 IP 地址。";
+        }
+    }
+
+    /// <summary>Kestrel's reading of one address, or null when it is not one or not http(s).</summary>
+    private static BindingAddress? ParseAddress(string url)
+    {
+        try
+        {
+            var address = BindingAddress.Parse(url);
+            return address.Scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase) ? address : null;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 
