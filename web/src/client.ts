@@ -2,7 +2,7 @@ import { Api, ApiError } from './api';
 import { Connection, RequestError } from './connection';
 import type { DurableEvent, GroupMessage, Message, PresenceStatus, RoomExitReason, RoomInfo, RoomMessage, ServerFrame } from './protocol';
 import {
-  applyGroupList, applyGroupMessage, applyGroupPage, applyGroupRecall, applySummary, type GroupPending,
+  applyGroupList, applyGroupMessage, applyGroupPage, applyGroupRecall, applySummary, heldSeq, type GroupPending,
 } from './groups';
 import { isDurable } from './protocol';
 import type { ChatState, Pending } from './state';
@@ -477,7 +477,7 @@ export class PenguinClient {
       const h = s.histories[groupId];
       const g = s.groups[groupId];
       if (!h?.loaded || !g) return;
-      const held = h.items[h.items.length - 1]?.seq ?? g.joinedSeq;
+      const held = heldSeq(h.items, g.joinedSeq);
       if (held >= g.lastSeq) return;
       let page;
       try { page = await this.api.groupHistory(groupId, { after: held, limit: 100 }); } catch { return; }

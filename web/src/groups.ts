@@ -110,6 +110,18 @@ export function applyGroupRecall(s: GroupState, groupId: number, messageSeq: num
   return next;
 }
 
+/**
+ * The seq up to which a group's loaded messages run without a gap: where catching up starts (§11). Live
+ * `group.message` frames can arrive out of seq order (members sending at once, on different nodes), so the newest
+ * held seq is not it: a connection lost between two such frames would skip the one that had not arrived.
+ */
+export function heldSeq(items: { seq: number }[], fallback: number): number {
+  if (items.length === 0) return fallback;
+  let end = items[0].seq;
+  for (let i = 1; i < items.length && items[i].seq === end + 1; i++) end = items[i].seq;
+  return end;
+}
+
 export function applyGroupPage(s: GroupState, groupId: number, messages: GroupMessage[], more: boolean, older: boolean, me: number): GroupState {
   const h = s.histories[groupId] ?? { items: [], more: true, loaded: false };
   let next: GroupState = {

@@ -5,7 +5,7 @@ import { GroupComposer } from '../src/components/GroupChat';
 import { Groups } from '../src/components/Groups';
 import {
   applyGroupEvent, applyGroupList, applyGroupMessage, applyGroupPage, applyGroupRecall, canManage, emptyGroupState,
-  finalMentions, mentionCandidates, mentionQuery, type GroupState,
+  finalMentions, heldSeq, mentionCandidates, mentionQuery, type GroupState,
 } from '../src/groups';
 import { I18nContext, translator } from '../src/i18n';
 import type { GroupInfo, GroupMessage, GroupSummary } from '../src/protocol';
@@ -122,6 +122,29 @@ describe('group state', () => {
     expect(canManage(admin, m(3, 'member'), 1)).toBe(true);
     expect(canManage(member, m(3, 'member'), 1)).toBe(false);
     expect(canManage(owner, m(1, 'owner'), 1)).toBe(false);
+  });
+});
+
+describe('group catch-up', () => {
+  it('holds up to the first gap: a live frame that overtook another does not hide the one still missing', () => {
+    expect(heldSeq([], 7)).toBe(7);
+    expect(heldSeq([gm(4, bob.number), gm(5, bob.number), gm(6, bob.number)], 3)).toBe(6);
+    expect(heldSeq([gm(4, bob.number), gm(5, bob.number), gm(7, bob.number), gm(8, bob.number)], 3)).toBe(5);
+  });
+
+  it('after a reconnect asks for the messages after the gap, not after the newest, and fills it', async () => {
+    const client = new PenguinClient(new MemoryStorage(), 'ws://x');
+    let s = joined(emptyGroupState(), summary({ lastSeq: 5, readSeq: 0 }));
+    s = applyGroupPage(s, 200001, [gm(1, bob.number), gm(2, bob.number), gm(3, bob.number)], false, false, alice.number);
+    s = applyGroupMessage(s, gm(5, bob.number), alice.number); // 5 arrived live; 4 was still on its way when the socket dropped
+    client.state.set({ ...emptyState(), me: alice, chat: s });
+    client.api.myGroups = async () => ({ groups: [summary({ lastSeq: 6 })] });
+    const history = vi.spyOn(client.api, 'groupHistory').mockResolvedValue({ messages: [gm(4, bob.number), gm(5, bob.number), gm(6, bob.number)], more: false });
+
+    await client.catchUpGroups();
+
+    expect(history).toHaveBeenCalledWith(200001, { after: 3, limit: 100 });
+    expect(client.state.get().chat.histories[200001].items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
 
