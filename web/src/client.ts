@@ -472,17 +472,20 @@ export class PenguinClient {
   }
 
   private async catchUpGroup(groupId: number) {
+    // From the first gap, then page by page from each page's end (a seq the server never returns cannot hold it up).
+    let after: number | null = null;
     for (let guard = 0; guard < 1000; guard++) {
       const s = this.state.get().chat;
       const h = s.histories[groupId];
       const g = s.groups[groupId];
       if (!h?.loaded || !g) return;
-      const held = heldSeq(h.items, g.joinedSeq);
-      if (held >= g.lastSeq) return;
+      after ??= heldSeq(h.items, g.joinedSeq);
+      if (after >= g.lastSeq) return;
       let page;
-      try { page = await this.api.groupHistory(groupId, { after: held, limit: 100 }); } catch { return; }
+      try { page = await this.api.groupHistory(groupId, { after, limit: 100 }); } catch { return; }
       this.state.update((x) => ({ ...x, chat: applyGroupPage(x.chat, groupId, page.messages, h.more, false, x.me?.number ?? 0) }));
       if (!page.more || page.messages.length === 0) return;
+      after = page.messages[page.messages.length - 1].seq;
     }
   }
 

@@ -146,6 +146,20 @@ describe('group catch-up', () => {
     expect(history).toHaveBeenCalledWith(200001, { after: 3, limit: 100 });
     expect(client.state.get().chat.histories[200001].items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
+  it('pages on from each page\'s end: a seq the server never returns does not hold the catch-up in a loop', async () => {
+    const client = new PenguinClient(new MemoryStorage(), 'ws://x');
+    let s = joined(emptyGroupState(), summary({ lastSeq: 3, readSeq: 0 }));
+    s = applyGroupPage(s, 200001, [gm(1, bob.number), gm(2, bob.number), gm(3, bob.number)], false, false, alice.number);
+    client.state.set({ ...emptyState(), me: alice, chat: s });
+    client.api.myGroups = async () => ({ groups: [summary({ lastSeq: 110 })] });
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => gm(from + i, bob.number));
+    const history = vi.spyOn(client.api, 'groupHistory').mockImplementation(async (_id, { after }) =>
+      after === 3 ? { messages: range(5, 104), more: true } : { messages: range(105, 110), more: false });
+
+    await client.catchUpGroups();
+
+    expect(history.mock.calls.map(([, o]) => o.after)).toEqual([3, 104]);
+  });
 });
 
 describe('mentions', () => {
