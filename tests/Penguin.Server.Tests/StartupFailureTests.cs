@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Penguin.Testing;
 
 namespace Penguin.Server.Tests;
 
@@ -174,6 +175,19 @@ public sealed class StartupFailureTests
         var outcome = await ServerRun.UntilExitAsync(Args(Path.Combine(blocker, "data")));
 
         AssertOneLine(outcome, 73, "Penguin:DataDirectory", "not writable");
+    }
+
+    [Fact]
+    public async Task Start_SecondNodeOnTheSameDataDirectory_OneLineAndExitCode69_TheFirstServesOn()
+    {
+        await using var first = await TestServer.StartAsync();
+        var alice = await first.RegisterAsync("Alice");
+
+        var outcome = await ServerRun.UntilExitAsync(Args(first.DataDirectory));
+
+        AssertOneLine(outcome, 69, "another penguin-server", first.DataDirectory, "Penguin:DataDirectory");
+        var bob = await first.RegisterAsync("Bob");
+        Assert.Equal(alice.Number + 1, bob.Number);
     }
 
     [Fact]

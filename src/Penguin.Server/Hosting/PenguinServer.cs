@@ -35,6 +35,21 @@ public static class PenguinServer
         // Request lines carry query strings (a message search's text): nothing a user typed goes into the log.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         var options = builder.BindServerOptions(configure);
+        var dataDirectoryLock = options.Storage == StorageEngine.Sqlite ? DataDirectoryLock.Acquire(options.DataDirectory) : null;
+        try
+        {
+            return Build(builder, options, dataDirectoryLock, replaceServices);
+        }
+        catch
+        {
+            dataDirectoryLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, ServerOptions options, DataDirectoryLock? dataDirectoryLock,
+        Action<IServiceCollection>? replaceServices)
+    {
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = Limits.MaxRequestBodyBytes;
@@ -52,7 +67,10 @@ public static class PenguinServer
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddPenguinOpenApi();
 
+        if (dataDirectoryLock is not null) builder.Services.AddSingleton(_ => dataDirectoryLock);
         var app = builder.Build();
+        // Resolved once, so the container owns the lock and releases it when the node is disposed.
+        if (dataDirectoryLock is not null) app.Services.GetRequiredService<DataDirectoryLock>();
         app.LogWhenStarted(options);
         app.UseProtocolErrors();
         app.UseSessionAuthentication();

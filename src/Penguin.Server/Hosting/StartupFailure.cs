@@ -100,11 +100,13 @@ public static class StartupFailure
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException(
-                $"Penguin:DataDirectory {full} is not writable / 数据目录不可写: {e.Message} Give the server's user write access or set Penguin:DataDirectory elsewhere.",
-                ExitCodes.CannotCreate, e);
+            throw NotWritable(full, e);
         }
     }
+
+    internal static StartupException NotWritable(string directory, Exception e) => new(
+        $"Penguin:DataDirectory {directory} is not writable / 数据目录不可写: {e.Message} Give the server's user write access or set Penguin:DataDirectory elsewhere.",
+        ExitCodes.CannotCreate, e);
 
     private static StartupException? Explain(Exception e, ServerOptions options)
     {
