@@ -6,7 +6,9 @@ using Penguin.Client;
 using Penguin.Core.Accounts;
 using Penguin.Core.Messaging;
 using Penguin.Core.Sync;
+using Penguin.Core.Wallet;
 using Penguin.Protocol;
+using Penguin.Server.Hosting;
 using Penguin.Storage.Sqlite;
 
 namespace Penguin.Server.Tests;
@@ -19,11 +21,12 @@ public sealed class ServerFaultTests
 {
     private static InvalidOperationException Planted() => new("planted fault");
 
-    private static async Task<(TestServer Server, Faults Faults, LogCapture Logs)> StartWithFaultsAsync<TService>() where TService : class
+    private static async Task<(TestServer Server, Faults Faults, LogCapture Logs)> StartWithFaultsAsync<TService>(Action<ServerOptions>? configure = null)
+        where TService : class
     {
         var faults = new Faults();
         var logs = new LogCapture();
-        var server = await TestServer.StartAsync(services: s =>
+        var server = await TestServer.StartAsync(configure, services: s =>
         {
             faults.Inject<TService>(s);
             logs.AddTo(s);
@@ -136,6 +139,22 @@ public sealed class ServerFaultTests
 
         await aliceLive.WaitForAsync<MessageReceipt>(r => r.Peer == bob.Number && r.DeliveredSeq >= sent.Seq);
         Assert.Single(PlantedErrors(logs));
+    }
+
+    [Fact]
+    public async Task WalletSweep_UnexpectedException_IsLogged_AndTheNodeServesAndSweepsOn()
+    {
+        // A BackgroundService that throws stops the whole host: one bug in a sweep took every user offline.
+        var (server, faults, logs) = await StartWithFaultsAsync<IWalletStore>(o => o.Wallet.SweepInterval = TimeSpan.FromMilliseconds(50));
+        await using var _ = server;
+        await using var alice = await server.RegisterAsync("alice");
+        faults.Arm(nameof(IWalletStore.ExpiredTransfersAsync), Planted);
+
+        for (var i = 0; i < 300 && PlantedErrors(logs).Length < 3; i++) await Task.Delay(50);
+
+        Assert.True(PlantedErrors(logs).Length >= 3, "the sweep runs again after it failed");
+        Assert.All(PlantedErrors(logs), e => Assert.Equal("Penguin.Server.Features.Wallet.WalletSweeper", e.Category));
+        Assert.Equal("alice", (await alice.Rest.GetMeAsync()).Profile.Nickname);
     }
 
     [Fact]

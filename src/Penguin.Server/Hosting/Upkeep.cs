@@ -2,7 +2,7 @@ using Penguin.Core.Common;
 
 namespace Penguin.Server.Hosting;
 
-/// <summary>One step of a periodic upkeep loop (presence, room occupancy), run so that the loop survives it.</summary>
+/// <summary>One step of a periodic upkeep loop (presence, room occupancy, the sweeps, the bank poll), run so that the loop survives it.</summary>
 internal static class Upkeep
 {
     /// <summary>

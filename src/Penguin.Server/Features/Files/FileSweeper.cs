@@ -1,4 +1,4 @@
-using Penguin.Core.Common;
+using Penguin.Server.Hosting;
 using Penguin.Core.Files;
 
 namespace Penguin.Server.Features.Files;
@@ -8,22 +8,27 @@ public sealed partial class FileSweeper(FilesService files, AvatarService avatar
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        using var timer = new PeriodicTimer(options.SweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await Upkeep.RunAsync(SweepAsync, SweepSkipped, SweepFailed);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        async Task SweepAsync()
         {
             try
             {
-                await Task.Delay(options.SweepInterval, time, stoppingToken);
                 var (uploads, blobs) = await files.SweepAsync(stoppingToken);
                 var unused = await avatars.SweepAsync(stoppingToken);
                 if (uploads + blobs + unused > 0) Swept(uploads, blobs, unused);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return;
-            }
-            catch (Exception e) when (e is StorageUnavailableException or IOException or UnauthorizedAccessException)
-            {
-                SweepFailed(e);
+                SweepSkipped(e.Message); // the files directory, not a bug: unreadable, unmounted, full
             }
         }
     }
@@ -31,6 +36,9 @@ public sealed partial class FileSweeper(FilesService files, AvatarService avatar
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Files swept: {Uploads} abandoned uploads, {Blobs} unreferenced blobs and {Avatars} unused avatars removed")]
     private partial void Swept(int uploads, int blobs, int avatars);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "File sweep failed; trying again at the next interval")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "File sweep skipped, trying again at the next interval: {Reason}")]
+    private partial void SweepSkipped(string reason);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "File sweep failed; trying again at the next interval")]
     private partial void SweepFailed(Exception e);
 }

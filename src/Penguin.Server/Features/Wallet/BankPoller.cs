@@ -1,4 +1,4 @@
-using Penguin.Core.Common;
+using Penguin.Server.Hosting;
 using Penguin.Core.Wallet.Bank;
 
 namespace Penguin.Server.Features.Wallet;
@@ -13,28 +13,27 @@ public sealed partial class BankPoller(WalletBankService bank, BankOptions optio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.IsConfigured) return;
-        while (!stoppingToken.IsCancellationRequested)
+        using var timer = new PeriodicTimer(options.PollInterval, time);
+        try
         {
-            try
-            {
-                await Task.Delay(options.PollInterval, time, stoppingToken);
-                var (settled, pending) = await bank.ResolvePendingAsync(cancellationToken: stoppingToken);
-                if (settled > 0 || pending > 0) Resolved(settled, pending);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (StorageUnavailableException e)
-            {
-                PollFailed(e);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await Upkeep.RunAsync(async () =>
+                {
+                    var (settled, pending) = await bank.ResolvePendingAsync(cancellationToken: stoppingToken);
+                    if (settled > 0 || pending > 0) Resolved(settled, pending);
+                }, PollSkipped, PollFailed);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
     [LoggerMessage(EventId = 7011, Level = LogLevel.Information, Message = "Bank payments looked up: {Settled} settled, {Pending} still pending")]
     private partial void Resolved(int settled, int pending);
 
-    [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Looking up pending bank payments failed; trying again at the next interval")]
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Looking up pending bank payments skipped, trying again at the next interval: {Reason}")]
+    private partial void PollSkipped(string reason);
+
+    [LoggerMessage(EventId = 7013, Level = LogLevel.Error, Message = "Looking up pending bank payments failed; trying again at the next interval")]
     private partial void PollFailed(Exception e);
 }

@@ -1,4 +1,4 @@
-using Penguin.Core.Common;
+using Penguin.Server.Hosting;
 using Penguin.Core.Wallet;
 
 namespace Penguin.Server.Features.Wallet;
@@ -8,24 +8,20 @@ public sealed partial class WalletSweeper(WalletService wallet, RedPacketService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        using var timer = new PeriodicTimer(options.SweepInterval, time);
+        try
         {
-            try
-            {
-                await Task.Delay(options.SweepInterval, time, stoppingToken);
-                var returned = await wallet.ReturnExpiredAsync(stoppingToken);
-                if (returned > 0) Returned(returned);
-                var refunded = await redPackets.RefundExpiredAsync(stoppingToken);
-                if (refunded > 0) Refunded(refunded);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (StorageUnavailableException e)
-            {
-                SweepFailed(e);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await Upkeep.RunAsync(async () =>
+                {
+                    var returned = await wallet.ReturnExpiredAsync(stoppingToken);
+                    if (returned > 0) Returned(returned);
+                    var refunded = await redPackets.RefundExpiredAsync(stoppingToken);
+                    if (refunded > 0) Refunded(refunded);
+                }, SweepSkipped, SweepFailed);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -35,6 +31,9 @@ public sealed partial class WalletSweeper(WalletService wallet, RedPacketService
     [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Wallet swept: {Count} expired red packets refunded to their senders")]
     private partial void Refunded(int count);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Wallet sweep failed; trying again at the next interval")]
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Wallet sweep skipped, trying again at the next interval: {Reason}")]
+    private partial void SweepSkipped(string reason);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Error, Message = "Wallet sweep failed; trying again at the next interval")]
     private partial void SweepFailed(Exception e);
 }
