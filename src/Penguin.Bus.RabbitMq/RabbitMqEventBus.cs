@@ -391,13 +391,20 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
             {
                 link = await ConnectAsync(stopping);
             }
+            catch (Exception e) when (!stopping.IsCancellationRequested && IsQueueTaken(e) && !_firstAttempt.Task.IsCompleted)
+            {
+                // Another running node has this NodeId: starting anyway would serve users with no bus at all.
+                _firstAttempt.TrySetException(new NodeIdInUseException(options.NodeId, options.QueueName, e));
+                return;
+            }
             catch (Exception e) when (!stopping.IsCancellationRequested)
             {
                 // Anything else (a broker refusing our topology, a bug) must not end the loop for good: the node would
                 // stay off the bus with nothing said. Logged once per outage, retried like an unreachable broker.
                 if (!wasDown)
                 {
-                    if (IsTransient(e)) LogUnreachable(e, options.Uri.Host, options.Uri.Port);
+                    if (IsQueueTaken(e)) LogQueueTaken(options.QueueName, options.NodeId);
+                    else if (IsTransient(e)) LogUnreachable(e, options.Uri.Host, options.Uri.Port);
                     else LogConnectFailed(e);
                 }
                 wasDown = true;
@@ -647,6 +654,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     private static string Key(long userId) => userId.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>RESOURCE_LOCKED on declaring this node's exclusive queue: another connection, another node of the same NodeId, holds it.</summary>
+    private static bool IsQueueTaken(Exception e) => e is OperationInterruptedException { ShutdownReason.ReplyCode: 405 };
+
     private bool IsTransient(Exception e) =>
         e is RabbitMQClientException or OperationInterruptedException or IOException or TimeoutException or ObjectDisposedException
         || (e is OperationCanceledException && !_stopping.IsCancellationRequested)
@@ -677,6 +687,9 @@ public sealed partial class RabbitMqEventBus(RabbitMqBusOptions options, ILogger
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Bus down: deliveries to other nodes are dropped until it is back; devices catch up from the event log")]
     private partial void LogDropping();
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Error, Message = "Bus queue {Queue} is held by another connection: another node runs with NodeId {NodeId}; retrying until it is free")]
+    private partial void LogQueueTaken(string queue, string nodeId);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Error, Message = "Bus connection failed unexpectedly; retrying")]
     private partial void LogConnectFailed(Exception e);

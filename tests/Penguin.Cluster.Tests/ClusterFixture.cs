@@ -23,6 +23,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private readonly WebApplication?[] _apps = new WebApplication?[NodeCount];
     private readonly Uri[] _uris = new Uri[NodeCount];
+    private readonly string[] _nodeIds = new string[NodeCount];
     private readonly string _database = $"penguin_cluster_{Guid.NewGuid():N}";
     private string _connectionString = "";
 
@@ -47,13 +48,40 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task StartNodeAsync(int node)
     {
         var url = _uris[node]?.ToString().TrimEnd('/') ?? "http://127.0.0.1:0";
-        var app = PenguinServer.Build(["--urls", url, "--Logging:LogLevel:Default=Warning"], options =>
+        _nodeIds[node] = $"test{node}-{Guid.NewGuid().ToString("N")[..8]}";
+        var app = BuildNode(url, _nodeIds[node]);
+        await app.StartAsync();
+        _apps[node] = app;
+        _uris[node] = new Uri(app.Urls.First() + "/");
+    }
+
+    /// <summary>The NodeId the running <paramref name="node"/> was started with.</summary>
+    public string NodeId(int node) => _nodeIds[node];
+
+    /// <summary>Starts one more node of this cluster under <paramref name="nodeId"/> on a free port; the caller disposes it.</summary>
+    public async Task<WebApplication> StartExtraNodeAsync(string nodeId)
+    {
+        var app = BuildNode("http://127.0.0.1:0", nodeId);
+        try
+        {
+            await app.StartAsync();
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private WebApplication BuildNode(string url, string nodeId) =>
+        PenguinServer.Build(["--urls", url, "--Logging:LogLevel:Default=Warning"], options =>
         {
             options.Storage = StorageEngine.Postgres;
             options.Postgres.ConnectionString = _connectionString;
             options.Bus = BusEngine.RabbitMq;
             options.RabbitMq.Uri = Services.RabbitMq;
-            options.NodeId = $"test{node}-{Guid.NewGuid().ToString("N")[..8]}";
+            options.NodeId = nodeId;
             options.PresenceTtl = PresenceTtl;
             options.DataDirectory = Path.Combine(Path.GetTempPath(), "penguin-cluster-tests", Guid.NewGuid().ToString("N"));
             options.Files.Directory = FilesDirectory;
@@ -63,10 +91,6 @@ public sealed class ClusterFixture : IAsyncLifetime
             options.HeartbeatTimeout = TimeSpan.FromSeconds(30);
             options.HeartbeatSweepInterval = TimeSpan.FromMilliseconds(200);
         });
-        await app.StartAsync();
-        _apps[node] = app;
-        _uris[node] = new Uri(app.Urls.First() + "/");
-    }
 
     /// <summary>Ends a node without a graceful stop: its sockets drop, nothing is drained.</summary>
     public async Task KillNodeAsync(int node)

@@ -1,5 +1,7 @@
+using Penguin.Bus.RabbitMq;
 using Penguin.Client;
 using Penguin.Protocol;
+using Penguin.Server.Hosting;
 
 namespace Penguin.Cluster.Tests;
 
@@ -112,5 +114,32 @@ public sealed class DatabaseOutageTests(ClusterFixture cluster) : IClassFixture<
         // The device either stayed connected or reconnects, as a client would, and gets the event either way.
         var live = phone.Live.Completion.IsCompleted ? await phone.ReconnectAsync(node: 1) : phone.Live;
         await Expect.GroupAsync(live, "after");
+    }
+}
+
+/// <summary>Two running nodes must never share a NodeId: the second stops at start and the first keeps its users.</summary>
+public sealed class DuplicateNodeIdTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+{
+    [ClusterFact]
+    public async Task SecondNode_WithARunningNodesId_StopsAtStart_AndTheFirstKeepsItsUsersOnline()
+    {
+        await using var alice = await cluster.RegisterAsync("alice");
+        await using var bob = await cluster.RegisterAsync("bob");
+        await alice.BefriendAsync(bob, myNode: 0, otherNode: 1);
+        var watcher = (await bob.ConnectAsync(node: 1)).Live;
+        var phone = (await alice.ConnectAsync(node: 0)).Live;
+        await Expect.PresenceAsync(watcher, alice, PresenceStatus.Online);
+
+        var refused = await Assert.ThrowsAsync<NodeIdInUseException>(() => cluster.StartExtraNodeAsync(cluster.NodeId(0)));
+
+        var (lines, exitCode) = StartupFailure.Describe(refused)!.Value;
+        Assert.Equal(ExitCodes.Unavailable, exitCode);
+        Assert.Contains($"Penguin:NodeId '{cluster.NodeId(0)}'", Assert.Single(lines), StringComparison.Ordinal);
+        // It started nothing: her presence row outlives two TTLs (an impostor would have cleared it and told bob she left),
+        // and a message still reaches her live on the first node.
+        await Task.Delay(2 * ClusterFixture.PresenceTtl);
+        Assert.DoesNotContain(watcher.TakeEvents().OfType<PresenceChanged>(), p => p.Presence.Number == alice.Number && p.Presence.Status == PresenceStatus.Offline);
+        var sent = await watcher.SendTextAsync(alice.Number, "still there?");
+        await phone.WaitForAsync<MessageReceived>(m => m.Message.Id == sent.Message.Id);
     }
 }

@@ -40,6 +40,8 @@ public static class StartupFailure
             ([$"cannot listen / 无法监听: {socket.Message}. Choose an address of this machine and a port it may use with --urls (ASPNETCORE_URLS)."], ExitCodes.Unavailable),
         InvalidOperationException o when o.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) =>
             ([ConfigurationPrefix + "urls: an https:// address needs a certificate / https 需要证书. Nodes serve http; terminate TLS in front of them (docs/operations.md, Ports)."], ExitCodes.Configuration),
+        Penguin.Bus.RabbitMq.NodeIdInUseException n =>
+            ([$"another node is running with Penguin:NodeId '{n.NodeId}' / 另一个节点正在使用相同的 NodeId. Give every node its own NodeId (docs/operations.md, Cluster nodes)."], ExitCodes.Unavailable),
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
         _ => null,
     };
