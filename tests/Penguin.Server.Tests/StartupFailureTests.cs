@@ -17,7 +17,7 @@ public sealed class StartupFailureTests
     {
         Assert.Equal(exitCode, outcome.ExitCode);
         var line = Assert.Single(outcome.ErrorLines);
-        Assert.StartsWith("penguin-server: ", line, StringComparison.Ordinal);
+        Assert.StartsWith(outcome.Program + ": ", line, StringComparison.Ordinal);
         foreach (var mention in mentions) Assert.Contains(mention, line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", outcome.Output + outcome.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", outcome.Output + outcome.Error, StringComparison.Ordinal);
@@ -188,6 +188,54 @@ public sealed class StartupFailureTests
         AssertOneLine(outcome, 69, "another penguin-server", first.DataDirectory, "Penguin:DataDirectory");
         var bob = await first.RegisterAsync("Bob");
         Assert.Equal(alice.Number + 1, bob.Number);
+    }
+
+    private static string[] BankArgs(string url, string dataFile) =>
+        ["--urls", url, "--Bank:Secret=0123456789abcdef-test", $"--Bank:DataFile={dataFile}"];
+
+    [Fact]
+    public async Task Bank_BadListenAddress_OneLineAndExitCode78()
+    {
+        var outcome = await ServerRun.BankUntilExitAsync(BankArgs("http://127.0.0.1:99999", Path.Combine(ServerRun.TempDirectory(), "bank.db")));
+
+        AssertOneLine(outcome, 78, "urls = 'http://127.0.0.1:99999'", "port 0–65535");
+    }
+
+    [Fact]
+    public async Task Bank_PortInUse_OneLineAndExitCode69()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var outcome = await ServerRun.BankUntilExitAsync(BankArgs($"http://127.0.0.1:{port}", Path.Combine(ServerRun.TempDirectory(), "bank.db")));
+
+        AssertOneLine(outcome, 69, "cannot listen", $"127.0.0.1:{port}", "address already in use");
+    }
+
+    [Fact]
+    public async Task Bank_RecordsNotWritable_OneLineAndExitCode73()
+    {
+        var blocker = Path.Combine(ServerRun.TempDirectory(), "not-a-directory");
+        await File.WriteAllTextAsync(blocker, "");
+
+        var outcome = await ServerRun.BankUntilExitAsync(BankArgs("http://127.0.0.1:0", Path.Combine(blocker, "bank.db")));
+
+        AssertOneLine(outcome, 73, "Bank:DataFile", "cannot be opened");
+    }
+
+    [Fact]
+    public async Task Bank_DamagedRecords_OneLineAndExitCode65_FileUntouched()
+    {
+        var file = Path.Combine(ServerRun.TempDirectory(), "bank.db");
+        var garbage = new byte[16384];
+        new Random(12).NextBytes(garbage);
+        await File.WriteAllBytesAsync(file, garbage);
+
+        var outcome = await ServerRun.BankUntilExitAsync(BankArgs("http://127.0.0.1:0", file));
+
+        AssertOneLine(outcome, 65, file, "damaged");
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(file));
     }
 
     [Fact]

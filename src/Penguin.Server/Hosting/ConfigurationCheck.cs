@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Penguin.Hosting;
 
 namespace Penguin.Server.Hosting;
 
@@ -17,42 +17,8 @@ public static class ConfigurationCheck
     {
         var problems = new List<string>();
         Walk(configuration.GetSection(Section), typeof(ServerOptions), problems);
-        if (configuration["urls"] is { } urls) problems.AddRange(UrlProblems(urls));
+        if (configuration["urls"] is { } urls) problems.AddRange(ListenAddresses.Problems(urls));
         return problems;
-    }
-
-    /// <summary>
-    /// The listen addresses (--urls, ASPNETCORE_URLS): Kestrel would throw on a bad one deep inside its start, or read
-    /// "http://host:abc" as a host named "host:abc" on port 80. Each must be http(s)://host:port with a port 0–65535,
-    /// or a Unix socket (http://unix:/path).
-    /// </summary>
-    private static IEnumerable<string> UrlProblems(string urls)
-    {
-        const string Expected = "expected http://host:port or https://host:port (port 0–65535), several separated by ';' / 应为 http://主机:端口";
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var address = ParseAddress(url);
-            if (address is { IsUnixPipe: true }) continue;
-            if (address is null || address.Host.Length == 0 || (address.Host.Contains(':', StringComparison.Ordinal) && !address.Host.StartsWith('['))
-                || address.Port is < 0 or > 65535)
-                yield return $"urls = '{url}': {Expected}.";
-            else if (address.Port == 0 && address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-                yield return $"urls = '{url}': port 0 (any free port) needs an address, not localhost: use 127.0.0.1 or [::1] / 端口 0 需要写 IP 地址。";
-        }
-    }
-
-    /// <summary>Kestrel's reading of one address, or null when it is not one or not http(s).</summary>
-    private static BindingAddress? ParseAddress(string url)
-    {
-        try
-        {
-            var address = BindingAddress.Parse(url);
-            return address.Scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase) ? address : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 
     private static void Walk(IConfigurationSection section, Type type, List<string> problems)

@@ -1,9 +1,8 @@
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Penguin.Core.Common;
+using Penguin.Hosting;
 
 namespace Penguin.Server.Hosting;
 
@@ -31,13 +30,7 @@ public static class StartupFailure
     {
         StartupException s => ([s.Message], s.ExitCode),
         OptionsValidationException o => ([.. o.Failures.Select(f => ConfigurationPrefix + Setting(f))], ExitCodes.Configuration),
-        IOException { InnerException: AddressInUseException } io =>
-            ([$"cannot listen / 无法监听: {io.Message} Stop the other process or choose another port with --urls (ASPNETCORE_URLS)."], ExitCodes.Unavailable),
-        IOException { InnerException: SocketException socket } io when io.Message.StartsWith("Failed to bind", StringComparison.Ordinal) =>
-            ([$"cannot listen / 无法监听: {io.Message} ({socket.Message})"], ExitCodes.Unavailable),
-        // Kestrel binding an address that is not this machine's, or a port the user may not take, throws the bare socket error.
-        SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.AccessDenied } socket =>
-            ([$"cannot listen / 无法监听: {socket.Message}. Choose an address of this machine and a port it may use with --urls (ASPNETCORE_URLS)."], ExitCodes.Unavailable),
+        _ when ListenAddresses.BindFailure(e) is { } line => ([line], ExitCodes.Unavailable),
         InvalidOperationException o when o.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) =>
             ([ConfigurationPrefix + "urls: an https:// address needs a certificate / https 需要证书. Nodes serve http; terminate TLS in front of them (docs/operations.md, Ports)."], ExitCodes.Configuration),
         Penguin.Bus.RabbitMq.NodeIdInUseException n =>
