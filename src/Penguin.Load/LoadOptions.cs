@@ -208,6 +208,34 @@ public sealed class LoadOptions
         return o;
     }
 
+    /// <summary>
+    /// The places the run will write that it cannot (reports in --out, a new --users-file, --data-dir), one line each:
+    /// checked before the run, so that minutes of load are not lost to a path found unwritable at the end.
+    /// </summary>
+    public IReadOnlyList<string> UnwritablePaths()
+    {
+        var problems = new List<string>();
+        Check("--out", Out, Out);
+        if (UsersFile is { } usersFile && !File.Exists(usersFile)) Check("--users-file", usersFile, Path.GetDirectoryName(Path.GetFullPath(usersFile))!);
+        if (DataDirectory is { } data) Check("--data-dir", data, data);
+        return problems;
+
+        void Check(string option, string given, string directory)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+                var probe = Path.Combine(directory, $".penguin-load-write-test-{Environment.ProcessId}");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{option} {given}: cannot write there / 无法写入 ({e.Message}).");
+            }
+        }
+    }
+
     /// <summary>How many nodes the run drives: the spawned ones, or those given.</summary>
     public int NodeCount => SpawnCluster > 0 ? SpawnCluster : Servers.Count;
 

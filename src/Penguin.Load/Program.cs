@@ -17,6 +17,12 @@ catch (Exception e) when (e is ArgumentException or UriFormatException)
     return 2;
 }
 
+if (options.UnwritablePaths() is { Count: > 0 } unwritable)
+{
+    foreach (var problem in unwritable) Console.Error.WriteLine(problem);
+    return 73;
+}
+
 using var interrupt = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

@@ -65,4 +65,28 @@ public class OptionsTests
     {
         Assert.Equal(TimeSpan.FromSeconds(seconds), LoadOptions.Time("--duration", text, TimeSpan.FromHours(1)));
     }
+
+    [Fact]
+    public void UnwritablePaths_NameEachOption_BeforeTheRun()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "penguin-load-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var file = Path.Combine(root, "a-file");
+        File.WriteAllText(file, "");
+        try
+        {
+            var writable = LoadOptions.Parse(["chat", "--out", Path.Combine(root, "reports"), "--users-file", Path.Combine(root, "users.json")]);
+            var blocked = LoadOptions.Parse(["chat", "--out", Path.Combine(file, "reports"), "--users-file", Path.Combine(file, "users.json")]);
+
+            Assert.Empty(writable.UnwritablePaths());
+            Assert.True(Directory.Exists(Path.Combine(root, "reports")));
+            Assert.Collection(blocked.UnwritablePaths(),
+                p => Assert.StartsWith($"--out {Path.Combine(file, "reports")}: cannot write there", p, StringComparison.Ordinal),
+                p => Assert.StartsWith($"--users-file {Path.Combine(file, "users.json")}: cannot write there", p, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
