@@ -181,4 +181,18 @@ public sealed class AccountLifecycleTests
         Assert.Equal(expected, code);
         Assert.StartsWith("penguin-server admin: ", error.Split('\n').Last(l => l.Length > 0), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Admin_DataDirectoryWithoutADatabase_SaysSo_AndCreatesNothing()
+    {
+        var empty = Path.Combine(Path.GetTempPath(), "penguin-tests", Guid.NewGuid().ToString("N"));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await AdminCommand.RunAsync([$"--Penguin:DataDirectory={empty}", "user", "10001"], output, error);
+
+        Assert.Equal(AdminCommand.NoDatabase, code);
+        Assert.StartsWith($"penguin-server admin: no database at {Path.Combine(empty, "penguin.db")}", error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(empty));
+    }
 }

@@ -35,6 +35,9 @@ public static class AdminCommand
         管理命令：查看账号、重置密码、停用/启用账号、查看和注销会话。
         """;
 
+    /// <summary>EX_NOINPUT: the embedded database the settings point at does not exist.</summary>
+    public const int NoDatabase = 66;
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
     {
         var settings = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray();
@@ -52,6 +55,14 @@ public static class AdminCommand
         try
         {
             var options = builder.BindServerOptions(null);
+            // Run from another directory, or with a mistyped Penguin:DataDirectory, the command would create an empty
+            // database there and report every account missing.
+            if (options.Storage == StorageEngine.Sqlite && !File.Exists(StorageRegistration.DatabasePath(options)))
+            {
+                var path = Path.GetFullPath(StorageRegistration.DatabasePath(options));
+                await error.WriteLineAsync($"penguin-server admin: no database at {path} / 该位置没有数据库. Give the node's Penguin:DataDirectory (e.g. --Penguin:DataDirectory=/var/lib/penguin).");
+                return NoDatabase;
+            }
             builder.Services.AddPenguin(options);
             using var host = builder.Build();
             var accounts = host.Services.GetRequiredService<AccountService>();
