@@ -83,6 +83,21 @@ public sealed class FileMessageTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task Duration_WithoutAFile_IsInvalidField_NothingSent()
+    {
+        await using var alice = await Server.RegisterAsync("alice");
+        await using var bob = await Server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        var aliceLive = await alice.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<PenguinException>(() =>
+            aliceLive.RequestAsync<MessageAccepted>(new SendMessage(bob.Number, "no-file", "hi") { DurationMs = 500 }));
+
+        Assert.Equal("invalid_field", error.Error.Code);
+        Assert.Empty((await bob.Rest.GetHistoryAsync(alice.Number)).Messages);
+    }
+
+    [Fact]
     public async Task File_NotTheSendersToSend_IsNotFound_NothingSent()
     {
         await using var alice = await Server.RegisterAsync("alice");

@@ -33,6 +33,8 @@ public sealed partial class MessagingService(
         if (string.IsNullOrWhiteSpace(send.ClientId) || send.ClientId.Length > Limits.ClientIdMaxLength)
             return Errors.InvalidField.With("'clientId' must be 1 to 64 characters.", "“clientId”须为 1 到 64 个字符。");
         if (send.To == senderId) return Errors.BadRequest.With("You cannot message yourself.", "不能给自己发消息。");
+        if (send.FileId is null && send.DurationMs is not null)
+            return Errors.InvalidField.With("'durationMs' goes with a voice clip's 'fileId'.", "“durationMs”只能与语音的“fileId”一起使用。");
         // A retry is answered with the stored message even when the rate limit (or, in the store, a block) would now
         // refuse it: what was acknowledged once stays acknowledged. Looked up only when refused; the store dedups the rest.
         if (!_sendRate.TryAcquire(senderId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
