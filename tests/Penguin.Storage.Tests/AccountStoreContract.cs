@@ -1,4 +1,5 @@
 using Penguin.Core.Accounts;
+using Penguin.Core.Common;
 using Penguin.Protocol;
 using Penguin.Storage.Tests.Engines;
 
@@ -102,6 +103,44 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
 
         Assert.Equal([kept.Id, others.Id], existing.Order());
         Assert.Empty(await Accounts.ExistingSessionsAsync([]));
+    }
+
+    /// <summary>A profile change and a settings change at the same time: both hold (writing back whole records read before lost one).</summary>
+    [Fact]
+    public async Task UpdateUser_ConcurrentProfileAndSettingsChanges_AllHold()
+    {
+        var user = await NewUserAsync();
+        var gate = new TaskCompletionSource();
+        Func<UserRecord, Result<UserRecord>>[] changes =
+        [
+            u => u with { Nickname = "新昵称" },
+            u => u with { Signature = "你好" },
+            u => u with { Settings = u.Settings with { AllowStrangerMessages = true } },
+            u => u with { Gender = Gender.Female },
+        ];
+
+        await Task.WhenAll(changes.Select(change => Task.Run(async () =>
+        {
+            await gate.Task;
+            Ok(await Accounts.UpdateUserAsync(user, change, NoEvents<UserRecord>()));
+        })).Concat([Task.Run(gate.SetResult)]));
+
+        var after = (await Accounts.GetUserAsync(user))!;
+        Assert.Equal(("新昵称", "你好", true, Gender.Female), (after.Nickname, after.Signature, after.Settings.AllowStrangerMessages, after.Gender));
+    }
+
+    [Fact]
+    public async Task UpdateUser_DeletedAccount_IsNotFound_AndTheTombstoneStays()
+    {
+        var user = await NewUserAsync();
+        await Accounts.MarkDeletedAsync(user, Now);
+
+        Fails("not_found", await Accounts.UpdateUserAsync(user, u => u with { Nickname = "复活" }, NoEvents<UserRecord>()));
+        Fails("not_found", await Accounts.UpdateUserAsync(user + 1_000_000, u => u, NoEvents<UserRecord>()));
+        Fails("forbidden", await Accounts.UpdateUserAsync(await NewUserAsync(), _ => Errors.Forbidden, NoEvents<UserRecord>()));
+
+        Assert.Null(await Accounts.GetUserAsync(user));
+        Assert.Equal(IAccountStore.DeletedNickname, Assert.Single(await Accounts.GetUsersAsync([user])).Nickname);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Penguin.Core.Common;
 using Penguin.Core.Groups;
 using Penguin.Core.Outbox;
 using Penguin.Protocol;
@@ -204,14 +205,77 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
         var (group, _) = await NewGroupAsync();
         var bob = await JoinAsync(group);
         var before = (await Groups.GetAsync(group))!.MembersVersion;
-        var member = (await Groups.GetMemberAsync(group, bob))!;
 
-        var updated = Ok(await Groups.UpdateMemberAsync(member with { Role = GroupRole.Admin, Card = "小波", MutedUntil = Now.AddMinutes(10), Notify = GroupNotify.Block },
+        var updated = Ok(await Groups.UpdateMemberAsync(group, bob, m => m with { Role = GroupRole.Admin, Card = "小波", MutedUntil = Now.AddMinutes(10), Notify = GroupNotify.Block },
             NoEvents<MemberRecord>()));
 
         Assert.Equal((GroupRole.Admin, "小波", Now.AddMinutes(10), GroupNotify.Block), (updated.Value.Role, updated.Value.Card, updated.Value.MutedUntil, updated.Value.Notify));
         Assert.Equal(updated.Value, await Groups.GetMemberAsync(group, bob));
         Assert.True((await Groups.GetAsync(group))!.MembersVersion > before);
+        Fails("not_member", await Groups.UpdateMemberAsync(group, bob + 1_000_000, m => m with { Card = "谁" }, NoEvents<MemberRecord>()));
+    }
+
+    [Fact]
+    public async Task UpdateMember_AChangeThatRefuses_WritesNothing()
+    {
+        var (group, _) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        var before = (await Groups.GetMemberAsync(group, bob))!;
+
+        Fails("forbidden", await Groups.UpdateMemberAsync(group, bob, _ => Errors.Forbidden, NoEvents<MemberRecord>()));
+
+        Assert.Equal(before, await Groups.GetMemberAsync(group, bob));
+    }
+
+    /// <summary>
+    /// Mutes, cards and roles set at the same time, each a change of one field: every one holds. Writing back a record
+    /// read before the others committed lost all but the last.
+    /// </summary>
+    [Fact]
+    public async Task UpdateMember_ConcurrentChangesOfDifferentFields_AllHold()
+    {
+        var (group, _) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        var gate = new TaskCompletionSource();
+        Func<MemberRecord, Result<MemberRecord>>[] changes =
+        [
+            m => m with { Card = "小波" },
+            m => m with { MutedUntil = Now.AddMinutes(10) },
+            m => m with { Role = GroupRole.Admin },
+            m => m with { Notify = GroupNotify.Block },
+        ];
+
+        await Task.WhenAll(changes.Select(change => Task.Run(async () =>
+        {
+            await gate.Task;
+            Ok(await Groups.UpdateMemberAsync(group, bob, change, NoEvents<MemberRecord>()));
+        })).Concat([Task.Run(gate.SetResult)]));
+
+        var after = (await Groups.GetMemberAsync(group, bob))!;
+        Assert.Equal(("小波", Now.AddMinutes(10), GroupRole.Admin, GroupNotify.Block), (after.Card, after.MutedUntil, after.Role, after.Notify));
+    }
+
+    [Fact]
+    public async Task UpdateGroup_ConcurrentChangesOfDifferentFields_AllHold()
+    {
+        var (group, _) = await NewGroupAsync();
+        var gate = new TaskCompletionSource();
+        Func<GroupRecord, Result<GroupRecord>>[] changes =
+        [
+            g => g with { Name = "新名字" },
+            g => g with { MuteAll = true },
+            g => g with { Announcement = "周五聚餐" },
+            g => g with { JoinPolicy = GroupJoinPolicy.Invite },
+        ];
+
+        await Task.WhenAll(changes.Select(change => Task.Run(async () =>
+        {
+            await gate.Task;
+            Ok(await Groups.UpdateGroupAsync(group, change, NoEvents<GroupRecord>()));
+        })).Concat([Task.Run(gate.SetResult)]));
+
+        var after = (await Groups.GetAsync(group))!;
+        Assert.Equal(("新名字", true, "周五聚餐", GroupJoinPolicy.Invite), (after.Name, after.MuteAll, after.Announcement, after.JoinPolicy));
     }
 
     [Fact]
@@ -296,14 +360,14 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
     public async Task UpdateGroup_WritesTheCard_AndADissolvedGroupCannotBeChanged()
     {
         var (group, owner) = await NewGroupAsync();
-        var record = (await Groups.GetAsync(group))!;
 
-        var updated = Ok(await Groups.UpdateGroupAsync(record with { Name = "新名字", Announcement = "周五聚餐\n7 点", MuteAll = true, JoinPolicy = GroupJoinPolicy.Invite },
+        var updated = Ok(await Groups.UpdateGroupAsync(group, g => g with { Name = "新名字", Announcement = "周五聚餐\n7 点", MuteAll = true, JoinPolicy = GroupJoinPolicy.Invite },
             NoEvents<GroupRecord>()));
 
         Assert.Equal(("新名字", "周五聚餐\n7 点", true, GroupJoinPolicy.Invite), (updated.Value.Name, updated.Value.Announcement, updated.Value.MuteAll, updated.Value.JoinPolicy));
         await Groups.DissolveAsync(group, NoEvents<IReadOnlyList<long>>());
-        Fails("group_dissolved", await Groups.UpdateGroupAsync(record, NoEvents<GroupRecord>()));
+        Fails("group_dissolved", await Groups.UpdateGroupAsync(group, g => g with { Name = "复活" }, NoEvents<GroupRecord>()));
+        Fails("not_found", await Groups.UpdateGroupAsync(group + 1_000_000, g => g, NoEvents<GroupRecord>()));
         Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
     }
 

@@ -243,22 +243,23 @@ public sealed class AccountService
             return Errors.InvalidField.With("The birthday must be between 1900 and today.", "生日须在 1900 年到今天之间。");
         if (change.Gender is { } gender && !Enum.IsDefined(gender)) return Errors.InvalidField;
 
-        var user = await _accounts.GetUserAsync(userId, cancellationToken);
-        if (user is null) return Errors.NotFound;
-        // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
-        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != user.Avatar)
-            return Errors.InvalidField.With("Unknown avatar; pick one of /api/v1/avatars, or upload a picture (PUT /api/v1/me/avatar).",
-                "未知的头像，请从 /api/v1/avatars 中选择，或上传图片（PUT /api/v1/me/avatar）。");
-        var updated = user with
+        // Applied to the account as stored when written: a settings change meanwhile is kept, a deletion meanwhile is not_found.
+        return await SaveProfileAsync(userId, user =>
         {
-            Nickname = change.Nickname?.Trim() ?? user.Nickname,
-            Avatar = change.Avatar ?? user.Avatar,
-            Signature = change.Signature ?? user.Signature,
-            Gender = change.Gender ?? user.Gender,
-            Birthday = change.Birthday ?? user.Birthday,
-            Region = change.Region ?? user.Region,
-        };
-        return await SaveProfileAsync(updated, cancellationToken);
+            // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
+            if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != user.Avatar)
+                return Errors.InvalidField.With("Unknown avatar; pick one of /api/v1/avatars, or upload a picture (PUT /api/v1/me/avatar).",
+                    "未知的头像，请从 /api/v1/avatars 中选择，或上传图片（PUT /api/v1/me/avatar）。");
+            return user with
+            {
+                Nickname = change.Nickname?.Trim() ?? user.Nickname,
+                Avatar = change.Avatar ?? user.Avatar,
+                Signature = change.Signature ?? user.Signature,
+                Gender = change.Gender ?? user.Gender,
+                Birthday = change.Birthday ?? user.Birthday,
+                Region = change.Region ?? user.Region,
+            };
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -270,25 +271,27 @@ public sealed class AccountService
         if (Avatars.UploadedSha256(avatar) is null) throw new ArgumentException("Not an uploaded avatar's name.", nameof(avatar));
         var user = await _accounts.GetUserAsync(userId, cancellationToken);
         if (user is null) return Errors.NotFound;
-        return user.Avatar == avatar ? user : await SaveProfileAsync(user with { Avatar = avatar }, cancellationToken);
+        return user.Avatar == avatar ? user : await SaveProfileAsync(userId, u => u with { Avatar = avatar }, cancellationToken);
     }
 
-    /// <summary>Writes the profile and tells the user's friends and devices (<see cref="ProfileUpdated"/>, after the commit).</summary>
-    private async ValueTask<UserRecord> SaveProfileAsync(UserRecord updated, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="change"/> to the profile as stored when written and tells the user's friends and devices
+    /// (<see cref="ProfileUpdated"/>, after the commit); not_found for an account deleted meanwhile.
+    /// </summary>
+    private async ValueTask<Result<UserRecord>> SaveProfileAsync(long userId, Func<UserRecord, Result<UserRecord>> change, CancellationToken cancellationToken)
     {
-        var friends = await _social.GetFriendIdsAsync(updated.Number, cancellationToken);
-        var committed = await _accounts.UpdateUserAsync(updated, u =>
+        var friends = await _social.GetFriendIdsAsync(userId, cancellationToken);
+        var committed = await _accounts.UpdateUserAsync(userId, change, u =>
             friends.Append(u.Number).Select(id => new EventDraft(id, new ProfileUpdated(u.FullProfile))), cancellationToken);
-        return await _publisher.PublishAsync(committed);
+        return committed.IsOk ? await _publisher.PublishAsync(committed.Value) : committed.Error;
     }
 
     public async ValueTask<Result<AccountSettings>> UpdateSettingsAsync(long userId, AccountSettings settings, CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(settings.AddPolicy)) return Errors.InvalidField;
-        var user = await _accounts.GetUserAsync(userId, cancellationToken);
-        if (user is null) return Errors.NotFound;
-        var committed = await _accounts.UpdateUserAsync(user with { Settings = settings }, u =>
+        // Only the settings of the account as stored: a profile change at the same time is kept.
+        var committed = await _accounts.UpdateUserAsync(userId, u => u with { Settings = settings }, u =>
             [new EventDraft(userId, new SettingsUpdated(u.Settings))], cancellationToken);
-        return (await _publisher.PublishAsync(committed)).Settings;
+        return committed.IsOk ? (await _publisher.PublishAsync(committed.Value)).Settings : committed.Error;
     }
 }

@@ -1,3 +1,4 @@
+using Penguin.Core.Common;
 using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
@@ -18,7 +19,16 @@ public interface IAccountStore
 
     ValueTask<string?> GetPasswordHashAsync(long number, CancellationToken cancellationToken = default);
 
+    /// <summary>Writes the user's profile and settings as given (setup and tests; the service uses the change form below).</summary>
     ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the user as stored inside the write and stores its profile and settings:
+    /// a profile change and a settings change at the same time both hold. not_found when the account does not exist or
+    /// has been deleted; an error the change returns writes nothing.
+    /// </summary>
+    ValueTask<Result<Committed<UserRecord>>> UpdateUserAsync(long number, Func<UserRecord, Result<UserRecord>> change, EventsFor<UserRecord> events,
+        CancellationToken cancellationToken = default);
 
     /// <summary>Users whose nickname contains <paramref name="text"/> (case-insensitive for Latin letters), lowest number first.</summary>
     ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default);

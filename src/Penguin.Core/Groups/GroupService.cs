@@ -73,19 +73,21 @@ public sealed class GroupService(
 
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        var group = place.Value.Group;
-        // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
-        if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != group.Avatar)
-            return Errors.InvalidField.With("Unknown avatar; pick a built-in one or upload a picture (PUT /api/v1/groups/{id}/avatar).", "未知的头像，请选择内置头像或上传图片。");
-        var updated = group with
+        // Applied to the group as stored when written: fields the request leaves out keep what others set meanwhile.
+        return await SaveGroupAsync(groupId, group =>
         {
-            Name = change.Name?.Trim() ?? group.Name,
-            Avatar = change.Avatar ?? group.Avatar,
-            Introduction = change.Introduction?.Trim() ?? group.Introduction,
-            Announcement = change.Announcement ?? group.Announcement,
-            JoinPolicy = change.JoinPolicy ?? group.JoinPolicy,
-        };
-        return await SaveGroupAsync(updated, cancellationToken);
+            // A built-in avatar by name, or the one already set (an uploaded avatar sent back unchanged with the rest).
+            if (change.Avatar is not null && !Avatars.IsKnown(change.Avatar) && change.Avatar != group.Avatar)
+                return Errors.InvalidField.With("Unknown avatar; pick a built-in one or upload a picture (PUT /api/v1/groups/{id}/avatar).", "未知的头像，请选择内置头像或上传图片。");
+            return group with
+            {
+                Name = change.Name?.Trim() ?? group.Name,
+                Avatar = change.Avatar ?? group.Avatar,
+                Introduction = change.Introduction?.Trim() ?? group.Introduction,
+                Announcement = change.Announcement ?? group.Announcement,
+                JoinPolicy = change.JoinPolicy ?? group.JoinPolicy,
+            };
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -100,24 +102,27 @@ public sealed class GroupService(
         var avatar = await makeAvatar(cancellationToken);
         if (!avatar.IsOk) return avatar.Error;
         if (Avatars.UploadedSha256(avatar.Value) is null) throw new InvalidOperationException("Not an uploaded avatar's name.");
-        // Read again: the card may have changed while the picture was made.
+        // Still an admin once the picture is made; the rest of the card is taken as it is when written.
         var again = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!again.IsOk) return again.Error;
-        return await SaveGroupAsync(again.Value.Group with { Avatar = avatar.Value }, cancellationToken);
+        return await SaveGroupAsync(groupId, g => g with { Avatar = avatar.Value }, cancellationToken);
     }
 
     public async ValueTask<Result<GroupInfo>> MuteAllAsync(long userId, long groupId, bool muted, CancellationToken cancellationToken = default)
     {
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        return await SaveGroupAsync(place.Value.Group with { MuteAll = muted }, cancellationToken);
+        return await SaveGroupAsync(groupId, g => g with { MuteAll = muted }, cancellationToken);
     }
 
-    /// <summary>Writes the group's card and tells every member (a few events per change, which is rare).</summary>
-    private async ValueTask<Result<GroupInfo>> SaveGroupAsync(GroupRecord updated, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="change"/> to the group as stored when written (so concurrent changes of other fields are
+    /// kept) and tells every member (a few events per change, which is rare).
+    /// </summary>
+    private async ValueTask<Result<GroupInfo>> SaveGroupAsync(long groupId, Func<GroupRecord, Result<GroupRecord>> change, CancellationToken cancellationToken)
     {
-        var members = await MemberIdsAsync(updated.Id, cancellationToken);
-        var committed = await groups.UpdateGroupAsync(updated, g => members.Select(id => new EventDraft(id, new GroupUpdated(g.ToWire(MaxMembers)))), cancellationToken);
+        var members = await MemberIdsAsync(groupId, cancellationToken);
+        var committed = await groups.UpdateGroupAsync(groupId, change, g => members.Select(id => new EventDraft(id, new GroupUpdated(g.ToWire(MaxMembers)))), cancellationToken);
         return committed.IsOk ? (await publisher.PublishAsync(committed.Value)).ToWire(MaxMembers) : committed.Error;
     }
 
@@ -293,7 +298,11 @@ public sealed class GroupService(
         var target = await TargetAsync(userId, groupId, number, cancellationToken);
         if (!target.IsOk) return target.Error;
         var now = Now();
-        return await SaveMemberAsync(target.Value with { MutedUntil = minutes == 0 ? null : now.AddMinutes(minutes) }, cancellationToken);
+        // Checked again as written: one made an admin (or the owner) since the check is not the caller's to mute.
+        var checkedRole = target.Value.Role;
+        return await SaveMemberAsync(groupId, number, m => m.Role > checkedRole
+            ? Errors.Forbidden.With("Admins act on members only; only the owner acts on admins.", "管理员只能管理普通成员；只有群主能管理管理员。")
+            : m with { MutedUntil = minutes == 0 ? null : now.AddMinutes(minutes) }, cancellationToken);
     }
 
     /// <summary>The owner appoints (<paramref name="admin"/>) or removes an admin.</summary>
@@ -303,9 +312,11 @@ public sealed class GroupService(
         if (!place.IsOk) return place.Error;
         if (place.Value.Member.Role != GroupRole.Owner) return OwnerOnly;
         if (number == userId) return Errors.BadRequest.With("The owner's role cannot change this way; transfer the group.", "群主身份不能这样修改，请转让群。");
-        var target = await groups.GetMemberAsync(groupId, number, cancellationToken);
-        if (target is null) return Errors.NotMember.With("That user is not a member of this group.", "该用户不是本群成员。");
-        return await SaveMemberAsync(target with { Role = admin ? GroupRole.Admin : GroupRole.Member }, cancellationToken);
+        // The role is set on the member as stored when written: one who became the owner meanwhile (a transfer) stays it.
+        var saved = await SaveMemberAsync(groupId, number, m => m.Role == GroupRole.Owner
+            ? Errors.BadRequest.With("The owner's role cannot change this way; transfer the group.", "群主身份不能这样修改，请转让群。")
+            : m with { Role = admin ? GroupRole.Admin : GroupRole.Member }, cancellationToken);
+        return saved.IsOk || saved.Error.Code != Errors.NotMember.Code ? saved : Errors.NotMember.With("That user is not a member of this group.", "该用户不是本群成员。");
     }
 
     /// <summary>Sets the caller's own card name (群名片); empty clears it.</summary>
@@ -315,7 +326,7 @@ public sealed class GroupService(
         if (Validation.Text(card, Limits.GroupCardMaxLength, "card") is { } badCard) return badCard;
         var place = await MemberOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        return await SaveMemberAsync(place.Value.Member with { Card = card }, cancellationToken);
+        return await SaveMemberAsync(groupId, userId, m => m with { Card = card }, cancellationToken);
     }
 
     public async ValueTask<Result<GroupMember>> SetNotifyAsync(long userId, long groupId, GroupNotify notify, CancellationToken cancellationToken = default)
@@ -323,19 +334,23 @@ public sealed class GroupService(
         if (!Enum.IsDefined(notify)) return Errors.InvalidField;
         var place = await MemberOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
-        return await SaveMemberAsync(place.Value.Member with { Notify = notify }, cancellationToken, tellMembers: false);
+        return await SaveMemberAsync(groupId, userId, m => m with { Notify = notify }, cancellationToken, tellMembers: false);
     }
 
-    /// <summary>Saves a member; the others hear of it (<paramref name="tellMembers"/>) when it is a change they see (card, role, mute).</summary>
-    private async ValueTask<Result<GroupMember>> SaveMemberAsync(MemberRecord updated, CancellationToken cancellationToken, bool tellMembers = true)
+    /// <summary>
+    /// Applies <paramref name="change"/> to the member as stored when written (a mute and a new card at the same time both
+    /// hold); the others hear of it (<paramref name="tellMembers"/>) when it is a change they see (card, role, mute).
+    /// </summary>
+    private async ValueTask<Result<GroupMember>> SaveMemberAsync(long groupId, long userId, Func<MemberRecord, Result<MemberRecord>> change,
+        CancellationToken cancellationToken, bool tellMembers = true)
     {
         var now = Now();
-        var committed = await groups.UpdateMemberAsync(updated,
+        var committed = await groups.UpdateMemberAsync(groupId, userId, change,
             m => [new EventDraft(m.UserId, new GroupMembershipChanged(m.GroupId, m.ToWire(now), m.Notify))], cancellationToken);
         if (!committed.IsOk) return committed.Error;
         var member = (await publisher.PublishAsync(committed.Value)).ToWire(now);
-        if (tellMembers && await groups.GetAsync(updated.GroupId, cancellationToken) is { } group)
-            await TellMembersAsync(group, new GroupMemberChanged(updated.GroupId, member), cancellationToken);
+        if (tellMembers && await groups.GetAsync(groupId, cancellationToken) is { } group)
+            await TellMembersAsync(group, new GroupMemberChanged(groupId, member), cancellationToken);
         return member;
     }
 

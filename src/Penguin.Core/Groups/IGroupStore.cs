@@ -25,11 +25,21 @@ public interface IGroupStore
     /// <summary>The user's groups with their membership (one query, whatever the number of groups).</summary>
     ValueTask<IReadOnlyList<GroupMembership>> ListForUserAsync(long userId, CancellationToken cancellationToken = default);
 
-    /// <summary>Writes the group's card fields, mute-all and owner as given.</summary>
-    ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(GroupRecord updated, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Applies <paramref name="change"/> to the group as it is inside the write and stores its card fields and mute-all
+    /// (not_found, group_dissolved). The change sees every update committed before it, so two concurrent updates of
+    /// different fields both hold; an error it returns writes nothing.
+    /// </summary>
+    ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(long groupId, Func<GroupRecord, Result<GroupRecord>> change, EventsFor<GroupRecord> events,
+        CancellationToken cancellationToken = default);
 
-    /// <summary>Writes the member's role, card, mute and notify setting as given (not_member if they left meanwhile).</summary>
-    ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(MemberRecord updated, EventsFor<MemberRecord> events, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Applies <paramref name="change"/> to the member as they are inside the write and stores their role, card, mute and
+    /// notify setting (not_member if they left meanwhile). As for groups, concurrent changes never undo each other; an
+    /// error the change returns writes nothing.
+    /// </summary>
+    ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(long groupId, long userId, Func<MemberRecord, Result<MemberRecord>> change,
+        EventsFor<MemberRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Adds a member (role member) unless the group is full, dissolved or they are a member already; removes their

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization.Metadata;
 using Penguin.Core.Accounts;
 using Penguin.Core.Common;
@@ -6,7 +7,7 @@ using Penguin.Protocol;
 
 namespace Penguin.Server.Api;
 
-public static class ApiSupport
+public static partial class ApiSupport
 {
     /// <summary>Marks every endpoint of the group as needing "Authorization: Bearer &lt;token&gt;".</summary>
     public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group) => group.WithMetadata(new RequiresSession());
@@ -99,22 +100,22 @@ public static class ApiSupport
                 await next(context);
                 // No endpoint answered (an unknown path, a route value out of range, a method the path does not take):
                 // the API still answers in its documented shape, not with an empty body.
+                // A body that is not JSON is answered 415 by the binder without a word.
                 if (!context.Response.HasStarted && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
-                    && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+                    && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed or StatusCodes.Status415UnsupportedMediaType)
                 {
-                    var error = context.Response.StatusCode == StatusCodes.Status404NotFound
-                        ? Errors.NotFound
-                        : Errors.BadRequest.With($"{context.Request.Method} is not allowed here.", $"此处不支持 {context.Request.Method} 请求。");
+                    var error = context.Response.StatusCode switch
+                    {
+                        StatusCodes.Status404NotFound => Errors.NotFound,
+                        StatusCodes.Status415UnsupportedMediaType => NotJson,
+                        _ => Errors.BadRequest.With($"{context.Request.Method} is not allowed here.", $"此处不支持 {context.Request.Method} 请求。"),
+                    };
                     await Results.Json(new ErrorResponse(error), PenguinJson.Wire.ErrorResponse, statusCode: context.Response.StatusCode).ExecuteAsync(context);
                 }
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
-                var error = e.InnerException is JsonException json
-                    ? (json.Path is null && json.LineNumber is null ? Errors.BadJson : InvalidBody(json))
-                    : e.StatusCode == StatusCodes.Status413PayloadTooLarge ? Errors.FrameTooLarge
-                    : Errors.BadRequest.With(e.Message, "请求无效。");
-                await Fail(error).ExecuteAsync(context);
+                await Fail(Unreadable(e)).ExecuteAsync(context);
             }
             catch (StorageUnavailableException) when (!context.Response.HasStarted)
             {
@@ -131,12 +132,54 @@ public static class ApiSupport
             }
         });
 
+    private static readonly Error NotJson = Errors.BadRequest.With(
+        "The body must be JSON, sent with Content-Type: application/json.", "请求体须为 JSON，并以 Content-Type: application/json 发送。");
+
+    private static readonly Error MissingBody = Errors.BadRequest.With(
+        "This request needs a JSON object as its body.", "此请求需要一个 JSON 对象作为请求体。");
+
+    private static readonly Error NotValidJson = Errors.BadRequest.With("The body is not valid JSON.", "请求体不是有效的 JSON。");
+
+    /// <summary>
+    /// What the minimal-API binder refused, in the client's terms and both languages: its messages are English, name
+    /// .NET types ("Nullable&lt;int&gt; limit") and suggest fixes to the server's code ("Did you mean to use a Service instead?").
+    /// </summary>
+    private static Error Unreadable(BadHttpRequestException e)
+    {
+        if (e.InnerException is JsonException json) return InvalidBody(json);
+        if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) return Errors.FrameTooLarge;
+        if (e.StatusCode == StatusCodes.Status415UnsupportedMediaType) return NotJson;
+        // 'Failed to bind parameter "Nullable<int> limit" from "abc".': a query or route value that does not parse.
+        if (BindFailure().Match(e.Message) is { Success: true } value)
+        {
+            var name = value.Groups["name"].Value;
+            return Errors.InvalidField.With($"'{name}' must be a whole number within range.", $"'{name}' 须为范围内的整数。");
+        }
+        // 'Required parameter "int limit" was not provided from query string.' / '… from body.'
+        if (NotProvided().Match(e.Message) is { Success: true } missing && missing.Groups["source"].Value != "body")
+        {
+            var name = missing.Groups["name"].Value;
+            return Errors.InvalidField.With($"'{name}' is required.", $"缺少 '{name}'。");
+        }
+        // 'Implicit body inferred for parameter "body" but no body was provided.', 'Required parameter "… body" was not provided from body.'
+        if (e.Message.Contains("body", StringComparison.Ordinal)) return MissingBody;
+        return Errors.BadRequest;
+    }
+
+    [GeneratedRegex("""^Failed to bind parameter "[^"]*?(?<name>[A-Za-z_][A-Za-z0-9_]*)" from""")]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex("""^Required parameter "[^"]*?(?<name>[A-Za-z_][A-Za-z0-9_]*)" was not provided from (?<source>[^.]+)\.""")]
+    private static partial Regex NotProvided();
+
     /// <summary>
     /// Says which field of a JSON body is wrong in the client's terms (its JSON path or the missing names), without
     /// the serializer's .NET type names.
     /// </summary>
     private static Error InvalidBody(JsonException json)
     {
+        // The reader's own failure (not JSON at all, cut short, a trailing comma) rather than a value the types refuse.
+        if (json.InnerException?.GetType().Name == "JsonReaderException") return NotValidJson;
         const string missing = "missing required properties including: ";
         var at = json.Message.IndexOf(missing, StringComparison.Ordinal);
         if (at >= 0)

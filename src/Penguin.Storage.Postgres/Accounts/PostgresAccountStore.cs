@@ -1,5 +1,6 @@
 using Npgsql;
 using Penguin.Core.Accounts;
+using Penguin.Core.Common;
 using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
@@ -43,18 +44,41 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
             // included) in id order first, or two friends changing their profiles at once would deadlock.
             var drafts = events(user).ToList();
             await c.LockUsersAsync(tx, [user.Number, .. drafts.Select(d => d.UserId)]);
-            var s = user.Settings;
-            await c.ExecuteAsync(tx, """
-                UPDATE users SET nickname = @n, avatar = @a, signature = @s, gender = @g, birthday = @b, province = @p, city = @c,
-                    add_policy = @ap, show_signature = @ss, show_gender = @sg, show_birthday = @sb, show_region = @sr,
-                    allow_stranger_messages = @am
-                WHERE id = @u
-                """,
-                ("u", user.Number), ("n", user.Nickname), ("a", user.Avatar), ("s", user.Signature), ("g", (int)user.Gender),
-                ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
-                ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion), ("am", s.AllowStrangerMessages));
+            await WriteUserAsync(c, tx, user);
             return new Committed<UserRecord>(user, await PostgresOutbox.AppendAsync(c, tx, drafts));
         }, cancellationToken);
+
+    public ValueTask<Result<Committed<UserRecord>>> UpdateUserAsync(long number, Func<UserRecord, Result<UserRecord>> change, EventsFor<UserRecord> events,
+        CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<UserRecord>>>(async (c, tx) =>
+        {
+            var select = $"SELECT {UserColumns} FROM users WHERE id = @u AND deleted_at IS NULL";
+            // The recipients (the user's friends, known to the caller) come from a first, unlocked look; they are all
+            // locked in id order as for any update, then the row is read again under its lock and changed as it is.
+            if (await c.QuerySingleAsync(tx, select, ReadUser, ("u", number)) is not { } seen) return Errors.NotFound;
+            var provisional = change(seen);
+            if (!provisional.IsOk) return provisional.Error;
+            await c.LockUsersAsync(tx, [number, .. events(provisional.Value).Select(d => d.UserId)]);
+            if (await c.QuerySingleAsync(tx, select, ReadUser, ("u", number)) is not { } current) return Errors.NotFound; // deleted meanwhile
+            var changed = change(current);
+            if (!changed.IsOk) return changed.Error;
+            await WriteUserAsync(c, tx, changed.Value);
+            return new Committed<UserRecord>(changed.Value, await PostgresOutbox.AppendAsync(c, tx, events(changed.Value).ToList()));
+        }, cancellationToken);
+
+    private static async Task WriteUserAsync(NpgsqlConnection c, NpgsqlTransaction tx, UserRecord user)
+    {
+        var s = user.Settings;
+        await c.ExecuteAsync(tx, """
+            UPDATE users SET nickname = @n, avatar = @a, signature = @s, gender = @g, birthday = @b, province = @p, city = @c,
+                add_policy = @ap, show_signature = @ss, show_gender = @sg, show_birthday = @sb, show_region = @sr,
+                allow_stranger_messages = @am
+            WHERE id = @u
+            """,
+            ("u", user.Number), ("n", user.Nickname), ("a", user.Avatar), ("s", user.Signature), ("g", (int)user.Gender),
+            ("b", user.Birthday), ("p", user.Region?.Province), ("c", user.Region?.City), ("ap", (int)s.AddPolicy),
+            ("ss", s.ShowSignature), ("sg", s.ShowGender), ("sb", s.ShowBirthday), ("sr", s.ShowRegion), ("am", s.AllowStrangerMessages));
+    }
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default)
     {

@@ -49,28 +49,39 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             WHERE m.user_id = @u ORDER BY g.id
             """, r => new GroupMembership(ReadGroup(r, 0), ReadMember(r, 13)), ("u", userId)), cancellationToken);
 
-    public ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(GroupRecord updated, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(long groupId, Func<GroupRecord, Result<GroupRecord>> change, EventsFor<GroupRecord> events,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>(async (c, tx) =>
         {
-            var changed = await c.ExecuteAsync(tx, """
+            // Read with the row locked, so a concurrent update waits and then sees this one's result.
+            if (await GroupAsync(c, tx, groupId, forUpdate: true) is not { Dissolved: false } current) return await MissingAsync(c, tx, groupId);
+            var changed = change(current);
+            if (!changed.IsOk) return changed.Error;
+            var updated = changed.Value;
+            await c.ExecuteAsync(tx, """
                 UPDATE chat_groups SET name = @n, avatar = @a, introduction = @i, announcement = @an, join_policy = @p, mute_all = @m
-                WHERE id = @g AND NOT dissolved
+                WHERE id = @g
                 """, ("n", updated.Name), ("a", updated.Avatar), ("i", updated.Introduction), ("an", updated.Announcement),
-                ("p", (short)updated.JoinPolicy), ("m", updated.MuteAll), ("g", updated.Id));
-            if (changed == 0) return await MissingAsync(c, tx, updated.Id);
-            return await PostgresOutbox.CommitAsync(c, tx, (await GroupAsync(c, tx, updated.Id))!, events);
+                ("p", (short)updated.JoinPolicy), ("m", updated.MuteAll), ("g", groupId));
+            return await PostgresOutbox.CommitAsync(c, tx, (await GroupAsync(c, tx, groupId))!, events);
         }, cancellationToken);
 
-    public ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(MemberRecord updated, EventsFor<MemberRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(long groupId, long userId, Func<MemberRecord, Result<MemberRecord>> change,
+        EventsFor<MemberRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MemberRecord>>>(async (c, tx) =>
         {
-            // The group's row first, as a send takes it before the sender's member row.
-            await c.ExecuteAsync(tx, "UPDATE chat_groups SET members_version = members_version + 1 WHERE id = @g", ("g", updated.GroupId));
-            var changed = await c.ExecuteAsync(tx, "UPDATE group_members SET role = @r, card = @c, muted_until = @mu, notify = @n WHERE group_id = @g AND user_id = @u",
+            // The group's row first, as a send takes it before the sender's member row; every change of a member takes
+            // it, so the member read below is the latest and stays so until the commit.
+            await GroupAsync(c, tx, groupId, forUpdate: true);
+            if (await MemberAsync(c, tx, groupId, userId) is not { } current) return Errors.NotMember;
+            var changed = change(current);
+            if (!changed.IsOk) return changed.Error;
+            var updated = changed.Value;
+            await c.ExecuteAsync(tx, "UPDATE chat_groups SET members_version = members_version + 1 WHERE id = @g", ("g", groupId));
+            await c.ExecuteAsync(tx, "UPDATE group_members SET role = @r, card = @c, muted_until = @mu, notify = @n WHERE group_id = @g AND user_id = @u",
                 ("r", (short)updated.Role), ("c", updated.Card), ("mu", updated.MutedUntil?.Utc()), ("n", (short)updated.Notify),
-                ("g", updated.GroupId), ("u", updated.UserId));
-            if (changed == 0) return Errors.NotMember; // the version bump is harmless: it only makes senders read the members again
-            return await PostgresOutbox.CommitAsync(c, tx, (await MemberAsync(c, tx, updated.GroupId, updated.UserId))!, events);
+                ("g", groupId), ("u", userId));
+            return await PostgresOutbox.CommitAsync(c, tx, (await MemberAsync(c, tx, groupId, userId))!, events);
         }, cancellationToken);
 
     public ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Penguin.Core.Accounts;
+using Penguin.Core.Common;
 using Penguin.Core.Outbox;
 using Penguin.Protocol;
 
@@ -38,18 +39,36 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
     public ValueTask<Committed<UserRecord>> UpdateUserAsync(UserRecord user, EventsFor<UserRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) =>
         {
-            var s = user.Settings;
-            c.Execute(tx, """
-                UPDATE users SET nickname = $n, avatar = $a, signature = $s, gender = $g, birthday = $b, province = $p, city = $c,
-                    add_policy = $ap, show_signature = $ss, show_gender = $sg, show_birthday = $sb, show_region = $sr, allow_stranger_messages = $am
-                WHERE id = $u
-                """,
-                ("$u", user.Number), ("$n", user.Nickname), ("$a", user.Avatar), ("$s", user.Signature), ("$g", (int)user.Gender),
-                ("$b", user.Birthday?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
-                ("$p", user.Region?.Province), ("$c", user.Region?.City), ("$ap", (int)s.AddPolicy),
-                ("$ss", s.ShowSignature), ("$sg", s.ShowGender), ("$sb", s.ShowBirthday), ("$sr", s.ShowRegion), ("$am", s.AllowStrangerMessages));
+            WriteUser(c, tx, user);
             return SqliteOutbox.Commit(db.EventHeads, c, tx, user, events);
         }, cancellationToken);
+
+    public ValueTask<Result<Committed<UserRecord>>> UpdateUserAsync(long number, Func<UserRecord, Result<UserRecord>> change, EventsFor<UserRecord> events,
+        CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<UserRecord>>>((c, tx) =>
+        {
+            // Read and written on the writer thread in one transaction: no other write (a deletion included) comes between.
+            if (c.QuerySingle(tx, $"SELECT {UserColumns} FROM users WHERE id = $u AND deleted_at IS NULL", ReadUser, ("$u", number)) is not { } current)
+                return Errors.NotFound;
+            var changed = change(current);
+            if (!changed.IsOk) return changed.Error;
+            WriteUser(c, tx, changed.Value);
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, changed.Value, events);
+        }, cancellationToken);
+
+    private static void WriteUser(SqliteConnection c, SqliteTransaction tx, UserRecord user)
+    {
+        var s = user.Settings;
+        c.Execute(tx, """
+            UPDATE users SET nickname = $n, avatar = $a, signature = $s, gender = $g, birthday = $b, province = $p, city = $c,
+                add_policy = $ap, show_signature = $ss, show_gender = $sg, show_birthday = $sb, show_region = $sr, allow_stranger_messages = $am
+            WHERE id = $u
+            """,
+            ("$u", user.Number), ("$n", user.Nickname), ("$a", user.Avatar), ("$s", user.Signature), ("$g", (int)user.Gender),
+            ("$b", user.Birthday?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+            ("$p", user.Region?.Province), ("$c", user.Region?.City), ("$ap", (int)s.AddPolicy),
+            ("$ss", s.ShowSignature), ("$sg", s.ShowGender), ("$sb", s.ShowBirthday), ("$sr", s.ShowRegion), ("$am", s.AllowStrangerMessages));
+    }
 
     public ValueTask<IReadOnlyList<UserRecord>> SearchByNicknameAsync(string text, int limit, CancellationToken cancellationToken = default)
     {

@@ -48,27 +48,36 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             WHERE m.user_id = $u ORDER BY g.id
             """, r => new GroupMembership(ReadGroup(r, 0), ReadMember(r, 13)), ("$u", userId)), cancellationToken);
 
-    public ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(GroupRecord updated, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<GroupRecord>>> UpdateGroupAsync(long groupId, Func<GroupRecord, Result<GroupRecord>> change, EventsFor<GroupRecord> events,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>((c, tx) =>
         {
-            var changed = c.Execute(tx, """
+            // Read and written on the writer thread in one transaction: no other write comes between.
+            if (Group(c, tx, groupId) is not { Dissolved: false } current) return Missing(c, tx, groupId);
+            var changed = change(current);
+            if (!changed.IsOk) return changed.Error;
+            var updated = changed.Value;
+            c.Execute(tx, """
                 UPDATE chat_groups SET name = $n, avatar = $a, introduction = $i, announcement = $an, join_policy = $p, mute_all = $m
-                WHERE id = $g AND dissolved = 0
+                WHERE id = $g
                 """, ("$n", updated.Name), ("$a", updated.Avatar), ("$i", updated.Introduction), ("$an", updated.Announcement),
-                ("$p", (int)updated.JoinPolicy), ("$m", updated.MuteAll ? 1 : 0), ("$g", updated.Id));
-            if (changed == 0) return Missing(c, tx, updated.Id);
-            return SqliteOutbox.Commit(db.EventHeads, c, tx, Group(c, tx, updated.Id)!, events);
+                ("$p", (int)updated.JoinPolicy), ("$m", updated.MuteAll ? 1 : 0), ("$g", groupId));
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Group(c, tx, groupId)!, events);
         }, cancellationToken);
 
-    public ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(MemberRecord updated, EventsFor<MemberRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<MemberRecord>>> UpdateMemberAsync(long groupId, long userId, Func<MemberRecord, Result<MemberRecord>> change,
+        EventsFor<MemberRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<MemberRecord>>>((c, tx) =>
         {
-            var changed = c.Execute(tx, "UPDATE group_members SET role = $r, card = $c, muted_until = $mu, notify = $n WHERE group_id = $g AND user_id = $u",
+            if (Member(c, tx, groupId, userId) is not { } current) return Errors.NotMember;
+            var changed = change(current);
+            if (!changed.IsOk) return changed.Error;
+            var updated = changed.Value;
+            c.Execute(tx, "UPDATE group_members SET role = $r, card = $c, muted_until = $mu, notify = $n WHERE group_id = $g AND user_id = $u",
                 ("$r", (int)updated.Role), ("$c", updated.Card), ("$mu", updated.MutedUntil?.ToUnixMs()), ("$n", (int)updated.Notify),
-                ("$g", updated.GroupId), ("$u", updated.UserId));
-            if (changed == 0) return Errors.NotMember;
-            c.Execute(tx, "UPDATE chat_groups SET members_version = members_version + 1 WHERE id = $g", ("$g", updated.GroupId));
-            return SqliteOutbox.Commit(db.EventHeads, c, tx, Member(c, tx, updated.GroupId, updated.UserId)!, events);
+                ("$g", groupId), ("$u", userId));
+            c.Execute(tx, "UPDATE chat_groups SET members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
+            return SqliteOutbox.Commit(db.EventHeads, c, tx, Member(c, tx, groupId, userId)!, events);
         }, cancellationToken);
 
     public ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,
