@@ -59,6 +59,29 @@ public sealed class GatewayTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Contains("\"code\":\"bad_request\"", reply, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"op\":\"ping\",\"id\":5}{\"op\":\"ping\"}", "bad_json", "not valid JSON", "不是有效的 JSON")]
+    [InlineData("{\"op\":\"sync\",\"id\":6,\"since\":\"abc\"}", "bad_request", "$.since", "$.since 处的值")]
+    [InlineData("{\"op\":\"auth\",\"id\":7}", "bad_request", "token", "缺少必填字段 'token'")]
+    [InlineData("{\"op\":\"ping\",\"id\":99999999999999999999999}", "bad_request", "$.id", "$.id 处的值")]
+    [InlineData("{\"op\":\"auth\",\"id\":8,\"token\":\"\\ud800\"}", "bad_request", "$.token", "$.token 处的值")]
+    public async Task UnreadableFrame_IsDescribedInTheClientsTerms_InBothLanguages(string frame, string code, string says, string saysZh)
+    {
+        using var socket = await RawSocketAsync();
+
+        await SendTextAsync(socket, frame);
+        using var reply = System.Text.Json.JsonDocument.Parse(await ReceiveTextAsync(socket));
+
+        var message = reply.RootElement.GetProperty("message").GetString()!;
+        var messageZh = reply.RootElement.GetProperty("messageZh").GetString()!;
+        Assert.Equal(code, reply.RootElement.GetProperty("code").GetString());
+        Assert.Contains(says, message, StringComparison.Ordinal);
+        // The serializer's own words and .NET type names are not the client's business, and not Chinese.
+        Assert.DoesNotContain("Penguin.", message + messageZh, StringComparison.Ordinal);
+        Assert.DoesNotContain("deserializ", message + messageZh, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(saysZh, messageZh, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OversizedFrame_ClosesWithMessageTooBig()
     {

@@ -24,11 +24,11 @@ public sealed class RequestBindingTests(ServerFixture fixture) : IClassFixture<S
     [InlineData("PUT", "api/v1/groups/{group}/members/{bob}/mute", "application/json", "{\"minutes\":\"ten\"}", 400, "bad_request", "the value at $.minutes", "$.minutes 处的值")]
     [InlineData("PUT", "api/v1/groups/{group}/mute-all", "text/plain", "{\"muted\":true}", 415, "bad_request", "Content-Type: application/json", "请求体须为 JSON")]
     [InlineData("PATCH", "api/v1/groups/{group}", "application/json", "[]", 400, "bad_request", "the value at $", "$ 处的值")]
-    [InlineData("GET", "api/v1/groups/{group}/messages?limit=abc", null, null, 400, "invalid_field", "'limit' must be a whole number within range.", "'limit' 须为范围内的整数。")]
-    [InlineData("GET", "api/v1/groups/{group}/messages?before=99999999999999999999", null, null, 400, "invalid_field", "'before' must be a whole number", "'before' 须为范围内的整数")]
-    [InlineData("GET", "api/v1/groups/{group}/messages?after=-", null, null, 400, "invalid_field", "'after' must be a whole number", "'after' 须为范围内的整数")]
-    [InlineData("GET", "api/v1/conversations/{bob}/messages?limit=1.5", null, null, 400, "invalid_field", "'limit' must be a whole number", "'limit' 须为范围内的整数")]
-    [InlineData("GET", "api/v1/messages?q=hi&limit=3000000000", null, null, 400, "invalid_field", "'limit' must be a whole number", "'limit' 须为范围内的整数")]
+    [InlineData("GET", "api/v1/groups/{group}/messages?limit=abc", null, null, 400, "invalid_field", "'limit' must be a whole number within range.", "“limit”须为范围内的整数。")]
+    [InlineData("GET", "api/v1/groups/{group}/messages?before=99999999999999999999", null, null, 400, "invalid_field", "'before' must be a whole number", "“before”须为范围内的整数")]
+    [InlineData("GET", "api/v1/groups/{group}/messages?after=-", null, null, 400, "invalid_field", "'after' must be a whole number", "“after”须为范围内的整数")]
+    [InlineData("GET", "api/v1/conversations/{bob}/messages?limit=1.5", null, null, 400, "invalid_field", "'limit' must be a whole number", "“limit”须为范围内的整数")]
+    [InlineData("GET", "api/v1/messages?q=hi&limit=3000000000", null, null, 400, "invalid_field", "'limit' must be a whole number", "“limit”须为范围内的整数")]
     public async Task UnbindableRequest_GetsTheErrorEnvelopeInBothLanguages_AndChangesNothing(
         string method, string path, string? contentType, string? body, int status, string code, string english, string chinese)
     {

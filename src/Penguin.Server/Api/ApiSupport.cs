@@ -153,13 +153,13 @@ public static partial class ApiSupport
         if (BindFailure().Match(e.Message) is { Success: true } value)
         {
             var name = value.Groups["name"].Value;
-            return Errors.InvalidField.With($"'{name}' must be a whole number within range.", $"'{name}' 须为范围内的整数。");
+            return Errors.InvalidField.With($"'{name}' must be a whole number within range.", $"“{name}”须为范围内的整数。");
         }
         // 'Required parameter "int limit" was not provided from query string.' / '… from body.'
         if (NotProvided().Match(e.Message) is { Success: true } missing && missing.Groups["source"].Value != "body")
         {
             var name = missing.Groups["name"].Value;
-            return Errors.InvalidField.With($"'{name}' is required.", $"缺少 '{name}'。");
+            return Errors.InvalidField.With($"'{name}' is required.", $"缺少“{name}”。");
         }
         // 'Implicit body inferred for parameter "body" but no body was provided.', 'Required parameter "… body" was not provided from body.'
         if (e.Message.Contains("body", StringComparison.Ordinal)) return MissingBody;
@@ -180,14 +180,6 @@ public static partial class ApiSupport
     {
         // The reader's own failure (not JSON at all, cut short, a trailing comma) rather than a value the types refuse.
         if (json.InnerException?.GetType().Name == "JsonReaderException") return NotValidJson;
-        const string missing = "missing required properties including: ";
-        var at = json.Message.IndexOf(missing, StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            var names = json.Message[(at + missing.Length)..].TrimEnd('.');
-            return Errors.BadRequest.With($"Invalid body: missing required field(s) {names}.", $"请求体无效：缺少必填字段 {names}。");
-        }
-        var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
-        return Errors.BadRequest.With($"Invalid body: the value at {path} is missing, of the wrong type or out of range.", $"请求体无效：{path} 处的值缺失、类型错误或超出范围。");
+        return JsonInputErrors.Describe(json, "body", "请求体");
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Penguin.Core.Common;
 using Penguin.Core.Sync;
 using Penguin.Protocol;
+using Penguin.Server.Api;
 using Penguin.Server.Hosting;
 using Penguin.Server.Ops;
 
@@ -193,7 +194,7 @@ public sealed partial class WebSocketGateway(
             var (id, op, wellFormed) = Peek(frame);
             if (!wellFormed) return (null, ErrorReply.From(Errors.BadJson, id));
             if (op is null || !KnownOps.Contains(op)) return (null, ErrorReply.From(Errors.UnknownOp.With($"Unknown operation '{op}'.", $"未知的操作“{op}”。"), id));
-            return (null, ErrorReply.From(Errors.BadRequest.With($"Bad '{op}' request: {e.Message}", $"“{op}”请求无效：{e.Message}"), id));
+            return (null, ErrorReply.From(JsonInputErrors.Describe(e, $"'{op}' request", $"“{op}”请求"), id));
         }
     }
 
@@ -217,7 +218,8 @@ public sealed partial class WebSocketGateway(
                 else if (name == "op" && reader.TokenType == JsonTokenType.String) op = reader.GetString();
                 else reader.Skip();
             }
-            return (id, op, true);
+            // Anything after the object ("{…}{…}") is not one JSON object: the reader throws on it.
+            return (id, op, !reader.Read());
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
