@@ -8,20 +8,39 @@ public abstract class RoomStoreContract(StorageEngine engine) : ContractBase(eng
 {
     private IRoomStore Rooms => Engine.Stores.Rooms;
 
+    private async Task<RoomRecord> CreateAsync(string name, string topic, long creator, DateTimeOffset at) =>
+        (await Rooms.CreateAsync(name, topic, creator, at, maxCreated: 100)).Value;
+
     [Fact]
     public async Task Create_IsReadBack_AndListedUnderItsTopicOnly()
     {
         var creator = await NewUserAsync("房主");
         var topic = Tag();
-        var room = await Rooms.CreateAsync("周末爬山", topic, creator, Now);
-        var other = await Rooms.CreateAsync("别的话题", Tag(), creator, Now);
+        var room = await CreateAsync("周末爬山", topic, creator, Now);
+        var other = await CreateAsync("别的话题", Tag(), creator, Now);
 
         Assert.Equal(new RoomRecord(room.Id, "周末爬山", topic, creator, Now), await Rooms.GetAsync(room.Id));
         Assert.Equal([room], await Rooms.ListAsync(topic, 10));
         Assert.Contains(other, await Rooms.ListAsync(null, 1000));
         Assert.Null(await Rooms.GetAsync(room.Id + 100_000));
         Assert.True(room.Id > 300000);
-        Assert.Equal(2, await Rooms.CountCreatedByAsync(creator));
+    }
+
+    [Fact]
+    public async Task Create_SideBySide_StopsAtTheCreatorsLimit()
+    {
+        var creator = await NewUserAsync("房主");
+        var other = await NewUserAsync("别人");
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Rooms.CreateAsync($"房间{i}", Tag(), creator, Now, maxCreated: 5).AsTask()));
+        var beyond = await Rooms.CreateAsync("再一个", Tag(), creator, Now, maxCreated: 5);
+
+        Assert.Equal(5, attempts.Count(a => a.IsOk));
+        Assert.All(attempts.Where(a => !a.IsOk), a => Assert.Equal("limit_reached", a.Error!.Code));
+        Assert.Equal("limit_reached", beyond.Error!.Code);
+        Assert.Equal(5, (await Rooms.ListAsync(null, 100_000)).Count(r => r.CreatorId == creator));
+        // Another user's limit is their own.
+        Assert.True((await Rooms.CreateAsync("我的", Tag(), other, Now, maxCreated: 5)).IsOk);
     }
 
     [Fact]
@@ -29,8 +48,8 @@ public abstract class RoomStoreContract(StorageEngine engine) : ContractBase(eng
     {
         var creator = await NewUserAsync("房主");
         var (mod, second) = (await NewUserAsync("管理"), await NewUserAsync("二号"));
-        var room = await Rooms.CreateAsync("房间", Tag(), creator, Now);
-        var otherRoom = await Rooms.CreateAsync("另一个", Tag(), creator, Now);
+        var room = await CreateAsync("房间", Tag(), creator, Now);
+        var otherRoom = await CreateAsync("另一个", Tag(), creator, Now);
 
         Assert.True(await Rooms.SetModeratorAsync(room.Id, mod, true, Now));
         Assert.False(await Rooms.SetModeratorAsync(room.Id, mod, true, Now));
@@ -48,8 +67,8 @@ public abstract class RoomStoreContract(StorageEngine engine) : ContractBase(eng
     {
         var creator = await NewUserAsync("房主");
         var troll = await NewUserAsync("捣乱");
-        var room = await Rooms.CreateAsync("房间", Tag(), creator, Now);
-        var otherRoom = await Rooms.CreateAsync("另一个", Tag(), creator, Now);
+        var room = await CreateAsync("房间", Tag(), creator, Now);
+        var otherRoom = await CreateAsync("另一个", Tag(), creator, Now);
 
         Assert.True(await Rooms.SetBannedAsync(room.Id, troll, true, creator, Now));
         Assert.False(await Rooms.SetBannedAsync(room.Id, troll, true, creator, Now));
@@ -68,8 +87,8 @@ public abstract class RoomStoreContract(StorageEngine engine) : ContractBase(eng
     public async Task Messages_OnlyTheLastKeptAreKept_OldestFirst_PerRoom()
     {
         var creator = await NewUserAsync("房主");
-        var room = await Rooms.CreateAsync("房间", Tag(), creator, Now);
-        var otherRoom = await Rooms.CreateAsync("另一个", Tag(), creator, Now);
+        var room = await CreateAsync("房间", Tag(), creator, Now);
+        var otherRoom = await CreateAsync("另一个", Tag(), creator, Now);
         var other = await Rooms.AppendMessageAsync(otherRoom.Id, creator, "别的房间", Now, keep: 5);
 
         var sent = new List<RoomMessageRecord>();

@@ -1,3 +1,5 @@
+using Penguin.Core.Common;
+
 namespace Penguin.Core.Rooms;
 
 /// <summary>
@@ -6,14 +8,17 @@ namespace Penguin.Core.Rooms;
 /// </summary>
 public interface IRoomStore
 {
-    ValueTask<RoomRecord> CreateAsync(string name, string topic, long creatorId, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates a room unless its creator already created <paramref name="maxCreated"/> (limit_reached): counted inside
+    /// the write, so requests sent side by side cannot pass the limit together.
+    /// </summary>
+    ValueTask<Result<RoomRecord>> CreateAsync(string name, string topic, long creatorId, DateTimeOffset createdAt, int maxCreated,
+        CancellationToken cancellationToken = default);
 
     ValueTask<RoomRecord?> GetAsync(long roomId, CancellationToken cancellationToken = default);
 
     /// <summary>Rooms by topic (every room when <paramref name="topic"/> is null), oldest first.</summary>
     ValueTask<IReadOnlyList<RoomRecord>> ListAsync(string? topic, int limit, CancellationToken cancellationToken = default);
-
-    ValueTask<int> CountCreatedByAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>The appointed moderators (the creator is not listed), in the order they were appointed.</summary>
     ValueTask<IReadOnlyList<long>> ListModeratorsAsync(long roomId, CancellationToken cancellationToken = default);

@@ -18,9 +18,10 @@ public sealed class RoomService(IRoomStore rooms, IAccountStore accounts, TimePr
     {
         if (CheckName(request.Name) is { } badName) return badName;
         if (CheckTopic(request.Topic) is { } badTopic) return badTopic;
-        if (await rooms.CountCreatedByAsync(userId, cancellationToken) >= Limits.MaxRoomsCreatedPerUser)
+        var created = await rooms.CreateAsync(request.Name.Trim(), request.Topic.Trim(), userId, time.GetUtcNow(), Limits.MaxRoomsCreatedPerUser, cancellationToken);
+        if (!created.IsOk && created.Error.Code == Errors.LimitReached.Code)
             return Errors.LimitReached.With($"You have created {Limits.MaxRoomsCreatedPerUser} rooms already.", $"你已创建 {Limits.MaxRoomsCreatedPerUser} 个聊天室。");
-        return await rooms.CreateAsync(request.Name.Trim(), request.Topic.Trim(), userId, time.GetUtcNow(), cancellationToken);
+        return created;
     }
 
     public async ValueTask<Result<RoomRecord>> GetAsync(long roomId, CancellationToken cancellationToken = default) =>

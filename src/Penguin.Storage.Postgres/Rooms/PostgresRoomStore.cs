@@ -1,5 +1,7 @@
 using Npgsql;
+using Penguin.Core.Common;
 using Penguin.Core.Rooms;
+using Penguin.Protocol;
 
 namespace Penguin.Storage.Postgres;
 
@@ -8,9 +10,13 @@ public sealed class PostgresRoomStore(PostgresDatabase db) : IRoomStore
 {
     private const string RoomColumns = "id, name, topic, creator_id, created_at";
 
-    public ValueTask<RoomRecord> CreateAsync(string name, string topic, long creatorId, DateTimeOffset createdAt, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(async (c, tx) =>
+    public ValueTask<Result<RoomRecord>> CreateAsync(string name, string topic, long creatorId, DateTimeOffset createdAt, int maxCreated,
+        CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<RoomRecord>>(async (c, tx) =>
         {
+            // The creator's row lock makes one user's creations take turns, so the count below is the one the insert follows.
+            await c.ExecuteAsync(tx, "SELECT 1 FROM users WHERE id = @c FOR UPDATE", ("c", creatorId));
+            if (await c.ScalarAsync(tx, "SELECT COUNT(*) FROM chat_rooms WHERE creator_id = @c", ("c", creatorId)) >= maxCreated) return Errors.LimitReached;
             var id = (await c.ScalarAsync(tx, "INSERT INTO chat_rooms (name, topic, creator_id, created_at) VALUES (@n, @t, @c, @at) RETURNING id",
                 ("n", name), ("t", topic), ("c", creatorId), ("at", createdAt.Utc())))!.Value;
             return new RoomRecord(id, name, topic, creatorId, createdAt.Utc());
@@ -24,9 +30,6 @@ public sealed class PostgresRoomStore(PostgresDatabase db) : IRoomStore
             ? c.QueryAsync(null, $"SELECT {RoomColumns} FROM chat_rooms ORDER BY id LIMIT @l", ReadRoom, ("l", limit))
             : c.QueryAsync(null, $"SELECT {RoomColumns} FROM chat_rooms WHERE topic = @t ORDER BY id LIMIT @l", ReadRoom, ("t", topic), ("l", limit)),
             cancellationToken);
-
-    public async ValueTask<int> CountCreatedByAsync(long userId, CancellationToken cancellationToken = default) =>
-        (int)(await db.ReadAsync(c => c.ScalarAsync(null, "SELECT COUNT(*) FROM chat_rooms WHERE creator_id = @u", ("u", userId)), cancellationToken) ?? 0);
 
     public async ValueTask<IReadOnlyList<long>> ListModeratorsAsync(long roomId, CancellationToken cancellationToken = default) =>
         await db.ReadAsync(c => c.QueryAsync(null, "SELECT user_id FROM room_moderators WHERE room_id = @r ORDER BY appointed_at, user_id",

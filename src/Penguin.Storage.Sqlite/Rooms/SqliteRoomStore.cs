@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
+using Penguin.Core.Common;
 using Penguin.Core.Rooms;
+using Penguin.Protocol;
 
 namespace Penguin.Storage.Sqlite;
 
@@ -8,9 +10,11 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
 {
     private const string RoomColumns = "id, name, topic, creator_id, created_at";
 
-    public ValueTask<RoomRecord> CreateAsync(string name, string topic, long creatorId, DateTimeOffset createdAt, CancellationToken cancellationToken = default) =>
-        db.WriteAsync((c, tx) =>
+    public ValueTask<Result<RoomRecord>> CreateAsync(string name, string topic, long creatorId, DateTimeOffset createdAt, int maxCreated,
+        CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<RoomRecord>>((c, tx) =>
         {
+            if (c.Scalar(tx, "SELECT COUNT(*) FROM chat_rooms WHERE creator_id = $c", ("$c", creatorId)) >= maxCreated) return Errors.LimitReached;
             var id = c.Scalar(tx, "INSERT INTO chat_rooms (name, topic, creator_id, created_at) VALUES ($n, $t, $c, $at) RETURNING id",
                 ("$n", name), ("$t", topic), ("$c", creatorId), ("$at", createdAt.ToUnixMs()));
             return new RoomRecord(id, name, topic, creatorId, DateTimeOffset.FromUnixTimeMilliseconds(createdAt.ToUnixMs()));
@@ -24,9 +28,6 @@ public sealed class SqliteRoomStore(SqliteDatabase db) : IRoomStore
             ? c.Query(null, $"SELECT {RoomColumns} FROM chat_rooms ORDER BY id LIMIT $l", ReadRoom, ("$l", limit))
             : c.Query(null, $"SELECT {RoomColumns} FROM chat_rooms WHERE topic = $t ORDER BY id LIMIT $l", ReadRoom, ("$t", topic), ("$l", limit)),
             cancellationToken);
-
-    public ValueTask<int> CountCreatedByAsync(long userId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => (int)c.Scalar(null, "SELECT COUNT(*) FROM chat_rooms WHERE creator_id = $u", ("$u", userId)), cancellationToken);
 
     public ValueTask<IReadOnlyList<long>> ListModeratorsAsync(long roomId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<long>>(c => c.Query(null, "SELECT user_id FROM room_moderators WHERE room_id = $r ORDER BY appointed_at, user_id",
