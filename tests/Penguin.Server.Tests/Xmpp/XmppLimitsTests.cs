@@ -10,7 +10,7 @@ namespace Penguin.Server.Tests.Xmpp;
 /// <summary>
 /// What an attacker would try against the XMPP port, over real TCP sockets against the real listener: more
 /// connections than the node or one address may hold, streams that end every which way, streams that never
-/// authenticate, and stanzas nested too deeply.
+/// authenticate, stanzas nested too deeply, and streams that declare names without end.
 /// </summary>
 public sealed class XmppLimitsTests
 {
@@ -158,6 +158,33 @@ public sealed class XmppLimitsTests
         await using var xmpp = await XmppTestClient.LoginAsync(server, romeo.Number);
         await xmpp.SendAsync("<message type='chat' to='1@localhost'>" + string.Concat(Enumerable.Repeat("<a>", 10_000)));
         Assert.Equal("policy-violation", await xmpp.StreamErrorAsync());
+    }
+
+    [Fact]
+    public async Task EndlessDistinctNames_InSmallStanzas_EndTheStreamWithPolicyViolation()
+    {
+        await using var server = await StartAsync(o => o.Xmpp.MaxStreamNames = 200);
+        await using var romeo = await server.RegisterAsync("romeo");
+        await using var bystander = await XmppTestClient.LoginAsync(server, romeo.Number, resource: "bystander");
+        await using var xmpp = await XmppTestClient.LoginAsync(server, romeo.Number, resource: "attacker");
+
+        // Each stanza is tiny and valid; only together do they declare more names than a stream may keep.
+        var stanzas = string.Concat(Enumerable.Range(0, 500).Select(i => $"<iq type='get' id='q{i}' b{i}='1'><q{i} xmlns='urn:q:{i}'/></iq>"));
+        await xmpp.SendAsync(stanzas);
+        Assert.Equal("policy-violation", await xmpp.StreamErrorAsync());
+
+        // An ordinary stream is far from the budget, and the other stream of the account goes on.
+        await bystander.SendAsync("<iq type='get' id='still'><ping xmlns='urn:xmpp:ping'/></iq>");
+        Assert.Equal("result", (string?)(await bystander.ExpectAsync(e => (string?)e.Attribute("id") == "still")).Attribute("type"));
+    }
+
+    [Fact]
+    public async Task EndlessDistinctNames_BeforeAuthentication_InOneStanza_EndTheStreamWithPolicyViolation()
+    {
+        await using var server = await StartAsync(o => o.Xmpp.MaxStreamNames = 200);
+        await using var client = await XmppTestClient.ConnectAsync(server);
+        await client.SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' " + string.Concat(Enumerable.Range(0, 300).Select(i => $"a{i}='' ")) + "/>");
+        Assert.Equal("policy-violation", await client.StreamErrorAsync());
     }
 
     private static Task<TestServer> StartAsync(Action<ServerOptions> configure, LogCapture? logs = null) =>

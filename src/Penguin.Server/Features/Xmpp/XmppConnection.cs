@@ -207,7 +207,7 @@ internal sealed partial class XmppConnection : IDisposable
     private async Task RestartAsync(bool authenticated)
     {
         _reader?.Dispose();
-        _reader = new XmppStreamReader(_transport, _options.MaxStanzaBytes, _options.MaxStanzaDepth);
+        _reader = new XmppStreamReader(_transport, _options.MaxStanzaBytes, _options.MaxStanzaDepth, _options.MaxStreamNames);
         _headerSent = false;
         var header = await _reader.ReadHeaderAsync();
         await SendHeaderAsync();

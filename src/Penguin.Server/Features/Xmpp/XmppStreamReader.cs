@@ -7,7 +7,8 @@ namespace Penguin.Server.Features.Xmpp;
 /// Reads one XMPP stream incrementally and safely: the stream header, then one top-level element (stanza) at a time
 /// as an <see cref="XElement"/>. What RFC 6120 §11.1 restricts — a DTD, entity declarations or references beyond the
 /// five predefined ones, comments, processing instructions — ends the stream with restricted-xml; anything not well
-/// formed with not-well-formed; a stanza beyond the byte or depth limit with policy-violation. After STARTTLS or SASL
+/// formed with not-well-formed; a stanza beyond the byte or depth limit, or a stream beyond its budget of distinct
+/// names (<see cref="StreamNameTable"/>), with policy-violation. After STARTTLS or SASL
 /// the stream restarts: a new reader over the same (or the TLS) transport.
 /// </summary>
 internal sealed class XmppStreamReader : IDisposable
@@ -30,11 +31,16 @@ internal sealed class XmppStreamReader : IDisposable
     private readonly XmlReader _reader;
     private readonly int _maxDepth;
 
-    public XmppStreamReader(Stream transport, int maxStanzaBytes, int maxDepth)
+    /// <summary>The average length a name may have within a stream's name budget.</summary>
+    public const int NameCharsEach = 64;
+
+    public XmppStreamReader(Stream transport, int maxStanzaBytes, int maxDepth, int maxNames = 1000)
     {
         // The parser reads ahead up to a buffer (a few KB): the budget leaves room for it.
         _input = new StanzaLimitStream(transport, maxStanzaBytes + 16 * 1024);
-        _reader = XmlReader.Create(_input, Settings);
+        var settings = Settings.Clone();
+        settings.NameTable = new StreamNameTable(maxNames, maxNames * NameCharsEach);
+        _reader = XmlReader.Create(_input, settings);
         _maxDepth = maxDepth;
     }
 
