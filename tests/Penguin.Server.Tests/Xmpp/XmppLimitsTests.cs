@@ -83,8 +83,8 @@ public sealed class XmppLimitsTests
         Func<Task>[] endings =
         [
             async () => await (await XmppTestClient.ConnectAsync(server)).DisposeAsync(), // a clean </stream:stream>
-            () => RawAsync(server, Header[..60]), // a header cut off, then the socket closed
-            () => RawAsync(server, ""), // connected, said nothing, left
+            () => RawAsync(server, Header[..60], () => limits.Connections > connections), // a header cut off, then the socket closed
+            () => RawAsync(server, "", () => limits.Connections > connections), // connected, said nothing, left
             async () => (await XmppTestClient.ConnectAsync(server)).Drop(), // reset
             async () =>
             {
@@ -203,11 +203,12 @@ public sealed class XmppLimitsTests
         return tcp;
     }
 
-    /// <summary>Connects, writes <paramref name="text"/> and closes.</summary>
-    private static async Task RawAsync(TestServer server, string text)
+    /// <summary>Connects, writes <paramref name="text"/>, waits until the server has <paramref name="counted"/> the connection, and closes.</summary>
+    private static async Task RawAsync(TestServer server, string text, Func<bool> counted)
     {
         using var tcp = await TcpAsync(server);
         if (text.Length > 0) await tcp.GetStream().WriteAsync(Encoding.UTF8.GetBytes(text));
+        Assert.True(await ReachesAsync(counted), "the server never counted the connection");
     }
 
     /// <summary>Whether a new connection is closed by the server without a byte (the TCP connect itself succeeds: the backlog takes it).</summary>
