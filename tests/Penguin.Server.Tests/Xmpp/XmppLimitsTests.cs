@@ -98,7 +98,7 @@ public sealed class XmppLimitsTests
             {
                 // A stream error.
                 await using var client = await XmppTestClient.ConnectAsync(server);
-                await client.SendAsync("<message><body>unclosed</message>");
+                await client.SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>unclosed</wrong>");
                 Assert.Equal("not-well-formed", await client.StreamErrorAsync());
             },
         ];
@@ -185,6 +185,25 @@ public sealed class XmppLimitsTests
         await using var client = await XmppTestClient.ConnectAsync(server);
         await client.SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' " + string.Concat(Enumerable.Range(0, 300).Select(i => $"a{i}='' ")) + "/>");
         Assert.Equal("policy-violation", await client.StreamErrorAsync());
+    }
+
+    [Fact]
+    public async Task BeforeAuthentication_MadeUpAttributesAreIgnored_AndMadeUpElementsEndTheStream()
+    {
+        await using var server = await StartAsync(o => o.Xmpp.AllowPlaintextOnLoopback = true);
+        await using var romeo = await server.RegisterAsync("romeo");
+
+        // SASL goes on as if the made-up attributes were not there (they are never made into names).
+        await using var client = await XmppTestClient.ConnectAsync(server);
+        await client.SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN' made-up-1='x' made-up-2='y'>AAAA</auth>");
+        Assert.Equal("failure", (await client.NextAsync()).Name.LocalName); // PLAIN is not offered without TLS: a SASL failure, the stream goes on
+        Assert.True(await client.ScramAsync(romeo.Number, User.Password), "SCRAM login failed after the made-up attributes");
+        await client.BindAsync("after");
+
+        // A made-up element, even inside an allowed one, ends the stream before it is read any further.
+        await using var stranger = await XmppTestClient.ConnectAsync(server);
+        await stranger.SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'><made-up xmlns='jabber:client'/></auth>");
+        Assert.Equal("not-authorized", await stranger.StreamErrorAsync());
     }
 
     private static Task<TestServer> StartAsync(Action<ServerOptions> configure, LogCapture? logs = null) =>

@@ -124,6 +124,31 @@ public sealed class XmppStreamReaderTests
         Assert.Equal(500, read);
     }
 
+    private static readonly XNamespace Sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+    private static readonly StanzaNames OnlyAuth = new([Sasl + "auth"], ["mechanism"], "not-authorized", "Authenticate first");
+
+    [Fact]
+    public async Task AllowedNames_OtherAttributesAreLeftOut_OtherElementsEndTheStream()
+    {
+        var xml = Header + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN' made-up='1' xml:lang='en'>AAAA</auth><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><made-up/></auth>";
+        using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(xml)), 4096, 16) { Allowed = OnlyAuth };
+        await reader.ReadHeaderAsync();
+        var auth = (await reader.ReadStanzaAsync())!;
+        Assert.Equal(Sasl + "auth", auth.Name);
+        Assert.Equal(["mechanism"], auth.Attributes().Select(a => a.Name.LocalName));
+        Assert.Equal("AAAA", auth.Value);
+        Assert.Equal("not-authorized", (await Assert.ThrowsAsync<XmppStreamException>(() => reader.ReadStanzaAsync())).Condition);
+    }
+
+    [Fact]
+    public async Task AllowedNames_AnotherTopLevelElement_EndsTheStream() =>
+        Assert.Equal("not-authorized", (await Assert.ThrowsAsync<XmppStreamException>(async () =>
+        {
+            using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(Header + "<message/>")), 4096, 16) { Allowed = OnlyAuth };
+            await reader.ReadHeaderAsync();
+            await reader.ReadStanzaAsync();
+        })).Condition);
+
     [Fact]
     public async Task WrongStreamElement_IsInvalidNamespace() =>
         Assert.Equal("invalid-namespace", await ConditionOfAsync("<stream to='localhost' xmlns='jabber:client'>"));

@@ -47,6 +47,14 @@ internal sealed class XmppStreamReader : IDisposable
     /// <summary>Called whenever anything arrives (whitespace keepalives too).</summary>
     public Action? Activity { get; set; }
 
+    /// <summary>
+    /// When set (before authentication), the only names a stanza may use: another element ends the stream with the
+    /// set's condition, another attribute is left out, both before any <see cref="XName"/> is made for them. An
+    /// XName stays in a process-wide table for as long as its namespace lives, and the namespace of every unprefixed
+    /// attribute (none) and jabber:client live as long as the process: a stranger's made-up names must not get there.
+    /// </summary>
+    public StanzaNames? Allowed { get; init; }
+
     public void Dispose()
     {
         _reader.Dispose();
@@ -152,6 +160,8 @@ internal sealed class XmppStreamReader : IDisposable
 
     private XElement StartElement()
     {
+        if (Allowed is { } allowed && !allowed.AllowsElement(_reader.NamespaceURI, _reader.LocalName))
+            throw new XmppStreamException(allowed.Condition, allowed.Text);
         var element = new XElement(XName.Get(_reader.LocalName, _reader.NamespaceURI));
         if (_reader.MoveToFirstAttribute())
         {
@@ -159,6 +169,7 @@ internal sealed class XmppStreamReader : IDisposable
             {
                 // Namespace declarations are kept by the names themselves; XElement writes what it needs.
                 if (_reader.NamespaceURI == "http://www.w3.org/2000/xmlns/") continue;
+                if (Allowed is { } only && !only.AllowsAttribute(_reader.NamespaceURI, _reader.LocalName)) continue;
                 element.SetAttributeValue(XName.Get(_reader.LocalName, _reader.NamespaceURI), _reader.Value);
             }
             while (_reader.MoveToNextAttribute());
@@ -214,3 +225,19 @@ internal sealed class XmppStreamReader : IDisposable
 
 /// <summary>What the client's stream header said.</summary>
 internal sealed record StreamHeader(string? To, string? Version, string? Lang, string? DefaultNamespace);
+
+/// <summary>The element and attribute names a stream accepts at some stage (<see cref="XmppStreamReader.Allowed"/>).</summary>
+internal sealed class StanzaNames(IEnumerable<XName> elements, IEnumerable<XName> attributes, string condition, string text)
+{
+    private readonly HashSet<(string Namespace, string Local)> _elements = [.. elements.Select(n => (n.NamespaceName, n.LocalName))];
+    private readonly HashSet<(string Namespace, string Local)> _attributes = [.. attributes.Select(n => (n.NamespaceName, n.LocalName))];
+
+    /// <summary>The stream error for an element not in the set.</summary>
+    public string Condition { get; } = condition;
+
+    public string Text { get; } = text;
+
+    public bool AllowsElement(string ns, string local) => _elements.Contains((ns, local));
+
+    public bool AllowsAttribute(string ns, string local) => _attributes.Contains((ns, local));
+}
