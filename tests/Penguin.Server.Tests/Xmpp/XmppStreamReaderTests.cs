@@ -88,6 +88,68 @@ public sealed class XmppStreamReaderTests
         Assert.Equal("policy-violation", await ConditionOfAsync(Header + "<message>" + string.Concat(Enumerable.Repeat("<a>", 40)) + string.Concat(Enumerable.Repeat("</a>", 40)) + "</message>", maxDepth: 16));
 
     [Fact]
+    public async Task EndlessDistinctNames_AcrossStanzasEachWithinTheLimit_ArePolicyViolation()
+    {
+        // Each stanza is small; together they declare more distinct names than one stream may keep.
+        var stanzas = string.Concat(Enumerable.Range(0, 200).Select(i => $"<x{i} xmlns='urn:n{i}' a{i}='1' xmlns:p{i}='urn:p{i}'/>"));
+        using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(Header + stanzas)), 4096, 16, maxNames: 100);
+        await reader.ReadHeaderAsync();
+        var read = 0;
+        var error = await Assert.ThrowsAsync<XmppStreamException>(async () =>
+        {
+            while (await reader.ReadStanzaAsync() is not null) read++;
+        });
+        Assert.Equal("policy-violation", error.Condition);
+        Assert.InRange(read, 10, 40); // a few names each: the budget is spent after some stanzas, not at once
+    }
+
+    [Fact]
+    public async Task LongNames_SpendTheNameBudgetByTheirLength() =>
+        Assert.Equal("policy-violation", (await Assert.ThrowsAsync<XmppStreamException>(async () =>
+        {
+            var stanzas = string.Concat(Enumerable.Range(0, 20).Select(i => $"<x{i}{new string('n', 1000)}/>"));
+            using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(Header + stanzas)), 4096, 16, maxNames: 100);
+            await reader.ReadHeaderAsync();
+            while (await reader.ReadStanzaAsync() is not null) { }
+        })).Condition);
+
+    [Fact]
+    public async Task TheSameNamesAgain_DoNotSpendTheNameBudget()
+    {
+        var stanzas = string.Concat(Enumerable.Repeat("<message to='1@localhost' type='chat' id='a'><body>hi</body><x:y xmlns:x='urn:x'/></message>", 500));
+        using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(Header + stanzas + "</stream:stream>")), 4096, 16, maxNames: 100);
+        await reader.ReadHeaderAsync();
+        var read = 0;
+        while (await reader.ReadStanzaAsync() is not null) read++;
+        Assert.Equal(500, read);
+    }
+
+    private static readonly XNamespace Sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+    private static readonly StanzaNames OnlyAuth = new([Sasl + "auth"], ["mechanism"], "not-authorized", "Authenticate first");
+
+    [Fact]
+    public async Task AllowedNames_OtherAttributesAreLeftOut_OtherElementsEndTheStream()
+    {
+        var xml = Header + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN' made-up='1' xml:lang='en'>AAAA</auth><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><made-up/></auth>";
+        using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(xml)), 4096, 16) { Allowed = OnlyAuth };
+        await reader.ReadHeaderAsync();
+        var auth = (await reader.ReadStanzaAsync())!;
+        Assert.Equal(Sasl + "auth", auth.Name);
+        Assert.Equal(["mechanism"], auth.Attributes().Select(a => a.Name.LocalName));
+        Assert.Equal("AAAA", auth.Value);
+        Assert.Equal("not-authorized", (await Assert.ThrowsAsync<XmppStreamException>(() => reader.ReadStanzaAsync())).Condition);
+    }
+
+    [Fact]
+    public async Task AllowedNames_AnotherTopLevelElement_EndsTheStream() =>
+        Assert.Equal("not-authorized", (await Assert.ThrowsAsync<XmppStreamException>(async () =>
+        {
+            using var reader = new XmppStreamReader(new MemoryStream(Encoding.UTF8.GetBytes(Header + "<message/>")), 4096, 16) { Allowed = OnlyAuth };
+            await reader.ReadHeaderAsync();
+            await reader.ReadStanzaAsync();
+        })).Condition);
+
+    [Fact]
     public async Task WrongStreamElement_IsInvalidNamespace() =>
         Assert.Equal("invalid-namespace", await ConditionOfAsync("<stream to='localhost' xmlns='jabber:client'>"));
 

@@ -65,7 +65,7 @@ internal sealed class XmppTestClient : IAsyncDisposable
     public async Task OpenStreamAsync()
     {
         await SendAsync($"<?xml version='1.0'?><stream:stream to='{_domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
-        _reader = new XmppStreamReader(_stream, 1024 * 1024, 64);
+        _reader = new XmppStreamReader(_stream, 1024 * 1024, 64, maxNames: 100_000);
         await _reader.ReadHeaderAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Features = await NextAsync();
     }

@@ -88,7 +88,7 @@ public sealed class XmppWebSocketTests(XmppServerFixture fixture) : IClassFixtur
     {
         await using var xmpp = await XmppWebSocketTestClient.ConnectAsync(Server);
 
-        await xmpp.SendAsync("<message xmlns='jabber:client'><body>unclosed</message>");
+        await xmpp.SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>unclosed</wrong>");
 
         var error = await xmpp.ExpectAsync(e => e.Name == XName.Get("error", "http://etherx.jabber.org/streams"));
         Assert.Equal("not-well-formed", error.Elements().First().Name.LocalName);

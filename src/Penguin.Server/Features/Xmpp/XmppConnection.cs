@@ -203,11 +203,23 @@ internal sealed partial class XmppConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// What a stream may say before it authenticates: STARTTLS and SASL, nothing else (anything else is
+    /// not-authorized, as <see cref="NegotiateAsync"/> says). The reader refuses other names before making them, so a
+    /// stranger cannot fill the process-wide name tables (see <see cref="XmppStreamReader.Allowed"/>).
+    /// </summary>
+    private static readonly StanzaNames Unauthenticated = new(
+        [Tls + "starttls", Sasl + "auth", Sasl + "response", Sasl + "abort"], ["mechanism"],
+        "not-authorized", "Authenticate first / 请先登录");
+
     /// <summary>A new stream (at the start, after TLS, after SASL): read the client's header, answer ours and the features.</summary>
     private async Task RestartAsync(bool authenticated)
     {
         _reader?.Dispose();
-        _reader = new XmppStreamReader(_transport, _options.MaxStanzaBytes, _options.MaxStanzaDepth);
+        _reader = new XmppStreamReader(_transport, _options.MaxStanzaBytes, _options.MaxStanzaDepth, _options.MaxStreamNames)
+        {
+            Allowed = authenticated ? null : Unauthenticated,
+        };
         _headerSent = false;
         var header = await _reader.ReadHeaderAsync();
         await SendHeaderAsync();

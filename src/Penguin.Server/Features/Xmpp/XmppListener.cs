@@ -2,18 +2,23 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Penguin.Core.Common;
 using Penguin.Server.Gateway;
 using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Features.Xmpp;
 
 /// <summary>
-/// Accepts XMPP clients on <see cref="XmppOptions.Port"/> and serves each stream on its own task. XMPP streams count
-/// against the same cap as WebSockets (Penguin:MaxWebSockets): each is a device connection.
+/// Accepts XMPP clients on <see cref="XmppOptions.Port"/> and serves each stream on its own task. Each XMPP TCP
+/// connection counts against the same caps as the HTTP port's: the node's TCP connections (Penguin:MaxConnections),
+/// those from one address (Penguin:MaxConnectionsPerAddress) and device connections (Penguin:MaxWebSockets). One
+/// over a cap is closed at once; the refusals are logged at most once a minute.
 /// </summary>
 internal sealed partial class XmppListener(XmppServices services, ConnectionLimits limits, ILogger<XmppListener> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<Task, byte> _streams = new();
+    // A flood logs once a minute per kind (turned away, accept failing), not once per connection.
+    private readonly FixedWindowThrottle _logged = new(1, TimeSpan.FromMinutes(1), services.Time);
     private TcpListener? _listener;
 
     /// <summary>Where the listener is bound (its port when 0 was asked for); null before start.</summary>
@@ -56,13 +61,19 @@ internal sealed partial class XmppListener(XmppServices services, ConnectionLimi
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var socket = await _listener!.AcceptSocketAsync(stoppingToken);
-                if (!limits.TryOpenWebSocket())
+                Socket socket;
+                try
                 {
-                    socket.Dispose();
+                    socket = await _listener!.AcceptSocketAsync(stoppingToken);
+                }
+                catch (SocketException e)
+                {
+                    // Out of descriptors and the like: the listener keeps listening (an exception here would stop the
+                    // host); say so once a minute, wait a moment rather than spin.
+                    if (_logged.TryAcquire("accept")) LogAcceptFailed(e);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), services.Time, stoppingToken);
                     continue;
                 }
-                socket.NoDelay = true;
                 var task = ServeAsync(socket, stoppingToken);
                 _streams.TryAdd(task, 0);
                 _ = task.ContinueWith(t => _streams.TryRemove(t, out _), TaskScheduler.Default);
@@ -79,23 +90,78 @@ internal sealed partial class XmppListener(XmppServices services, ConnectionLimi
         }
     }
 
+    /// <summary>
+    /// Counts the connection against the node's caps (or closes it at once), serves it, and gives back what it counted
+    /// however it ends: a clean close, a half-finished header or TLS handshake, a stream error, a reset, a bug.
+    /// </summary>
     private async Task ServeAsync(Socket socket, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        IPAddress remote;
         try
         {
-            var remote = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-            if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
-            await using var network = new NetworkStream(socket, ownsSocket: true);
-            using var connection = new XmppConnection(services, network, remote);
-            await connection.RunAsync(stoppingToken);
+            remote = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose(); // reset before it was looked at
+            return;
+        }
+        if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
+        if (!limits.TryOpen(remote))
+        {
+            TurnAway(socket, remote);
+            return;
+        }
+        try
+        {
+            if (!limits.TryOpenWebSocket())
+            {
+                TurnAway(socket, remote);
+                return;
+            }
+            try
+            {
+                socket.NoDelay = true;
+                await using var network = new NetworkStream(socket, ownsSocket: true);
+                using var connection = new XmppConnection(services, network, remote);
+                await connection.RunAsync(stoppingToken);
+            }
+            finally
+            {
+                limits.CloseWebSocket();
+            }
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            // Gone before the stream began.
+        }
+        catch (Exception e)
+        {
+            LogServeFailed(e);
         }
         finally
         {
-            limits.CloseWebSocket();
+            socket.Dispose(); // already closed by the stream, unless it ended before the stream was made
+            limits.Close(remote);
         }
+    }
+
+    private void TurnAway(Socket socket, IPAddress remote)
+    {
+        if (_logged.TryAcquire("full")) LogTurnedAway(remote.ToString(), limits.Connections, limits.WebSockets, limits.Refused);
+        socket.Dispose();
     }
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "XMPP listening on {EndPoint} for domain {Domain}")]
     private partial void LogListening(string endPoint, string domain);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "XMPP connection from {Address} turned away: the node is at Penguin:MaxConnections ({Connections} open), Penguin:MaxWebSockets ({Devices} device connections) or that address at Penguin:MaxConnectionsPerAddress; {Refused} refused since start (logged once a minute)")]
+    private partial void LogTurnedAway(string address, int connections, int devices, long refused);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Error, Message = "Accepting an XMPP connection failed; the listener keeps listening (logged once a minute)")]
+    private partial void LogAcceptFailed(Exception e);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "Serving an XMPP connection failed")]
+    private partial void LogServeFailed(Exception e);
 }

@@ -71,4 +71,12 @@ public sealed class XmppOptions
     /// <summary>The deepest element nesting accepted inside one stanza.</summary>
     [Range(4, 1000)]
     public int MaxStanzaDepth { get; set; } = 32;
+
+    /// <summary>
+    /// The most distinct names (element, attribute, prefix, namespace) the parser keeps for one stream, with at most
+    /// 64 characters each on average; beyond it the stream ends with policy-violation. Each stream restart (after
+    /// STARTTLS and SASL) starts a new budget.
+    /// </summary>
+    [Range(100, 1_000_000)]
+    public int MaxStreamNames { get; set; } = 1000;
 }

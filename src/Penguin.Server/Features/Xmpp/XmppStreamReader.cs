@@ -7,7 +7,8 @@ namespace Penguin.Server.Features.Xmpp;
 /// Reads one XMPP stream incrementally and safely: the stream header, then one top-level element (stanza) at a time
 /// as an <see cref="XElement"/>. What RFC 6120 §11.1 restricts — a DTD, entity declarations or references beyond the
 /// five predefined ones, comments, processing instructions — ends the stream with restricted-xml; anything not well
-/// formed with not-well-formed; a stanza beyond the byte or depth limit with policy-violation. After STARTTLS or SASL
+/// formed with not-well-formed; a stanza beyond the byte or depth limit, or a stream beyond its budget of distinct
+/// names (<see cref="StreamNameTable"/>), with policy-violation. After STARTTLS or SASL
 /// the stream restarts: a new reader over the same (or the TLS) transport.
 /// </summary>
 internal sealed class XmppStreamReader : IDisposable
@@ -30,16 +31,29 @@ internal sealed class XmppStreamReader : IDisposable
     private readonly XmlReader _reader;
     private readonly int _maxDepth;
 
-    public XmppStreamReader(Stream transport, int maxStanzaBytes, int maxDepth)
+    /// <summary>The average length a name may have within a stream's name budget.</summary>
+    public const int NameCharsEach = 64;
+
+    public XmppStreamReader(Stream transport, int maxStanzaBytes, int maxDepth, int maxNames = 1000)
     {
         // The parser reads ahead up to a buffer (a few KB): the budget leaves room for it.
         _input = new StanzaLimitStream(transport, maxStanzaBytes + 16 * 1024);
-        _reader = XmlReader.Create(_input, Settings);
+        var settings = Settings.Clone();
+        settings.NameTable = new StreamNameTable(maxNames, maxNames * NameCharsEach);
+        _reader = XmlReader.Create(_input, settings);
         _maxDepth = maxDepth;
     }
 
     /// <summary>Called whenever anything arrives (whitespace keepalives too).</summary>
     public Action? Activity { get; set; }
+
+    /// <summary>
+    /// When set (before authentication), the only names a stanza may use: another element ends the stream with the
+    /// set's condition, another attribute is left out, both before any <see cref="XName"/> is made for them. An
+    /// XName stays in a process-wide table for as long as its namespace lives, and the namespace of every unprefixed
+    /// attribute (none) and jabber:client live as long as the process: a stranger's made-up names must not get there.
+    /// </summary>
+    public StanzaNames? Allowed { get; init; }
 
     public void Dispose()
     {
@@ -146,6 +160,8 @@ internal sealed class XmppStreamReader : IDisposable
 
     private XElement StartElement()
     {
+        if (Allowed is { } allowed && !allowed.AllowsElement(_reader.NamespaceURI, _reader.LocalName))
+            throw new XmppStreamException(allowed.Condition, allowed.Text);
         var element = new XElement(XName.Get(_reader.LocalName, _reader.NamespaceURI));
         if (_reader.MoveToFirstAttribute())
         {
@@ -153,6 +169,7 @@ internal sealed class XmppStreamReader : IDisposable
             {
                 // Namespace declarations are kept by the names themselves; XElement writes what it needs.
                 if (_reader.NamespaceURI == "http://www.w3.org/2000/xmlns/") continue;
+                if (Allowed is { } only && !only.AllowsAttribute(_reader.NamespaceURI, _reader.LocalName)) continue;
                 element.SetAttributeValue(XName.Get(_reader.LocalName, _reader.NamespaceURI), _reader.Value);
             }
             while (_reader.MoveToNextAttribute());
@@ -208,3 +225,19 @@ internal sealed class XmppStreamReader : IDisposable
 
 /// <summary>What the client's stream header said.</summary>
 internal sealed record StreamHeader(string? To, string? Version, string? Lang, string? DefaultNamespace);
+
+/// <summary>The element and attribute names a stream accepts at some stage (<see cref="XmppStreamReader.Allowed"/>).</summary>
+internal sealed class StanzaNames(IEnumerable<XName> elements, IEnumerable<XName> attributes, string condition, string text)
+{
+    private readonly HashSet<(string Namespace, string Local)> _elements = [.. elements.Select(n => (n.NamespaceName, n.LocalName))];
+    private readonly HashSet<(string Namespace, string Local)> _attributes = [.. attributes.Select(n => (n.NamespaceName, n.LocalName))];
+
+    /// <summary>The stream error for an element not in the set.</summary>
+    public string Condition { get; } = condition;
+
+    public string Text { get; } = text;
+
+    public bool AllowsElement(string ns, string local) => _elements.Contains((ns, local));
+
+    public bool AllowsAttribute(string ns, string local) => _attributes.Contains((ns, local));
+}
