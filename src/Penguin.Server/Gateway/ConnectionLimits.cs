@@ -26,6 +26,7 @@ public sealed class ConnectionLimits(ServerOptions options)
     /// <summary>Counts a new TCP connection; false (nothing counted) when the node or its address is at the cap.</summary>
     public bool TryOpen(IPAddress? address)
     {
+        address = Canonical(address);
         if (Interlocked.Increment(ref _connections) > _maxConnections)
         {
             Interlocked.Decrement(ref _connections);
@@ -42,6 +43,7 @@ public sealed class ConnectionLimits(ServerOptions options)
 
     public void Close(IPAddress? address)
     {
+        address = Canonical(address);
         Interlocked.Decrement(ref _connections);
         if (PerAddress(address)) Release(address!);
     }
@@ -56,6 +58,12 @@ public sealed class ConnectionLimits(ServerOptions options)
     }
 
     public void CloseWebSocket() => Interlocked.Decrement(ref _webSockets);
+
+    /// <summary>
+    /// An IPv4 client of a dual-stack listener arrives as ::ffff:a.b.c.d on one port and may arrive as a.b.c.d on
+    /// another: one client, one count.
+    /// </summary>
+    private static IPAddress? Canonical(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
 
     private bool PerAddress(IPAddress? address) =>
         options.MaxConnectionsPerAddress > 0 && address is not null && (options.LimitLoopback || !IPAddress.IsLoopback(address));
