@@ -292,6 +292,37 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
     }
 
     [Fact]
+    public async Task AddMember_ADeletedAccount_IsNotFound_AndNobodyIsAdded()
+    {
+        var (group, owner) = await NewGroupAsync(GroupJoinPolicy.Approval);
+        var eve = await NewUserAsync("eve");
+        var request = await Groups.RequestJoinAsync(group, eve, "我是 Eve", Now, NoEvents<GroupJoinRequest>());
+        await Groups.InviteAsync((await Groups.GetAsync(group))!, eve, owner, Now, NoEvents<GroupRecord>());
+        await Accounts.MarkDeletedAsync(eve, Now);
+        var version = (await Groups.GetAsync(group))!.MembersVersion;
+
+        Fails("not_found", await Groups.AddMemberAsync(group, eve, Now, 500, EventsTo<GroupMembership>(eve, owner)));
+
+        Assert.Null(await Groups.GetMemberAsync(group, eve));
+        Assert.Equal((1, version), ((await Groups.GetAsync(group))!.MemberCount, (await Groups.GetAsync(group))!.MembersVersion));
+        Assert.Equal(request.Value, Assert.Single(await Groups.ListJoinRequestsAsync(group))); // nothing written, the request included
+        Assert.Empty(await Groups.ListForUserAsync(eve));
+    }
+
+    [Fact]
+    public async Task Transfer_ToADeletedAccount_IsNotFound_AndTheOwnerStays()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        await Accounts.MarkDeletedAsync(bob, Now);
+
+        Fails("not_found", await Groups.TransferAsync(group, owner, bob, EventsTo<GroupRecord>(owner, bob)));
+
+        Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
+        Assert.Equal((GroupRole.Owner, GroupRole.Member), ((await Groups.GetMemberAsync(group, owner))!.Role, (await Groups.GetMemberAsync(group, bob))!.Role));
+    }
+
+    [Fact]
     public async Task Dissolve_RemovesEveryMember_AndTheGroupAcceptsNothingMore()
     {
         var (group, owner) = await NewGroupAsync();

@@ -43,7 +43,8 @@ public interface IGroupStore
 
     /// <summary>
     /// Adds a member (role member) unless the group is full, dissolved or they are a member already; removes their
-    /// invitation and join request.
+    /// invitation and join request. An account deleted before the write is not_found (checked in the write: a deletion
+    /// either comes first and is seen, or comes after and finds the membership to end).
     /// </summary>
     ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,
         EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
@@ -51,7 +52,10 @@ public interface IGroupStore
     /// <summary>Removes a member (left or kicked); the group's record afterwards.</summary>
     ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes <paramref name="toId"/> (a member) the owner and the old owner an admin.</summary>
+    /// <summary>
+    /// Makes <paramref name="toId"/> (a member) the owner and the old owner an admin; not_found when <paramref name="toId"/>'s
+    /// account has been deleted (checked in the write, as for <see cref="AddMemberAsync"/>).
+    /// </summary>
     ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the group dissolved and removes every member; the events get the former members.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
@@ -87,6 +88,8 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             var group = Group(c, tx, groupId);
             if (group is null) return Errors.NotFound;
             if (group.Dissolved) return Errors.GroupDissolved;
+            // On the writer thread: a deletion is either committed before this read or comes after the membership.
+            if (!IsLive(c, tx, userId)) return IAccountStore.AccountGone;
             if (Member(c, tx, groupId, userId) is not null) return Errors.AlreadyMember;
             if (group.MemberCount >= maxMembers) return Errors.GroupFull;
             c.Execute(tx, "INSERT INTO group_members (group_id, user_id, role, joined_at, joined_seq, read_seq) VALUES ($g, $u, 0, $t, $s, $s)",
@@ -109,6 +112,7 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
         db.WriteAsync<Result<Committed<GroupRecord>>>((c, tx) =>
         {
             if (Member(c, tx, groupId, toId) is null || Member(c, tx, groupId, fromId) is not { Role: GroupRole.Owner }) return Errors.NotMember;
+            if (!IsLive(c, tx, toId)) return IAccountStore.AccountGone;
             c.Execute(tx, "UPDATE group_members SET role = 2 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", toId));
             c.Execute(tx, "UPDATE group_members SET role = 1 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", fromId));
             c.Execute(tx, "UPDATE chat_groups SET owner_id = $u, members_version = members_version + 1 WHERE id = $g", ("$g", groupId), ("$u", toId));
@@ -247,6 +251,10 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
     /// <summary>not_found or group_dissolved for a group a write could not change.</summary>
     private static Error Missing(SqliteConnection c, SqliteTransaction tx, long groupId) =>
         Group(c, tx, groupId) is null ? Errors.NotFound : Errors.GroupDissolved;
+
+    /// <summary>Whether the account exists and has not been deleted.</summary>
+    private static bool IsLive(SqliteConnection c, SqliteTransaction tx, long userId) =>
+        c.Scalar(tx, "SELECT EXISTS (SELECT 1 FROM users WHERE id = $u AND deleted_at IS NULL)", ("$u", userId)) == 1;
 
     private static GroupRecord? Group(SqliteConnection c, SqliteTransaction? tx, long groupId) =>
         c.QuerySingle(tx, $"SELECT {GroupColumns} FROM chat_groups g WHERE g.id = $g", r => ReadGroup(r, 0), ("$g", groupId));
