@@ -292,6 +292,41 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
     }
 
     [Fact]
+    public async Task RemoveMember_TheOwner_IsRefused_EvenOneMadeOwnerSinceTheCallersCheck()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        Fails("forbidden", await Groups.RemoveMemberAsync(group, owner, EventsTo<GroupRecord>(owner)));
+        // Bob leaves, checked as a member; the owner transfers the group to him before the write.
+        Ok(await Groups.TransferAsync(group, owner, bob, NoEvents<GroupRecord>()));
+        var version = (await Groups.GetAsync(group))!.MembersVersion;
+
+        Fails("forbidden", await Groups.RemoveMemberAsync(group, bob, EventsTo<GroupRecord>(bob)));
+
+        var after = (await Groups.GetAsync(group))!;
+        Assert.Equal((bob, 2, version), (after.OwnerId, after.MemberCount, after.MembersVersion));
+        Assert.Equal(GroupRole.Owner, (await Groups.GetMemberAsync(group, bob))!.Role);
+    }
+
+    [Fact]
+    public async Task RemoveMember_ACheckThatRefuses_SeesTheMemberAsStored_AndWritesNothing()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        // An admin's kick, checked while Bob was a member; the owner makes him an admin before the write.
+        Ok(await Groups.UpdateMemberAsync(group, bob, m => m with { Role = GroupRole.Admin }, NoEvents<MemberRecord>()));
+
+        Fails("forbidden", await Groups.RemoveMemberAsync(group, bob, EventsTo<GroupRecord>(bob),
+            m => m.Role > GroupRole.Member ? Errors.Forbidden : null));
+
+        Assert.Equal(GroupRole.Admin, (await Groups.GetMemberAsync(group, bob))!.Role);
+        Assert.Equal(2, (await Groups.GetAsync(group))!.MemberCount);
+        Ok(await Groups.RemoveMemberAsync(group, bob, NoEvents<GroupRecord>(), m => m.Role > GroupRole.Admin ? Errors.Forbidden : null));
+        Assert.Null(await Groups.GetMemberAsync(group, bob));
+        Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
+    }
+
+    [Fact]
     public async Task AddMember_ADeletedAccount_IsNotFound_AndNobodyIsAdded()
     {
         var (group, owner) = await NewGroupAsync(GroupJoinPolicy.Approval);

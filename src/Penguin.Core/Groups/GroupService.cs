@@ -261,6 +261,7 @@ public sealed class GroupService(
         if (!place.IsOk) return place.Error;
         if (place.Value.Member.Role == GroupRole.Owner)
             return Errors.Forbidden.With("The owner cannot leave: transfer the group or dissolve it.", "群主不能退群：请先转让或解散该群。");
+        // The store refuses the owner again as written: an admin made the owner by a transfer since this check stays.
         return await RemoveAsync(groupId, userId, GroupLeaveReason.Left, cancellationToken);
     }
 
@@ -268,12 +269,17 @@ public sealed class GroupService(
     {
         var target = await TargetAsync(userId, groupId, number, cancellationToken);
         if (!target.IsOk) return target.Error;
-        return await RemoveAsync(groupId, number, GroupLeaveReason.Kicked, cancellationToken);
+        // Checked again as written, as for a mute: one made an admin (or the owner) since the check is not the caller's to kick.
+        var checkedRole = target.Value.Role;
+        return await RemoveAsync(groupId, number, GroupLeaveReason.Kicked, cancellationToken, m => m.Role > checkedRole
+            ? Errors.Forbidden.With("Admins act on members only; only the owner acts on admins.", "管理员只能管理普通成员；只有群主能管理管理员。")
+            : null);
     }
 
-    private async ValueTask<Result<bool>> RemoveAsync(long groupId, long userId, GroupLeaveReason reason, CancellationToken cancellationToken)
+    private async ValueTask<Result<bool>> RemoveAsync(long groupId, long userId, GroupLeaveReason reason, CancellationToken cancellationToken,
+        Func<MemberRecord, Error?>? check = null)
     {
-        var committed = await groups.RemoveMemberAsync(groupId, userId, _ => [new EventDraft(userId, new GroupLeft(groupId, reason))], cancellationToken);
+        var committed = await groups.RemoveMemberAsync(groupId, userId, _ => [new EventDraft(userId, new GroupLeft(groupId, reason))], check, cancellationToken);
         if (!committed.IsOk) return committed.Error;
         await publisher.PublishAsync(committed.Value);
         if (await groups.GetAsync(groupId, cancellationToken) is { } group) await TellMembersAsync(group, new GroupMemberLeft(groupId, userId, reason), cancellationToken);

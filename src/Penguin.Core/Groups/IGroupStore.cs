@@ -49,8 +49,17 @@ public interface IGroupStore
     ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,
         EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a member (left or kicked); the group's record afterwards.</summary>
-    ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Removes a member (left or kicked); the group's record afterwards. The owner is never removed (<see cref="OwnerStays"/>:
+    /// the group is transferred or dissolved first), as they are inside the write: one made the owner by a transfer since
+    /// the caller's check stays. <paramref name="check"/> sees the member as stored too (a kick's rule on roles); an error
+    /// either returns writes nothing.
+    /// </summary>
+    ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>What removing the owner from their group answers.</summary>
+    static readonly Error OwnerStays = Errors.Forbidden.With("The owner cannot leave or be removed: transfer the group or dissolve it.", "群主不能退群或被移出：请先转让或解散该群。");
 
     /// <summary>
     /// Makes <paramref name="toId"/> (a member) the owner and the old owner an admin; not_found when <paramref name="toId"/>'s

@@ -107,11 +107,16 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             return await PostgresOutbox.CommitAsync(c, tx, (await MembershipAsync(c, tx, groupId, userId))!, events);
         }, cancellationToken);
 
-    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>(async (c, tx) =>
         {
+            // Under the group's lock, which every change of a member takes: the member read is the latest until the commit.
             await GroupAsync(c, tx, groupId, forUpdate: true);
-            if (await c.ExecuteAsync(tx, "DELETE FROM group_members WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId)) == 0) return Errors.NotMember;
+            if (await MemberAsync(c, tx, groupId, userId) is not { } member) return Errors.NotMember;
+            if (member.Role == GroupRole.Owner) return IGroupStore.OwnerStays;
+            if (check?.Invoke(member) is { } refused) return refused;
+            await c.ExecuteAsync(tx, "DELETE FROM group_members WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId));
             await c.ExecuteAsync(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
             return await PostgresOutbox.CommitAsync(c, tx, (await GroupAsync(c, tx, groupId))!, events);
         }, cancellationToken);

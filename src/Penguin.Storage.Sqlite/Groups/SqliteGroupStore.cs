@@ -100,10 +100,14 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Membership(c, tx, groupId, userId)!, events);
         }, cancellationToken);
 
-    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>((c, tx) =>
         {
-            if (c.Execute(tx, "DELETE FROM group_members WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId)) == 0) return Errors.NotMember;
+            if (Member(c, tx, groupId, userId) is not { } member) return Errors.NotMember;
+            if (member.Role == GroupRole.Owner) return IGroupStore.OwnerStays;
+            if (check?.Invoke(member) is { } refused) return refused;
+            c.Execute(tx, "DELETE FROM group_members WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId));
             c.Execute(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Group(c, tx, groupId)!, events);
         }, cancellationToken);
