@@ -357,6 +357,65 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
         Assert.Equal((GroupRole.Owner, GroupRole.Member), ((await Groups.GetMemberAsync(group, owner))!.Role, (await Groups.GetMemberAsync(group, bob))!.Role));
     }
 
+    private async Task<long> JoinAtAsync(long group, DateTimeOffset at)
+    {
+        var user = await NewUserAsync("member");
+        Ok(await Groups.AddMemberAsync(group, user, at, 500, NoEvents<GroupMembership>()));
+        return user;
+    }
+
+    [Fact]
+    public async Task RemoveDeleted_AnOwner_PassesTheGroupToTheLongestStandingAdmin_ThenMember_PassingOverDeletedAccounts()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var gone = await JoinAtAsync(group, Now.AddMinutes(1));   // the longest-standing, but deleted too
+        var early = await JoinAtAsync(group, Now.AddMinutes(2));
+        var admin = await JoinAtAsync(group, Now.AddMinutes(3));
+        var lateAdmin = await JoinAtAsync(group, Now.AddMinutes(4));
+        foreach (var a in new[] { admin, lateAdmin }) Ok(await Groups.UpdateMemberAsync(group, a, m => m with { Role = GroupRole.Admin }, NoEvents<MemberRecord>()));
+        await Accounts.MarkDeletedAsync(gone, Now);
+        await Accounts.MarkDeletedAsync(owner, Now);
+
+        var departed = Ok(await Groups.RemoveDeletedAsync(group, owner, EventsTo<GroupDeparture>(owner, admin)));
+
+        var d = departed.Value;
+        Assert.Equal((admin, GroupRole.Owner, GroupRole.Owner), (d.NewOwner!.UserId, d.NewOwner.Role, d.Former.Role));
+        Assert.Equal((admin, 4, false), (d.Group.OwnerId, d.Group.MemberCount, d.Group.Dissolved));
+        Assert.Equal(new[] { gone, early, admin, lateAdmin }.Order(), d.Members);
+        Assert.Equal(d.Group, await Groups.GetAsync(group));
+        Assert.Null(await Groups.GetMemberAsync(group, owner));
+        Assert.Equal(2, departed.Events.Count);
+        // No admin left: the longest-standing member not deleted.
+        await Accounts.MarkDeletedAsync(admin, Now);
+        Ok(await Groups.UpdateMemberAsync(group, lateAdmin, m => m with { Role = GroupRole.Member }, NoEvents<MemberRecord>()));
+        Assert.Equal(early, Ok(await Groups.RemoveDeletedAsync(group, admin, NoEvents<GroupDeparture>())).Value.NewOwner!.UserId);
+        Assert.Equal(early, (await Groups.GetAsync(group))!.OwnerId);
+        Fails("not_member", await Groups.RemoveDeletedAsync(group, admin, NoEvents<GroupDeparture>()));
+    }
+
+    [Fact]
+    public async Task RemoveDeleted_AnOwnerWithNobodyToTakeOver_DissolvesTheGroup_AndAMemberSimplyLeaves()
+    {
+        var (alone, owner) = await NewGroupAsync();
+        var (other, otherOwner) = await NewGroupAsync();
+        var gone = await JoinAtAsync(alone, Now.AddMinutes(1));
+        Ok(await Groups.AddMemberAsync(other, owner, Now, 500, NoEvents<GroupMembership>()));
+        await Accounts.MarkDeletedAsync(gone, Now);
+        await Accounts.MarkDeletedAsync(owner, Now);
+
+        var dissolved = Ok(await Groups.RemoveDeletedAsync(alone, owner, EventsTo<GroupDeparture>(owner)));
+        var left = Ok(await Groups.RemoveDeletedAsync(other, owner, NoEvents<GroupDeparture>()));
+
+        Assert.True(dissolved.Value.Group.Dissolved);
+        Assert.Null(dissolved.Value.NewOwner);
+        Assert.Equal(new[] { owner, gone }.Order(), dissolved.Value.Members);
+        Assert.Empty(await Groups.ListMembersAsync(alone));
+        Assert.Equal((otherOwner, 1, (MemberRecord?)null), (left.Value.Group.OwnerId, left.Value.Group.MemberCount, left.Value.NewOwner));
+        Assert.Equal([otherOwner], left.Value.Members);
+        Assert.Empty(await Groups.ListForUserAsync(owner));
+        Fails("group_dissolved", await Groups.RemoveDeletedAsync(alone, gone, NoEvents<GroupDeparture>()));
+    }
+
     [Fact]
     public async Task Dissolve_RemovesEveryMember_AndTheGroupAcceptsNothingMore()
     {

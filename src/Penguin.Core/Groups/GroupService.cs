@@ -159,6 +159,45 @@ public sealed class GroupService(
         return true;
     }
 
+    /// <summary>
+    /// Takes a deleted account out of each of its groups (<see cref="IGroupStore.RemoveDeletedAsync"/>), after it was marked
+    /// deleted so that it joins nothing more: from a group it owns, ownership passes to the longest-standing admin, else
+    /// member, with the events of a transfer (<c>group.updated</c> to every member, <c>group.membership</c> to the new
+    /// owner); a group it owned alone is dissolved; elsewhere it leaves (<c>group.member.left</c>).
+    /// </summary>
+    public async ValueTask LeaveAllOfDeletedAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        foreach (var place in await groups.ListForUserAsync(userId, cancellationToken))
+        {
+            var groupId = place.Group.Id;
+            var now = Now();
+            var committed = await groups.RemoveDeletedAsync(groupId, userId, d => DepartureEvents(d, now), cancellationToken);
+            if (!committed.IsOk) continue; // it left, or the group was dissolved, meanwhile
+            var departure = await publisher.PublishAsync(committed.Value);
+            if (departure.Group.Dissolved)
+            {
+                _audiences.TryRemove(groupId, out _);
+                continue;
+            }
+            await TellMembersAsync(departure.Group, new GroupMemberLeft(groupId, userId, GroupLeaveReason.Left), cancellationToken);
+            if (departure.NewOwner is { } owner) await TellMembersAsync(departure.Group, new GroupMemberChanged(groupId, owner.ToWire(now)), cancellationToken);
+        }
+    }
+
+    private IEnumerable<EventDraft> DepartureEvents(GroupDeparture d, DateTimeOffset now)
+    {
+        var groupId = d.Group.Id;
+        if (d.Group.Dissolved) return d.Members.Select(id => new EventDraft(id, new GroupLeft(groupId, GroupLeaveReason.Dissolved)));
+        var events = new List<EventDraft> { new(d.Former.UserId, new GroupLeft(groupId, GroupLeaveReason.Left)) };
+        if (d.NewOwner is { } heir)
+        {
+            // As for a transfer: every member sees the new owner on the card, the new owner their new role.
+            events.AddRange(d.Members.Select(id => new EventDraft(id, new GroupUpdated(d.Group.ToWire(MaxMembers)))));
+            events.Add(new EventDraft(heir.UserId, new GroupMembershipChanged(groupId, heir.ToWire(now), heir.Notify)));
+        }
+        return events;
+    }
+
     // --- Membership ------------------------------------------------------------------------------------
 
     public async ValueTask<Result<GroupMember[]>> ListMembersAsync(long userId, long groupId, CancellationToken cancellationToken = default)

@@ -62,6 +62,14 @@ public interface IGroupStore
     static readonly Error OwnerStays = Errors.Forbidden.With("The owner cannot leave or be removed: transfer the group or dissolve it.", "群主不能退群或被移出：请先转让或解散该群。");
 
     /// <summary>
+    /// Takes a deleted account out of the group, decided on the members as stored in the write: a member or an admin
+    /// leaves; an owner's group passes to the longest-standing admin, else the longest-standing member (accounts not
+    /// deleted), and is dissolved when none is left. not_member when the account is no longer in the group,
+    /// group_dissolved when the group is gone.
+    /// </summary>
+    ValueTask<Result<Committed<GroupDeparture>>> RemoveDeletedAsync(long groupId, long userId, EventsFor<GroupDeparture> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Makes <paramref name="toId"/> (a member) the owner and the old owner an admin; not_found when <paramref name="toId"/>'s
     /// account has been deleted (checked in the write, as for <see cref="AddMemberAsync"/>).
     /// </summary>

@@ -121,6 +121,39 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             return await PostgresOutbox.CommitAsync(c, tx, (await GroupAsync(c, tx, groupId))!, events);
         }, cancellationToken);
 
+    public ValueTask<Result<Committed<GroupDeparture>>> RemoveDeletedAsync(long groupId, long userId, EventsFor<GroupDeparture> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<GroupDeparture>>>(async (c, tx) =>
+        {
+            // Under the group's lock, which every change of a member takes: the roles and members read are the latest until
+            // the commit. An heir deleted meanwhile passes the group on at their own account's clean-up.
+            if (await GroupAsync(c, tx, groupId, forUpdate: true) is not { Dissolved: false }) return await MissingAsync(c, tx, groupId);
+            if (await MemberAsync(c, tx, groupId, userId) is not { } former) return Errors.NotMember;
+            MemberRecord? heir = null;
+            if (former.Role == GroupRole.Owner)
+            {
+                // The longest-standing admin, else the longest-standing member: the members' list order, deleted accounts passed over.
+                heir = await c.QuerySingleAsync(tx, $"""
+                    SELECT {MemberColumns} FROM group_members m JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+                    WHERE m.group_id = @g AND m.user_id <> @u ORDER BY m.role DESC, m.joined_at, m.user_id LIMIT 1
+                    """, r => ReadMember(r, 0), ("g", groupId), ("u", userId));
+                if (heir is null)
+                {
+                    await c.ExecuteAsync(tx, "UPDATE chat_groups SET dissolved = true, member_count = 0, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
+                    var all = await c.QueryAsync(tx, "DELETE FROM group_members WHERE group_id = @g RETURNING user_id", r => r.GetInt64(0), ("g", groupId));
+                    await c.ExecuteAsync(tx, "DELETE FROM group_requests WHERE group_id = @g", ("g", groupId));
+                    await c.ExecuteAsync(tx, "DELETE FROM group_invitations WHERE group_id = @g", ("g", groupId));
+                    return await PostgresOutbox.CommitAsync(c, tx, new GroupDeparture((await GroupAsync(c, tx, groupId))!, former, null, [.. all.Order()]), events);
+                }
+                await c.ExecuteAsync(tx, "UPDATE group_members SET role = 2 WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", heir.UserId));
+                await c.ExecuteAsync(tx, "UPDATE chat_groups SET owner_id = @u WHERE id = @g", ("g", groupId), ("u", heir.UserId));
+            }
+            await c.ExecuteAsync(tx, "DELETE FROM group_members WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId));
+            await c.ExecuteAsync(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
+            var members = await c.QueryAsync(tx, "SELECT user_id FROM group_members WHERE group_id = @g ORDER BY user_id", r => r.GetInt64(0), ("g", groupId));
+            return await PostgresOutbox.CommitAsync(c, tx,
+                new GroupDeparture((await GroupAsync(c, tx, groupId))!, former, heir is null ? null : await MemberAsync(c, tx, groupId, heir.UserId), members), events);
+        }, cancellationToken);
+
     public ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>(async (c, tx) =>
         {

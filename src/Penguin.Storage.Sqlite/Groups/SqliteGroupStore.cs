@@ -112,6 +112,37 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Group(c, tx, groupId)!, events);
         }, cancellationToken);
 
+    public ValueTask<Result<Committed<GroupDeparture>>> RemoveDeletedAsync(long groupId, long userId, EventsFor<GroupDeparture> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<GroupDeparture>>>((c, tx) =>
+        {
+            if (Group(c, tx, groupId) is not { Dissolved: false }) return Missing(c, tx, groupId);
+            if (Member(c, tx, groupId, userId) is not { } former) return Errors.NotMember;
+            MemberRecord? heir = null;
+            if (former.Role == GroupRole.Owner)
+            {
+                // The longest-standing admin, else the longest-standing member: the members' list order, deleted accounts passed over.
+                heir = c.QuerySingle(tx, $"""
+                    SELECT {MemberColumns} FROM group_members m JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+                    WHERE m.group_id = $g AND m.user_id <> $u ORDER BY m.role DESC, m.joined_at, m.user_id LIMIT 1
+                    """, r => ReadMember(r, 0), ("$g", groupId), ("$u", userId));
+                if (heir is null)
+                {
+                    c.Execute(tx, "UPDATE chat_groups SET dissolved = 1, member_count = 0, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
+                    var all = c.Query(tx, "DELETE FROM group_members WHERE group_id = $g RETURNING user_id", r => r.GetInt64(0), ("$g", groupId));
+                    c.Execute(tx, "DELETE FROM group_requests WHERE group_id = $g", ("$g", groupId));
+                    c.Execute(tx, "DELETE FROM group_invitations WHERE group_id = $g", ("$g", groupId));
+                    return SqliteOutbox.Commit(db.EventHeads, c, tx, new GroupDeparture(Group(c, tx, groupId)!, former, null, [.. all.Order()]), events);
+                }
+                c.Execute(tx, "UPDATE group_members SET role = 2 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", heir.UserId));
+                c.Execute(tx, "UPDATE chat_groups SET owner_id = $u WHERE id = $g", ("$g", groupId), ("$u", heir.UserId));
+            }
+            c.Execute(tx, "DELETE FROM group_members WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId));
+            c.Execute(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
+            var members = c.Query(tx, "SELECT user_id FROM group_members WHERE group_id = $g ORDER BY user_id", r => r.GetInt64(0), ("$g", groupId));
+            return SqliteOutbox.Commit(db.EventHeads, c, tx,
+                new GroupDeparture(Group(c, tx, groupId)!, former, heir is null ? null : Member(c, tx, groupId, heir.UserId), members), events);
+        }, cancellationToken);
+
     public ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>((c, tx) =>
         {
