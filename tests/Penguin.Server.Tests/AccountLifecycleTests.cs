@@ -75,6 +75,39 @@ public sealed class AccountLifecycleTests
     }
 
     [Fact]
+    public async Task DeleteAccount_ItsGroupsPassToTheLongestStandingAdmin_AGroupItOwnedAloneIsDissolved_ElsewhereItLeaves()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+        await using var carol = await server.RegisterAsync("carol");
+        var open = new CreateGroupRequest("周末爬山群", JoinPolicy: GroupJoinPolicy.Open);
+        var hiking = (await alice.Rest.CreateGroupAsync(open)).Group.Id;
+        await carol.Rest.JoinGroupAsync(hiking); // a member longer than Bob, but Bob is an admin
+        await bob.Rest.JoinGroupAsync(hiking);
+        await alice.Rest.SetGroupAdminAsync(hiking, bob.Number, true);
+        var solo = (await alice.Rest.CreateGroupAsync(open)).Group.Id;
+        var carols = (await carol.Rest.CreateGroupAsync(open)).Group.Id;
+        await alice.Rest.JoinGroupAsync(carols);
+        var bobLive = await bob.ConnectAsync();
+        var carolLive = await carol.ConnectAsync();
+
+        await alice.Rest.DeleteAccountAsync(User.Password);
+
+        Assert.Equal(GroupRole.Owner, (await bobLive.WaitForAsync<GroupMembershipChanged>(m => m.GroupId == hiking)).Member.Role);
+        Assert.Equal(bob.Number, (await carolLive.WaitForAsync<GroupUpdated>(u => u.Group.Id == hiking)).Group.Owner);
+        var card = await bob.Rest.GetGroupAsync(hiking);
+        Assert.Equal((bob.Number, 2), (card.Owner, card.MemberCount));
+        Assert.Equal([(bob.Number, GroupRole.Owner), (carol.Number, GroupRole.Member)],
+            (await carol.Rest.GetGroupMembersAsync(hiking)).Select(m => (m.Number, m.Role)));
+        await bob.Rest.DissolveGroupAsync(hiking); // the new owner has every right of one
+        Assert.True((await carol.Rest.GetGroupAsync(solo)).Dissolved);
+        Assert.Equal([carol.Number], (await carol.Rest.GetGroupMembersAsync(carols)).Select(m => m.Number));
+        // Nothing attaches to the deleted account any more.
+        Assert.Equal(404, (await Assert.ThrowsAsync<PenguinException>(() => carol.Rest.InviteToGroupAsync(carols, alice.Number))).Status);
+    }
+
+    [Fact]
     public async Task DeleteAccount_WrongPassword_DeletesNothing()
     {
         await using var server = await TestServer.StartAsync();

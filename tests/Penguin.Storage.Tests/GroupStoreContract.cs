@@ -292,6 +292,131 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
     }
 
     [Fact]
+    public async Task RemoveMember_TheOwner_IsRefused_EvenOneMadeOwnerSinceTheCallersCheck()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        Fails("forbidden", await Groups.RemoveMemberAsync(group, owner, EventsTo<GroupRecord>(owner)));
+        // Bob leaves, checked as a member; the owner transfers the group to him before the write.
+        Ok(await Groups.TransferAsync(group, owner, bob, NoEvents<GroupRecord>()));
+        var version = (await Groups.GetAsync(group))!.MembersVersion;
+
+        Fails("forbidden", await Groups.RemoveMemberAsync(group, bob, EventsTo<GroupRecord>(bob)));
+
+        var after = (await Groups.GetAsync(group))!;
+        Assert.Equal((bob, 2, version), (after.OwnerId, after.MemberCount, after.MembersVersion));
+        Assert.Equal(GroupRole.Owner, (await Groups.GetMemberAsync(group, bob))!.Role);
+    }
+
+    [Fact]
+    public async Task RemoveMember_ACheckThatRefuses_SeesTheMemberAsStored_AndWritesNothing()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        // An admin's kick, checked while Bob was a member; the owner makes him an admin before the write.
+        Ok(await Groups.UpdateMemberAsync(group, bob, m => m with { Role = GroupRole.Admin }, NoEvents<MemberRecord>()));
+
+        Fails("forbidden", await Groups.RemoveMemberAsync(group, bob, EventsTo<GroupRecord>(bob),
+            m => m.Role > GroupRole.Member ? Errors.Forbidden : null));
+
+        Assert.Equal(GroupRole.Admin, (await Groups.GetMemberAsync(group, bob))!.Role);
+        Assert.Equal(2, (await Groups.GetAsync(group))!.MemberCount);
+        Ok(await Groups.RemoveMemberAsync(group, bob, NoEvents<GroupRecord>(), m => m.Role > GroupRole.Admin ? Errors.Forbidden : null));
+        Assert.Null(await Groups.GetMemberAsync(group, bob));
+        Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
+    }
+
+    [Fact]
+    public async Task AddMember_ADeletedAccount_IsNotFound_AndNobodyIsAdded()
+    {
+        var (group, owner) = await NewGroupAsync(GroupJoinPolicy.Approval);
+        var eve = await NewUserAsync("eve");
+        var request = await Groups.RequestJoinAsync(group, eve, "我是 Eve", Now, NoEvents<GroupJoinRequest>());
+        await Groups.InviteAsync((await Groups.GetAsync(group))!, eve, owner, Now, NoEvents<GroupRecord>());
+        await Accounts.MarkDeletedAsync(eve, Now);
+        var version = (await Groups.GetAsync(group))!.MembersVersion;
+
+        Fails("not_found", await Groups.AddMemberAsync(group, eve, Now, 500, EventsTo<GroupMembership>(eve, owner)));
+
+        Assert.Null(await Groups.GetMemberAsync(group, eve));
+        Assert.Equal((1, version), ((await Groups.GetAsync(group))!.MemberCount, (await Groups.GetAsync(group))!.MembersVersion));
+        Assert.Equal(request.Value, Assert.Single(await Groups.ListJoinRequestsAsync(group))); // nothing written, the request included
+        Assert.Empty(await Groups.ListForUserAsync(eve));
+    }
+
+    [Fact]
+    public async Task Transfer_ToADeletedAccount_IsNotFound_AndTheOwnerStays()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var bob = await JoinAsync(group);
+        await Accounts.MarkDeletedAsync(bob, Now);
+
+        Fails("not_found", await Groups.TransferAsync(group, owner, bob, EventsTo<GroupRecord>(owner, bob)));
+
+        Assert.Equal(owner, (await Groups.GetAsync(group))!.OwnerId);
+        Assert.Equal((GroupRole.Owner, GroupRole.Member), ((await Groups.GetMemberAsync(group, owner))!.Role, (await Groups.GetMemberAsync(group, bob))!.Role));
+    }
+
+    private async Task<long> JoinAtAsync(long group, DateTimeOffset at)
+    {
+        var user = await NewUserAsync("member");
+        Ok(await Groups.AddMemberAsync(group, user, at, 500, NoEvents<GroupMembership>()));
+        return user;
+    }
+
+    [Fact]
+    public async Task RemoveDeleted_AnOwner_PassesTheGroupToTheLongestStandingAdmin_ThenMember_PassingOverDeletedAccounts()
+    {
+        var (group, owner) = await NewGroupAsync();
+        var gone = await JoinAtAsync(group, Now.AddMinutes(1));   // the longest-standing, but deleted too
+        var early = await JoinAtAsync(group, Now.AddMinutes(2));
+        var admin = await JoinAtAsync(group, Now.AddMinutes(3));
+        var lateAdmin = await JoinAtAsync(group, Now.AddMinutes(4));
+        foreach (var a in new[] { admin, lateAdmin }) Ok(await Groups.UpdateMemberAsync(group, a, m => m with { Role = GroupRole.Admin }, NoEvents<MemberRecord>()));
+        await Accounts.MarkDeletedAsync(gone, Now);
+        await Accounts.MarkDeletedAsync(owner, Now);
+
+        var departed = Ok(await Groups.RemoveDeletedAsync(group, owner, EventsTo<GroupDeparture>(owner, admin)));
+
+        var d = departed.Value;
+        Assert.Equal((admin, GroupRole.Owner, GroupRole.Owner), (d.NewOwner!.UserId, d.NewOwner.Role, d.Former.Role));
+        Assert.Equal((admin, 4, false), (d.Group.OwnerId, d.Group.MemberCount, d.Group.Dissolved));
+        Assert.Equal(new[] { gone, early, admin, lateAdmin }.Order(), d.Members);
+        Assert.Equal(d.Group, await Groups.GetAsync(group));
+        Assert.Null(await Groups.GetMemberAsync(group, owner));
+        Assert.Equal(2, departed.Events.Count);
+        // No admin left: the longest-standing member not deleted.
+        await Accounts.MarkDeletedAsync(admin, Now);
+        Ok(await Groups.UpdateMemberAsync(group, lateAdmin, m => m with { Role = GroupRole.Member }, NoEvents<MemberRecord>()));
+        Assert.Equal(early, Ok(await Groups.RemoveDeletedAsync(group, admin, NoEvents<GroupDeparture>())).Value.NewOwner!.UserId);
+        Assert.Equal(early, (await Groups.GetAsync(group))!.OwnerId);
+        Fails("not_member", await Groups.RemoveDeletedAsync(group, admin, NoEvents<GroupDeparture>()));
+    }
+
+    [Fact]
+    public async Task RemoveDeleted_AnOwnerWithNobodyToTakeOver_DissolvesTheGroup_AndAMemberSimplyLeaves()
+    {
+        var (alone, owner) = await NewGroupAsync();
+        var (other, otherOwner) = await NewGroupAsync();
+        var gone = await JoinAtAsync(alone, Now.AddMinutes(1));
+        Ok(await Groups.AddMemberAsync(other, owner, Now, 500, NoEvents<GroupMembership>()));
+        await Accounts.MarkDeletedAsync(gone, Now);
+        await Accounts.MarkDeletedAsync(owner, Now);
+
+        var dissolved = Ok(await Groups.RemoveDeletedAsync(alone, owner, EventsTo<GroupDeparture>(owner)));
+        var left = Ok(await Groups.RemoveDeletedAsync(other, owner, NoEvents<GroupDeparture>()));
+
+        Assert.True(dissolved.Value.Group.Dissolved);
+        Assert.Null(dissolved.Value.NewOwner);
+        Assert.Equal(new[] { owner, gone }.Order(), dissolved.Value.Members);
+        Assert.Empty(await Groups.ListMembersAsync(alone));
+        Assert.Equal((otherOwner, 1, (MemberRecord?)null), (left.Value.Group.OwnerId, left.Value.Group.MemberCount, left.Value.NewOwner));
+        Assert.Equal([otherOwner], left.Value.Members);
+        Assert.Empty(await Groups.ListForUserAsync(owner));
+        Fails("group_dissolved", await Groups.RemoveDeletedAsync(alone, gone, NoEvents<GroupDeparture>()));
+    }
+
+    [Fact]
     public async Task Dissolve_RemovesEveryMember_AndTheGroupAcceptsNothingMore()
     {
         var (group, owner) = await NewGroupAsync();

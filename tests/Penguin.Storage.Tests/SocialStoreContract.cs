@@ -228,6 +228,45 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([friendship.FromSide], await Social.GetFriendsAsync(from));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AcceptRequest_AnAccountDeletedSinceTheRequest_IsNotFound_AndNoFriendshipIsCreated(bool senderDeleted)
+    {
+        var from = await NewUserAsync();
+        var to = await NewUserAsync();
+        var request = (await Social.UpsertPendingRequestAsync(from, to, "hi", await DefaultGroupAsync(from), Now, NoEvents<FriendRequestRecord>())).Value;
+        await Accounts.MarkDeletedAsync(senderDeleted ? from : to, Now);
+        var heads = (await Events.HeadAsync(from), await Events.HeadAsync(to));
+
+        Fails("not_found", await Social.AcceptRequestAsync(request.Id, await DefaultGroupAsync(to), Now, EventsTo<Friendship>(from, to)));
+
+        Assert.Equal(Relation.None, await Social.GetRelationAsync(from, to));
+        Assert.Empty(await Social.GetFriendsAsync(from));
+        Assert.Empty(await Social.GetFriendsAsync(to));
+        Assert.Equal(request, await Social.GetRequestAsync(request.Id)); // nothing written
+        Assert.Equal(heads, (await Events.HeadAsync(from), await Events.HeadAsync(to)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AddFriends_WithADeletedAccount_IsNotFound_AndNothingIsCreated(bool senderDeleted)
+    {
+        var from = await NewUserAsync();
+        var to = await NewUserAsync();
+        var pending = (await Social.UpsertPendingRequestAsync(from, to, "first", await DefaultGroupAsync(from), Now, NoEvents<FriendRequestRecord>())).Value;
+        await Accounts.MarkDeletedAsync(senderDeleted ? from : to, Now);
+
+        Fails("not_found", await Social.AddFriendsAsync(from, to, "直接加", await DefaultGroupAsync(from), Now, EventsTo<Friendship>(from, to)));
+
+        Assert.Equal(Relation.None, await Social.GetRelationAsync(from, to));
+        Assert.Empty(await Social.GetFriendsAsync(to));
+        Assert.Equal(pending, await Social.GetRequestAsync(pending.Id));
+        Assert.Equal([pending], await Social.ListPendingRequestsAsync(to));
+        Assert.Equal(0, await Events.HeadAsync(to));
+    }
+
     [Fact]
     public async Task DeclineRequest_Pending_ClosesItOnce()
     {
@@ -269,7 +308,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         var to = await NewUserAsync();
         var fromGroup = await NewGroupAsync(from, "加的");
 
-        var committed = await Social.AddFriendsAsync(from, to, "直接加", fromGroup, Now, EventsTo<Friendship>(from, to, to));
+        var committed = Ok(await Social.AddFriendsAsync(from, to, "直接加", fromGroup, Now, EventsTo<Friendship>(from, to, to)));
 
         var friendship = committed.Value;
         Assert.Equal(new FriendRequestRecord(friendship.Request.Id, from, to, "直接加", fromGroup, FriendRequestState.Accepted, Now), friendship.Request);
@@ -287,7 +326,7 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         var to = await NewUserAsync();
         var pending = (await Social.UpsertPendingRequestAsync(from, to, "first", await DefaultGroupAsync(from), Now, NoEvents<FriendRequestRecord>())).Value;
 
-        var friendship = (await Social.AddFriendsAsync(from, to, "again", await DefaultGroupAsync(from), Now.AddMinutes(1), NoEvents<Friendship>())).Value;
+        var friendship = Ok(await Social.AddFriendsAsync(from, to, "again", await DefaultGroupAsync(from), Now.AddMinutes(1), NoEvents<Friendship>())).Value;
 
         Assert.Equal(pending with { Message = "again", State = FriendRequestState.Accepted }, friendship.Request);
         Assert.Empty(await Social.ListPendingRequestsAsync(from));

@@ -10,6 +10,12 @@ public interface IAccountStore
     /// <summary>What a deleted account is called wherever it still appears.</summary>
     const string DeletedNickname = "已注销 Deleted";
 
+    /// <summary>
+    /// What a write that would attach something to an account (a membership, a friendship, a group's ownership) answers
+    /// when the account does not exist or has been deleted; stores check it inside the write.
+    /// </summary>
+    static readonly Error AccountGone = Errors.NotFound.With("That account does not exist or has been deleted.", "该账号不存在或已注销。");
+
     /// <summary>Creates the user with the next account number (never reused) and their default buddy group.</summary>
     ValueTask<long> CreateUserAsync(NewUser user, string defaultGroupName, CancellationToken cancellationToken = default);
 

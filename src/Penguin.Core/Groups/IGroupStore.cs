@@ -43,15 +43,36 @@ public interface IGroupStore
 
     /// <summary>
     /// Adds a member (role member) unless the group is full, dissolved or they are a member already; removes their
-    /// invitation and join request.
+    /// invitation and join request. An account deleted before the write is not_found (checked in the write: a deletion
+    /// either comes first and is seen, or comes after and finds the membership to end).
     /// </summary>
     ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,
         EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a member (left or kicked); the group's record afterwards.</summary>
-    ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Removes a member (left or kicked); the group's record afterwards. The owner is never removed (<see cref="OwnerStays"/>:
+    /// the group is transferred or dissolved first), as they are inside the write: one made the owner by a transfer since
+    /// the caller's check stays. <paramref name="check"/> sees the member as stored too (a kick's rule on roles); an error
+    /// either returns writes nothing.
+    /// </summary>
+    ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
+        CancellationToken cancellationToken = default);
 
-    /// <summary>Makes <paramref name="toId"/> (a member) the owner and the old owner an admin.</summary>
+    /// <summary>What removing the owner from their group answers.</summary>
+    static readonly Error OwnerStays = Errors.Forbidden.With("The owner cannot leave or be removed: transfer the group or dissolve it.", "群主不能退群或被移出：请先转让或解散该群。");
+
+    /// <summary>
+    /// Takes a deleted account out of the group, decided on the members as stored in the write: a member or an admin
+    /// leaves; an owner's group passes to the longest-standing admin, else the longest-standing member (accounts not
+    /// deleted), and is dissolved when none is left. not_member when the account is no longer in the group,
+    /// group_dissolved when the group is gone.
+    /// </summary>
+    ValueTask<Result<Committed<GroupDeparture>>> RemoveDeletedAsync(long groupId, long userId, EventsFor<GroupDeparture> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes <paramref name="toId"/> (a member) the owner and the old owner an admin; not_found when <paramref name="toId"/>'s
+    /// account has been deleted (checked in the write, as for <see cref="AddMemberAsync"/>).
+    /// </summary>
     ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the group dissolved and removes every member; the events get the former members.</summary>

@@ -91,7 +91,8 @@ public sealed class SocialService(
         if (target.Settings.AddPolicy == AddPolicy.Anyone)
         {
             var added = await social.AddFriendsAsync(fromId, request.To, message, fromGroup.Value, time.GetUtcNow(), FriendshipEvents(users), cancellationToken);
-            var friendship = await publisher.PublishAsync(added);
+            if (!added.IsOk) return added.Error; // one of the two deleted their account since the look above
+            var friendship = await publisher.PublishAsync(added.Value);
             await TellEachOtherAsync(fromId, request.To, CancellationToken.None); // committed: the new friends see each other whatever the caller does
             return new FriendRequestOutcome(FriendRequestState.Accepted, View(friendship.Request, users));
         }
@@ -107,7 +108,7 @@ public sealed class SocialService(
         // Only the receiver may answer; to anyone else the request does not exist.
         if (request is null || request.ToId != userId) return Errors.NotFound;
         if (request.State != FriendRequestState.Pending) return Errors.RequestClosed;
-        if (await accounts.GetUserAsync(request.FromId, cancellationToken) is null) return Errors.NotFound; // the sender deleted their account
+        if (await accounts.GetUserAsync(request.FromId, cancellationToken) is null) return Errors.NotFound; // the sender deleted their account (checked again as written)
         if (await FriendLimitAsync(request.FromId, request.ToId, cancellationToken) is { } full) return full;
         var group = await OwnGroupOrDefaultAsync(userId, groupId, cancellationToken);
         if (!group.IsOk) return group.Error;

@@ -1,4 +1,5 @@
 using Npgsql;
+using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
@@ -91,6 +92,11 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             var group = await GroupAsync(c, tx, groupId, forUpdate: true);
             if (group is null) return Errors.NotFound;
             if (group.Dissolved) return Errors.GroupDissolved;
+            // The account's row is locked (with the events' other recipients, in id order, as the outbox would) before it
+            // is checked: a deletion either committed before and is seen here, or waits and then finds the membership to end.
+            var provisional = new GroupMembership(group, new MemberRecord(groupId, userId, GroupRole.Member, null, null, GroupNotify.Notify, now, group.LastSeq, group.LastSeq));
+            await c.LockUsersAsync(tx, [userId, .. events(provisional).Select(d => d.UserId)]);
+            if (!await IsLiveAsync(c, tx, userId)) return IAccountStore.AccountGone;
             if (await MemberAsync(c, tx, groupId, userId) is not null) return Errors.AlreadyMember;
             if (group.MemberCount >= maxMembers) return Errors.GroupFull;
             await c.ExecuteAsync(tx, "INSERT INTO group_members (group_id, user_id, role, joined_at, joined_seq, read_seq) VALUES (@g, @u, 0, @t, @s, @s)",
@@ -101,20 +107,61 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             return await PostgresOutbox.CommitAsync(c, tx, (await MembershipAsync(c, tx, groupId, userId))!, events);
         }, cancellationToken);
 
-    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>(async (c, tx) =>
         {
+            // Under the group's lock, which every change of a member takes: the member read is the latest until the commit.
             await GroupAsync(c, tx, groupId, forUpdate: true);
-            if (await c.ExecuteAsync(tx, "DELETE FROM group_members WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId)) == 0) return Errors.NotMember;
+            if (await MemberAsync(c, tx, groupId, userId) is not { } member) return Errors.NotMember;
+            if (member.Role == GroupRole.Owner) return IGroupStore.OwnerStays;
+            if (check?.Invoke(member) is { } refused) return refused;
+            await c.ExecuteAsync(tx, "DELETE FROM group_members WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId));
             await c.ExecuteAsync(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
             return await PostgresOutbox.CommitAsync(c, tx, (await GroupAsync(c, tx, groupId))!, events);
+        }, cancellationToken);
+
+    public ValueTask<Result<Committed<GroupDeparture>>> RemoveDeletedAsync(long groupId, long userId, EventsFor<GroupDeparture> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<GroupDeparture>>>(async (c, tx) =>
+        {
+            // Under the group's lock, which every change of a member takes: the roles and members read are the latest until
+            // the commit. An heir deleted meanwhile passes the group on at their own account's clean-up.
+            if (await GroupAsync(c, tx, groupId, forUpdate: true) is not { Dissolved: false }) return await MissingAsync(c, tx, groupId);
+            if (await MemberAsync(c, tx, groupId, userId) is not { } former) return Errors.NotMember;
+            MemberRecord? heir = null;
+            if (former.Role == GroupRole.Owner)
+            {
+                // The longest-standing admin, else the longest-standing member: the members' list order, deleted accounts passed over.
+                heir = await c.QuerySingleAsync(tx, $"""
+                    SELECT {MemberColumns} FROM group_members m JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+                    WHERE m.group_id = @g AND m.user_id <> @u ORDER BY m.role DESC, m.joined_at, m.user_id LIMIT 1
+                    """, r => ReadMember(r, 0), ("g", groupId), ("u", userId));
+                if (heir is null)
+                {
+                    await c.ExecuteAsync(tx, "UPDATE chat_groups SET dissolved = true, member_count = 0, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
+                    var all = await c.QueryAsync(tx, "DELETE FROM group_members WHERE group_id = @g RETURNING user_id", r => r.GetInt64(0), ("g", groupId));
+                    await c.ExecuteAsync(tx, "DELETE FROM group_requests WHERE group_id = @g", ("g", groupId));
+                    await c.ExecuteAsync(tx, "DELETE FROM group_invitations WHERE group_id = @g", ("g", groupId));
+                    return await PostgresOutbox.CommitAsync(c, tx, new GroupDeparture((await GroupAsync(c, tx, groupId))!, former, null, [.. all.Order()]), events);
+                }
+                await c.ExecuteAsync(tx, "UPDATE group_members SET role = 2 WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", heir.UserId));
+                await c.ExecuteAsync(tx, "UPDATE chat_groups SET owner_id = @u WHERE id = @g", ("g", groupId), ("u", heir.UserId));
+            }
+            await c.ExecuteAsync(tx, "DELETE FROM group_members WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId));
+            await c.ExecuteAsync(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
+            var members = await c.QueryAsync(tx, "SELECT user_id FROM group_members WHERE group_id = @g ORDER BY user_id", r => r.GetInt64(0), ("g", groupId));
+            return await PostgresOutbox.CommitAsync(c, tx,
+                new GroupDeparture((await GroupAsync(c, tx, groupId))!, former, heir is null ? null : await MemberAsync(c, tx, groupId, heir.UserId), members), events);
         }, cancellationToken);
 
     public ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>(async (c, tx) =>
         {
-            await GroupAsync(c, tx, groupId, forUpdate: true);
+            if (await GroupAsync(c, tx, groupId, forUpdate: true) is not { } group) return Errors.NotMember;
             if (await MemberAsync(c, tx, groupId, toId) is null || await MemberAsync(c, tx, groupId, fromId) is not { Role: GroupRole.Owner }) return Errors.NotMember;
+            // The new owner's account locked before it is checked (see AddMemberAsync); the recipients with it, in id order.
+            await c.LockUsersAsync(tx, [toId, .. events(group with { OwnerId = toId }).Select(d => d.UserId)]);
+            if (!await IsLiveAsync(c, tx, toId)) return IAccountStore.AccountGone;
             await c.ExecuteAsync(tx, "UPDATE group_members SET role = 2 WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", toId));
             await c.ExecuteAsync(tx, "UPDATE group_members SET role = 1 WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", fromId));
             await c.ExecuteAsync(tx, "UPDATE chat_groups SET owner_id = @u, members_version = members_version + 1 WHERE id = @g", ("g", groupId), ("u", toId));
@@ -260,6 +307,10 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
 
     private static async Task<Error> MissingAsync(NpgsqlConnection c, NpgsqlTransaction tx, long groupId) =>
         await GroupAsync(c, tx, groupId) is null ? Errors.NotFound : Errors.GroupDissolved;
+
+    /// <summary>Whether the account exists and has not been deleted (its row locked by the caller, so it stays so until the commit).</summary>
+    private static async Task<bool> IsLiveAsync(NpgsqlConnection c, NpgsqlTransaction tx, long userId) =>
+        await c.ScalarAsync(tx, "SELECT 1 FROM users WHERE id = @u AND deleted_at IS NULL", ("u", userId)) is not null;
 
     private static Task<GroupRecord?> GroupAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long groupId, bool forUpdate = false) =>
         c.QuerySingleAsync(tx, $"SELECT {GroupColumns} FROM chat_groups g WHERE g.id = @g{(forUpdate ? " FOR UPDATE" : "")}", r => ReadGroup(r, 0), ("g", groupId));

@@ -1,4 +1,5 @@
 using Npgsql;
+using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Outbox;
 using Penguin.Core.Social;
@@ -147,6 +148,10 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             var pending = await c.QuerySingleAsync(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id", ReadRequest, ("id", requestId));
             if (pending is null) return Errors.RequestClosed;
             await c.LockUsersAsync(tx, pending.FromId, pending.ToId);
+            // Both rows locked: a deletion committed before is seen, one not yet committed waits and then finds the friendship to end.
+            if (await c.QuerySingleAsync(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id AND state = 0", ReadRequest, ("id", requestId)) is null)
+                return Errors.RequestClosed;
+            if (!await BothLiveAsync(c, tx, pending.FromId, pending.ToId)) return IAccountStore.AccountGone;
             var request = await c.QuerySingleAsync(tx, $"""
                 UPDATE friend_requests SET state = 1, updated_at = @now WHERE id = @id AND state = 0 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));
@@ -154,10 +159,12 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             return await PostgresOutbox.CommitAsync(c, tx, await BefriendAsync(c, tx, request, toGroupId, now), events);
         }, cancellationToken);
 
-    public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(async (c, tx) =>
+    public ValueTask<Result<Committed<Friendship>>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events,
+        CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<Friendship>>>(async (c, tx) =>
         {
             await c.LockUsersAsync(tx, fromId, toId);
+            if (!await BothLiveAsync(c, tx, fromId, toId)) return IAccountStore.AccountGone;
             // A request the sender still has pending (the receiver has since let anyone add them) is the one
             // accepted; otherwise it would stay pending next to the friendship.
             var request = await c.QuerySingleAsync(tx, $"""
@@ -209,6 +216,10 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             await c.ExecuteAsync(tx, "DELETE FROM blocks WHERE user_id = @u AND blocked_id = @o", ("u", userId), ("o", otherId));
             return await PostgresOutbox.CommitAsync(c, tx, await BlockedAsync(c, tx, userId), events);
         }, cancellationToken);
+
+    /// <summary>Whether both accounts exist and neither has been deleted (their rows locked by the caller).</summary>
+    private static async Task<bool> BothLiveAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b) =>
+        await c.ScalarAsync(tx, "SELECT COUNT(*) FROM users WHERE id = ANY(@ids) AND deleted_at IS NULL", ("ids", new[] { a, b }.Distinct().ToArray())) == (a == b ? 1 : 2);
 
     private static async Task<BuddyGroup[]> GroupsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, long userId, CancellationToken cancellationToken = default) =>
         [.. await c.QueryAsync(tx, "SELECT id, name, position, is_default FROM buddy_groups WHERE user_id = @u ORDER BY is_default DESC, position, id",

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Groups;
 using Penguin.Core.Messaging;
@@ -87,6 +88,8 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             var group = Group(c, tx, groupId);
             if (group is null) return Errors.NotFound;
             if (group.Dissolved) return Errors.GroupDissolved;
+            // On the writer thread: a deletion is either committed before this read or comes after the membership.
+            if (!IsLive(c, tx, userId)) return IAccountStore.AccountGone;
             if (Member(c, tx, groupId, userId) is not null) return Errors.AlreadyMember;
             if (group.MemberCount >= maxMembers) return Errors.GroupFull;
             c.Execute(tx, "INSERT INTO group_members (group_id, user_id, role, joined_at, joined_seq, read_seq) VALUES ($g, $u, 0, $t, $s, $s)",
@@ -97,18 +100,54 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Membership(c, tx, groupId, userId)!, events);
         }, cancellationToken);
 
-    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
+    public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
+        CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>((c, tx) =>
         {
-            if (c.Execute(tx, "DELETE FROM group_members WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId)) == 0) return Errors.NotMember;
+            if (Member(c, tx, groupId, userId) is not { } member) return Errors.NotMember;
+            if (member.Role == GroupRole.Owner) return IGroupStore.OwnerStays;
+            if (check?.Invoke(member) is { } refused) return refused;
+            c.Execute(tx, "DELETE FROM group_members WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId));
             c.Execute(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Group(c, tx, groupId)!, events);
+        }, cancellationToken);
+
+    public ValueTask<Result<Committed<GroupDeparture>>> RemoveDeletedAsync(long groupId, long userId, EventsFor<GroupDeparture> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<GroupDeparture>>>((c, tx) =>
+        {
+            if (Group(c, tx, groupId) is not { Dissolved: false }) return Missing(c, tx, groupId);
+            if (Member(c, tx, groupId, userId) is not { } former) return Errors.NotMember;
+            MemberRecord? heir = null;
+            if (former.Role == GroupRole.Owner)
+            {
+                // The longest-standing admin, else the longest-standing member: the members' list order, deleted accounts passed over.
+                heir = c.QuerySingle(tx, $"""
+                    SELECT {MemberColumns} FROM group_members m JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+                    WHERE m.group_id = $g AND m.user_id <> $u ORDER BY m.role DESC, m.joined_at, m.user_id LIMIT 1
+                    """, r => ReadMember(r, 0), ("$g", groupId), ("$u", userId));
+                if (heir is null)
+                {
+                    c.Execute(tx, "UPDATE chat_groups SET dissolved = 1, member_count = 0, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
+                    var all = c.Query(tx, "DELETE FROM group_members WHERE group_id = $g RETURNING user_id", r => r.GetInt64(0), ("$g", groupId));
+                    c.Execute(tx, "DELETE FROM group_requests WHERE group_id = $g", ("$g", groupId));
+                    c.Execute(tx, "DELETE FROM group_invitations WHERE group_id = $g", ("$g", groupId));
+                    return SqliteOutbox.Commit(db.EventHeads, c, tx, new GroupDeparture(Group(c, tx, groupId)!, former, null, [.. all.Order()]), events);
+                }
+                c.Execute(tx, "UPDATE group_members SET role = 2 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", heir.UserId));
+                c.Execute(tx, "UPDATE chat_groups SET owner_id = $u WHERE id = $g", ("$g", groupId), ("$u", heir.UserId));
+            }
+            c.Execute(tx, "DELETE FROM group_members WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId));
+            c.Execute(tx, "UPDATE chat_groups SET member_count = member_count - 1, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
+            var members = c.Query(tx, "SELECT user_id FROM group_members WHERE group_id = $g ORDER BY user_id", r => r.GetInt64(0), ("$g", groupId));
+            return SqliteOutbox.Commit(db.EventHeads, c, tx,
+                new GroupDeparture(Group(c, tx, groupId)!, former, heir is null ? null : Member(c, tx, groupId, heir.UserId), members), events);
         }, cancellationToken);
 
     public ValueTask<Result<Committed<GroupRecord>>> TransferAsync(long groupId, long fromId, long toId, EventsFor<GroupRecord> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupRecord>>>((c, tx) =>
         {
             if (Member(c, tx, groupId, toId) is null || Member(c, tx, groupId, fromId) is not { Role: GroupRole.Owner }) return Errors.NotMember;
+            if (!IsLive(c, tx, toId)) return IAccountStore.AccountGone;
             c.Execute(tx, "UPDATE group_members SET role = 2 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", toId));
             c.Execute(tx, "UPDATE group_members SET role = 1 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", fromId));
             c.Execute(tx, "UPDATE chat_groups SET owner_id = $u, members_version = members_version + 1 WHERE id = $g", ("$g", groupId), ("$u", toId));
@@ -247,6 +286,10 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
     /// <summary>not_found or group_dissolved for a group a write could not change.</summary>
     private static Error Missing(SqliteConnection c, SqliteTransaction tx, long groupId) =>
         Group(c, tx, groupId) is null ? Errors.NotFound : Errors.GroupDissolved;
+
+    /// <summary>Whether the account exists and has not been deleted.</summary>
+    private static bool IsLive(SqliteConnection c, SqliteTransaction tx, long userId) =>
+        c.Scalar(tx, "SELECT EXISTS (SELECT 1 FROM users WHERE id = $u AND deleted_at IS NULL)", ("$u", userId)) == 1;
 
     private static GroupRecord? Group(SqliteConnection c, SqliteTransaction? tx, long groupId) =>
         c.QuerySingle(tx, $"SELECT {GroupColumns} FROM chat_groups g WHERE g.id = $g", r => ReadGroup(r, 0), ("$g", groupId));

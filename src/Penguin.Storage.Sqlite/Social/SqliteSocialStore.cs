@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Penguin.Core.Accounts;
 using Penguin.Core.Common;
 using Penguin.Core.Outbox;
 using Penguin.Core.Social;
@@ -133,16 +134,20 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
     public ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<Friendship>>>((c, tx) =>
         {
-            if (c.Execute(tx, "UPDATE friend_requests SET state = 1, updated_at = $now WHERE id = $id AND state = 0",
-                    ("$now", now.ToUnixMs()), ("$id", requestId)) == 0)
+            if (c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id AND state = 0", ReadRequest, ("$id", requestId)) is not { } pending)
                 return Errors.RequestClosed;
+            // On the writer thread: an account deleted before this write is seen; one deleted after finds the friendship to end.
+            if (!BothLive(c, tx, pending.FromId, pending.ToId)) return IAccountStore.AccountGone;
+            c.Execute(tx, "UPDATE friend_requests SET state = 1, updated_at = $now WHERE id = $id", ("$now", now.ToUnixMs()), ("$id", requestId));
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId))!;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, toGroupId, now), events);
         }, cancellationToken);
 
-    public ValueTask<Committed<Friendship>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync((c, tx) =>
+    public ValueTask<Result<Committed<Friendship>>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events,
+        CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<Friendship>>>((c, tx) =>
         {
+            if (!BothLive(c, tx, fromId, toId)) return IAccountStore.AccountGone;
             // A request the sender still has pending (the receiver has since let anyone add them) is the one
             // accepted; otherwise it would stay pending next to the friendship.
             var request = c.QuerySingle(tx, $"""
@@ -191,6 +196,10 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
         }, cancellationToken);
 
     private static readonly Error NoSuchGroup = Errors.NotFound.With("No such buddy group.", "分组不存在。");
+
+    /// <summary>Whether both accounts exist and neither has been deleted.</summary>
+    private static bool BothLive(SqliteConnection c, SqliteTransaction tx, long a, long b) =>
+        c.Scalar(tx, "SELECT COUNT(*) FROM users WHERE id IN ($a, $b) AND deleted_at IS NULL", ("$a", a), ("$b", b)) == (a == b ? 1 : 2);
 
     private static BuddyGroup[] Groups(SqliteConnection c, SqliteTransaction? tx, long userId) =>
         [.. c.Query(tx, "SELECT id, name, position, is_default FROM buddy_groups WHERE user_id = $u ORDER BY is_default DESC, position, id",

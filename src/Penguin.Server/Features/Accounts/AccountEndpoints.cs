@@ -1,6 +1,7 @@
 using Penguin.Core.Accounts;
 using Microsoft.AspNetCore.Mvc;
 using Penguin.Core.Bus;
+using Penguin.Core.Groups;
 using Penguin.Core.Social;
 using Penguin.Protocol;
 using Penguin.Server.Api;
@@ -90,10 +91,11 @@ public static class AccountEndpoints
             return Results.NoContent();
         });
 
-        me.MapDelete("/me", async ([FromBody] DeleteAccountRequest body, Caller caller, AccountService accounts, SocialService social, IEventBus bus, HttpContext http, CancellationToken cancellationToken) =>
+        me.MapDelete("/me", async ([FromBody] DeleteAccountRequest body, Caller caller, AccountService accounts, SocialService social, GroupService groups, IEventBus bus,
+            HttpContext http, CancellationToken cancellationToken) =>
         {
             if (await accounts.CheckPasswordAsync(caller.UserId, body.Password, Address(http), cancellationToken) is { } wrong) return Fail(wrong);
-            await AccountClosure.CloseAsync(caller.UserId, accounts, social, bus, Ended);
+            await AccountClosure.CloseAsync(caller.UserId, accounts, social, groups, bus, Ended);
             return Results.NoContent();
         });
     }
