@@ -242,7 +242,7 @@ public abstract class FileStoreContract(StorageEngine engine) : ContractBase(eng
         var latecomer = await NewUserAsync("late");
         var stranger = await NewUserAsync("stranger");
         var group = (await Groups.CreateAsync(new Penguin.Core.Groups.NewGroup(owner, "相册群", "penguin-03", "", GroupJoinPolicy.Open, Now),
-            NoEvents<Penguin.Core.Groups.GroupMembership>())).Value.Group.Id;
+            NoEvents<Penguin.Core.Groups.GroupMembership>())).Value.Value.Group.Id;
         Ok(await Groups.AddMemberAsync(group, bob, Now, 500, NoEvents<Penguin.Core.Groups.GroupMembership>()));
         var fileId = FileRules.NewId();
         var attachment = new Attachment(fileId, "合照.jpg", 4321, "image/jpeg", 640, 480, Preview: true);

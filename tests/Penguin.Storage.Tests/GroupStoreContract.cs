@@ -17,7 +17,7 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
     {
         var owner = await NewUserAsync("owner");
         var created = await Groups.CreateAsync(new NewGroup(owner, "企鹅群", "penguin-03", "简介", policy, Now), NoEvents<GroupMembership>());
-        return (created.Value.Group.Id, owner);
+        return (created.Value.Value.Group.Id, owner);
     }
 
     private async Task<long> JoinAsync(long group, int max = 500)
@@ -44,13 +44,37 @@ public abstract class GroupStoreContract(StorageEngine engine) : ContractBase(en
         var created = await Groups.CreateAsync(new NewGroup(owner, "企鹅群", "penguin-03", "简介", GroupJoinPolicy.Approval, Now),
             m => [new EventDraft(owner, new GroupLeft(m.Group.Id, GroupLeaveReason.Left))]);
 
-        var (group, member) = created.Value;
+        var (group, member) = created.Value.Value;
         Assert.True(group.Id > 200_000);
         Assert.Equal(("企鹅群", "penguin-03", "简介", GroupJoinPolicy.Approval, owner, 1, 0L, false), (group.Name, group.Avatar, group.Introduction, group.JoinPolicy, group.OwnerId, group.MemberCount, group.LastSeq, group.Dissolved));
         Assert.Equal((GroupRole.Owner, 0L, 0L, GroupNotify.Notify), (member.Role, member.JoinedSeq, member.ReadSeq, member.Notify));
-        Assert.Equal(owner, Assert.Single(created.Events).UserId);
+        Assert.Equal(owner, Assert.Single(created.Value.Events).UserId);
         Assert.Equal(group, await Groups.GetAsync(group.Id));
         Assert.Equal(member, Assert.Single(await Groups.ListMembersAsync(group.Id)));
+    }
+
+    [Fact]
+    public async Task GroupsPerUser_CreatingAndJoiningSideBySide_StopAtTheLimit()
+    {
+        var user = await NewUserAsync("joiner");
+        var (open, _) = await NewGroupAsync();
+        var others = new List<long>();
+        for (var i = 0; i < 8; i++) others.Add((await NewGroupAsync()).Group);
+        for (var i = 0; i < Limits.MaxGroupsPerUser - 5; i++)
+            Ok(await Groups.CreateAsync(new NewGroup(user, $"群{i}", "penguin-03", "", GroupJoinPolicy.Open, Now), NoEvents<GroupMembership>()));
+
+        // Five places left, and twelve requests for them at once: eight joins and four creations.
+        var joins = others.Select(g => Groups.AddMemberAsync(g, user, Now, 500, NoEvents<GroupMembership>()).AsTask());
+        var creations = Enumerable.Range(0, 4).Select(i =>
+            Groups.CreateAsync(new NewGroup(user, $"新群{i}", "penguin-03", "", GroupJoinPolicy.Open, Now), NoEvents<GroupMembership>()).AsTask());
+        var joined = await Task.WhenAll(joins);
+        var created = await Task.WhenAll(creations);
+
+        Assert.Equal(5, joined.Count(r => r.IsOk) + created.Count(r => r.IsOk));
+        Assert.All(joined.Where(r => !r.IsOk), r => Assert.Equal("limit_reached", r.Error!.Code));
+        Assert.All(created.Where(r => !r.IsOk), r => Assert.Equal("limit_reached", r.Error!.Code));
+        Assert.Equal(Limits.MaxGroupsPerUser, (await Groups.ListForUserAsync(user)).Count);
+        Assert.Equal("limit_reached", (await Groups.AddMemberAsync(open, user, Now, 500, NoEvents<GroupMembership>())).Error!.Code);
     }
 
     [Fact]

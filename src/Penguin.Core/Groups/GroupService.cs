@@ -46,13 +46,14 @@ public sealed class GroupService(
         if (request.Avatar is not null && !Avatars.IsKnown(request.Avatar))
             return Errors.InvalidField.With("Unknown avatar.", "未知的头像。");
         if (request.JoinPolicy is { } policy && !Enum.IsDefined(policy)) return Errors.InvalidField;
-        if ((await groups.ListForUserAsync(userId, cancellationToken)).Count >= Limits.MaxGroupsPerUser)
-            return Errors.LimitReached.With($"You are in {Limits.MaxGroupsPerUser} groups already.", $"你已加入 {Limits.MaxGroupsPerUser} 个群。");
-
         var group = new NewGroup(userId, request.Name.Trim(), request.Avatar ?? Avatars.All[0], request.Introduction?.Trim() ?? "",
             request.JoinPolicy ?? GroupJoinPolicy.Approval, Now());
         var committed = await groups.CreateAsync(group, m => [new EventDraft(userId, new GroupJoined(Summary(m)))], cancellationToken);
-        return Summary(await publisher.PublishAsync(committed));
+        if (!committed.IsOk)
+            return committed.Error.Code == Errors.LimitReached.Code
+                ? Errors.LimitReached.With($"You are in {Limits.MaxGroupsPerUser} groups already.", $"你已加入 {Limits.MaxGroupsPerUser} 个群。")
+                : committed.Error;
+        return Summary(await publisher.PublishAsync(committed.Value));
     }
 
     /// <summary>A group's card: anyone logged in may see it (to decide whether to join).</summary>
@@ -285,10 +286,12 @@ public sealed class GroupService(
 
     private async ValueTask<Result<GroupSummary>> AddMemberAsync(long groupId, long userId, CancellationToken cancellationToken, EventDraft[]? also = null)
     {
-        if ((await groups.ListForUserAsync(userId, cancellationToken)).Count >= Limits.MaxGroupsPerUser)
-            return Errors.LimitReached.With($"That user is in {Limits.MaxGroupsPerUser} groups already.", $"该用户已加入 {Limits.MaxGroupsPerUser} 个群。");
         var committed = await groups.AddMemberAsync(groupId, userId, Now(), MaxMembers, m => [new EventDraft(userId, new GroupJoined(Summary(m))), .. also ?? []], cancellationToken);
-        if (!committed.IsOk) return committed.Error.Code == Errors.GroupFull.Code ? GroupFull() : committed.Error;
+        if (!committed.IsOk)
+            return committed.Error.Code == Errors.GroupFull.Code ? GroupFull()
+                : committed.Error.Code == Errors.LimitReached.Code
+                    ? Errors.LimitReached.With($"That user is in {Limits.MaxGroupsPerUser} groups already.", $"该用户已加入 {Limits.MaxGroupsPerUser} 个群。")
+                    : committed.Error;
         var joined = await publisher.PublishAsync(committed.Value);
         await TellMembersAsync(joined.Group, new GroupMemberChanged(groupId, joined.Member.ToWire(Now())), cancellationToken);
         return Summary(joined);

@@ -12,8 +12,11 @@ namespace Penguin.Core.Groups;
 /// </summary>
 public interface IGroupStore
 {
-    /// <summary>Creates the group with its owner as the only member.</summary>
-    ValueTask<Committed<GroupMembership>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates the group with its owner as the only member; limit_reached when the owner is in
+    /// <see cref="Limits.MaxGroupsPerUser"/> groups already (counted in the write, as for <see cref="AddMemberAsync"/>).
+    /// </summary>
+    ValueTask<Result<Committed<GroupMembership>>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);
 
     ValueTask<GroupRecord?> GetAsync(long groupId, CancellationToken cancellationToken = default);
 
@@ -44,7 +47,9 @@ public interface IGroupStore
     /// <summary>
     /// Adds a member (role member) unless the group is full, dissolved or they are a member already; removes their
     /// invitation and join request. An account deleted before the write is not_found (checked in the write: a deletion
-    /// either comes first and is seen, or comes after and finds the membership to end).
+    /// either comes first and is seen, or comes after and finds the membership to end); one in
+    /// <see cref="Limits.MaxGroupsPerUser"/> groups already is limit_reached, counted in the write too, so joins side by
+    /// side cannot pass the limit together.
     /// </summary>
     ValueTask<Result<Committed<GroupMembership>>> AddMemberAsync(long groupId, long userId, DateTimeOffset now, int maxMembers,
         EventsFor<GroupMembership> events, CancellationToken cancellationToken = default);

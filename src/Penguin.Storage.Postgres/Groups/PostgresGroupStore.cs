@@ -20,9 +20,12 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
     private const string MessageColumns = "x.id, x.group_id, x.sender_id, x.seq, x.client_id, x.body, x.sent_at, x.recalled_at, x.mentions, x.mention_all, x.attachment";
     private const string RequestColumns = "r.id, r.group_id, r.user_id, r.message, r.created_at";
 
-    public ValueTask<Committed<GroupMembership>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(async (c, tx) =>
+    public ValueTask<Result<Committed<GroupMembership>>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<GroupMembership>>>(async (c, tx) =>
         {
+            // Every membership of a user is written under their row lock, so the count is the one this insert follows.
+            await c.LockUsersAsync(tx, group.OwnerId);
+            if (await InTooManyGroupsAsync(c, tx, group.OwnerId)) return Errors.LimitReached;
             var id = (await c.ScalarAsync(tx, """
                 INSERT INTO chat_groups (name, avatar, introduction, join_policy, owner_id, member_count, created_at, members_version)
                 VALUES (@n, @a, @i, @p, @o, 1, @t, 1) RETURNING id
@@ -99,6 +102,7 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             if (!await IsLiveAsync(c, tx, userId)) return IAccountStore.AccountGone;
             if (await MemberAsync(c, tx, groupId, userId) is not null) return Errors.AlreadyMember;
             if (group.MemberCount >= maxMembers) return Errors.GroupFull;
+            if (await InTooManyGroupsAsync(c, tx, userId)) return Errors.LimitReached;
             await c.ExecuteAsync(tx, "INSERT INTO group_members (group_id, user_id, role, joined_at, joined_seq, read_seq) VALUES (@g, @u, 0, @t, @s, @s)",
                 ("g", groupId), ("u", userId), ("t", now.Utc()), ("s", group.LastSeq));
             await c.ExecuteAsync(tx, "UPDATE chat_groups SET member_count = member_count + 1, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
@@ -106,6 +110,9 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             await c.ExecuteAsync(tx, "DELETE FROM group_requests WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", userId));
             return await PostgresOutbox.CommitAsync(c, tx, (await MembershipAsync(c, tx, groupId, userId))!, events);
         }, cancellationToken);
+
+    private static async Task<bool> InTooManyGroupsAsync(NpgsqlConnection c, NpgsqlTransaction tx, long userId) =>
+        await c.ScalarAsync(tx, "SELECT COUNT(*) FROM group_members WHERE user_id = @u", ("u", userId)) >= Limits.MaxGroupsPerUser;
 
     public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
         CancellationToken cancellationToken = default) =>

@@ -19,9 +19,10 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
     private const string MessageColumns = "x.id, x.group_id, x.sender_id, x.seq, x.client_id, x.body, x.sent_at, x.recalled_at, x.mentions, x.mention_all, x.attachment";
     private const string RequestColumns = "r.id, r.group_id, r.user_id, r.message, r.created_at";
 
-    public ValueTask<Committed<GroupMembership>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default) =>
-        db.WriteAsync((c, tx) =>
+    public ValueTask<Result<Committed<GroupMembership>>> CreateAsync(NewGroup group, EventsFor<GroupMembership> events, CancellationToken cancellationToken = default) =>
+        db.WriteAsync<Result<Committed<GroupMembership>>>((c, tx) =>
         {
+            if (InTooManyGroups(c, tx, group.OwnerId)) return Errors.LimitReached;
             var id = c.Scalar(tx, """
                 INSERT INTO chat_groups (name, avatar, introduction, join_policy, owner_id, member_count, created_at, members_version)
                 VALUES ($n, $a, $i, $p, $o, 1, $t, 1) RETURNING id
@@ -92,6 +93,7 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             if (!IsLive(c, tx, userId)) return IAccountStore.AccountGone;
             if (Member(c, tx, groupId, userId) is not null) return Errors.AlreadyMember;
             if (group.MemberCount >= maxMembers) return Errors.GroupFull;
+            if (InTooManyGroups(c, tx, userId)) return Errors.LimitReached;
             c.Execute(tx, "INSERT INTO group_members (group_id, user_id, role, joined_at, joined_seq, read_seq) VALUES ($g, $u, 0, $t, $s, $s)",
                 ("$g", groupId), ("$u", userId), ("$t", now.ToUnixMs()), ("$s", group.LastSeq));
             c.Execute(tx, "UPDATE chat_groups SET member_count = member_count + 1, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
@@ -99,6 +101,9 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
             c.Execute(tx, "DELETE FROM group_requests WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", userId));
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Membership(c, tx, groupId, userId)!, events);
         }, cancellationToken);
+
+    private static bool InTooManyGroups(SqliteConnection c, SqliteTransaction tx, long userId) =>
+        c.Scalar(tx, "SELECT COUNT(*) FROM group_members WHERE user_id = $u", ("$u", userId)) >= Limits.MaxGroupsPerUser;
 
     public ValueTask<Result<Committed<GroupRecord>>> RemoveMemberAsync(long groupId, long userId, EventsFor<GroupRecord> events, Func<MemberRecord, Error?>? check = null,
         CancellationToken cancellationToken = default) =>
