@@ -228,6 +228,35 @@ public abstract class SocialStoreContract(StorageEngine engine) : ContractBase(e
         Assert.Equal([friendship.FromSide], await Social.GetFriendsAsync(from));
     }
 
+    [Fact]
+    public async Task FriendLimit_AcceptingAndAddingSideBySide_StopsAtTheLimit()
+    {
+        var popular = await NewUserAsync();
+        for (var i = 0; i < Limits.MaxFriends - 1; i++)
+        {
+            var friend = await NewUserAsync();
+            Ok(await Social.AddFriendsAsync(friend, popular, "", await DefaultGroupAsync(friend), Now, NoEvents<Friendship>()));
+        }
+        var (first, second, third) = (await NewUserAsync(), await NewUserAsync(), await NewUserAsync());
+        var requests = new List<FriendRequestRecord>();
+        foreach (var from in new[] { first, second })
+            requests.Add((await Social.UpsertPendingRequestAsync(from, popular, "hi", await DefaultGroupAsync(from), Now, NoEvents<FriendRequestRecord>())).Value);
+
+        // One place left, three takers at once.
+        var outcomes = await Task.WhenAll(
+            Social.AcceptRequestAsync(requests[0].Id, await DefaultGroupAsync(popular), Now, NoEvents<Friendship>()).AsTask(),
+            Social.AcceptRequestAsync(requests[1].Id, await DefaultGroupAsync(popular), Now, NoEvents<Friendship>()).AsTask(),
+            Social.AddFriendsAsync(third, popular, "", await DefaultGroupAsync(third), Now, NoEvents<Friendship>()).AsTask());
+
+        Assert.Single(outcomes, o => o.IsOk);
+        Assert.All(outcomes.Where(o => !o.IsOk), o => Assert.Equal("limit_reached", o.Error!.Code));
+        Assert.Equal(Limits.MaxFriends, (await Social.GetFriendIdsAsync(popular)).Length);
+        // A refused acceptance wrote nothing: its request is still pending.
+        var states = new List<FriendRequestState>();
+        foreach (var r in requests) states.Add((await Social.GetRequestAsync(r.Id))!.State);
+        Assert.Equal(outcomes[0].IsOk || outcomes[1].IsOk ? 1 : 2, states.Count(st => st == FriendRequestState.Pending));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

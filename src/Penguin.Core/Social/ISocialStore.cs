@@ -41,16 +41,21 @@ public interface ISocialStore
     /// <summary>Creates a pending request, or refreshes the message of the one already pending between the two.</summary>
     ValueTask<Committed<FriendRequestRecord>> UpsertPendingRequestAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<FriendRequestRecord> events, CancellationToken cancellationToken = default);
 
+    /// <summary>The answer when either friend list holds <see cref="Limits.MaxFriends"/> already; friendship is mutual.</summary>
+    static readonly Error FriendListFull = Errors.LimitReached.With($"A friend list is full ({Limits.MaxFriends}).", $"好友数量已达上限（{Limits.MaxFriends}）。");
+
     /// <summary>
     /// Accepts a pending request: both become friends (a deleted group falls back to the default). Fails when not pending;
-    /// not_found (<see cref="Accounts.IAccountStore.AccountGone"/>) when either account has been deleted, checked inside
-    /// the write, and then nothing is written (the request stays pending).
+    /// not_found (<see cref="Accounts.IAccountStore.AccountGone"/>) when either account has been deleted, and
+    /// <see cref="FriendListFull"/> when either list is full, both checked inside the write, and then nothing is written
+    /// (the request stays pending).
     /// </summary>
     ValueTask<Result<Committed<Friendship>>> AcceptRequestAsync(long requestId, long toGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Adds the friendship at once (the receiver lets anyone add them), recording an accepted request; not_found when
-    /// either account has been deleted, checked inside the write, as for <see cref="AcceptRequestAsync"/>.
+    /// either account has been deleted and <see cref="FriendListFull"/> when either list is full, checked inside the
+    /// write, as for <see cref="AcceptRequestAsync"/>.
     /// </summary>
     ValueTask<Result<Committed<Friendship>>> AddFriendsAsync(long fromId, long toId, string message, long fromGroupId, DateTimeOffset now, EventsFor<Friendship> events, CancellationToken cancellationToken = default);
 

@@ -237,12 +237,12 @@ public sealed class SocialService(
         return groups.Any(g => g.Id == groupId) ? groupId.Value : Errors.NotFound.With("No such buddy group.", "分组不存在。");
     }
 
-    /// <summary>Friendship is mutual, so both sides must have room.</summary>
+    /// <summary>Friendship is mutual, so both sides must have room: said early, before a request is filed; the store checks again in the write.</summary>
     private async ValueTask<Error?> FriendLimitAsync(long a, long b, CancellationToken cancellationToken = default)
     {
         foreach (var id in new[] { a, b })
             if ((await social.GetFriendIdsAsync(id, cancellationToken)).Length >= Limits.MaxFriends)
-                return Errors.LimitReached.With($"A friend list is full ({Limits.MaxFriends}).", $"好友数量已达上限（{Limits.MaxFriends}）。");
+                return ISocialStore.FriendListFull;
         return null;
     }
 

@@ -152,6 +152,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
             if (await c.QuerySingleAsync(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = @id AND state = 0", ReadRequest, ("id", requestId)) is null)
                 return Errors.RequestClosed;
             if (!await BothLiveAsync(c, tx, pending.FromId, pending.ToId)) return IAccountStore.AccountGone;
+            if (await EitherListFullAsync(c, tx, pending.FromId, pending.ToId)) return ISocialStore.FriendListFull;
             var request = await c.QuerySingleAsync(tx, $"""
                 UPDATE friend_requests SET state = 1, updated_at = @now WHERE id = @id AND state = 0 RETURNING {RequestColumns}
                 """, ReadRequest, ("now", now.Utc()), ("id", requestId));
@@ -165,6 +166,7 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
         {
             await c.LockUsersAsync(tx, fromId, toId);
             if (!await BothLiveAsync(c, tx, fromId, toId)) return IAccountStore.AccountGone;
+            if (await EitherListFullAsync(c, tx, fromId, toId)) return ISocialStore.FriendListFull;
             // A request the sender still has pending (the receiver has since let anyone add them) is the one
             // accepted; otherwise it would stay pending next to the friendship.
             var request = await c.QuerySingleAsync(tx, $"""
@@ -218,6 +220,15 @@ public sealed class PostgresSocialStore(PostgresDatabase db) : ISocialStore
         }, cancellationToken);
 
     /// <summary>Whether both accounts exist and neither has been deleted (their rows locked by the caller).</summary>
+    /// <summary>
+    /// Whether a new friendship of a and b would take either past the limit (one they already have takes nothing). Both
+    /// users' rows are locked by then, and every friendship is written under them, so the counts hold until the commit.
+    /// </summary>
+    private static async Task<bool> EitherListFullAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b) =>
+        await c.ScalarAsync(tx, "SELECT COUNT(*) FROM friendships WHERE user_id = @a AND friend_id = @b", ("a", a), ("b", b)) == 0
+        && (await c.ScalarAsync(tx, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM friendships WHERE user_id = ANY(@ids) GROUP BY user_id) counts",
+            ("ids", new[] { a, b }.Distinct().ToArray())) ?? 0) >= Limits.MaxFriends;
+
     private static async Task<bool> BothLiveAsync(NpgsqlConnection c, NpgsqlTransaction tx, long a, long b) =>
         await c.ScalarAsync(tx, "SELECT COUNT(*) FROM users WHERE id = ANY(@ids) AND deleted_at IS NULL", ("ids", new[] { a, b }.Distinct().ToArray())) == (a == b ? 1 : 2);
 

@@ -138,6 +138,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
                 return Errors.RequestClosed;
             // On the writer thread: an account deleted before this write is seen; one deleted after finds the friendship to end.
             if (!BothLive(c, tx, pending.FromId, pending.ToId)) return IAccountStore.AccountGone;
+            if (EitherListFull(c, tx, pending.FromId, pending.ToId)) return ISocialStore.FriendListFull;
             c.Execute(tx, "UPDATE friend_requests SET state = 1, updated_at = $now WHERE id = $id", ("$now", now.ToUnixMs()), ("$id", requestId));
             var request = c.QuerySingle(tx, $"SELECT {RequestColumns} FROM friend_requests WHERE id = $id", ReadRequest, ("$id", requestId))!;
             return SqliteOutbox.Commit(db.EventHeads, c, tx, Befriend(c, tx, request, toGroupId, now), events);
@@ -148,6 +149,7 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
         db.WriteAsync<Result<Committed<Friendship>>>((c, tx) =>
         {
             if (!BothLive(c, tx, fromId, toId)) return IAccountStore.AccountGone;
+            if (EitherListFull(c, tx, fromId, toId)) return ISocialStore.FriendListFull;
             // A request the sender still has pending (the receiver has since let anyone add them) is the one
             // accepted; otherwise it would stay pending next to the friendship.
             var request = c.QuerySingle(tx, $"""
@@ -198,6 +200,11 @@ public sealed class SqliteSocialStore(SqliteDatabase db) : ISocialStore
     private static readonly Error NoSuchGroup = Errors.NotFound.With("No such buddy group.", "分组不存在。");
 
     /// <summary>Whether both accounts exist and neither has been deleted.</summary>
+    /// <summary>Whether a new friendship of a and b would take either past the limit (one they already have takes nothing).</summary>
+    private static bool EitherListFull(SqliteConnection c, SqliteTransaction tx, long a, long b) =>
+        c.Scalar(tx, "SELECT COUNT(*) FROM friendships WHERE user_id = $a AND friend_id = $b", ("$a", a), ("$b", b)) == 0
+        && c.Scalar(tx, "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM friendships WHERE user_id IN ($a, $b) GROUP BY user_id)", ("$a", a), ("$b", b)) >= Limits.MaxFriends;
+
     private static bool BothLive(SqliteConnection c, SqliteTransaction tx, long a, long b) =>
         c.Scalar(tx, "SELECT COUNT(*) FROM users WHERE id IN ($a, $b) AND deleted_at IS NULL", ("$a", a), ("$b", b)) == (a == b ? 1 : 2);
 
