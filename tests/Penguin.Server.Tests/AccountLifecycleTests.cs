@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Penguin.Client;
 using Penguin.Protocol;
 using Penguin.Server.Admin;
@@ -105,6 +106,28 @@ public sealed class AccountLifecycleTests
         Assert.Equal([carol.Number], (await carol.Rest.GetGroupMembersAsync(carols)).Select(m => m.Number));
         // Nothing attaches to the deleted account any more.
         Assert.Equal(404, (await Assert.ThrowsAsync<PenguinException>(() => carol.Rest.InviteToGroupAsync(carols, alice.Number))).Status);
+    }
+
+    [Fact]
+    public async Task DeleteAccount_LeftHalfDoneByAStoppedNode_IsFinishedByTheSweep_WithTheSameEvents()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Accounts.DeletionSweepInterval = TimeSpan.FromMilliseconds(100));
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+        await alice.BefriendAsync(bob);
+        var group = (await alice.Rest.CreateGroupAsync(new CreateGroupRequest("周末爬山群", JoinPolicy: GroupJoinPolicy.Open))).Group.Id;
+        await bob.Rest.JoinGroupAsync(group);
+        var bobLive = await bob.ConnectAsync();
+
+        // The node stopped right after the mark: the friendship and the group's ownership were never ended.
+        var store = server.Services.GetRequiredService<Penguin.Core.Accounts.IAccountStore>();
+        await store.MarkDeletedAsync(alice.Number, DateTimeOffset.UtcNow);
+
+        Assert.Equal(alice.Number, (await bobLive.WaitForAsync<FriendRemoved>(r => r.Number == alice.Number)).Number);
+        Assert.Equal(GroupRole.Owner, (await bobLive.WaitForAsync<GroupMembershipChanged>(m => m.GroupId == group)).Member.Role);
+        Assert.Empty((await bob.Rest.GetFriendsAsync()).Friends);
+        Assert.Equal((bob.Number, 1), ((await bob.Rest.GetGroupAsync(group)).Owner, (await bob.Rest.GetGroupAsync(group)).MemberCount));
+        Assert.Empty(await store.ListUnfinishedDeletionsAsync(100));
     }
 
     [Fact]

@@ -165,6 +165,27 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
     }
 
     [Fact]
+    public async Task UnfinishedDeletions_AreTheDeletedAccountsThatStillHaveAFriendAGroupOrARequestToThem()
+    {
+        var (withFriend, withGroup, withRequest, finished, live) =
+            (await NewUserAsync(), await NewUserAsync(), await NewUserAsync(), await NewUserAsync(), await NewUserAsync());
+        Ok(await Social.AddFriendsAsync(withFriend, live, "", await DefaultGroupAsync(withFriend), Now, NoEvents<Penguin.Core.Social.Friendship>()));
+        Ok(await Groups.CreateAsync(new Penguin.Core.Groups.NewGroup(withGroup, "群", "penguin-03", "", GroupJoinPolicy.Open, Now), NoEvents<Penguin.Core.Groups.GroupMembership>()));
+        await Social.UpsertPendingRequestAsync(live, withRequest, "hi", await DefaultGroupAsync(live), Now, NoEvents<Penguin.Core.Social.FriendRequestRecord>());
+        foreach (var user in new[] { withFriend, withGroup, withRequest, finished }) await Accounts.MarkDeletedAsync(user, Now);
+
+        var unfinished = await Accounts.ListUnfinishedDeletionsAsync(100_000);
+
+        Assert.Contains(withFriend, unfinished);
+        Assert.Contains(withGroup, unfinished);
+        Assert.Contains(withRequest, unfinished);
+        Assert.DoesNotContain(finished, unfinished);
+        Assert.DoesNotContain(live, unfinished); // friends with a deleted account, but not deleted
+        Assert.Equal(unfinished.Order(), unfinished);
+        Assert.True((await Accounts.ListUnfinishedDeletionsAsync(1)).Count <= 1);
+    }
+
+    [Fact]
     public async Task GetUser_Unknown_ReturnsNull()
     {
         Assert.Null(await Accounts.GetUserAsync(999_999_999));

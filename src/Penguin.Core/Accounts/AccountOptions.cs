@@ -29,4 +29,8 @@ public sealed class AccountOptions
     /// <summary>Device sessions one account keeps; a login beyond it ends the least recently seen session (its token stops working).</summary>
     [Range(1, 100_000)]
     public int MaxSessionsPerAccount { get; set; } = 50;
+
+    /// <summary>How often a node looks for deletions a stopped node left half done (it also looks once at start).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan DeletionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

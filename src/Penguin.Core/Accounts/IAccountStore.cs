@@ -75,4 +75,10 @@ public interface IAccountStore
     /// (old friend requests). Returns the ids of the sessions it had.
     /// </summary>
     ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deleted accounts that still have what their deletion ends — a friendship, a group membership, a pending request to
+    /// them — because the node stopped between the deletion and its clean-up; oldest number first, at most <paramref name="limit"/>.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> ListUnfinishedDeletionsAsync(int limit, CancellationToken cancellationToken = default);
 }

@@ -15,6 +15,7 @@ public static class AccountsFeature
         services.AddSingleton(options.Accounts);
         services.AddSingleton<AccountService>();
         services.AddSingleton<IConnectionAuthenticator, AccountConnectionAuthenticator>();
+        services.AddHostedService<DeletionSweeper>();
         return services;
     }
 
