@@ -109,6 +109,23 @@ public sealed class AccountLifecycleTests
     }
 
     [Fact]
+    public async Task DeleteAccount_ItsPendingJoinRequests_LeaveEveryAdminsInbox()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await server.RegisterAsync("alice");
+        await using var carol = await server.RegisterAsync("carol");
+        var group = (await carol.Rest.CreateGroupAsync(new CreateGroupRequest("读书会", JoinPolicy: GroupJoinPolicy.Approval))).Group.Id;
+        var request = (await alice.Rest.JoinGroupAsync(group, "想加入")).Request!;
+        var carolLive = await carol.ConnectAsync();
+
+        await alice.Rest.DeleteAccountAsync(User.Password);
+
+        var handled = await carolLive.WaitForAsync<GroupJoinRequestHandled>(h => h.RequestId == request.Id);
+        Assert.Equal((group, alice.Number, false), (handled.GroupId, handled.By, handled.Approved));
+        Assert.Empty(await carol.Rest.GetJoinRequestsAsync(group));
+    }
+
+    [Fact]
     public async Task DeleteAccount_LeftHalfDoneByAStoppedNode_IsFinishedByTheSweep_WithTheSameEvents()
     {
         await using var server = await TestServer.StartAsync(o => o.Accounts.DeletionSweepInterval = TimeSpan.FromMilliseconds(100));

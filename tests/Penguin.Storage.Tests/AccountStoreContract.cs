@@ -172,13 +172,18 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Ok(await Social.AddFriendsAsync(withFriend, live, "", await DefaultGroupAsync(withFriend), Now, NoEvents<Penguin.Core.Social.Friendship>()));
         Ok(await Groups.CreateAsync(new Penguin.Core.Groups.NewGroup(withGroup, "群", "penguin-03", "", GroupJoinPolicy.Open, Now), NoEvents<Penguin.Core.Groups.GroupMembership>()));
         await Social.UpsertPendingRequestAsync(live, withRequest, "hi", await DefaultGroupAsync(live), Now, NoEvents<Penguin.Core.Social.FriendRequestRecord>());
-        foreach (var user in new[] { withFriend, withGroup, withRequest, finished }) await Accounts.MarkDeletedAsync(user, Now);
+        var withJoinRequest = await NewUserAsync();
+        var club = (await Groups.CreateAsync(new Penguin.Core.Groups.NewGroup(live, "读书会", "penguin-03", "", GroupJoinPolicy.Approval, Now), NoEvents<Penguin.Core.Groups.GroupMembership>())).Value.Value.Group.Id;
+        await Groups.RequestJoinAsync(club, withJoinRequest, "想加入", Now, NoEvents<GroupJoinRequest>());
+        foreach (var user in new[] { withFriend, withGroup, withRequest, withJoinRequest, finished }) await Accounts.MarkDeletedAsync(user, Now);
 
         var unfinished = await Accounts.ListUnfinishedDeletionsAsync(100_000);
 
         Assert.Contains(withFriend, unfinished);
         Assert.Contains(withGroup, unfinished);
         Assert.Contains(withRequest, unfinished);
+        Assert.Contains(withJoinRequest, unfinished);
+        Assert.Equal([club], (await Groups.ListJoinRequestsOfAsync(withJoinRequest)).Select(r => r.GroupId));
         Assert.DoesNotContain(finished, unfinished);
         Assert.DoesNotContain(live, unfinished); // friends with a deleted account, but not deleted
         Assert.Equal(unfinished.Order(), unfinished);

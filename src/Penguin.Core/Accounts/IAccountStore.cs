@@ -77,8 +77,8 @@ public interface IAccountStore
     ValueTask<IReadOnlyList<long>> MarkDeletedAsync(long number, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deleted accounts that still have what their deletion ends — a friendship, a group membership, a pending request to
-    /// them — because the node stopped between the deletion and its clean-up; oldest number first, at most <paramref name="limit"/>.
+    /// Deleted accounts that still have what their deletion ends — a friendship, a group membership or join request, a
+    /// pending friend request to them — because the node stopped between the deletion and its clean-up; oldest number first, at most <paramref name="limit"/>.
     /// </summary>
     ValueTask<IReadOnlyList<long>> ListUnfinishedDeletionsAsync(int limit, CancellationToken cancellationToken = default);
 }

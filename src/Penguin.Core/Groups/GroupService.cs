@@ -168,6 +168,13 @@ public sealed class GroupService(
     /// </summary>
     public async ValueTask LeaveAllOfDeletedAsync(long userId, CancellationToken cancellationToken = default)
     {
+        // Its join requests are withdrawn: out of every admin's inbox, as if answered.
+        foreach (var request in await groups.ListJoinRequestsOfAsync(userId, cancellationToken))
+        {
+            var handled = await HandledAsync(request.GroupId, request.Id, userId, approved: false, cancellationToken);
+            var withdrawn = await groups.RefuseJoinAsync(request.GroupId, request.Id, _ => handled, cancellationToken);
+            if (withdrawn.IsOk) await publisher.PublishAsync(withdrawn.Value);
+        }
         foreach (var place in await groups.ListForUserAsync(userId, cancellationToken))
         {
             var groupId = place.Group.Id;

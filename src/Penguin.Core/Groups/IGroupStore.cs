@@ -122,6 +122,9 @@ public interface IGroupStore
 
     ValueTask<IReadOnlyList<GroupJoinRequest>> ListJoinRequestsAsync(long groupId, CancellationToken cancellationToken = default);
 
+    /// <summary>The join requests a user has pending, in every group.</summary>
+    ValueTask<IReadOnlyList<GroupJoinRequest>> ListJoinRequestsOfAsync(long userId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a pending request (refused); not_found when it is gone.</summary>
     ValueTask<Result<Committed<GroupJoinRequest>>> RefuseJoinAsync(long groupId, long requestId, EventsFor<GroupJoinRequest> events, CancellationToken cancellationToken = default);
 

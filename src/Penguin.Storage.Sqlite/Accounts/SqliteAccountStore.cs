@@ -147,6 +147,7 @@ public sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                 WHERE u.deleted_at IS NOT NULL AND (
                     EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = u.id)
                     OR EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id)
+                    OR EXISTS (SELECT 1 FROM group_requests q WHERE q.user_id = u.id)
                     OR EXISTS (SELECT 1 FROM friend_requests r WHERE r.to_id = u.id AND r.state = 0))
                 ORDER BY u.id LIMIT $l
                 """, r => r.GetInt64(0), ("$l", limit)), cancellationToken);

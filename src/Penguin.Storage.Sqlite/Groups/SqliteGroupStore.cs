@@ -264,6 +264,10 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
         db.ReadAsync<IReadOnlyList<GroupJoinRequest>>(c => c.Query(null, $"SELECT {RequestColumns} FROM group_requests r WHERE r.group_id = $g ORDER BY r.id",
             ReadRequest, ("$g", groupId)), cancellationToken);
 
+    public ValueTask<IReadOnlyList<GroupJoinRequest>> ListJoinRequestsOfAsync(long userId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<GroupJoinRequest>>(c => c.Query(null, $"SELECT {RequestColumns} FROM group_requests r WHERE r.user_id = $u ORDER BY r.id",
+            ReadRequest, ("$u", userId)), cancellationToken);
+
     public ValueTask<Result<Committed<GroupJoinRequest>>> RefuseJoinAsync(long groupId, long requestId, EventsFor<GroupJoinRequest> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<GroupJoinRequest>>>((c, tx) =>
         {
