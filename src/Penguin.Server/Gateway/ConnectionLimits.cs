@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Penguin.Core.Common;
 using Penguin.Server.Hosting;
 
 namespace Penguin.Server.Gateway;
@@ -7,9 +8,11 @@ namespace Penguin.Server.Gateway;
 /// <summary>
 /// Caps what the node holds so it stays alive at its limits: TCP connections in all (below the process's fd limit),
 /// per IP address, and WebSockets (below the TCP cap, so REST and /healthz still have room when the gateway is full).
+/// Every port counts here (HTTP and XMPP), and a refusal on any of them is logged at most once a minute.
 /// </summary>
-public sealed class ConnectionLimits(ServerOptions options)
+public sealed partial class ConnectionLimits(ServerOptions options, ILogger<ConnectionLimits> logger, TimeProvider time)
 {
+    private readonly FixedWindowThrottle _logged = new(1, TimeSpan.FromMinutes(1), time);
     private readonly int _maxConnections = options.EffectiveMaxConnections;
     private readonly int _maxWebSockets = options.EffectiveMaxWebSockets;
     private readonly ConcurrentDictionary<IPAddress, int> _byAddress = new();
@@ -30,15 +33,13 @@ public sealed class ConnectionLimits(ServerOptions options)
         if (Interlocked.Increment(ref _connections) > _maxConnections)
         {
             Interlocked.Decrement(ref _connections);
-            Interlocked.Increment(ref _refused);
-            return false;
+            return Refuse(address);
         }
         if (!PerAddress(address)) return true;
         if (_byAddress.AddOrUpdate(address!, 1, static (_, n) => n + 1) <= options.MaxConnectionsPerAddress) return true;
         Release(address!);
         Interlocked.Decrement(ref _connections);
-        Interlocked.Increment(ref _refused);
-        return false;
+        return Refuse(address);
     }
 
     public void Close(IPAddress? address)
@@ -49,13 +50,23 @@ public sealed class ConnectionLimits(ServerOptions options)
     }
 
     /// <summary>Counts a WebSocket; false when the gateway is full.</summary>
-    public bool TryOpenWebSocket()
+    public bool TryOpenWebSocket(IPAddress? address = null)
     {
         if (Interlocked.Increment(ref _webSockets) <= _maxWebSockets) return true;
         Interlocked.Decrement(ref _webSockets);
-        Interlocked.Increment(ref _refused);
+        return Refuse(Canonical(address));
+    }
+
+    /// <summary>Counts a refusal; a flood of them is one line a minute, not one per connection.</summary>
+    private bool Refuse(IPAddress? address)
+    {
+        var refused = Interlocked.Increment(ref _refused);
+        if (_logged.TryAcquire("refused")) LogTurnedAway(address?.ToString() ?? "?", Connections, WebSockets, refused);
         return false;
     }
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "Connection from {Address} turned away: the node is at Penguin:MaxConnections ({Connections} open), Penguin:MaxWebSockets ({Devices} device connections) or that address at Penguin:MaxConnectionsPerAddress; {Refused} refused since start (logged once a minute)")]
+    private partial void LogTurnedAway(string address, int connections, int devices, long refused);
 
     public void CloseWebSocket() => Interlocked.Decrement(ref _webSockets);
 

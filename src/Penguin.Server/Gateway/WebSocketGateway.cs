@@ -53,7 +53,7 @@ public sealed partial class WebSocketGateway(
             return;
         }
 
-        if (!limits.TryOpenWebSocket())
+        if (!limits.TryOpenWebSocket(context.Connection.RemoteIpAddress))
         {
             context.Response.Headers.RetryAfter = "5";
             await Api.ApiSupport.Fail(Errors.Unavailable.With("The server holds as many connections as it can; try again shortly.", "服务器连接数已满，请稍后再试。")).ExecuteAsync(context);

@@ -48,7 +48,7 @@ public sealed class XmppLimitsTests
         Assert.True(await ClosedByServerAsync(server), "the third connection was served");
         Assert.True(await ClosedByServerAsync(server), "the fourth connection was served");
         Assert.Equal(refusedBefore + 2, limits.Refused);
-        Assert.Single(logs.Entries, e => e.EventId.Id == 5005 && e.Category.EndsWith("XmppListener", StringComparison.Ordinal)); // a flood is one line a minute, not one per connection
+        Assert.Single(logs.Entries, e => e.EventId.Id == 118 && e.Category.EndsWith("ConnectionLimits", StringComparison.Ordinal)); // a flood is one line a minute, not one per connection
 
         // The served streams are untouched, and a place freed is a place for the next one.
         await second.SendAsync("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");

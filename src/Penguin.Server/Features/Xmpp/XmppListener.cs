@@ -110,14 +110,14 @@ internal sealed partial class XmppListener(XmppServices services, ConnectionLimi
         if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
         if (!limits.TryOpen(remote))
         {
-            TurnAway(socket, remote);
+            socket.Dispose(); // ConnectionLimits logs the refusal
             return;
         }
         try
         {
-            if (!limits.TryOpenWebSocket())
+            if (!limits.TryOpenWebSocket(remote))
             {
-                TurnAway(socket, remote);
+                socket.Dispose();
                 return;
             }
             try
@@ -147,17 +147,9 @@ internal sealed partial class XmppListener(XmppServices services, ConnectionLimi
         }
     }
 
-    private void TurnAway(Socket socket, IPAddress remote)
-    {
-        if (_logged.TryAcquire("full")) LogTurnedAway(remote.ToString(), limits.Connections, limits.WebSockets, limits.Refused);
-        socket.Dispose();
-    }
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "XMPP listening on {EndPoint} for domain {Domain}")]
     private partial void LogListening(string endPoint, string domain);
-
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "XMPP connection from {Address} turned away: the node is at Penguin:MaxConnections ({Connections} open), Penguin:MaxWebSockets ({Devices} device connections) or that address at Penguin:MaxConnectionsPerAddress; {Refused} refused since start (logged once a minute)")]
-    private partial void LogTurnedAway(string address, int connections, int devices, long refused);
 
     [LoggerMessage(EventId = 5006, Level = LogLevel.Error, Message = "Accepting an XMPP connection failed; the listener keeps listening (logged once a minute)")]
     private partial void LogAcceptFailed(Exception e);

@@ -22,7 +22,7 @@ internal sealed class XmppWebSocketEndpoint(XmppServices services, ConnectionLim
             await context.Response.WriteAsync("A WebSocket upgrade with the subprotocol 'xmpp' is required (RFC 7395) / 需要子协议为 xmpp 的 WebSocket 连接");
             return;
         }
-        if (!limits.TryOpenWebSocket())
+        if (!limits.TryOpenWebSocket(context.Connection.RemoteIpAddress))
         {
             context.Response.Headers.RetryAfter = "5";
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
