@@ -144,7 +144,7 @@ public sealed class AccountLifecycleTests
         Assert.Equal(GroupRole.Owner, (await bobLive.WaitForAsync<GroupMembershipChanged>(m => m.GroupId == group)).Member.Role);
         Assert.Empty((await bob.Rest.GetFriendsAsync()).Friends);
         Assert.Equal((bob.Number, 1), ((await bob.Rest.GetGroupAsync(group)).Owner, (await bob.Rest.GetGroupAsync(group)).MemberCount));
-        Assert.Empty(await store.ListUnfinishedDeletionsAsync(100));
+        Assert.Empty(await store.ListUnfinishedDeletionsAsync(0, 100));
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         await Groups.RequestJoinAsync(club, withJoinRequest, "想加入", Now, NoEvents<GroupJoinRequest>());
         foreach (var user in new[] { withFriend, withGroup, withRequest, withJoinRequest, finished }) await Accounts.MarkDeletedAsync(user, Now);
 
-        var unfinished = await Accounts.ListUnfinishedDeletionsAsync(100_000);
+        var unfinished = await Accounts.ListUnfinishedDeletionsAsync(0, 100_000);
 
         Assert.Contains(withFriend, unfinished);
         Assert.Contains(withGroup, unfinished);
@@ -187,7 +187,10 @@ public abstract class AccountStoreContract(StorageEngine engine) : ContractBase(
         Assert.DoesNotContain(finished, unfinished);
         Assert.DoesNotContain(live, unfinished); // friends with a deleted account, but not deleted
         Assert.Equal(unfinished.Order(), unfinished);
-        Assert.True((await Accounts.ListUnfinishedDeletionsAsync(1)).Count <= 1);
+        Assert.True((await Accounts.ListUnfinishedDeletionsAsync(0, 1)).Count <= 1);
+        var nextPage = await Accounts.ListUnfinishedDeletionsAsync(withFriend, 100_000); // a page starts after the number it is given
+        Assert.DoesNotContain(withFriend, nextPage);
+        Assert.Contains(withGroup, nextPage);
     }
 
     [Fact]

@@ -78,7 +78,8 @@ public interface IAccountStore
 
     /// <summary>
     /// Deleted accounts that still have what their deletion ends — a friendship, a group membership or join request, a
-    /// pending friend request to them — because the node stopped between the deletion and its clean-up; oldest number first, at most <paramref name="limit"/>.
+    /// pending friend request to them — because the node stopped between the deletion and its clean-up; numbers above
+    /// <paramref name="after"/>, lowest first, at most <paramref name="limit"/> (a sweep pages through them once).
     /// </summary>
-    ValueTask<IReadOnlyList<long>> ListUnfinishedDeletionsAsync(int limit, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<long>> ListUnfinishedDeletionsAsync(long after, int limit, CancellationToken cancellationToken = default);
 }

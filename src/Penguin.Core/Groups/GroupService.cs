@@ -134,7 +134,7 @@ public sealed class GroupService(
         if (place.Value.Member.Role != GroupRole.Owner) return OwnerOnly;
         if (to == userId) return Errors.BadRequest.With("You already own this group.", "你已经是群主。");
         var target = await groups.GetMemberAsync(groupId, to, cancellationToken);
-        if (target is null) return Errors.NotMember.With("That user is not a member of this group.", "该用户不是本群成员。");
+        if (target is null) return NotAMember;
         var members = await MemberIdsAsync(groupId, cancellationToken);
         var now = Now();
         var committed = await groups.TransferAsync(groupId, userId, to, g =>
@@ -318,11 +318,8 @@ public sealed class GroupService(
     {
         var target = await TargetAsync(userId, groupId, number, cancellationToken);
         if (!target.IsOk) return target.Error;
-        // Checked again as written, as for a mute: one made an admin (or the owner) since the check is not the caller's to kick.
         var checkedRole = target.Value.Role;
-        return await RemoveAsync(groupId, number, GroupLeaveReason.Kicked, cancellationToken, m => m.Role > checkedRole
-            ? Errors.Forbidden.With("Admins act on members only; only the owner acts on admins.", "管理员只能管理普通成员；只有群主能管理管理员。")
-            : null);
+        return await RemoveAsync(groupId, number, GroupLeaveReason.Kicked, cancellationToken, m => RoseSince(m, checkedRole));
     }
 
     private async ValueTask<Result<bool>> RemoveAsync(long groupId, long userId, GroupLeaveReason reason, CancellationToken cancellationToken,
@@ -353,10 +350,9 @@ public sealed class GroupService(
         var target = await TargetAsync(userId, groupId, number, cancellationToken);
         if (!target.IsOk) return target.Error;
         var now = Now();
-        // Checked again as written: one made an admin (or the owner) since the check is not the caller's to mute.
         var checkedRole = target.Value.Role;
-        return await SaveMemberAsync(groupId, number, m => m.Role > checkedRole
-            ? Errors.Forbidden.With("Admins act on members only; only the owner acts on admins.", "管理员只能管理普通成员；只有群主能管理管理员。")
+        return await SaveMemberAsync(groupId, number, m => RoseSince(m, checkedRole) is { } refused
+            ? refused
             : m with { MutedUntil = minutes == 0 ? null : now.AddMinutes(minutes) }, cancellationToken);
     }
 
@@ -366,12 +362,12 @@ public sealed class GroupService(
         var place = await MemberOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
         if (place.Value.Member.Role != GroupRole.Owner) return OwnerOnly;
-        if (number == userId) return Errors.BadRequest.With("The owner's role cannot change this way; transfer the group.", "群主身份不能这样修改，请转让群。");
+        if (number == userId) return OwnerRoleFixed;
         // The role is set on the member as stored when written: one who became the owner meanwhile (a transfer) stays it.
         var saved = await SaveMemberAsync(groupId, number, m => m.Role == GroupRole.Owner
-            ? Errors.BadRequest.With("The owner's role cannot change this way; transfer the group.", "群主身份不能这样修改，请转让群。")
+            ? OwnerRoleFixed
             : m with { Role = admin ? GroupRole.Admin : GroupRole.Member }, cancellationToken);
-        return saved.IsOk || saved.Error.Code != Errors.NotMember.Code ? saved : Errors.NotMember.With("That user is not a member of this group.", "该用户不是本群成员。");
+        return saved.IsOk || saved.Error.Code != Errors.NotMember.Code ? saved : NotAMember;
     }
 
     /// <summary>Sets the caller's own card name (群名片); empty clears it.</summary>
@@ -413,15 +409,21 @@ public sealed class GroupService(
     /// The member an admin acts on (kick, mute): admins act on members only, the owner on admins too; nobody on
     /// themselves or on the owner.
     /// </summary>
+    /// <summary>
+    /// A kick's or a mute's target checked again as written (<see cref="TargetAsync"/> checked it before): one made an admin
+    /// (or the owner) since is not the caller's to act on.
+    /// </summary>
+    private static Error? RoseSince(MemberRecord asStored, GroupRole checkedRole) => asStored.Role > checkedRole ? OutOfRank : null;
+
     private async ValueTask<Result<MemberRecord>> TargetAsync(long userId, long groupId, long number, CancellationToken cancellationToken)
     {
         var place = await AdminOfAsync(userId, groupId, cancellationToken);
         if (!place.IsOk) return place.Error;
         if (number == userId) return Errors.BadRequest.With("You cannot do this to yourself.", "不能对自己执行此操作。");
         var target = await groups.GetMemberAsync(groupId, number, cancellationToken);
-        if (target is null) return Errors.NotMember.With("That user is not a member of this group.", "该用户不是本群成员。");
+        if (target is null) return NotAMember;
         if (target.Role >= place.Value.Member.Role)
-            return Errors.Forbidden.With("Admins act on members only; only the owner acts on admins.", "管理员只能管理普通成员；只有群主能管理管理员。");
+            return OutOfRank;
         return target;
     }
 
@@ -551,6 +553,12 @@ public sealed class GroupService(
     // --- Helpers ---------------------------------------------------------------------------------------
 
     private static readonly Error OwnerOnly = Errors.Forbidden.With("Only the group owner may do this.", "只有群主可以执行此操作。");
+
+    private static readonly Error OutOfRank = Errors.Forbidden.With("Admins act on members only; only the owner acts on admins.", "管理员只能管理普通成员；只有群主能管理管理员。");
+
+    private static readonly Error OwnerRoleFixed = Errors.BadRequest.With("The owner's role cannot change this way; transfer the group.", "群主身份不能这样修改，请转让群。");
+
+    private static readonly Error NotAMember = Errors.NotMember.With("That user is not a member of this group.", "该用户不是本群成员。");
 
     private Error GroupFull() => Errors.GroupFull.With($"The group has reached its limit of {MaxMembers} members.", $"该群人数已达上限（{MaxMembers} 人）。");
 

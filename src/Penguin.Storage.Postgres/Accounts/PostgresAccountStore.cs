@@ -150,16 +150,16 @@ public sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
             return await c.QueryAsync(tx, "DELETE FROM sessions WHERE user_id = @u RETURNING id", r => r.GetInt64(0), ("u", number));
         }, cancellationToken);
 
-    public async ValueTask<IReadOnlyList<long>> ListUnfinishedDeletionsAsync(int limit, CancellationToken cancellationToken = default) =>
+    public async ValueTask<IReadOnlyList<long>> ListUnfinishedDeletionsAsync(long after, int limit, CancellationToken cancellationToken = default) =>
         await db.ReadAsync(c => c.QueryAsync(null, """
                 SELECT u.id FROM users u
-                WHERE u.deleted_at IS NOT NULL AND (
+                WHERE u.deleted_at IS NOT NULL AND u.id > @after AND (
                     EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = u.id)
                     OR EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id)
                     OR EXISTS (SELECT 1 FROM group_requests q WHERE q.user_id = u.id)
                     OR EXISTS (SELECT 1 FROM friend_requests r WHERE r.to_id = u.id AND r.state = 0))
                 ORDER BY u.id LIMIT @l
-                """, r => r.GetInt64(0), ("l", limit)), cancellationToken);
+                """, r => r.GetInt64(0), ("after", after), ("l", limit)), cancellationToken);
 
     private static SessionRecord ReadSession(NpgsqlDataReader r) =>
         new(r.GetInt64(0), r.GetInt64(1), (DeviceKind)r.GetInt32(2), r.NullableString(3), r.Instant(4), r.Instant(5));

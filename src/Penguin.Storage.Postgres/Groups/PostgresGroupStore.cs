@@ -145,10 +145,7 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
                     """, r => ReadMember(r, 0), ("g", groupId), ("u", userId));
                 if (heir is null)
                 {
-                    await c.ExecuteAsync(tx, "UPDATE chat_groups SET dissolved = true, member_count = 0, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
-                    var all = await c.QueryAsync(tx, "DELETE FROM group_members WHERE group_id = @g RETURNING user_id", r => r.GetInt64(0), ("g", groupId));
-                    await c.ExecuteAsync(tx, "DELETE FROM group_requests WHERE group_id = @g", ("g", groupId));
-                    await c.ExecuteAsync(tx, "DELETE FROM group_invitations WHERE group_id = @g", ("g", groupId));
+                    var all = await EndGroupAsync(c, tx, groupId);
                     return await PostgresOutbox.CommitAsync(c, tx, new GroupDeparture((await GroupAsync(c, tx, groupId))!, former, null, [.. all.Order()]), events);
                 }
                 await c.ExecuteAsync(tx, "UPDATE group_members SET role = 2 WHERE group_id = @g AND user_id = @u", ("g", groupId), ("u", heir.UserId));
@@ -178,12 +175,9 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
     public ValueTask<Result<Committed<IReadOnlyList<long>>>> DissolveAsync(long groupId, EventsFor<IReadOnlyList<long>> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<IReadOnlyList<long>>>>(async (c, tx) =>
         {
-            if (await c.ExecuteAsync(tx, "UPDATE chat_groups SET dissolved = true, member_count = 0, members_version = members_version + 1 WHERE id = @g AND NOT dissolved", ("g", groupId)) == 0)
-                return await MissingAsync(c, tx, groupId);
-            var former = await c.QueryAsync(tx, "DELETE FROM group_members WHERE group_id = @g RETURNING user_id", r => r.GetInt64(0), ("g", groupId));
-            await c.ExecuteAsync(tx, "DELETE FROM group_requests WHERE group_id = @g", ("g", groupId));
-            await c.ExecuteAsync(tx, "DELETE FROM group_invitations WHERE group_id = @g", ("g", groupId));
-            return await PostgresOutbox.CommitAsync<IReadOnlyList<long>>(c, tx, former, events);
+            // Under the group's lock, as every change of its members.
+            if (await GroupAsync(c, tx, groupId, forUpdate: true) is not { Dissolved: false }) return await MissingAsync(c, tx, groupId);
+            return await PostgresOutbox.CommitAsync<IReadOnlyList<long>>(c, tx, await EndGroupAsync(c, tx, groupId), events);
         }, cancellationToken);
 
     public ValueTask<Result<Committed<GroupSendOutcome>>> SendAsync(NewGroupMessage message, EventsFor<GroupMessageRecord> events, CancellationToken cancellationToken = default) =>
@@ -315,6 +309,16 @@ public sealed class PostgresGroupStore(PostgresDatabase db) : IGroupStore
             cancellationToken);
 
     // --- Rows ------------------------------------------------------------------------------------------
+
+    /// <summary>Marks the group dissolved and removes its members, requests and invitations; the former members.</summary>
+    private static async Task<List<long>> EndGroupAsync(NpgsqlConnection c, NpgsqlTransaction tx, long groupId)
+    {
+        await c.ExecuteAsync(tx, "UPDATE chat_groups SET dissolved = true, member_count = 0, members_version = members_version + 1 WHERE id = @g", ("g", groupId));
+        var former = await c.QueryAsync(tx, "DELETE FROM group_members WHERE group_id = @g RETURNING user_id", r => r.GetInt64(0), ("g", groupId));
+        await c.ExecuteAsync(tx, "DELETE FROM group_requests WHERE group_id = @g", ("g", groupId));
+        await c.ExecuteAsync(tx, "DELETE FROM group_invitations WHERE group_id = @g", ("g", groupId));
+        return former;
+    }
 
     private static async Task<Error> MissingAsync(NpgsqlConnection c, NpgsqlTransaction tx, long groupId) =>
         await GroupAsync(c, tx, groupId) is null ? Errors.NotFound : Errors.GroupDissolved;

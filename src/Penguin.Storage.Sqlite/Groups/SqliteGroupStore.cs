@@ -132,10 +132,7 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
                     """, r => ReadMember(r, 0), ("$g", groupId), ("$u", userId));
                 if (heir is null)
                 {
-                    c.Execute(tx, "UPDATE chat_groups SET dissolved = 1, member_count = 0, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
-                    var all = c.Query(tx, "DELETE FROM group_members WHERE group_id = $g RETURNING user_id", r => r.GetInt64(0), ("$g", groupId));
-                    c.Execute(tx, "DELETE FROM group_requests WHERE group_id = $g", ("$g", groupId));
-                    c.Execute(tx, "DELETE FROM group_invitations WHERE group_id = $g", ("$g", groupId));
+                    var all = EndGroup(c, tx, groupId);
                     return SqliteOutbox.Commit(db.EventHeads, c, tx, new GroupDeparture(Group(c, tx, groupId)!, former, null, [.. all.Order()]), events);
                 }
                 c.Execute(tx, "UPDATE group_members SET role = 2 WHERE group_id = $g AND user_id = $u", ("$g", groupId), ("$u", heir.UserId));
@@ -162,12 +159,8 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
     public ValueTask<Result<Committed<IReadOnlyList<long>>>> DissolveAsync(long groupId, EventsFor<IReadOnlyList<long>> events, CancellationToken cancellationToken = default) =>
         db.WriteAsync<Result<Committed<IReadOnlyList<long>>>>((c, tx) =>
         {
-            if (c.Execute(tx, "UPDATE chat_groups SET dissolved = 1, member_count = 0, members_version = members_version + 1 WHERE id = $g AND dissolved = 0", ("$g", groupId)) == 0)
-                return Missing(c, tx, groupId);
-            var former = c.Query(tx, "DELETE FROM group_members WHERE group_id = $g RETURNING user_id", r => r.GetInt64(0), ("$g", groupId));
-            c.Execute(tx, "DELETE FROM group_requests WHERE group_id = $g", ("$g", groupId));
-            c.Execute(tx, "DELETE FROM group_invitations WHERE group_id = $g", ("$g", groupId));
-            return SqliteOutbox.Commit<IReadOnlyList<long>>(db.EventHeads, c, tx, former, events);
+            if (Group(c, tx, groupId) is not { Dissolved: false }) return Missing(c, tx, groupId);
+            return SqliteOutbox.Commit<IReadOnlyList<long>>(db.EventHeads, c, tx, EndGroup(c, tx, groupId), events);
         }, cancellationToken);
 
     public ValueTask<Result<Committed<GroupSendOutcome>>> SendAsync(NewGroupMessage message, EventsFor<GroupMessageRecord> events, CancellationToken cancellationToken = default) =>
@@ -293,6 +286,16 @@ public sealed class SqliteGroupStore(SqliteDatabase db) : IGroupStore
     // --- Rows ------------------------------------------------------------------------------------------
 
     /// <summary>not_found or group_dissolved for a group a write could not change.</summary>
+    /// <summary>Marks the group dissolved and removes its members, requests and invitations; the former members.</summary>
+    private static List<long> EndGroup(SqliteConnection c, SqliteTransaction tx, long groupId)
+    {
+        c.Execute(tx, "UPDATE chat_groups SET dissolved = 1, member_count = 0, members_version = members_version + 1 WHERE id = $g", ("$g", groupId));
+        var former = c.Query(tx, "DELETE FROM group_members WHERE group_id = $g RETURNING user_id", r => r.GetInt64(0), ("$g", groupId));
+        c.Execute(tx, "DELETE FROM group_requests WHERE group_id = $g", ("$g", groupId));
+        c.Execute(tx, "DELETE FROM group_invitations WHERE group_id = $g", ("$g", groupId));
+        return former;
+    }
+
     private static Error Missing(SqliteConnection c, SqliteTransaction tx, long groupId) =>
         Group(c, tx, groupId) is null ? Errors.NotFound : Errors.GroupDissolved;
 

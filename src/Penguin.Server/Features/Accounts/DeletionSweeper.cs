@@ -30,15 +30,18 @@ public sealed partial class DeletionSweeper(IAccountStore accounts, SocialServic
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
+        // Paged by number, so each account is tried once a sweep: one whose ending keeps failing waits for the next.
         var finished = 0;
-        // Bounded: an account whose ending keeps failing is tried again at the next interval, not in a tight loop.
-        for (var round = 0; round < 100; round++)
+        long after = 0;
+        IReadOnlyList<long> page;
+        do
         {
-            var unfinished = await accounts.ListUnfinishedDeletionsAsync(Batch, cancellationToken);
-            foreach (var userId in unfinished) await AccountClosure.FinishAsync(userId, social, groups, cancellationToken);
-            finished += unfinished.Count;
-            if (unfinished.Count < Batch) break;
+            page = await accounts.ListUnfinishedDeletionsAsync(after, Batch, cancellationToken);
+            foreach (var userId in page) await AccountClosure.FinishAsync(userId, social, groups, cancellationToken);
+            finished += page.Count;
+            if (page.Count > 0) after = page[^1];
         }
+        while (page.Count == Batch);
         if (finished > 0) Finished(finished);
     }
 

@@ -17,7 +17,7 @@ namespace Penguin.Server.Features.Xmpp;
 internal sealed partial class XmppListener(XmppServices services, ConnectionLimits limits, ILogger<XmppListener> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<Task, byte> _streams = new();
-    // A flood logs once a minute per kind (turned away, accept failing), not once per connection.
+    // Accept failing (out of descriptors) logs once a minute, not once per attempt; refusals are ConnectionLimits' to log.
     private readonly FixedWindowThrottle _logged = new(1, TimeSpan.FromMinutes(1), services.Time);
     private TcpListener? _listener;
 
@@ -146,7 +146,6 @@ internal sealed partial class XmppListener(XmppServices services, ConnectionLimi
             limits.Close(remote);
         }
     }
-
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "XMPP listening on {EndPoint} for domain {Domain}")]
     private partial void LogListening(string endPoint, string domain);
